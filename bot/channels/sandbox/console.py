@@ -1,0 +1,272 @@
+"""The sandbox's terminal: reads what you type, prints what the bot does.
+
+Meta-commands (everything else goes to the bot as a member would type it):
+``/as NAME`` type as NAME · ``/join NAME`` · ``/leave NAME`` · ``/dm`` private
+chat with the bot · ``/group`` back to the group · ``/advance 3d`` move the
+clock and run due work · ``/press N`` press button N of the last message ·
+``/promote NAME`` / ``/demote NAME`` group admin · ``/staff`` what staff
+received · ``/who`` · ``/sandbox`` this list · ``/quit``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from bot.app import App
+from bot.channels.rendering import plain_text
+from bot.channels.sandbox.world import SandboxWorld
+from handlers.actions import (
+    Action,
+    AnswerButton,
+    Button,
+    DeleteMessage,
+    EditMessage,
+    Keyboard,
+    NotifyStaff,
+    RestrictMember,
+    SendMessage,
+    SendPrivate,
+)
+from handlers.capabilities import private_fallback
+from handlers.clock import ManualClock, parse_duration
+from handlers.events import Incoming, MessageRef
+
+log = logging.getLogger(__name__)
+META_HELP = __doc__.split("\n\n", 1)[1] if __doc__ else ""
+
+
+@dataclass
+class SandboxConsole:
+    app: App
+    world: SandboxWorld
+    write: Callable[[str], None] = print
+    staff_inbox: list[str] = field(default_factory=list)
+    last_buttons: list[Button] = field(default_factory=list)
+    last_buttons_message: MessageRef | None = None
+
+    @classmethod
+    def create(
+        cls, app: App, clock: ManualClock, write: Callable[[str], None] = print
+    ) -> SandboxConsole:
+        world = SandboxWorld(clock, app.settings.sandbox.group_title, app.settings.sandbox.operator)
+        return cls(app, world, write)
+
+    # -- input --------------------------------------------------------------
+    async def handle_line(self, line: str) -> bool:
+        """Process one typed line; False when the session should end."""
+        line = line.rstrip("\n")
+        if not line.strip() or line.lstrip().startswith("#"):
+            return True
+        word, _, rest = line.strip().partition(" ")
+        meta = self.meta_commands.get(word.lower())
+        if meta is not None:
+            return await meta(self, rest.strip())
+        where = f"私聊 {self.world.current.display_name}" if self.world.in_private else "群"
+        self.write(f"[{where}] {self.world.current.display_name}: {line}")
+        await self._dispatch(self.world.say(line))
+        return True
+
+    async def _dispatch(self, incoming: Incoming) -> None:
+        try:
+            await self.app.dispatcher.handle(incoming, self.world, self.execute)
+        except Exception as error:  # the sandbox keeps going, like a bot would
+            log.exception("update failed")
+            self.write(f"(!) 处理失败 update failed: {error}")
+
+    async def _as(self, name: str) -> bool:
+        if not name:
+            self.write("用法 usage: /as NAME")
+            return True
+        self.world.current = self.world.user(name)
+        self.write(f"(现在你是 you are now: {self.world.current.display_name})")
+        return True
+
+    async def _join(self, name: str) -> bool:
+        if not name:
+            self.write("用法 usage: /join NAME")
+            return True
+        self.write(f"(+ {name} 加入了群 joined the group)")
+        await self._dispatch(self.world.join(name))
+        return True
+
+    async def _leave(self, name: str) -> bool:
+        if not name:
+            self.write("用法 usage: /leave NAME")
+            return True
+        self.write(f"(- {name} 离开了群 left the group)")
+        await self._dispatch(self.world.leave(name))
+        return True
+
+    async def _advance(self, text: str) -> bool:
+        try:
+            delta = parse_duration(text or "1d")
+        except ValueError as error:
+            self.write(f"(!) {error}")
+            return True
+        self.world.clock.advance(delta)
+        local = self.world.clock.now().astimezone(self.app.community.timezone)
+        self.write(f"(⏩ 时钟前进 clock advanced {text or '1d'} → {local:%Y-%m-%d %H:%M %Z})")
+        actions = await self.app.sweep()
+        if actions:
+            await self.execute(actions)
+        return True
+
+    async def _dm(self, _: str) -> bool:
+        self.world.in_private = True
+        self.write(f"(私聊 private chat: {self.world.current.display_name} ↔ bot)")
+        return True
+
+    async def _group(self, _: str) -> bool:
+        self.world.in_private = False
+        self.write(f"(群 group: {self.world.group_title})")
+        return True
+
+    async def _press(self, text: str) -> bool:
+        try:
+            button = self.last_buttons[int(text) - 1]
+        except (ValueError, IndexError):
+            self.write("(!) 用法 usage: /press N — N 是上一条消息的按钮序号 (button number)")
+            return True
+        self.write(f"[{self.world.current.display_name} 点击 pressed «{button.label}»]")
+        await self._dispatch(self.world.press(self.last_buttons_message, button.data or ""))
+        return True
+
+    async def _promote(self, name: str) -> bool:
+        self.world.admins.add(self.world.user(name).id)
+        self.write(f"({name} 现在是管理员 is now an admin)")
+        return True
+
+    async def _demote(self, name: str) -> bool:
+        self.world.admins.discard(self.world.user(name).id)
+        self.write(f"({name} 不再是管理员 is no longer an admin)")
+        return True
+
+    async def _staff(self, _: str) -> bool:
+        if not self.staff_inbox:
+            self.write("(客服收件箱为空 staff inbox is empty)")
+        for index, notice in enumerate(self.staff_inbox, 1):
+            self.write(f"📋 staff #{index}: {notice}")
+        return True
+
+    async def _who(self, _: str) -> bool:
+        admins = ", ".join(self.world.name_of(a) for a in sorted(self.world.admins))
+        self.write(
+            f"(你是 you are {self.world.current.display_name}; "
+            f"{'私聊 private' if self.world.in_private else '群 group'}; 管理员 admins: {admins})"
+        )
+        return True
+
+    async def _sandbox_help(self, _: str) -> bool:
+        self.write(META_HELP)
+        return True
+
+    async def _quit(self, _: str) -> bool:
+        return False
+
+    meta_commands: ClassVar[dict[str, Callable[..., Awaitable[bool]]]] = {
+        "/as": _as,
+        "/join": _join,
+        "/leave": _leave,
+        "/advance": _advance,
+        "/dm": _dm,
+        "/group": _group,
+        "/press": _press,
+        "/promote": _promote,
+        "/demote": _demote,
+        "/staff": _staff,
+        "/who": _who,
+        "/sandbox": _sandbox_help,
+        "/quit": _quit,
+        "/exit": _quit,
+    }
+
+    # -- output ---------------------------------------------------------------
+    async def execute(self, actions: list[Action]) -> None:
+        for action in actions:
+            self._show(action)
+
+    def _show(self, action: Action) -> None:
+        world = self.world
+        match action:
+            case SendMessage(chat=chat):
+                where = f"私聊 {world.name_of(chat.id)}" if chat.is_private else "群"
+                quote = ""
+                if action.reply_to is not None:
+                    quote = " ↩"
+                self._bot_says(where + quote, plain_text(action.text), action.buttons)
+            case SendPrivate(user=user):
+                if user.id in world.started:
+                    self._bot_says(
+                        f"私聊 {user.display_name}", plain_text(action.text), action.buttons
+                    )
+                else:
+                    self._show(
+                        private_fallback(action, self.app.texts, world.private_chat_link(""))
+                    )
+            case NotifyStaff():
+                notice = plain_text(action.text)
+                self.staff_inbox.append(notice)
+                self.write(f"📋 [staff] {notice}")
+            case EditMessage():
+                self._bot_says(
+                    f"编辑 edit #{action.message.id}", plain_text(action.text), action.buttons
+                )
+            case DeleteMessage():
+                self.write(f"🗑  (bot 删除了消息 deleted message #{action.message.id})")
+            case RestrictMember():
+                self.write(f"🔇 (bot 禁言 muted {action.user.display_name})")
+            case AnswerButton(text=text) if text:
+                self.write(f"💬 (toast) {text}")
+
+    def _bot_says(self, where: str, text: str, buttons: Keyboard) -> None:
+        body = text.replace("\n", "\n    ")
+        self.write(f"🤖 [{where}] {body}")
+        if buttons:
+            flat = [button for row in buttons for button in row]
+            self.last_buttons = flat
+            self.last_buttons_message = MessageRef(self.world.here, str(self.world.next_message_id))
+            labels = "  ".join(f"[{i}] {b.label}" for i, b in enumerate(flat, 1))
+            self.write(f"    {labels}   (/press N)")
+
+
+async def play(console: SandboxConsole, lines: Iterable[str], echo_meta: bool = True) -> None:
+    """Feed lines (a script file) to the console; stops at /quit."""
+    for line in lines:
+        if (
+            echo_meta
+            and line.strip().startswith("/")
+            and line.split()[0].lower() in console.meta_commands
+        ):
+            console.write(f"» {line.strip()}")
+        if not await console.handle_line(line):
+            break
+
+
+async def interactive(console: SandboxConsole) -> None:
+    """Read from the terminal until /quit or end of input."""
+    loop = asyncio.get_running_loop()
+    while True:
+        prompt = (
+            f"{console.world.current.display_name}{' (私聊)' if console.world.in_private else ''}> "
+        )
+        try:
+            line = await loop.run_in_executor(None, _read_line, prompt)
+        except (EOFError, KeyboardInterrupt):
+            console.write("")
+            return
+        if not await console.handle_line(line):
+            return
+
+
+def _read_line(prompt: str) -> str:
+    if sys.stdin.isatty():
+        return input(prompt)
+    line = sys.stdin.readline()
+    if not line:
+        raise EOFError
+    return line

@@ -1,0 +1,155 @@
+"""The sandbox's simulated platform: one group, its people, and a movable clock."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, field
+
+from handlers.capabilities import Capabilities
+from handlers.clock import ManualClock
+from handlers.events import (
+    ButtonPressed,
+    ChatKind,
+    ChatRef,
+    CommandIssued,
+    Event,
+    Incoming,
+    MemberJoined,
+    MemberLeft,
+    MessagePosted,
+    MessageRef,
+    UserRef,
+)
+
+PLATFORM = "sandbox"
+GROUP_ID = "sandbox-group"
+
+#: Like Telegram: the bot may write privately only to people who wrote first.
+CAPABILITIES = Capabilities(private_first_contact=False)
+
+
+def user_id_for(name: str) -> str:
+    """A stable id from a display name, so a name means the same person across runs."""
+    slug = re.sub(r"\s+", "_", name.strip().lower())
+    return slug or "anonymous"
+
+
+@dataclass
+class SandboxWorld:
+    """Everything the sandbox simulates; also its :class:`PlatformAccess`."""
+
+    clock: ManualClock
+    group_title: str
+    operator: str
+    name: str = PLATFORM
+    capabilities: Capabilities = CAPABILITIES
+    users: dict[str, UserRef] = field(default_factory=dict)
+    admins: set[str] = field(default_factory=set)
+    started: set[str] = field(default_factory=set)
+    next_message_id: int = 1
+
+    def __post_init__(self) -> None:
+        self.admins.add(self.user(self.operator).id)
+        self.current = self.user(self.operator)
+        self.in_private = False
+
+    @property
+    def group(self) -> ChatRef:
+        return ChatRef(PLATFORM, GROUP_ID, ChatKind.GROUP, self.group_title)
+
+    def private_chat(self, user: UserRef) -> ChatRef:
+        return ChatRef(PLATFORM, user.id, ChatKind.PRIVATE, user.display_name)
+
+    @property
+    def here(self) -> ChatRef:
+        return self.private_chat(self.current) if self.in_private else self.group
+
+    def user(self, name: str) -> UserRef:
+        ref = UserRef(PLATFORM, user_id_for(name), name.strip() or "anonymous")
+        return self.users.setdefault(ref.id, ref)
+
+    def name_of(self, user_id: str) -> str:
+        ref = self.users.get(user_id)
+        return ref.display_name if ref else user_id
+
+    # -- PlatformAccess ---------------------------------------------------
+    @property
+    def bot_username(self) -> str | None:
+        return "shequn_bot"
+
+    async def is_chat_admin(self, chat: ChatRef, user: UserRef) -> bool:
+        return user.id in self.admins
+
+    def private_chat_link(self, payload: str) -> str | None:
+        return None
+
+    def describe(self) -> dict[str, str]:
+        return {"mode": "sandbox", "clock (UTC)": self.clock.now().strftime("%Y-%m-%d %H:%M")}
+
+    # -- building events --------------------------------------------------
+    def _message_ref(self, chat: ChatRef) -> MessageRef:
+        ref = MessageRef(chat, str(self.next_message_id))
+        self.next_message_id += 1
+        return ref
+
+    def incoming(self, *events: Event) -> Incoming:
+        return Incoming(key=uuid.uuid4().hex, events=tuple(events))
+
+    def say(self, text: str) -> Incoming:
+        """What the current user typing ``text`` here means."""
+        chat, sender, now = self.here, self.current, self.clock.now()
+        if chat.is_private:
+            self.started.add(sender.id)
+        message = self._message_ref(chat)
+        if text.startswith("/") and len(text) > 1:
+            head, _, args = text[1:].partition(" ")
+            name, _, target = head.partition("@")
+            if target and target.lower() != (self.bot_username or ""):
+                return self.incoming()
+            return self.incoming(
+                CommandIssued(
+                    chat=chat,
+                    occurred_at=now,
+                    sender=sender,
+                    message=message,
+                    name=name.lower(),
+                    args=args.strip(),
+                    addressed=bool(target),
+                )
+            )
+        return self.incoming(
+            MessagePosted(
+                chat=chat,
+                occurred_at=now,
+                sender=sender,
+                message=message,
+                text=text,
+                mentions_bot=f"@{self.bot_username}" in text.lower(),
+            )
+        )
+
+    def join(self, name: str) -> Incoming:
+        member = self.user(name)
+        return self.incoming(
+            MemberJoined(chat=self.group, occurred_at=self.clock.now(), member=member)
+        )
+
+    def leave(self, name: str) -> Incoming:
+        member = self.user(name)
+        return self.incoming(
+            MemberLeft(chat=self.group, occurred_at=self.clock.now(), member=member)
+        )
+
+    def press(self, message: MessageRef | None, data: str) -> Incoming:
+        chat = message.chat if message else self.here
+        return self.incoming(
+            ButtonPressed(
+                chat=chat,
+                occurred_at=self.clock.now(),
+                sender=self.current,
+                message=message,
+                data=data,
+                press_id=None,
+            )
+        )

@@ -1,0 +1,285 @@
+"""The Telegram channel: receives updates (polling or webhook), dispatches them,
+and carries out the resulting actions through the Bot API.
+
+Rate limits are PTB's ``AIORateLimiter`` (30 msg/s overall, 20/min per group,
+429s waited out and retried). A private message Telegram refuses (the member
+never started the bot, or blocked it) becomes a short mention in the group
+with a deep link, never an error.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Bot, BotCommand, ChatPermissions, Update
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
+
+from bot.channels.telegram import render
+from bot.channels.telegram.admins import AdminCache
+from bot.channels.telegram.convert import ALLOWED_UPDATES, PLATFORM, to_incoming
+from bot.settings import TelegramSettings
+from handlers.actions import (
+    Action,
+    AnswerButton,
+    DeleteMessage,
+    EditMessage,
+    NotifyStaff,
+    RestrictMember,
+    SendMessage,
+    SendPrivate,
+)
+from handlers.capabilities import Capabilities, private_fallback
+from handlers.dispatcher import Dispatcher
+from handlers.events import ChatRef, ModeratorsChanged, UserRef
+from handlers.i18n import Texts
+from handlers.router import Router
+
+log = logging.getLogger(__name__)
+
+CAPABILITIES = Capabilities(
+    group_messages=True,
+    private_first_contact=False,
+    reply_window=None,
+    edit=True,
+    delete=True,
+    restrict=True,
+    buttons=True,
+    max_text_length=4096,
+)
+
+#: Telegram's placeholder sender for anonymous group admins.
+ANONYMOUS_ADMIN_BOT_ID = 1087968824
+
+
+class TelegramPlatform:
+    """:class:`handlers.context.PlatformAccess` for Telegram."""
+
+    name = PLATFORM
+    capabilities = CAPABILITIES
+
+    def __init__(self, admins: AdminCache, mode: str) -> None:
+        self._admins = admins
+        self._mode = mode
+        self.username: str | None = None
+        self.reads_all_messages: bool | None = None
+
+    @property
+    def bot_username(self) -> str | None:
+        return self.username
+
+    async def is_chat_admin(self, chat: ChatRef, user: UserRef) -> bool:
+        return int(user.id) in await self._admins.admins(int(chat.id))
+
+    def private_chat_link(self, payload: str) -> str | None:
+        return f"https://t.me/{self.username}?start={payload}" if self.username else None
+
+    def describe(self) -> dict[str, str]:
+        privacy = {True: "off (reads all messages)", False: "ON (sees commands and replies only)"}
+        return {
+            "mode": self._mode,
+            "bot": f"@{self.username}" if self.username else "?",
+            "privacy mode": privacy.get(self.reads_all_messages, "unknown"),
+        }
+
+
+def build_application(settings: TelegramSettings, token: str) -> Application:
+    """A PTB application pointed at ``settings.base_url`` with the rate limiter on."""
+    limits = settings.rate_limit
+    return (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(f"{settings.base_url}/bot")
+        .base_file_url(f"{settings.base_url}/file/bot")
+        .rate_limiter(
+            AIORateLimiter(
+                overall_max_rate=limits.overall_per_second,
+                group_max_rate=limits.group_per_minute,
+                max_retries=limits.max_retries,
+            )
+        )
+        .concurrent_updates(64)
+        .job_queue(None)
+        .build()
+    )
+
+
+class TelegramChannel:
+    name = PLATFORM
+
+    def __init__(
+        self,
+        settings: TelegramSettings,
+        token: str,
+        dispatcher: Dispatcher,
+        texts: Texts,
+        router: Router,
+    ) -> None:
+        self._settings = settings
+        self._dispatcher = dispatcher
+        self._texts = texts
+        self._router = router
+        self.application = build_application(settings, token)
+        self.admins = AdminCache(self._fetch_admins, settings.admin_cache_seconds)
+        self.platform = TelegramPlatform(self.admins, settings.mode)
+        self.application.add_handler(TypeHandler(Update, self._on_update))
+        self.application.add_error_handler(self._on_error)
+
+    @property
+    def bot(self) -> Bot:
+        return self.application.bot
+
+    async def start(self) -> None:
+        app = self.application
+        await app.initialize()
+        me = app.bot
+        self.platform.username = me.username
+        self.platform.reads_all_messages = me.can_read_all_group_messages
+        self._warn_if_privacy_mode(me.can_read_all_group_messages)
+        await self._publish_commands()
+        updater = app.updater
+        assert updater is not None
+        if self._settings.mode == "webhook":
+            hook = self._settings.webhook
+            secret = hook.secret_token.get_secret_value() if hook.secret_token else None
+            await updater.start_webhook(
+                listen=hook.listen,
+                port=hook.port,
+                url_path=hook.path,
+                webhook_url=hook.url,
+                secret_token=secret,
+                allowed_updates=list(ALLOWED_UPDATES),
+            )
+            log.info("Telegram webhook listening on %s:%s/%s", hook.listen, hook.port, hook.path)
+        else:
+            await updater.start_polling(
+                allowed_updates=list(ALLOWED_UPDATES),
+                timeout=self._settings.poll_timeout,
+                bootstrap_retries=-1,
+            )
+            log.info("Telegram polling started as @%s", me.username)
+        await app.start()
+
+    async def stop(self) -> None:
+        app = self.application
+        if app.updater is not None and app.updater.running:
+            await app.updater.stop()
+        if app.running:
+            await app.stop()
+        await app.shutdown()
+
+    def _warn_if_privacy_mode(self, reads_all: bool | None) -> None:
+        if reads_all:
+            return
+        log.warning(
+            "Privacy mode is ON for @%s: in groups where it is not an admin the bot only sees "
+            "commands, replies and mentions, so activity tracking, points for messages and "
+            "FAQ auto-replies will not work there. Fix: make the bot a group admin, or in "
+            "@BotFather send /setprivacy, choose the bot, select Disable, then re-add it.",
+            self.platform.username,
+        )
+
+    async def _publish_commands(self) -> None:
+        """The member command menu in the client, in the community language."""
+        commands = [
+            BotCommand(c.name, self._texts.plain(c.help_key)[:256])
+            for c in self._router.visible_commands(frozenset(), private=True)
+        ]
+        try:
+            await self.bot.set_my_commands(commands)
+        except TelegramError as error:
+            log.warning("could not publish the command menu: %s", error)
+
+    async def _fetch_admins(self, chat_id: int) -> frozenset[int]:
+        members = await self.bot.get_chat_administrators(chat_id)
+        return frozenset(member.user.id for member in members)
+
+    async def _on_update(self, update: object, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        if not isinstance(update, Update):
+            return
+        incoming = to_incoming(update, self.bot.id, self.platform.username)
+        for event in incoming.events:
+            if isinstance(event, ModeratorsChanged):
+                self.admins.invalidate(int(event.chat.id))
+        await self._dispatcher.handle(incoming, self.platform, self.execute)
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        log.error(
+            "update %s failed: %s",
+            getattr(update, "update_id", "?"),
+            context.error,
+            exc_info=context.error,
+        )
+
+    async def execute(self, actions: list[Action]) -> None:
+        """Carry out actions in order; one failure never blocks the rest."""
+        for action in actions:
+            try:
+                await self._execute(action)
+            except RetryAfter as error:
+                log.error(
+                    "still flooded after retries, dropped %s: %s", type(action).__name__, error
+                )
+            except TelegramError as error:
+                log.warning("Telegram refused %s: %s", type(action).__name__, error)
+
+    async def _execute(self, action: Action) -> None:
+        match action:
+            case SendMessage():
+                for kwargs in render.send_message_kwargs(action):
+                    await self.bot.send_message(**kwargs)
+            case SendPrivate():
+                await self._send_private(action)
+            case NotifyStaff():
+                await self._notify_staff(action)
+            case EditMessage():
+                await self._edit(action)
+            case DeleteMessage():
+                await self.bot.delete_message(int(action.message.chat.id), int(action.message.id))
+            case RestrictMember():
+                await self.bot.restrict_chat_member(
+                    int(action.chat.id),
+                    int(action.user.id),
+                    ChatPermissions.no_permissions(),
+                    until_date=action.until,
+                )
+            case AnswerButton():
+                await self.bot.answer_callback_query(action.press_id, text=action.text)
+            case _:
+                log.error("Telegram cannot carry out %r", action)
+
+    async def _send_private(self, action: SendPrivate) -> None:
+        try:
+            for kwargs in render.send_kwargs(
+                int(action.user.id), action.text, action.buttons, None
+            ):
+                await self.bot.send_message(**kwargs)
+        except Forbidden as error:
+            log.info("private message to %s refused (%s); falling back", action.user.id, error)
+            fallback = private_fallback(
+                action, self._texts, self.platform.private_chat_link("from_group")
+            )
+            await self._execute(fallback)
+
+    async def _notify_staff(self, action: NotifyStaff) -> None:
+        chat_id = self._settings.staff_chat_id
+        if chat_id is None:
+            log.warning("staff notice (no staff chat configured): %s", action.text.striptags())
+            return
+        for kwargs in render.send_kwargs(chat_id, action.text, action.buttons, None):
+            await self.bot.send_message(**kwargs)
+
+    async def _edit(self, action: EditMessage) -> None:
+        chunks = render.message_chunks(action.text)
+        try:
+            await self.bot.edit_message_text(
+                chunks[0],
+                chat_id=int(action.message.chat.id),
+                message_id=int(action.message.id),
+                parse_mode="HTML",
+                reply_markup=render.keyboard(action.buttons),
+                link_preview_options=render.NO_PREVIEW,
+            )
+        except BadRequest as error:
+            if "not modified" not in str(error).lower():
+                raise

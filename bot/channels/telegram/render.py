@@ -1,0 +1,64 @@
+"""Pure rendering of actions into Bot API arguments."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, ReplyParameters
+from telegram.constants import MessageLimit, ParseMode
+
+from bot.channels.rendering import split_html, telegram_html
+from handlers.actions import Keyboard, SendMessage
+
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+
+def keyboard(buttons: Keyboard) -> InlineKeyboardMarkup | None:
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(b.label, url=b.url)
+                if b.url
+                else InlineKeyboardButton(b.label, callback_data=b.data or "noop")
+                for b in row
+            ]
+            for row in buttons
+        ]
+    )
+
+
+def message_chunks(text: str) -> list[str]:
+    """Telegram HTML in chunks that each fit one message."""
+    return split_html(telegram_html(text), MessageLimit.MAX_TEXT_LENGTH)
+
+
+def send_kwargs(
+    chat_id: int, action_text: str, buttons: Keyboard, reply_to: str | None
+) -> list[dict]:
+    """One ``send_message`` call per chunk; buttons ride on the last, the quote on the first."""
+    chunks = message_chunks(action_text)
+    calls = []
+    for index, chunk in enumerate(chunks):
+        call: dict = {
+            "chat_id": chat_id,
+            "text": chunk,
+            "parse_mode": ParseMode.HTML,
+            "link_preview_options": NO_PREVIEW,
+        }
+        if index == 0 and reply_to is not None:
+            call["reply_parameters"] = ReplyParameters(
+                message_id=int(reply_to), allow_sending_without_reply=True
+            )
+        if index == len(chunks) - 1:
+            call["reply_markup"] = keyboard(buttons)
+        calls.append(call)
+    return calls
+
+
+def send_message_kwargs(action: SendMessage) -> list[dict]:
+    reply_to = action.reply_to.id if action.reply_to is not None else None
+    calls = send_kwargs(int(action.chat.id), action.text, action.buttons, reply_to)
+    if action.silent:
+        for call in calls:
+            call["disable_notification"] = True
+    return calls

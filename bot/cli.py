@@ -1,0 +1,148 @@
+"""The ``shequn`` command line."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bot.settings import ConfigError, Settings, load_settings
+
+cli = typer.Typer(
+    help="Shequn (社群): a self-hosted community-operations assistant.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_cli = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+cli.add_typer(db_cli, name="db")
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config", "-c", help="TOML config file (default: $SHEQUN_CONFIG or ./shequn.toml)"
+    ),
+]
+
+SANDBOX_TIP = (
+    "No Telegram token configured, so Shequn starts in the local sandbox.\n"
+    "未配置 Telegram token，进入本地沙盒。Type as a member; /sandbox lists sandbox commands, "
+    "/help the bot's. Set SHEQUN_TELEGRAM__TOKEN to run on Telegram.\n"
+)
+
+
+def _settings(config: Path | None) -> Settings:
+    try:
+        return load_settings(config)
+    except ConfigError as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(2) from None
+
+
+def _logging(settings: Settings, quiet: bool = False) -> None:
+    level = logging.WARNING if quiet and settings.log_level == "INFO" else settings.log_level
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
+@cli.command()
+def run(config: ConfigOption = None) -> None:
+    """Run Shequn: on Telegram when a token is configured, else in the sandbox."""
+    settings = _settings(config)
+    if settings.telegram_token is None:
+        typer.echo(SANDBOX_TIP)
+        _logging(settings, quiet=True)
+        asyncio.run(_sandbox(settings, None))
+        return
+    _logging(settings)
+    asyncio.run(_telegram(settings))
+
+
+@cli.command()
+def sandbox(
+    config: ConfigOption = None,
+    script: Annotated[
+        Path | None,
+        typer.Option("--script", "-s", help="play this file instead of reading the terminal"),
+    ] = None,
+) -> None:
+    """Chat with the bot in your terminal, with the real handlers and database."""
+    settings = _settings(config)
+    _logging(settings, quiet=True)
+    if script is not None and not script.is_file():
+        typer.echo(f"script file {script} does not exist", err=True)
+        raise typer.Exit(2)
+    lines = script.read_text("utf-8").splitlines() if script is not None else None
+    asyncio.run(_sandbox(settings, lines))
+
+
+@db_cli.command("upgrade")
+def db_upgrade(config: ConfigOption = None) -> None:
+    """Apply database migrations (also done automatically at start)."""
+    settings = _settings(config)
+    asyncio.run(_upgrade(settings))
+    typer.echo("database is up to date")
+
+
+@cli.command("config")
+def show_config(config: ConfigOption = None) -> None:
+    """Print the effective configuration (secrets hidden)."""
+    settings = _settings(config)
+    typer.echo(json.dumps(settings.model_dump(mode="json"), ensure_ascii=False, indent=2))
+
+
+async def _upgrade(settings: Settings) -> None:
+    from bot.app import build_app
+
+    app = build_app(settings)
+    try:
+        await app.prepare()
+    finally:
+        await app.close()
+
+
+async def _telegram(settings: Settings) -> None:
+    from bot.app import build_app
+    from bot.channels.telegram.channel import TelegramChannel
+    from bot.runtime import run_channels
+
+    app = build_app(settings)
+    token = settings.telegram_token
+    assert token is not None
+    channel = TelegramChannel(settings.telegram, token, app.dispatcher, app.texts, app.router)
+    await run_channels(app, [channel], channel.execute)
+
+
+async def _sandbox(settings: Settings, script: list[str] | None) -> None:
+    from bot.app import build_app
+    from bot.channels.sandbox.console import SandboxConsole, interactive, play
+    from handlers.clock import ManualClock
+
+    clock = ManualClock()
+    app = build_app(settings, clock=clock)
+    try:
+        await app.prepare()
+        console = SandboxConsole.create(app, clock, write=_print)
+        if script is not None:
+            await play(console, script)
+        else:
+            await interactive(console)
+    finally:
+        await app.close()
+
+
+def _print(text: str) -> None:
+    print(text, flush=True)
+
+
+def main() -> None:
+    try:
+        cli()
+    except KeyboardInterrupt:
+        sys.exit(130)

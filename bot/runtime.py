@@ -1,0 +1,68 @@
+"""Runs the channels and the scheduler in one event loop until asked to stop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.app import App
+from bot.channels.base import Channel
+from handlers.actions import Action
+
+log = logging.getLogger(__name__)
+
+Deliver = Callable[[list[Action]], Awaitable[None]]
+
+
+def start_scheduler(app: App, deliver: Deliver) -> AsyncIOScheduler:
+    """An APScheduler job sweeps due work; ``coalesce`` folds missed runs into one."""
+    scheduler = AsyncIOScheduler(timezone="UTC")
+
+    async def sweep() -> None:
+        actions = await app.sweep()
+        if actions:
+            await deliver(actions)
+
+    scheduler.add_job(
+        sweep,
+        "interval",
+        seconds=app.settings.scheduler.sweep_seconds,
+        id="sweep",
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=None,
+        # First sweep right away: catches up on what fell due while the bot was down.
+        next_run_time=datetime.now(UTC),
+    )
+    scheduler.start()
+    return scheduler
+
+
+async def run_channels(app: App, channels: list[Channel], deliver: Deliver) -> None:
+    """Start everything, wait for SIGINT/SIGTERM, stop everything in reverse order."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await app.prepare()
+    started: list[Channel] = []
+    scheduler: AsyncIOScheduler | None = None
+    try:
+        for channel in channels:
+            await channel.start()
+            started.append(channel)
+        scheduler = start_scheduler(app, deliver)
+        log.info("Shequn is running (%s); Ctrl+C to stop", ", ".join(c.name for c in channels))
+        await stop.wait()
+    finally:
+        log.info("stopping")
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+        for channel in reversed(started):
+            await channel.stop()
+        await app.close()

@@ -1,0 +1,211 @@
+"""Configuration: a TOML file overridden by ``SHEQUN_*`` environment variables.
+
+Where the file comes from: ``--config PATH``, else ``$SHEQUN_CONFIG``, else
+``shequn.toml`` in the working directory if present. Nested keys use ``__`` in
+the environment (``SHEQUN_TELEGRAM__TOKEN``). ``shequn.example.toml`` documents
+every key.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+DEFAULT_CONFIG_FILE = "shequn.toml"
+
+
+class ConfigError(Exception):
+    """A bad configuration, explained in one line that names the key."""
+
+
+class CommunitySettings(BaseModel):
+    name: str = "Shequn community"
+    timezone: str = "Asia/Shanghai"
+    language: Literal["zh", "en"] = "zh"
+    #: Extra moderators beyond chat admins, as ``platform:user_id`` (e.g. ``telegram:12345``).
+    moderators: list[str] = Field(default_factory=list)
+    #: Staff members, as ``platform:user_id``; they may use staff commands anywhere.
+    staff: list[str] = Field(default_factory=list)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"unknown time zone {value!r} (example: Asia/Shanghai)") from error
+        return value
+
+    @field_validator("moderators", "staff")
+    @classmethod
+    def _platform_ids(cls, values: list[str]) -> list[str]:
+        for value in values:
+            platform, _, user_id = str(value).partition(":")
+            if not platform or not user_id:
+                raise ValueError(f"{value!r} should look like telegram:12345")
+        return [str(v) for v in values]
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class DatabaseSettings(BaseModel):
+    #: Empty: an SQLite file ``shequn.db`` in ``data_dir``.
+    url: str = ""
+    echo: bool = False
+
+
+class RateLimitSettings(BaseModel):
+    """Telegram's documented limits; lowered, never raised, in production."""
+
+    overall_per_second: float = Field(30, gt=0)
+    group_per_minute: float = Field(20, gt=0)
+    #: How many times a 429 is waited out and retried before giving up.
+    max_retries: int = Field(5, ge=0)
+
+
+class WebhookSettings(BaseModel):
+    url: str = ""
+    listen: str = "0.0.0.0"
+    port: int = Field(8443, ge=1, le=65535)
+    path: str = "telegram"
+    secret_token: SecretStr | None = None
+
+
+class TelegramSettings(BaseModel):
+    token: SecretStr | None = None
+    #: For self-hosted Bot API servers; ``/bot<token>/<method>`` is appended.
+    base_url: str = "https://api.telegram.org"
+    mode: Literal["polling", "webhook"] = "polling"
+    webhook: WebhookSettings = Field(default_factory=WebhookSettings)
+    staff_chat_id: int | None = None
+    rate_limit: RateLimitSettings = Field(default_factory=RateLimitSettings)
+    #: How long a chat's administrator list is trusted before it is fetched again.
+    admin_cache_seconds: int = Field(300, ge=10)
+    poll_timeout: int = Field(30, ge=0, le=50)
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(
+                "must start with http:// or https:// (example: https://api.telegram.org)"
+            )
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _webhook_complete(self) -> TelegramSettings:
+        if self.mode == "webhook":
+            if not self.webhook.url:
+                raise ValueError(
+                    "webhook mode needs telegram.webhook.url (the public HTTPS address)"
+                )
+            secret = (
+                self.webhook.secret_token.get_secret_value() if self.webhook.secret_token else ""
+            )
+            if not secret:
+                raise ValueError("webhook mode needs telegram.webhook.secret_token")
+            if not all(c.isalnum() or c in "_-" for c in secret) or len(secret) > 256:
+                raise ValueError(
+                    "telegram.webhook.secret_token may hold only A-Z, a-z, 0-9, _ and - (1-256)"
+                )
+        return self
+
+
+class SandboxSettings(BaseModel):
+    group_title: str = "沙盒群 Sandbox group"
+    #: The sandbox user you type as at first; they own the sandbox group (a moderator).
+    operator: str = "operator"
+
+
+class SchedulerSettings(BaseModel):
+    #: How often due work (housekeeping now; onboarding and topics later) is swept.
+    sweep_seconds: int = Field(30, ge=1)
+    #: How long update keys are kept for de-duplication.
+    dedup_days: int = Field(7, ge=1)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="SHEQUN_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        nested_model_default_partial_update=True,
+    )
+
+    data_dir: Path = Path("data")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    community: CommunitySettings = Field(default_factory=CommunitySettings)
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    telegram: TelegramSettings = Field(default_factory=TelegramSettings)
+    sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
+    scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The TOML file arrives as init values; the environment overrides it.
+        return (env_settings, init_settings)
+
+    @property
+    def database_url(self) -> str:
+        return self.database.url or f"sqlite+aiosqlite:///{self.data_dir / 'shequn.db'}"
+
+    @property
+    def telegram_token(self) -> str | None:
+        token = self.telegram.token.get_secret_value() if self.telegram.token else ""
+        return token or None
+
+
+def config_path(explicit: Path | None, environ: dict[str, str] | None = None) -> Path | None:
+    """Which file to read, or None when there is none (defaults and environment only)."""
+    env = os.environ if environ is None else environ
+    if explicit is not None:
+        return explicit
+    if env.get("SHEQUN_CONFIG"):
+        return Path(env["SHEQUN_CONFIG"])
+    default = Path(DEFAULT_CONFIG_FILE)
+    return default if default.is_file() else None
+
+
+def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
+    """Read the settings or raise :class:`ConfigError` with a one-line reason."""
+    chosen = config_path(path)
+    values: dict[str, Any] = {}
+    if chosen is not None:
+        try:
+            values = tomllib.loads(chosen.read_text("utf-8"))
+        except FileNotFoundError as error:
+            raise ConfigError(f"config file {chosen} does not exist") from error
+        except tomllib.TOMLDecodeError as error:
+            raise ConfigError(f"config file {chosen} is not valid TOML: {error}") from error
+    values.update(overrides)
+    try:
+        return Settings(**values)
+    except ValidationError as error:
+        raise ConfigError(_one_line(error, chosen)) from error
+
+
+def _one_line(error: ValidationError, source: Path | None) -> str:
+    first = error.errors()[0]
+    key = ".".join(str(part) for part in first["loc"]) or "(root)"
+    env_name = "SHEQUN_" + "__".join(str(p).upper() for p in first["loc"])
+    message = first["msg"].removeprefix("Value error, ")
+    origin = f"{source} or {env_name}" if source else env_name
+    more = f" (+{error.error_count() - 1} more)" if error.error_count() > 1 else ""
+    if first["type"] == "extra_forbidden":
+        return f"config error: unknown key '{key}' in {origin}{more}"
+    return f"config error: {key}: {message} (set in {origin}){more}"

@@ -1,0 +1,1 @@
+"""The FAQ knowledge base and matcher: a pure library (no platform, no database)."""

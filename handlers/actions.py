@@ -1,0 +1,107 @@
+"""Actions: what handlers ask a channel to do.
+
+Texts are :class:`markupsafe.Markup` in the Telegram HTML subset (``b``, ``i``,
+``u``, ``s``, ``code``, ``pre``, ``a``, ``blockquote``). Building them with
+``Markup(...).format()`` or the message catalog escapes every user-supplied
+value, so a name like ``<b>&"`` can never break a message. Mentions use the
+neutral ``<a href="mention:PLATFORM_USER_ID">`` form that each channel renders.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from markupsafe import Markup
+
+from handlers.events import ChatRef, MessageRef, UserRef
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """An inline button: either a callback (``data``) or a link (``url``)."""
+
+    label: str
+    data: str | None = None
+    url: str | None = None
+
+
+Keyboard = tuple[tuple[Button, ...], ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Action:
+    """Base of every action."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SendMessage(Action):
+    """Post in a chat; with ``reply_to`` it quotes that message."""
+
+    chat: ChatRef
+    text: Markup
+    buttons: Keyboard = ()
+    reply_to: MessageRef | None = None
+    silent: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SendPrivate(Action):
+    """Write to a member privately.
+
+    Platforms may refuse (the member never started the bot, or a reply window
+    closed); then the channel mentions the member in ``fallback_chat`` with a
+    link to open the private chat, or, without one, tells staff.
+    """
+
+    user: UserRef
+    text: Markup
+    buttons: Keyboard = ()
+    fallback_chat: ChatRef | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EditMessage(Action):
+    message: MessageRef
+    text: Markup
+    buttons: Keyboard = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeleteMessage(Action):
+    message: MessageRef
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RestrictMember(Action):
+    """Mute a member until ``until`` (None: until lifted)."""
+
+    chat: ChatRef
+    user: UserRef
+    until: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NotifyStaff(Action):
+    """Tell the staff chat something needs a human."""
+
+    text: Markup
+    buttons: Keyboard = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AnswerButton(Action):
+    """Acknowledge a button press (a toast on Telegram; nothing elsewhere)."""
+
+    press_id: str
+    text: str | None = None
+
+
+def reply(message: MessageRef, text: Markup, buttons: Keyboard = ()) -> SendMessage:
+    """A message in the same chat that quotes ``message``."""
+    return SendMessage(chat=message.chat, text=text, buttons=buttons, reply_to=message)
+
+
+def mention(user: UserRef) -> Markup:
+    """A platform-neutral mention of ``user``; the name is escaped."""
+    return Markup('<a href="mention:{}">{}</a>').format(user.id, user.display_name)

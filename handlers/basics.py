@@ -1,0 +1,141 @@
+"""The basic commands every community needs: /start, /help, /rules, /setrules, /settings."""
+
+from __future__ import annotations
+
+from markupsafe import Markup
+
+from handlers.actions import Action, AnswerButton, SendMessage, reply
+from handlers.context import Context
+from handlers.events import BotAddedToChat, ButtonPressed, CommandIssued, Event, MessagePosted
+from handlers.roles import Role
+from handlers.router import GROUP_ONLY, Command, Router
+
+#: Rules longer than this would not fit one message with their heading.
+MAX_RULES_LENGTH = 3500
+
+
+async def start(event: CommandIssued, ctx: Context) -> list[Action]:
+    """Private greeting; a deep-link payload means the member came from a group prompt."""
+    texts = ctx.texts
+    if not event.chat.is_private:
+        return [reply(event.message, texts.t("start.in_group"))]
+    key = "start.welcome_back" if event.args else "start.greeting"
+    return [
+        reply(
+            event.message,
+            texts.t(key, name=event.sender.display_name, community=ctx.community.name),
+        )
+    ]
+
+
+async def help_command(event: CommandIssued, ctx: Context) -> list[Action]:
+    """Lists exactly the commands the caller may use here."""
+    texts = ctx.texts
+    assert ctx.router is not None
+    lines = [texts.t("help.heading")]
+    for command in ctx.router.visible_commands(ctx.roles, event.chat.is_private):
+        lines.append(texts.t("help.line", name=command.name, description=texts.t(command.help_key)))
+    if Role.MODERATOR in ctx.roles:
+        lines.append(texts.t("help.moderator_note"))
+    return [reply(event.message, Markup("\n").join(lines))]
+
+
+async def rules(event: CommandIssued, ctx: Context) -> list[Action]:
+    texts = ctx.texts
+    assert ctx.chat is not None
+    if not ctx.chat.rules:
+        return [reply(event.message, texts.t("rules.none"))]
+    return [reply(event.message, texts.t("rules.show", title=_title(ctx), rules=ctx.chat.rules))]
+
+
+async def set_rules(event: CommandIssued, ctx: Context) -> list[Action]:
+    texts = ctx.texts
+    assert ctx.chat is not None
+    text = event.args.strip()
+    if not text:
+        return [reply(event.message, texts.t("rules.usage"))]
+    if len(text) > MAX_RULES_LENGTH:
+        return [
+            reply(
+                event.message, texts.t("rules.too_long", limit=MAX_RULES_LENGTH, length=len(text))
+            )
+        ]
+    if text == "-":
+        await ctx.repos.chats.set_rules(ctx.chat.id, None, ctx.now)
+        return [reply(event.message, texts.t("rules.cleared"))]
+    await ctx.repos.chats.set_rules(ctx.chat.id, text, ctx.now)
+    await ctx.repos.events.append(
+        "rules_changed", ctx.now, chat_id=ctx.chat.id, user_id=ctx.sender.id if ctx.sender else None
+    )
+    return [reply(event.message, texts.t("rules.saved", length=len(text)))]
+
+
+async def settings(event: CommandIssued, ctx: Context) -> list[Action]:
+    """The chat's effective settings, so moderators can see what applies."""
+    texts = ctx.texts
+    assert ctx.chat is not None
+    members = await ctx.repos.members.count_present(ctx.chat.id)
+    lines = [
+        texts.t("settings.heading", title=_title(ctx)),
+        texts.t("settings.community", name=ctx.community.name),
+        texts.t("settings.language", language=texts.language),
+        texts.t(
+            "settings.timezone",
+            timezone=str(ctx.community.timezone),
+            local_time=ctx.local_now.strftime("%Y-%m-%d %H:%M"),
+        ),
+        texts.t(
+            "settings.rules",
+            state=texts.t("settings.rules_set", length=len(ctx.chat.rules))
+            if ctx.chat.rules
+            else texts.t("settings.rules_unset"),
+        ),
+        texts.t("settings.members", count=members),
+        texts.t("settings.channel", channel=ctx.platform.name),
+    ]
+    for key, value in ctx.platform.describe().items():
+        lines.append(texts.t("settings.platform_fact", fact=key, value=value))
+    return [reply(event.message, Markup("\n").join(lines))]
+
+
+async def private_hint(event: Event, ctx: Context) -> list[Action]:
+    """A member writing to the bot privately gets pointed at /help."""
+    assert isinstance(event, MessagePosted)
+    if not event.chat.is_private or not event.text.strip():
+        return []
+    return [SendMessage(chat=event.chat, text=ctx.texts.t("private.hint"))]
+
+
+async def stale_button(event: Event, ctx: Context) -> list[Action]:
+    """Lowest priority: a press nothing else handled belongs to an old message."""
+    assert isinstance(event, ButtonPressed)
+    if event.press_id is None:
+        return []
+    return [AnswerButton(press_id=event.press_id, text=ctx.texts.plain("button.expired"))]
+
+
+def _title(ctx: Context) -> str:
+    assert ctx.chat is not None
+    return ctx.chat.title or ctx.community.name
+
+
+async def introduce_bot(event: Event, ctx: Context) -> list[Action]:
+    """When added to a group, say hello and ask for admin rights if missing."""
+    assert isinstance(event, BotAddedToChat)
+    if event.chat.is_private:
+        return []
+    actions: list[Action] = [SendMessage(chat=event.chat, text=ctx.texts.t("bot.added"))]
+    if not event.is_admin:
+        actions.append(SendMessage(chat=event.chat, text=ctx.texts.t("bot.added_not_admin")))
+    return actions
+
+
+def register(router: Router) -> None:
+    router.command(Command("start", start, help_key="help.start"))
+    router.command(Command("help", help_command, help_key="help.help"))
+    router.command(Command("rules", rules, help_key="help.rules", where=GROUP_ONLY))
+    router.command(Command("setrules", set_rules, Role.MODERATOR, "help.setrules", GROUP_ONLY))
+    router.command(Command("settings", settings, Role.MODERATOR, "help.settings", GROUP_ONLY))
+    router.on(MessagePosted, private_hint, priority=900, exclusive=True)
+    router.on(ButtonPressed, stale_button, priority=1000)
+    router.on(BotAddedToChat, introduce_bot, priority=100)

@@ -1,0 +1,100 @@
+"""What a channel can do, and how actions degrade where it cannot.
+
+A handler writes one behaviour for every platform; :func:`degrade` rewrites the
+actions a channel cannot carry out into ones it can (usually a task for staff),
+so nothing fails silently. The rules are documented in the README.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import timedelta
+
+from markupsafe import Markup
+
+from handlers.actions import (
+    Action,
+    AnswerButton,
+    DeleteMessage,
+    EditMessage,
+    Keyboard,
+    NotifyStaff,
+    RestrictMember,
+    SendMessage,
+    SendPrivate,
+    mention,
+)
+from handlers.i18n import Texts
+
+
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    """Declared by each channel."""
+
+    #: The bot can post into group chats on its own.
+    group_messages: bool = True
+    #: The bot can write privately to a member who never wrote to it first.
+    private_first_contact: bool = False
+    #: After a member's last message, how long the bot may still write to them
+    #: privately (WeChat: 48 hours). ``None``: no window.
+    reply_window: timedelta | None = None
+    edit: bool = True
+    delete: bool = True
+    restrict: bool = True
+    buttons: bool = True
+    #: Longest text one message may carry, in the platform's own unit.
+    max_text_length: int = 4096
+
+
+def degrade(actions: list[Action], caps: Capabilities, texts: Texts) -> list[Action]:
+    """Rewrite ``actions`` so that ``caps`` can carry out every one of them."""
+    result: list[Action] = []
+    for action in actions:
+        result.extend(_degrade_one(action, caps, texts))
+    return result
+
+
+def _degrade_one(action: Action, caps: Capabilities, texts: Texts) -> list[Action]:
+    if not caps.buttons and hasattr(action, "buttons") and action.buttons:
+        action = replace(action, text=_buttons_as_text(action.text, action.buttons), buttons=())
+    match action:
+        case SendMessage(chat=chat) if not chat.is_private and not caps.group_messages:
+            return [NotifyStaff(text=texts.t("degrade.group_post", text=action.text))]
+        case EditMessage(message=message) if not caps.edit:
+            return [SendMessage(chat=message.chat, text=action.text, buttons=action.buttons)]
+        case DeleteMessage() if not caps.delete:
+            return [NotifyStaff(text=texts.t("degrade.delete", message_id=action.message.id))]
+        case RestrictMember() if not caps.restrict:
+            return [NotifyStaff(text=texts.t("degrade.restrict", member=mention(action.user)))]
+        case AnswerButton() if not caps.buttons:
+            return []
+    return [action]
+
+
+def _buttons_as_text(text: Markup, buttons: Keyboard) -> Markup:
+    """Platforms without buttons get the choices as text lines."""
+    lines = [text]
+    for row in buttons:
+        for button in row:
+            if button.url:
+                lines.append(Markup("• {}: {}").format(button.label, button.url))
+            else:
+                lines.append(Markup("• {}").format(button.label))
+    return Markup("\n").join(lines)
+
+
+def private_fallback(action: SendPrivate, texts: Texts, open_link: str | None) -> Action:
+    """What to do when a platform refuses a private message.
+
+    A short mention in the group with a link that opens the private chat, so
+    the member can start it with one tap; without a group, staff are told.
+    """
+    if action.fallback_chat is not None:
+        if open_link:
+            text = texts.t(
+                "fallback.private_refused_link", member=mention(action.user), link=open_link
+            )
+        else:
+            text = texts.t("fallback.private_refused", member=mention(action.user))
+        return SendMessage(chat=action.fallback_chat, text=text)
+    return NotifyStaff(text=texts.t("fallback.private_refused_staff", member=mention(action.user)))

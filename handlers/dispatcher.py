@@ -1,0 +1,274 @@
+"""Turns one incoming update into actions: de-duplicate, record, route.
+
+Everything an update changes in the database commits in one transaction
+together with the update's de-duplication key, so a redelivered update is
+dropped and a crash before commit lets the redelivery be handled in full.
+Actions are returned only after the commit. Updates of one chat are handled
+one at a time, in arrival order; different chats run concurrently.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import weakref
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from handlers.actions import Action, AnswerButton, reply
+from handlers.capabilities import degrade
+from handlers.clock import Clock
+from handlers.context import Community, Context, PlatformAccess
+from handlers.events import (
+    BotAddedToChat,
+    BotRemovedFromChat,
+    ButtonPressed,
+    ChatMigrated,
+    CommandIssued,
+    Event,
+    Incoming,
+    MemberJoined,
+    MemberLeft,
+    MessagePosted,
+    UserRef,
+)
+from handlers.i18n import Catalog, Texts, normalize_language
+from handlers.roles import Role, platform_key
+from handlers.router import GROUP_ONLY, PRIVATE_ONLY, Router
+from storage.database import Storage
+from storage.records import JoinOutcome
+from storage.repositories import Repositories
+
+log = logging.getLogger(__name__)
+
+#: Carries out actions on the channel the update came from.
+Deliver = Callable[[list[Action]], Awaitable[None]]
+
+
+@dataclass(slots=True)
+class Dispatcher:
+    storage: Storage
+    router: Router
+    catalog: Catalog
+    community: Community
+    clock: Clock
+    _chat_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = field(
+        init=False, default_factory=weakref.WeakValueDictionary
+    )
+
+    def _lock_for(self, key: str) -> asyncio.Lock:
+        lock = self._chat_locks.get(key)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._chat_locks[key] = lock
+        return lock
+
+    async def handle(
+        self, incoming: Incoming, platform: PlatformAccess, deliver: Deliver | None = None
+    ) -> list[Action]:
+        """Process one update and hand its actions to ``deliver``.
+
+        Delivery happens inside the chat's turn, so replies leave in the order
+        their updates arrived. The actions are also returned (for tests and
+        channels that deliver themselves).
+        """
+        if not incoming.events:
+            return []
+        first = incoming.events[0]
+        async with self._lock_for(f"{first.chat.platform}:{first.chat.id}"):
+            roles = await self._roles(first, platform)
+            now = self.clock.now()
+
+            async def work(repos: Repositories) -> list[Action]:
+                if not await repos.updates.claim(platform.name, incoming.key, now):
+                    log.info("dropping redelivered update %s", incoming.key)
+                    return []
+                actions: list[Action] = []
+                for event in incoming.events:
+                    ctx = await self._context(repos, event, platform, roles)
+                    actions.extend(await self._route(event, ctx))
+                return actions
+
+            actions = await self.storage.run(work)
+            actions = degrade(actions, platform.capabilities, self.texts_for(None, None))
+            if deliver is not None and actions:
+                await deliver(actions)
+        return actions
+
+    def texts_for(self, chat_language: str | None, user_language: str | None) -> Texts:
+        return self.catalog.for_language(chat_language or user_language or self.community.language)
+
+    async def _roles(self, event: Event, platform: PlatformAccess) -> frozenset[Role]:
+        """Roles are looked up before the transaction: it may ask the platform."""
+        sender = _sender(event)
+        if sender is None or not isinstance(event, CommandIssued | ButtonPressed):
+            return frozenset()
+        key = platform_key(sender.platform, sender.id)
+        roles: set[Role] = set()
+        if key in self.community.staff:
+            roles.add(Role.STAFF)
+        if (
+            key in self.community.moderators
+            or getattr(event, "sender_is_anonymous_admin", False)
+            or (not event.chat.is_private and await platform.is_chat_admin(event.chat, sender))
+        ):
+            roles.add(Role.MODERATOR)
+        return frozenset(roles)
+
+    async def _context(
+        self,
+        repos: Repositories,
+        event: Event,
+        platform: PlatformAccess,
+        roles: frozenset[Role],
+    ) -> Context:
+        """Record what the event says about chats, people and memberships."""
+        at = event.occurred_at
+        chat_ref = event.chat
+        if isinstance(event, ChatMigrated):
+            await repos.chats.migrate(chat_ref.platform, event.old_chat_id, chat_ref.id, at)
+        chat = await repos.chats.upsert(
+            chat_ref.platform, chat_ref.id, kind=chat_ref.kind.value, title=chat_ref.title, at=at
+        )
+        person = _sender(event)
+        sender = member = join = None
+        if person is not None:
+            sender = await repos.users.upsert(
+                person.platform,
+                person.id,
+                display_name=person.display_name,
+                username=person.username,
+                language=person.language,
+                is_bot=person.is_bot,
+                at=at,
+            )
+            if chat_ref.is_private and not isinstance(event, MemberLeft):
+                await repos.users.mark_started(sender.id, at)
+        match event:
+            case MemberJoined():
+                assert sender is not None
+                join = await repos.members.record_join(chat.id, sender.id, at)
+                if join is not JoinOutcome.DUPLICATE:
+                    await repos.events.append(
+                        "member_joined",
+                        at,
+                        chat_id=chat.id,
+                        user_id=sender.id,
+                        payload={"outcome": join.value},
+                    )
+            case MemberLeft():
+                assert sender is not None
+                if await repos.members.record_leave(chat.id, sender.id, at):
+                    await repos.events.append("member_left", at, chat_id=chat.id, user_id=sender.id)
+            case MessagePosted():
+                assert sender is not None
+                if not chat_ref.is_private and not event.sender_is_anonymous_admin:
+                    await repos.members.record_message(chat.id, sender.id, at)
+            case CommandIssued() | ButtonPressed():
+                assert sender is not None
+                if not chat_ref.is_private:
+                    await repos.members.touch(chat.id, sender.id, at)
+                if isinstance(event, CommandIssued):
+                    await repos.events.append(
+                        "command",
+                        at,
+                        chat_id=chat.id,
+                        user_id=sender.id,
+                        payload={"name": event.name},
+                    )
+            case BotAddedToChat():
+                await repos.chats.set_bot_status(
+                    chat.id, "admin" if event.is_admin else "member", at
+                )
+                await repos.events.append("bot_added", at, chat_id=chat.id)
+            case BotRemovedFromChat():
+                await repos.chats.set_bot_status(chat.id, "removed", at)
+                await repos.events.append("bot_removed", at, chat_id=chat.id)
+            case ChatMigrated():
+                await repos.events.append(
+                    "chat_migrated", at, chat_id=chat.id, payload={"from": event.old_chat_id}
+                )
+        if sender is not None and not chat_ref.is_private:
+            member = await repos.members.get(chat.id, sender.id)
+        chat = await repos.chats.get_by_id(chat.id) or chat
+        user_language = normalize_language(person.language) if person and person.language else None
+        texts = (
+            self.texts_for(None, user_language if user_language in ("zh", "en") else None)
+            if chat_ref.is_private
+            else self.texts_for(chat.language, None)
+        )
+        return Context(
+            repos=repos,
+            now=at,
+            texts=texts,
+            community=self.community,
+            platform=platform,
+            roles=roles,
+            chat=chat,
+            sender=sender,
+            member=member,
+            join=join,
+            router=self.router,
+        )
+
+    async def _route(self, event: Event, ctx: Context) -> list[Action]:
+        actions: list[Action] = []
+        if isinstance(event, CommandIssued):
+            try:
+                actions.extend(await self._command(event, ctx))
+            except SQLAlchemyError:
+                raise  # the whole update is retried or fails; the session is unusable
+            except Exception:
+                log.exception("/%s failed", event.name)
+                actions.append(reply(event.message, ctx.texts.t("command.failed", name=event.name)))
+            if actions:
+                return actions
+        for route in self.router.routes_for(event):
+            try:
+                produced = await route.handler(event, ctx)
+            except SQLAlchemyError:
+                raise
+            except Exception:
+                log.exception("handler %s failed on %s", route.name, type(event).__name__)
+                continue
+            actions.extend(produced)
+            if produced and route.exclusive:
+                break
+        if (
+            isinstance(event, ButtonPressed)
+            and event.press_id
+            and not any(isinstance(a, AnswerButton) for a in actions)
+        ):
+            actions.append(AnswerButton(press_id=event.press_id))
+        return actions
+
+    async def _command(self, event: CommandIssued, ctx: Context) -> list[Action]:
+        command = self.router.commands.get(event.name)
+        texts = ctx.texts
+        if command is None:
+            # In groups many bots share commands: answer only when addressed to us.
+            if event.chat.is_private or event.addressed:
+                return [reply(event.message, texts.t("command.unknown", name=event.name))]
+            return []
+        if command.where == GROUP_ONLY and event.chat.is_private:
+            return [reply(event.message, texts.t("command.group_only", name=event.name))]
+        if command.where == PRIVATE_ONLY and not event.chat.is_private:
+            return [reply(event.message, texts.t("command.private_only", name=event.name))]
+        if not ctx.has_role(command.role):
+            log.info("refused /%s for %s: needs %s", event.name, event.sender.id, command.role)
+            return [
+                reply(
+                    event.message, texts.t(f"command.needs_{command.role.value}", name=event.name)
+                )
+            ]
+        return await command.handler(event, ctx)
+
+
+def _sender(event: Event) -> UserRef | None:
+    for attribute in ("sender", "member"):
+        value = getattr(event, attribute, None)
+        if isinstance(value, UserRef):
+            return value
+    return None

@@ -1,0 +1,143 @@
+"""Normalized events: what channels turn platform updates into.
+
+Ids are strings everywhere so Telegram's 64-bit integers and WeChat's openids
+share one type; channels convert at the edge.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class ChatKind(StrEnum):
+    PRIVATE = "private"
+    GROUP = "group"
+
+
+@dataclass(frozen=True, slots=True)
+class UserRef:
+    """A person (or bot) as the platform identifies them."""
+
+    platform: str
+    id: str
+    display_name: str
+    username: str | None = None
+    language: str | None = None
+    is_bot: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ChatRef:
+    """A group or a private chat on one platform."""
+
+    platform: str
+    id: str
+    kind: ChatKind
+    title: str | None = None
+
+    @property
+    def is_private(self) -> bool:
+        return self.kind is ChatKind.PRIVATE
+
+
+@dataclass(frozen=True, slots=True)
+class MessageRef:
+    """Enough to reply to, edit or delete a message."""
+
+    chat: ChatRef
+    id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Event:
+    """Base of every event; ``occurred_at`` is UTC."""
+
+    chat: ChatRef
+    occurred_at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MemberJoined(Event):
+    member: UserRef
+    invited_by: UserRef | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MemberLeft(Event):
+    member: UserRef
+    removed_by: UserRef | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MessagePosted(Event):
+    """A member wrote something that is not a command."""
+
+    sender: UserRef
+    message: MessageRef
+    text: str
+    reply_to: MessageRef | None = None
+    reply_to_bot: bool = False
+    mentions_bot: bool = False
+    #: Posted by an anonymous group admin (Telegram "post as the group").
+    sender_is_anonymous_admin: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CommandIssued(Event):
+    """``/name args`` addressed to this bot (or to every bot)."""
+
+    sender: UserRef
+    message: MessageRef
+    name: str
+    args: str = ""
+    sender_is_anonymous_admin: bool = False
+    #: True when the text named this bot explicitly (``/help@shequn_bot``).
+    addressed: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ButtonPressed(Event):
+    sender: UserRef
+    message: MessageRef | None
+    data: str
+    #: Opaque id the channel needs to acknowledge the press.
+    press_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BotAddedToChat(Event):
+    added_by: UserRef | None = None
+    is_admin: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BotRemovedFromChat(Event):
+    removed_by: UserRef | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ModeratorsChanged(Event):
+    """Someone was promoted or demoted; role caches must be refreshed."""
+
+    member: UserRef
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChatMigrated(Event):
+    """A Telegram group became a supergroup with a new id; ``chat`` is the new one."""
+
+    old_chat_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    """One platform update, normalized.
+
+    ``key`` identifies the update for de-duplication (platforms redeliver);
+    one update can carry several events (e.g. three members joining at once).
+    """
+
+    key: str
+    events: tuple[Event, ...] = field(default_factory=tuple)

@@ -1,0 +1,114 @@
+"""Engine, transactions and retries.
+
+SQLite (aiosqlite) is the embedded default, PostgreSQL (asyncpg) the
+production database. A locked SQLite file or a PostgreSQL restart is a
+passing fault: the whole unit of work is retried, so nothing is lost.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from tenacity import (
+    AsyncRetrying,
+    before_sleep_log,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_exponential,
+)
+
+from storage.repositories import Repositories
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+def is_transient(error: BaseException) -> bool:
+    """Faults worth retrying: a locked SQLite file, a dropped connection."""
+    if isinstance(error, OperationalError):
+        return True
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    return isinstance(error, ConnectionError | TimeoutError)
+
+
+def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+    """An async engine with sensible settings per backend."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 15})
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_async_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """WAL lets readers run beside the writer; busy_timeout waits out short locks."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+class Storage:
+    """Owns the engine; hands out units of work."""
+
+    def __init__(self, engine: AsyncEngine, *, attempts: int = 5, max_wait: float = 2.0) -> None:
+        self.engine = engine
+        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self._attempts = attempts
+        self._max_wait = max_wait
+
+    @classmethod
+    def from_url(cls, url: str, *, echo: bool = False) -> Storage:
+        return cls(create_engine(url, echo=echo))
+
+    @property
+    def backend(self) -> str:
+        return self.engine.dialect.name
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Repositories]:
+        """One transaction: committed on success, rolled back on any error."""
+        async with self._sessions() as session, session.begin():
+            yield Repositories.bind(session)
+
+    async def run(self, work: Callable[[Repositories], Awaitable[T]]) -> T:
+        """Run ``work`` in a transaction, retrying it whole on passing faults."""
+        retrying = AsyncRetrying(
+            retry=retry_if_exception(is_transient),
+            stop=stop_after_attempt(self._attempts),
+            wait=wait_exponential(multiplier=0.05, max=self._max_wait),
+            before_sleep=before_sleep_log(log, logging.WARNING),
+            reraise=True,
+        )
+        async for attempt in retrying:
+            with attempt:
+                async with self.transaction() as repos:
+                    return await work(repos)
+        raise AssertionError("unreachable")
+
+    async def session(self) -> AsyncSession:
+        """A bare session for maintenance commands; the caller closes it."""
+        return self._sessions()
+
+    async def close(self) -> None:
+        await self.engine.dispose()

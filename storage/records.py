@@ -1,0 +1,65 @@
+"""Plain values that repositories return."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class ChatRecord:
+    id: int
+    platform: str
+    external_id: str
+    kind: str
+    title: str | None
+    language: str | None
+    rules: str | None
+    bot_status: str
+
+
+@dataclass(frozen=True, slots=True)
+class UserRecord:
+    id: int
+    platform: str
+    external_id: str
+    display_name: str
+    username: str | None
+    language: str | None
+    is_bot: bool
+    started_bot_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class MemberRecord:
+    id: int
+    chat_id: int
+    user_id: int
+    joined_at: datetime | None
+    left_at: datetime | None
+    first_seen_at: datetime
+    last_active_at: datetime | None
+    message_count: int
+
+    @property
+    def present(self) -> bool:
+        return self.left_at is None
+
+
+class JoinOutcome(StrEnum):
+    NEW = "new"
+    REJOINED = "rejoined"
+    #: Already a present member with a known join: a second signal of the same join.
+    DUPLICATE = "duplicate"
+
+
+@dataclass(frozen=True, slots=True)
+class EventRecord:
+    id: int
+    chat_id: int | None
+    user_id: int | None
+    kind: str
+    payload: dict[str, Any]
+    occurred_at: datetime

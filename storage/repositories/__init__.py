@@ -1,0 +1,34 @@
+"""Repositories: one per aggregate, all bound to the same transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.repositories.chats import ChatRepository
+from storage.repositories.events import EventLogRepository
+from storage.repositories.members import MemberRepository
+from storage.repositories.updates import ProcessedUpdateRepository
+from storage.repositories.users import UserRepository
+
+
+@dataclass(frozen=True, slots=True)
+class Repositories:
+    """The repositories of one unit of work (one database transaction)."""
+
+    chats: ChatRepository
+    users: UserRepository
+    members: MemberRepository
+    events: EventLogRepository
+    updates: ProcessedUpdateRepository
+
+    @classmethod
+    def bind(cls, session: AsyncSession) -> Repositories:
+        return cls(
+            chats=ChatRepository(session),
+            users=UserRepository(session),
+            members=MemberRepository(session),
+            events=EventLogRepository(session),
+            updates=ProcessedUpdateRepository(session),
+        )

@@ -1,0 +1,132 @@
+"""Groups and private chats."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Chat, EventLog, Member
+from storage.records import ChatRecord
+from storage.repositories._sql import upsert_insert
+
+
+def _record(row: Chat) -> ChatRecord:
+    return ChatRecord(
+        row.id,
+        row.platform,
+        row.external_id,
+        row.kind,
+        row.title,
+        row.language,
+        row.rules,
+        row.bot_status,
+    )
+
+
+class ChatRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def upsert(
+        self, platform: str, external_id: str, *, kind: str, title: str | None, at: datetime
+    ) -> ChatRecord:
+        """Create the chat on first sight, keep its title current afterwards."""
+        values: dict[str, object] = {"updated_at": at}
+        if title:
+            values["title"] = title[:256]
+        statement = (
+            upsert_insert(self._session, Chat)
+            .values(
+                platform=platform,
+                external_id=external_id,
+                kind=kind,
+                created_at=at,
+                bot_status="member",
+                **values,
+            )
+            .on_conflict_do_update(index_elements=["platform", "external_id"], set_=values)
+        )
+        await self._session.execute(statement)
+        found = await self.get(platform, external_id)
+        assert found is not None
+        return found
+
+    async def get(self, platform: str, external_id: str) -> ChatRecord | None:
+        row = await self._session.scalar(
+            select(Chat)
+            .where(Chat.platform == platform, Chat.external_id == external_id)
+            .execution_options(populate_existing=True)
+        )
+        return _record(row) if row else None
+
+    async def get_by_id(self, chat_id: int) -> ChatRecord | None:
+        row = await self._session.get(Chat, chat_id, populate_existing=True)
+        return _record(row) if row else None
+
+    async def list_groups(self, platform: str | None = None) -> list[ChatRecord]:
+        query = select(Chat).where(Chat.kind == "group").order_by(Chat.id)
+        if platform:
+            query = query.where(Chat.platform == platform)
+        return [_record(r) for r in (await self._session.scalars(query)).all()]
+
+    async def set_rules(self, chat_id: int, rules: str | None, at: datetime) -> None:
+        await self._session.execute(
+            update(Chat).where(Chat.id == chat_id).values(rules=rules, updated_at=at)
+        )
+
+    async def set_bot_status(self, chat_id: int, status: str, at: datetime) -> None:
+        await self._session.execute(
+            update(Chat).where(Chat.id == chat_id).values(bot_status=status, updated_at=at)
+        )
+
+    async def migrate(
+        self, platform: str, old_id: str, new_id: str, at: datetime
+    ) -> ChatRecord | None:
+        """Give the chat ``old_id`` the id ``new_id``, keeping all its data.
+
+        Telegram turns a group into a supergroup with a new id, and may deliver
+        the first message of the new chat before the migration notice; then
+        the new chat's few rows are folded into the old one.
+        """
+        old = await self.get(platform, old_id)
+        if old is None:
+            return await self.get(platform, new_id)
+        new = await self.get(platform, new_id)
+        if new is not None:
+            await self._fold_into(source_id=new.id, target_id=old.id)
+        await self._session.execute(
+            update(Chat)
+            .where(Chat.id == old.id)
+            .values(external_id=new_id, kind="group", updated_at=at)
+        )
+        return await self.get(platform, new_id)
+
+    async def _fold_into(self, source_id: int, target_id: int) -> None:
+        """Move members and events of ``source_id`` into ``target_id``, then drop it."""
+        existing = set(
+            (
+                await self._session.scalars(
+                    select(Member.user_id).where(Member.chat_id == target_id)
+                )
+            ).all()
+        )
+        moving = (
+            await self._session.scalars(select(Member).where(Member.chat_id == source_id))
+        ).all()
+        for member in moving:
+            if member.user_id in existing:
+                await self._session.execute(
+                    update(Member)
+                    .where(Member.chat_id == target_id, Member.user_id == member.user_id)
+                    .values(message_count=Member.message_count + member.message_count)
+                )
+                await self._session.delete(member)
+            else:
+                member.chat_id = target_id
+        await self._session.execute(
+            update(EventLog).where(EventLog.chat_id == source_id).values(chat_id=target_id)
+        )
+        await self._session.flush()
+        await self._session.execute(delete(Chat).where(Chat.id == source_id))

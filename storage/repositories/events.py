@@ -1,0 +1,53 @@
+"""The append-only event log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import EventLog
+from storage.records import EventRecord
+
+
+class EventLogRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def append(
+        self,
+        kind: str,
+        at: datetime,
+        *,
+        chat_id: int | None = None,
+        user_id: int | None = None,
+        payload: dict[str, Any] | None = None,
+    ) -> None:
+        self._session.add(
+            EventLog(
+                kind=kind, occurred_at=at, chat_id=chat_id, user_id=user_id, payload=payload or {}
+            )
+        )
+        await self._session.flush()
+
+    async def recent(
+        self, chat_id: int | None = None, kind: str | None = None, limit: int = 50
+    ) -> list[EventRecord]:
+        query = select(EventLog).order_by(EventLog.id.desc()).limit(limit)
+        if chat_id is not None:
+            query = query.where(EventLog.chat_id == chat_id)
+        if kind is not None:
+            query = query.where(EventLog.kind == kind)
+        rows = (await self._session.scalars(query)).all()
+        return [
+            EventRecord(r.id, r.chat_id, r.user_id, r.kind, dict(r.payload or {}), r.occurred_at)
+            for r in rows
+        ]
+
+    async def count(self, kind: str, chat_id: int | None = None) -> int:
+        query = select(func.count()).select_from(EventLog).where(EventLog.kind == kind)
+        if chat_id is not None:
+            query = query.where(EventLog.chat_id == chat_id)
+        return int(await self._session.scalar(query) or 0)

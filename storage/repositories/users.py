@@ -1,0 +1,87 @@
+"""People, per platform."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import User
+from storage.records import UserRecord
+from storage.repositories._sql import upsert_insert
+
+
+def _record(row: User) -> UserRecord:
+    return UserRecord(
+        row.id,
+        row.platform,
+        row.external_id,
+        row.display_name,
+        row.username,
+        row.language,
+        row.is_bot,
+        row.started_bot_at,
+    )
+
+
+class UserRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def upsert(
+        self,
+        platform: str,
+        external_id: str,
+        *,
+        display_name: str,
+        username: str | None,
+        language: str | None,
+        is_bot: bool,
+        at: datetime,
+    ) -> UserRecord:
+        """Create the user or refresh the profile fields the platform just told us."""
+        values = {
+            "display_name": display_name[:256],
+            "username": username,
+            "is_bot": is_bot,
+            "updated_at": at,
+        }
+        if language:
+            values["language"] = language[:16]
+        statement = (
+            upsert_insert(self._session, User)
+            .values(platform=platform, external_id=external_id, created_at=at, **values)
+            .on_conflict_do_update(index_elements=["platform", "external_id"], set_=values)
+        )
+        await self._session.execute(statement)
+        found = await self.get(platform, external_id)
+        assert found is not None
+        return found
+
+    async def get(self, platform: str, external_id: str) -> UserRecord | None:
+        row = await self._session.scalar(
+            select(User)
+            .where(User.platform == platform, User.external_id == external_id)
+            .execution_options(populate_existing=True)
+        )
+        return _record(row) if row else None
+
+    async def get_by_id(self, user_id: int) -> UserRecord | None:
+        row = await self._session.get(User, user_id, populate_existing=True)
+        return _record(row) if row else None
+
+    async def find_by_username(self, platform: str, username: str) -> UserRecord | None:
+        row = await self._session.scalar(
+            select(User).where(User.platform == platform, User.username == username.lstrip("@"))
+        )
+        return _record(row) if row else None
+
+    async def mark_started(self, user_id: int, at: datetime) -> bool:
+        """Remember that the user opened a private chat; True the first time."""
+        result = await self._session.execute(
+            update(User)
+            .where(User.id == user_id, User.started_bot_at.is_(None))
+            .values(started_bot_at=at)
+        )
+        return result.rowcount == 1
