@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 DEFAULT_CONFIG_FILE = "shequn.toml"
@@ -24,7 +24,13 @@ class ConfigError(Exception):
     """A bad configuration, explained in one line that names the key."""
 
 
-class CommunitySettings(BaseModel):
+class Section(BaseModel):
+    """A config section; a misspelt key is an error, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class CommunitySettings(Section):
     name: str = "Shequn community"
     timezone: str = "Asia/Shanghai"
     language: Literal["zh", "en"] = "zh"
@@ -56,13 +62,13 @@ class CommunitySettings(BaseModel):
         return ZoneInfo(self.timezone)
 
 
-class DatabaseSettings(BaseModel):
+class DatabaseSettings(Section):
     #: Empty: an SQLite file ``shequn.db`` in ``data_dir``.
     url: str = ""
     echo: bool = False
 
 
-class RateLimitSettings(BaseModel):
+class RateLimitSettings(Section):
     """Telegram's documented limits; lowered, never raised, in production."""
 
     overall_per_second: float = Field(30, gt=0)
@@ -71,7 +77,7 @@ class RateLimitSettings(BaseModel):
     max_retries: int = Field(5, ge=0)
 
 
-class WebhookSettings(BaseModel):
+class WebhookSettings(Section):
     url: str = ""
     listen: str = "0.0.0.0"
     port: int = Field(8443, ge=1, le=65535)
@@ -79,7 +85,7 @@ class WebhookSettings(BaseModel):
     secret_token: SecretStr | None = None
 
 
-class TelegramSettings(BaseModel):
+class TelegramSettings(Section):
     token: SecretStr | None = None
     #: For self-hosted Bot API servers; ``/bot<token>/<method>`` is appended.
     base_url: str = "https://api.telegram.org"
@@ -119,13 +125,13 @@ class TelegramSettings(BaseModel):
         return self
 
 
-class SandboxSettings(BaseModel):
+class SandboxSettings(Section):
     group_title: str = "沙盒群 Sandbox group"
     #: The sandbox user you type as at first; they own the sandbox group (a moderator).
     operator: str = "operator"
 
 
-class SchedulerSettings(BaseModel):
+class SchedulerSettings(Section):
     #: How often due work (housekeeping now; onboarding and topics later) is swept.
     sweep_seconds: int = Field(30, ge=1)
     #: How long update keys are kept for de-duplication.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from markupsafe import Markup
 
-from handlers.actions import Action, AnswerButton, SendMessage, reply
+from handlers.actions import Action, AnswerButton, SendMessage, SendPrivate, reply
 from handlers.context import Context
 from handlers.events import BotAddedToChat, ButtonPressed, CommandIssued, Event, MessagePosted
 from handlers.roles import Role
@@ -29,15 +29,34 @@ async def start(event: CommandIssued, ctx: Context) -> list[Action]:
 
 
 async def help_command(event: CommandIssued, ctx: Context) -> list[Action]:
-    """Lists exactly the commands the caller may use here."""
+    """Lists exactly the commands the caller may use.
+
+    In a group the list goes privately, so a busy group is not flooded with
+    it; a member who never opened a private chat gets a one-tap link instead.
+    """
     texts = ctx.texts
     assert ctx.router is not None
+    if event.chat.is_private:
+        return [reply(event.message, _help_text(ctx, ctx.router.visible_commands(ctx.roles, True)))]
+    heading = texts.t("help.group_heading", title=_title(ctx))
+    commands = ctx.router.visible_commands(ctx.roles, private=False)
+    return [
+        SendPrivate(
+            user=event.sender,
+            text=Markup("{}\n{}").format(heading, _help_text(ctx, commands)),
+            fallback_chat=event.chat,
+        )
+    ]
+
+
+def _help_text(ctx: Context, commands: list[Command]) -> Markup:
+    texts = ctx.texts
     lines = [texts.t("help.heading")]
-    for command in ctx.router.visible_commands(ctx.roles, event.chat.is_private):
+    for command in commands:
         lines.append(texts.t("help.line", name=command.name, description=texts.t(command.help_key)))
     if Role.MODERATOR in ctx.roles:
         lines.append(texts.t("help.moderator_note"))
-    return [reply(event.message, Markup("\n").join(lines))]
+    return Markup("\n").join(lines)
 
 
 async def rules(event: CommandIssued, ctx: Context) -> list[Action]:

@@ -6,6 +6,7 @@ events it means. Unit-tested against real payloads.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from telegram import Chat, ChatMember, Message, Update, User
@@ -136,7 +137,7 @@ def _from_text(
         return []  # other bots' chatter is neither activity nor a command
     ref = MessageRef(chat=chat, id=str(message.message_id))
     text = message.text or message.caption or ""
-    command = _parse_command(message, text, bot_username)
+    command = _parse_command(text, bot_username)
     if command is not None:
         name, args, addressed, for_us = command
         if not for_us:
@@ -169,23 +170,23 @@ def _from_text(
     ]
 
 
-def _parse_command(
-    message: Message, text: str, bot_username: str | None
-) -> tuple[str, str, bool, bool] | None:
-    """``(name, args, addressed, for_us)`` when the text starts with a bot command."""
-    entities = message.entities or message.caption_entities or ()
-    if not text.startswith("/") or not any(
-        e.type == "bot_command" and e.offset == 0 for e in entities
-    ):
+#: ``/name`` or ``/name@bot`` at the very start (names: 1-32 of A-Z, a-z, 0-9, _).
+_COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@([A-Za-z0-9_]{3,64}))?(?=\s|$)")
+
+
+def _parse_command(text: str, bot_username: str | None) -> tuple[str, str, bool, bool] | None:
+    """``(name, args, addressed, for_us)`` when the text starts with a bot command.
+
+    Clients mark commands with a ``bot_command`` entity; the text itself is
+    parsed so that payloads without entities behave the same.
+    """
+    match = _COMMAND.match(text)
+    if match is None:
         return None
-    head, _, args = text.partition(" ")
-    if "\n" in head:
-        head, _, rest = head.partition("\n")
-        args = f"{rest} {args}".strip() if args else rest
-    name, _, target = head[1:].partition("@")
-    addressed = bool(target)
+    name, target = match.group(1), match.group(2)
+    args = text[match.end() :].strip()
     for_us = not target or (bot_username is not None and target.lower() == bot_username.lower())
-    return name.lower(), args.strip(), addressed, for_us
+    return name.lower(), args, bool(target), for_us
 
 
 def _from_callback(update: Update) -> list[Event]:

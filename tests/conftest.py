@@ -1,0 +1,128 @@
+"""Shared fixtures: real databases (an SQLite file and a fresh PostgreSQL
+database per test), an app with a manual clock, and a fake platform."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from bot.app import App, build_app
+from bot.settings import Settings
+from handlers.capabilities import Capabilities
+from handlers.clock import ManualClock
+from handlers.events import ChatRef, UserRef
+from storage.database import Storage
+from storage.migrate import upgrade
+
+PG_ADMIN_DSN = os.environ.get("SHEQUN_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+async def _create_pg_database() -> tuple[str, str]:
+    name = f"shequn_test_{uuid.uuid4().hex[:12]}"
+    try:
+        connection = await asyncpg.connect(PG_ADMIN_DSN, timeout=5)
+    except (OSError, asyncpg.PostgresError) as error:
+        pytest.fail(
+            f"PostgreSQL is required for the storage tests ({PG_ADMIN_DSN}): {error}. "
+            "Start it (see .ci/run) or set SHEQUN_TEST_PG_DSN."
+        )
+    try:
+        await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+    base = PG_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+    return name, f"{base}/{name}"
+
+
+async def _drop_pg_database(name: str) -> None:
+    connection = await asyncpg.connect(PG_ADMIN_DSN, timeout=5)
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await connection.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """A fresh, empty database on each backend."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'shequn.db'}"
+        return
+    name, url = await _create_pg_database()
+    try:
+        yield url
+    finally:
+        await _drop_pg_database(name)
+
+
+@pytest.fixture
+async def storage(database_url: str) -> AsyncIterator[Storage]:
+    """A migrated database on each backend."""
+    store = Storage.from_url(database_url)
+    await upgrade(store.engine)
+    try:
+        yield store
+    finally:
+        await store.close()
+
+
+@pytest.fixture
+async def sqlite_storage(tmp_path: Path) -> AsyncIterator[Storage]:
+    """SQLite only, for handler tests where the backend does not matter."""
+    store = Storage.from_url(f"sqlite+aiosqlite:///{tmp_path / 'shequn.db'}")
+    await upgrade(store.engine)
+    try:
+        yield store
+    finally:
+        await store.close()
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+def make_settings(tmp_path: Path, **overrides: object) -> Settings:
+    values: dict[str, object] = {"data_dir": tmp_path}
+    values.update(overrides)
+    return Settings(**values)
+
+
+@pytest.fixture
+async def app(tmp_path: Path, sqlite_storage: Storage, clock: ManualClock) -> App:
+    return build_app(make_settings(tmp_path), clock=clock, storage=sqlite_storage)
+
+
+class FakePlatform:
+    """A :class:`PlatformAccess` test double: admins are whoever the test says."""
+
+    def __init__(self, name: str = "testnet", capabilities: Capabilities | None = None) -> None:
+        self.name = name
+        self.capabilities = capabilities or Capabilities()
+        self.admins: set[str] = set()
+        self.admin_lookups = 0
+
+    @property
+    def bot_username(self) -> str | None:
+        return "shequn_bot"
+
+    async def is_chat_admin(self, chat: ChatRef, user: UserRef) -> bool:
+        self.admin_lookups += 1
+        return user.id in self.admins
+
+    def private_chat_link(self, payload: str) -> str | None:
+        return f"https://example.invalid/start?{payload}"
+
+    def describe(self) -> dict[str, str]:
+        return {"mode": "test"}
+
+
+@pytest.fixture
+def platform() -> FakePlatform:
+    return FakePlatform()

@@ -1,0 +1,78 @@
+"""Builders for normalized events, so handler tests read like transcripts."""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from datetime import datetime
+
+from handlers.events import (
+    ChatKind,
+    ChatRef,
+    CommandIssued,
+    Event,
+    Incoming,
+    MemberJoined,
+    MemberLeft,
+    MessagePosted,
+    MessageRef,
+    UserRef,
+)
+
+PLATFORM = "testnet"
+GROUP = ChatRef(PLATFORM, "-100500", ChatKind.GROUP, "测试群 <Test> & co")
+_message_ids = itertools.count(1)
+
+
+def person(
+    user_id: str, name: str | None = None, *, is_bot: bool = False, language: str | None = None
+) -> UserRef:
+    return UserRef(PLATFORM, user_id, name or f"user{user_id}", is_bot=is_bot, language=language)
+
+
+def private_chat(user: UserRef) -> ChatRef:
+    return ChatRef(PLATFORM, user.id, ChatKind.PRIVATE, user.display_name)
+
+
+def incoming(*events: Event, key: str | None = None) -> Incoming:
+    return Incoming(key=key or uuid.uuid4().hex, events=tuple(events))
+
+
+def command(
+    at: datetime,
+    sender: UserRef,
+    text: str,
+    chat: ChatRef = GROUP,
+    *,
+    anonymous_admin: bool = False,
+) -> CommandIssued:
+    head, _, args = text.lstrip("/").partition(" ")
+    name, _, target = head.partition("@")
+    return CommandIssued(
+        chat=chat,
+        occurred_at=at,
+        sender=sender,
+        message=MessageRef(chat, str(next(_message_ids))),
+        name=name.lower(),
+        args=args.strip(),
+        addressed=bool(target),
+        sender_is_anonymous_admin=anonymous_admin,
+    )
+
+
+def message(at: datetime, sender: UserRef, text: str, chat: ChatRef = GROUP) -> MessagePosted:
+    return MessagePosted(
+        chat=chat,
+        occurred_at=at,
+        sender=sender,
+        message=MessageRef(chat, str(next(_message_ids))),
+        text=text,
+    )
+
+
+def joined(at: datetime, member: UserRef, chat: ChatRef = GROUP) -> MemberJoined:
+    return MemberJoined(chat=chat, occurred_at=at, member=member)
+
+
+def left(at: datetime, member: UserRef, chat: ChatRef = GROUP) -> MemberLeft:
+    return MemberLeft(chat=chat, occurred_at=at, member=member)

@@ -1,0 +1,71 @@
+"""The sandbox, played from a script as a real process: the same dispatcher,
+handlers and database as Telegram, on the embedded default."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def play(script: str, tmp_path: Path, *extra_env: tuple[str, str]) -> list[str]:
+    path = tmp_path / "script.txt"
+    path.write_text(script, "utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SHEQUN_")}
+    env.update({"SHEQUN_DATA_DIR": str(tmp_path / "data"), **dict(extra_env)})
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "sandbox", "--script", str(path)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+    return result.stdout.splitlines()
+
+
+def bot_lines(lines: list[str]) -> list[str]:
+    return [line for line in lines if line.startswith("🤖")]
+
+
+def test_demo_script_tells_the_whole_story(tmp_path: Path) -> None:
+    lines = play((ROOT / "examples" / "sandbox-demo.txt").read_text("utf-8"), tmp_path)
+    said = "\n".join(lines)
+    assert "群规已更新" in said
+    welcomes = [line for line in bot_lines(lines) if "欢迎 @小明 加入" in line]
+    assert len(welcomes) == 1, "a second /join of a present member must not welcome again"
+    assert "抱歉，/setrules 仅限群管理员使用。" in said
+    # /help in the group before the private chat was opened: a nudge in the group.
+    assert "请先私聊我并发送 /start" in said
+    # …and after /start it arrives privately.
+    assert any(
+        line.startswith("🤖 [私聊 小明] 你在「沙盒群 Sandbox group」可以使用") for line in lines
+    )
+    assert "欢迎回来，@小明" in said
+    assert "时钟前进 clock advanced 3d" in said
+    assert "Asia/Shanghai" in said
+
+
+def test_data_survives_between_runs(tmp_path: Path) -> None:
+    play("/setrules 规则一\n/join 小红\n", tmp_path)
+    lines = play("/rules\n/join 小红\n", tmp_path)
+    assert "规则一" in "\n".join(lines)  # only the bot's answer can say it in this run
+    assert "欢迎" not in "\n".join(bot_lines(lines))  # 小红 is still a member from the first run
+
+
+def test_english_sandbox_and_bad_input(tmp_path: Path) -> None:
+    lines = play(
+        "/as Eve <b>&\n/nosuch@shequn_bot\n/advance soon\n/press 9\n" + "x" * 5000 + "\n",
+        tmp_path,
+        ("SHEQUN_COMMUNITY__LANGUAGE", "en"),
+    )
+    said = "\n".join(lines)
+    assert "There is no /nosuch command" in said
+    assert "bad duration" in said
+    assert "/press N" in said
+    assert "Eve <b>&" in said  # shown as typed in a terminal; escaped only for HTML platforms

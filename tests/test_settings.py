@@ -1,0 +1,149 @@
+"""Configuration: TOML file, environment overrides, one-line errors."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.settings import ConfigError, load_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in list(os.environ):
+        if name.startswith("SHEQUN_"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+
+
+def test_defaults_need_no_configuration() -> None:
+    settings = load_settings()
+    assert settings.database_url == "sqlite+aiosqlite:///data/shequn.db"
+    assert settings.community.timezone == "Asia/Shanghai" and settings.community.language == "zh"
+    assert settings.telegram_token is None and settings.telegram.mode == "polling"
+    assert settings.telegram.base_url == "https://api.telegram.org"
+
+
+def test_toml_file_then_environment_override(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "custom.toml"
+    config.write_text(
+        '[community]\nname = "开发者社区"\nlanguage = "en"\n'
+        '[telegram]\nbase_url = "http://127.0.0.1:8081/"\nstaff_chat_id = -1001\n'
+        "[telegram.rate_limit]\ngroup_per_minute = 10\n",
+        "utf-8",
+    )
+    monkeypatch.setenv("SHEQUN_TELEGRAM__TOKEN", "123:abc")
+    monkeypatch.setenv("SHEQUN_COMMUNITY__LANGUAGE", "zh")
+    monkeypatch.setenv("SHEQUN_TELEGRAM__RATE_LIMIT__MAX_RETRIES", "2")
+    settings = load_settings(config)
+    assert settings.community.name == "开发者社区"
+    assert settings.community.language == "zh"  # the environment wins
+    assert settings.telegram.base_url == "http://127.0.0.1:8081"
+    assert settings.telegram.staff_chat_id == -1001
+    assert settings.telegram.rate_limit.group_per_minute == 10  # the file's nested value survives
+    assert settings.telegram.rate_limit.max_retries == 2
+    assert settings.telegram_token == "123:abc"
+
+
+def test_config_found_via_environment_and_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "shequn.toml").write_text('[community]\nname = "Local"\n', "utf-8")
+    assert load_settings().community.name == "Local"
+    other = tmp_path / "other.toml"
+    other.write_text('[community]\nname = "Other"\n', "utf-8")
+    monkeypatch.setenv("SHEQUN_CONFIG", str(other))
+    assert load_settings().community.name == "Other"
+
+
+@pytest.mark.parametrize(
+    ("env", "value", "expected"),
+    [
+        ("SHEQUN_COMMUNITY__TIMEZONE", "Mars/Olympus", "community.timezone: unknown time zone"),
+        ("SHEQUN_COMMUNITY__LANGUAGE", "fr", "community.language"),
+        ("SHEQUN_TELEGRAM__MODE", "webhook", "webhook mode needs telegram.webhook.url"),
+        ("SHEQUN_TELEGRAM__BASE_URL", "ftp://x", "telegram.base_url: must start with http"),
+        ("SHEQUN_TELEGRAM__STAFF_CHAT_ID", "staff", "telegram.staff_chat_id"),
+        ("SHEQUN_COMMUNITY__MODERATORS", '["12345"]', "should look like telegram:12345"),
+    ],
+)
+def test_bad_values_name_the_key(
+    monkeypatch: pytest.MonkeyPatch, env: str, value: str, expected: str
+) -> None:
+    monkeypatch.setenv(env, value)
+    with pytest.raises(ConfigError) as error:
+        load_settings()
+    assert expected in str(error.value)
+    assert "\n" not in str(error.value)
+
+
+def test_webhook_needs_a_valid_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SHEQUN_TELEGRAM__MODE", "webhook")
+    monkeypatch.setenv("SHEQUN_TELEGRAM__WEBHOOK__URL", "https://bot.example.com/telegram")
+    with pytest.raises(ConfigError, match="secret_token"):
+        load_settings()
+    monkeypatch.setenv("SHEQUN_TELEGRAM__WEBHOOK__SECRET_TOKEN", "bad secret!")
+    with pytest.raises(ConfigError, match="A-Z"):
+        load_settings()
+    monkeypatch.setenv("SHEQUN_TELEGRAM__WEBHOOK__SECRET_TOKEN", "good_secret-1")
+    assert load_settings().telegram.mode == "webhook"
+
+
+def test_unknown_key_and_broken_toml(tmp_path: Path) -> None:
+    config = tmp_path / "bad.toml"
+    config.write_text("[telegram]\ntokn = 'x'\n", "utf-8")
+    with pytest.raises(ConfigError, match="unknown key 'telegram.tokn'"):
+        load_settings(config)
+    config.write_text("[telegram\n", "utf-8")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_settings(config)
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_settings(tmp_path / "missing.toml")
+
+
+def test_cli_prints_one_line_and_exits_2(tmp_path: Path) -> None:
+    env = {**os.environ, "SHEQUN_COMMUNITY__TIMEZONE": "Nowhere/Town"}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "config error: community.timezone: unknown time zone 'Nowhere/Town' (example: Asia/Shanghai) "
+        "(set in SHEQUN_COMMUNITY__TIMEZONE)"
+    ]
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_example_config_is_valid_and_complete(monkeypatch: pytest.MonkeyPatch) -> None:
+    """shequn.example.toml documents every key and loads as it is."""
+    example = ROOT / "shequn.example.toml"
+    settings = load_settings(example)
+    text = example.read_text("utf-8")
+
+    def keys(model: object, prefix: str = "") -> list[str]:
+        from pydantic import BaseModel
+
+        found = []
+        for name, _field in type(model).model_fields.items():
+            value = getattr(model, name)
+            if isinstance(value, BaseModel):
+                found += keys(value, f"{prefix}{name}.")
+            else:
+                found.append(f"{prefix}{name}")
+        return found
+
+    for key in keys(settings):
+        assert key.rsplit(".", 1)[-1] in text, f"{key} is not documented in shequn.example.toml"
