@@ -6,10 +6,10 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run sandbox test bench lint lock clean
 
-$(STAMP): requirements.lock pyproject.toml
+$(STAMP): requirements-dev.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet -r requirements-dev.lock
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
@@ -30,11 +30,16 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# Re-pin every dependency (runtime and dev) from pyproject.toml into requirements.lock.
+# Re-pin every dependency from pyproject.toml: requirements.lock (runtime, used by
+# the Dockerfile) and requirements-dev.lock (runtime + test tools, used here).
+LOCKVENV := $(shell mktemp -d -u)/venv
 lock:
-	rm -rf /tmp/shequn-lock && $(PYTHON) -m venv /tmp/shequn-lock
-	/tmp/shequn-lock/bin/pip install --quiet '.[dev]'
-	/tmp/shequn-lock/bin/pip freeze --exclude shequn > requirements.lock
+	$(PYTHON) -m venv $(LOCKVENV)
+	$(LOCKVENV)/bin/pip install --quiet .
+	$(LOCKVENV)/bin/pip freeze --exclude shequn > requirements.lock
+	$(LOCKVENV)/bin/pip install --quiet '.[dev]'
+	$(LOCKVENV)/bin/pip freeze --exclude shequn > requirements-dev.lock
+	rm -rf $(dir $(LOCKVENV))
 
 clean:
 	rm -rf $(VENV) .pytest_cache
