@@ -128,7 +128,7 @@ async def _sandbox(settings: Settings, script: list[str] | None) -> None:
     app = build_app(settings, clock=clock)
     try:
         await app.prepare()
-        console = SandboxConsole.create(app, clock, write=_print)
+        console = await SandboxConsole.create(app, clock, write=_print)
         if script is not None:
             await play(console, script)
         else:

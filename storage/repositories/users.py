@@ -85,3 +85,12 @@ class UserRepository:
             .values(started_bot_at=at)
         )
         return result.rowcount == 1
+
+    async def started_ids(self, platform: str) -> set[str]:
+        """Platform ids of everyone who opened a private chat with the bot."""
+        rows = await self._session.scalars(
+            select(User.external_id).where(
+                User.platform == platform, User.started_bot_at.is_not(None)
+            )
+        )
+        return set(rows.all())

@@ -50,10 +50,13 @@ class SandboxConsole:
     last_buttons_message: MessageRef | None = None
 
     @classmethod
-    def create(
+    async def create(
         cls, app: App, clock: ManualClock, write: Callable[[str], None] = print
     ) -> SandboxConsole:
+        """A console over the app's database; remembers who opened a private chat before."""
         world = SandboxWorld(clock, app.settings.sandbox.group_title, app.settings.sandbox.operator)
+        async with app.storage.transaction() as repos:
+            world.started |= await repos.users.started_ids(world.name)
         return cls(app, world, write)
 
     # -- input --------------------------------------------------------------
