@@ -1,0 +1,271 @@
+"""The Telegram channel end to end: a real ``shequn run`` process talking to the
+fake Bot API in tests/fake_telegram through ``SHEQUN_TELEGRAM__BASE_URL``."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.fake_telegram import FakeBotApiThread
+
+ROOT = Path(__file__).resolve().parent.parent
+GROUP = -1001234567890123  # beyond 2^53: ids must never pass through a float
+MOD = {"id": 4242, "is_bot": False, "first_name": "Mod", "username": "moderator"}
+ALICE = {
+    "id": 5151,
+    "is_bot": False,
+    "first_name": '<b>Alice</b> & "co"',
+    "language_code": "zh-hans",
+}
+
+
+class BotProcess:
+    """``python -m bot run`` with its environment, output and a clean stop."""
+
+    def __init__(self, fake: FakeBotApiThread, data_dir: Path, **env: str) -> None:
+        self.fake = fake
+        self.log = data_dir / "bot.log"
+        environment = {k: v for k, v in os.environ.items() if not k.startswith("SHEQUN_")}
+        environment.update(
+            {
+                "SHEQUN_TELEGRAM__TOKEN": fake.api.token,
+                "SHEQUN_TELEGRAM__BASE_URL": fake.base_url,
+                "SHEQUN_TELEGRAM__POLL_TIMEOUT": "1",
+                "SHEQUN_DATA_DIR": str(data_dir),
+                "SHEQUN_LOG_LEVEL": "INFO",
+                **env,
+            }
+        )
+        self._log_file = self.log.open("w")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run"],
+            cwd=data_dir,
+            env=environment,
+            stdout=self._log_file,
+            stderr=subprocess.STDOUT,
+        )
+
+    def output(self) -> str:
+        return self.log.read_text("utf-8", errors="replace")
+
+    def stop(self) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._log_file.close()
+        return self.process.returncode
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeBotApiThread]:
+    with FakeBotApiThread() as server:
+        server.add_chat(GROUP, "supergroup", "Shequn <测试> & 群")
+        server.set_admins(GROUP, owner=MOD)
+        yield server
+
+
+@pytest.fixture
+def start_bot(fake: FakeBotApiThread, tmp_path: Path) -> Iterator[Any]:
+    running: list[BotProcess] = []
+
+    def start(**env: str) -> BotProcess:
+        bot = BotProcess(fake, tmp_path, **env)
+        running.append(bot)
+        method = "setWebhook" if env.get("SHEQUN_TELEGRAM__MODE") == "webhook" else "getUpdates"
+        if not fake.wait_for_call(method, timeout=30):
+            bot.stop()
+            pytest.fail(f"the bot never called {method}:\n{bot.output()}")
+        return bot
+
+    yield start
+    for bot in running:
+        code = bot.stop()
+        assert code == 0, f"exit code {code}:\n{bot.output()}"
+        assert "Traceback" not in bot.output(), bot.output()
+
+
+def push(fake: FakeBotApiThread, update: dict[str, Any]) -> int:
+    return fake.push_update(update)
+
+
+def say(fake: FakeBotApiThread, user: dict[str, Any], text: str, chat: int = GROUP) -> int:
+    return push(fake, fake.message_update(chat, user, text))
+
+
+def texts(fake: FakeBotApiThread, chat: int) -> list[str]:
+    return [m["text"] for m in fake.sent_messages(chat)]
+
+
+def test_polling_setup_privacy_warning_and_command_menu(
+    fake: FakeBotApiThread, start_bot: Any
+) -> None:
+    bot = start_bot()
+    assert {"message", "callback_query", "chat_member", "my_chat_member"} <= set(
+        fake.api.allowed_updates
+    )
+    deadline = time.monotonic() + 10
+    while "Privacy mode is ON" not in bot.output() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert bot.output().count("Privacy mode is ON") == 1
+    assert {c["command"] for c in fake.api.commands} >= {"start", "help"}
+    assert "setrules" not in {c["command"] for c in fake.api.commands}
+
+
+def test_join_is_welcomed_once_and_redelivery_dropped(
+    fake: FakeBotApiThread, start_bot: Any
+) -> None:
+    start_bot()
+    update_id = push(fake, fake.chat_member_update(GROUP, ALICE, "left", "member"))
+    push(fake, fake.new_chat_members_update(GROUP, [ALICE]))
+    push(fake, {**fake.chat_member_update(GROUP, ALICE, "left", "member"), "update_id": update_id})
+    say(fake, MOD, "/rules")  # a later reply proves the earlier updates were all handled
+    messages = fake.wait_for_messages(2, GROUP)
+    time.sleep(0.3)
+    sent = texts(fake, GROUP)
+    welcomes = [t for t in sent if "欢迎" in t]
+    assert len(welcomes) == 1, sent
+    assert (
+        '<a href="tg://user?id=5151">&lt;b&gt;Alice&lt;/b&gt; &amp; &#34;co&#34;</a>' in welcomes[0]
+    )
+    assert "Shequn &lt;测试&gt; &amp; 群" in welcomes[0]
+    assert messages[0]["parse_mode"] == "HTML"
+
+
+def test_moderator_commands_and_refusals(fake: FakeBotApiThread, start_bot: Any) -> None:
+    start_bot()
+    say(fake, ALICE, "/setrules 我来定规矩")
+    say(fake, MOD, '/setrules 1. 友善 <交流> & "尊重"')
+    say(fake, ALICE, "/rules")
+    say(fake, ALICE, "/settings")
+    sent = [m["text"] for m in fake.wait_for_messages(4, GROUP)]
+    assert "仅限群管理员" in sent[0]
+    assert "群规已更新" in sent[1]
+    assert "1. 友善 &lt;交流&gt; &amp; &#34;尊重&#34;" in sent[2]
+    assert "仅限群管理员" in sent[3]
+    # Admin lists are cached: four commands, one getChatAdministrators.
+    assert len(fake.api.calls("getChatAdministrators")) == 1
+    # A promotion seen in a chat_member update refreshes the cache.
+    push(fake, fake.chat_member_update(GROUP, ALICE, "member", "administrator", actor=MOD))
+    fake.set_admins(GROUP, owner=MOD, admins=[ALICE])
+    say(fake, ALICE, "/settings")
+    sent = [m["text"] for m in fake.wait_for_messages(5, GROUP)]
+    assert "当前设置" in sent[4]
+    assert len(fake.api.calls("getChatAdministrators")) == 2
+
+
+def test_help_falls_back_to_a_deep_link_when_private_chat_is_refused(
+    fake: FakeBotApiThread, start_bot: Any
+) -> None:
+    start_bot()
+    say(fake, ALICE, "/help")
+    [nudge] = fake.wait_for_messages(1, GROUP)
+    assert "https://t.me/shequn_test_bot?start=from_group" in nudge["text"]
+    assert 403 in {c.status for c in fake.api.calls("sendMessage")}
+    say(fake, ALICE, "/start", chat=ALICE["id"])  # the member opens the private chat
+    fake.wait_for_messages(1, ALICE["id"])
+    say(fake, ALICE, "/help")
+    private = fake.wait_for_messages(2, ALICE["id"])
+    assert "/rules" in private[1]["text"]
+    assert len(fake.sent_messages(GROUP)) == 1  # no second nudge
+
+
+def test_flood_429_is_waited_out_and_nothing_is_lost(
+    fake: FakeBotApiThread, start_bot: Any
+) -> None:
+    start_bot()
+    fake.force_flood(GROUP, retry_after=1, times=2)
+    started = time.monotonic()
+    say(fake, MOD, "/rules")
+    [answer] = fake.wait_for_messages(1, GROUP, timeout=15)
+    assert "还没有设置群规" in answer["text"]
+    assert time.monotonic() - started >= 2  # waited retry_after twice
+    assert [c.status for c in fake.api.calls("sendMessage")].count(429) == 2
+
+
+def test_supergroup_migration_keeps_the_data(fake: FakeBotApiThread, start_bot: Any) -> None:
+    old, new = -4004, -1004004004004
+    fake.add_chat(old, "group", "Small group")
+    fake.set_admins(old, owner=MOD)
+    fake.set_admins(new, owner=MOD)
+    start_bot()
+    say(fake, MOD, "/setrules 迁移前的群规", chat=old)
+    fake.wait_for_messages(1, old)
+    for update in fake.migrate_updates(old, new, MOD):
+        push(fake, update)
+    say(fake, ALICE, "/rules", chat=new)
+    [answer] = fake.wait_for_messages(1, new)
+    assert "迁移前的群规" in answer["text"]
+
+
+def test_bad_input_is_survived(fake: FakeBotApiThread, start_bot: Any) -> None:
+    bot = start_bot()
+    unknown_chat = -1009999
+    fake.add_chat(unknown_chat, "supergroup", "Never seen")
+    say(fake, ALICE, "长" * 4096 + "\u200b\u202e\u2067" + "🙂" * 500, chat=unknown_chat)
+    say(fake, ALICE, "/setrules", chat=unknown_chat)  # not a moderator there: polite refusal
+    say(fake, ALICE, "/nosuch@shequn_test_bot", chat=unknown_chat)
+    say(fake, ALICE, "/nosuch@someotherbot", chat=unknown_chat)
+    say(fake, MOD, "/rules", chat=unknown_chat)
+    sent = [m["text"] for m in fake.wait_for_messages(3, unknown_chat)]
+    assert "仅限群管理员" in sent[0] and "/nosuch" in sent[1] and "还没有设置群规" in sent[2]
+    assert all(c.status == 200 for c in fake.api.calls("sendMessage")), bot.output()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_webhook_checks_the_secret_token(fake: FakeBotApiThread, start_bot: Any) -> None:
+    port = free_port()
+    start_bot(
+        SHEQUN_TELEGRAM__MODE="webhook",
+        SHEQUN_TELEGRAM__WEBHOOK__URL="https://bot.example.com/telegram",
+        SHEQUN_TELEGRAM__WEBHOOK__LISTEN="127.0.0.1",
+        SHEQUN_TELEGRAM__WEBHOOK__PORT=str(port),
+        SHEQUN_TELEGRAM__WEBHOOK__SECRET_TOKEN="s3cret-token",
+    )
+    hook = fake.api.webhook
+    assert (
+        hook["url"] == "https://bot.example.com/telegram" and hook["secret_token"] == "s3cret-token"
+    )
+    assert "chat_member" in hook["allowed_updates"]
+    url = f"http://127.0.0.1:{port}/telegram"
+    update = {"update_id": 77, **fake.message_update(GROUP, MOD, "/rules")}
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            missing = httpx.post(url, json=update, timeout=5)
+            break
+        except httpx.ConnectError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+    wrong = httpx.post(
+        url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "nope"}, timeout=5
+    )
+    assert (missing.status_code, wrong.status_code) == (403, 403)
+    time.sleep(0.5)
+    assert fake.sent_messages(GROUP) == []  # nothing processed
+    headers = {"X-Telegram-Bot-Api-Secret-Token": "s3cret-token"}
+    assert httpx.post(url, json=update, headers=headers, timeout=5).status_code == 200
+    assert httpx.post(url, json=update, headers=headers, timeout=5).status_code == 200  # redelivery
+    [answer] = fake.wait_for_messages(1, GROUP)
+    time.sleep(0.5)
+    assert len(fake.sent_messages(GROUP)) == 1
+    assert "还没有设置群规" in answer["text"]
