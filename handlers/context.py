@@ -63,6 +63,7 @@ class Context:
     roles: frozenset[Role]
     chat: ChatRecord | None = None
     sender: UserRecord | None = None
+    #: The membership, for message, join and leave events (commands skip the read).
     member: MemberRecord | None = None
     #: Set for MemberJoined: whether this is a new join or a second signal of one.
     join: JoinOutcome | None = None

@@ -34,7 +34,8 @@ from handlers.events import (
     MessagePosted,
     UserRef,
 )
-from handlers.i18n import Catalog, Texts, normalize_language
+from handlers.i18n import Catalog, Texts, supported_language
+from handlers.record_cache import PendingRecords, RecordCache, started
 from handlers.roles import Role, platform_key
 from handlers.router import GROUP_ONLY, PRIVATE_ONLY, Router
 from storage.database import Storage
@@ -57,6 +58,7 @@ class Dispatcher:
     _chat_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = field(
         init=False, default_factory=weakref.WeakValueDictionary
     )
+    _records: RecordCache = field(init=False, default_factory=RecordCache)
 
     def _lock_for(self, key: str) -> asyncio.Lock:
         lock = self._chat_locks.get(key)
@@ -81,17 +83,23 @@ class Dispatcher:
             roles = await self._roles(first, platform)
             now = self.clock.now()
 
+            pending = PendingRecords()
+
             async def work(repos: Repositories) -> list[Action]:
+                nonlocal pending
+                pending = PendingRecords()  # a retried attempt starts from scratch
                 if not await repos.updates.claim(platform.name, incoming.key, now):
                     log.info("dropping redelivered update %s", incoming.key)
                     return []
                 actions: list[Action] = []
                 for event in incoming.events:
-                    ctx = await self._context(repos, event, platform, roles)
+                    ctx = await self._context(repos, event, platform, roles, pending)
                     actions.extend(await self._route(event, ctx))
+                pending.changed_chat_ids |= repos.chats.changed
                 return actions
 
             actions = await self.storage.run(work)
+            self._records.apply(pending)
             actions = degrade(actions, platform.capabilities, self.texts_for(None, None))
             if deliver is not None and actions:
                 await deliver(actions)
@@ -123,29 +131,46 @@ class Dispatcher:
         event: Event,
         platform: PlatformAccess,
         roles: frozenset[Role],
+        pending: PendingRecords,
     ) -> Context:
-        """Record what the event says about chats, people and memberships."""
+        """Record what the event says about chats, people and memberships.
+
+        Known, unchanged chats and people come from the record cache and cost
+        no statement; memberships are single upserts.
+        """
         at = event.occurred_at
         chat_ref = event.chat
         if isinstance(event, ChatMigrated):
             await repos.chats.migrate(chat_ref.platform, event.old_chat_id, chat_ref.id, at)
-        chat = await repos.chats.upsert(
-            chat_ref.platform, chat_ref.id, kind=chat_ref.kind.value, title=chat_ref.title, at=at
-        )
+        chat = None if isinstance(event, ChatMigrated) else self._records.chat(chat_ref)
+        if chat is None:
+            chat = await repos.chats.upsert(
+                chat_ref.platform,
+                chat_ref.id,
+                kind=chat_ref.kind.value,
+                title=chat_ref.title,
+                at=at,
+            )
+            pending.chats.append(chat)
         person = _sender(event)
         sender = member = join = None
         if person is not None:
-            sender = await repos.users.upsert(
-                person.platform,
-                person.id,
-                display_name=person.display_name,
-                username=person.username,
-                language=person.language,
-                is_bot=person.is_bot,
-                at=at,
-            )
-            if chat_ref.is_private and not isinstance(event, MemberLeft):
+            sender = self._records.user(person)
+            if sender is None:
+                sender = await repos.users.upsert(
+                    person.platform,
+                    person.id,
+                    display_name=person.display_name,
+                    username=person.username,
+                    language=person.language,
+                    is_bot=person.is_bot,
+                    at=at,
+                )
+                pending.users.append(sender)
+            if chat_ref.is_private and sender.started_bot_at is None:
                 await repos.users.mark_started(sender.id, at)
+                sender = started(sender, at)
+                pending.users.append(sender)
         match event:
             case MemberJoined():
                 assert sender is not None
@@ -165,19 +190,14 @@ class Dispatcher:
             case MessagePosted():
                 assert sender is not None
                 if not chat_ref.is_private and not event.sender_is_anonymous_admin:
-                    await repos.members.record_message(chat.id, sender.id, at)
+                    member = await repos.members.record_message(chat.id, sender.id, at)
             case CommandIssued() | ButtonPressed():
                 assert sender is not None
-                if not chat_ref.is_private:
-                    await repos.members.touch(chat.id, sender.id, at)
-                if isinstance(event, CommandIssued):
-                    await repos.events.append(
-                        "command",
-                        at,
-                        chat_id=chat.id,
-                        user_id=sender.id,
-                        payload={"name": event.name},
-                    )
+                if not chat_ref.is_private and not self._records.recently_active(
+                    chat.id, sender.id, at
+                ):
+                    member = await repos.members.touch(chat.id, sender.id, at)
+                    pending.activity.append((chat.id, sender.id, at))
             case BotAddedToChat():
                 await repos.chats.set_bot_status(
                     chat.id, "admin" if event.is_admin else "member", at
@@ -190,12 +210,12 @@ class Dispatcher:
                 await repos.events.append(
                     "chat_migrated", at, chat_id=chat.id, payload={"from": event.old_chat_id}
                 )
-        if sender is not None and not chat_ref.is_private:
+        if isinstance(event, MemberJoined | MemberLeft) and sender is not None:
             member = await repos.members.get(chat.id, sender.id)
-        chat = await repos.chats.get_by_id(chat.id) or chat
-        user_language = normalize_language(person.language) if person and person.language else None
+        if isinstance(event, BotAddedToChat | BotRemovedFromChat):
+            chat = await repos.chats.get_by_id(chat.id) or chat
         texts = (
-            self.texts_for(None, user_language if user_language in ("zh", "en") else None)
+            self.texts_for(None, supported_language(person.language if person else None))
             if chat_ref.is_private
             else self.texts_for(chat.language, None)
         )

@@ -73,6 +73,14 @@ def normalize_language(language: str | None) -> str:
     return code if code in SUPPORTED_LANGUAGES else DEFAULT_LANGUAGE
 
 
+def supported_language(language: str | None) -> str | None:
+    """The catalog for a platform language code, or None when there is none."""
+    if not language:
+        return None
+    code = language.lower().split("-")[0].split("_")[0]
+    return code if code in SUPPORTED_LANGUAGES else None
+
+
 def _flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, str]:
     flat: dict[str, str] = {}
     for key, value in tree.items():

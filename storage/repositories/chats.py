@@ -28,11 +28,13 @@ def _record(row: Chat) -> ChatRecord:
 class ChatRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+        #: Internal ids of chats this unit of work changed (callers caching chats evict them).
+        self.changed: set[int] = set()
 
     async def upsert(
         self, platform: str, external_id: str, *, kind: str, title: str | None, at: datetime
     ) -> ChatRecord:
-        """Create the chat on first sight, keep its title current afterwards."""
+        """Create the chat on first sight, keep its title current afterwards (one round trip)."""
         values: dict[str, object] = {"updated_at": at}
         if title:
             values["title"] = title[:256]
@@ -47,11 +49,19 @@ class ChatRepository:
                 **values,
             )
             .on_conflict_do_update(index_elements=["platform", "external_id"], set_=values)
+            .returning(*Chat.__table__.c)
         )
-        await self._session.execute(statement)
-        found = await self.get(platform, external_id)
-        assert found is not None
-        return found
+        row = (await self._session.execute(statement)).one()
+        return ChatRecord(
+            row.id,
+            row.platform,
+            row.external_id,
+            row.kind,
+            row.title,
+            row.language,
+            row.rules,
+            row.bot_status,
+        )
 
     async def get(self, platform: str, external_id: str) -> ChatRecord | None:
         row = await self._session.scalar(
@@ -72,11 +82,13 @@ class ChatRepository:
         return [_record(r) for r in (await self._session.scalars(query)).all()]
 
     async def set_rules(self, chat_id: int, rules: str | None, at: datetime) -> None:
+        self.changed.add(chat_id)
         await self._session.execute(
             update(Chat).where(Chat.id == chat_id).values(rules=rules, updated_at=at)
         )
 
     async def set_bot_status(self, chat_id: int, status: str, at: datetime) -> None:
+        self.changed.add(chat_id)
         await self._session.execute(
             update(Chat).where(Chat.id == chat_id).values(bot_status=status, updated_at=at)
         )
@@ -91,10 +103,13 @@ class ChatRepository:
         the new chat's few rows are folded into the old one.
         """
         old = await self.get(platform, old_id)
+        if old is not None:
+            self.changed.add(old.id)
         if old is None:
             return await self.get(platform, new_id)
         new = await self.get(platform, new_id)
         if new is not None:
+            self.changed.add(new.id)
             await self._fold_into(source_id=new.id, target_id=old.id)
         await self._session.execute(
             update(Chat)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import EventLog
@@ -25,12 +25,11 @@ class EventLogRepository:
         user_id: int | None = None,
         payload: dict[str, Any] | None = None,
     ) -> None:
-        self._session.add(
-            EventLog(
+        await self._session.execute(
+            insert(EventLog).values(
                 kind=kind, occurred_at=at, chat_id=chat_id, user_id=user_id, payload=payload or {}
             )
         )
-        await self._session.flush()
 
     async def recent(
         self, chat_id: int | None = None, kind: str | None = None, limit: int = 50

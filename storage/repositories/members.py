@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,6 +14,19 @@ from storage.repositories._sql import upsert_insert
 
 
 def _record(row: Member) -> MemberRecord:
+    return MemberRecord(
+        row.id,
+        row.chat_id,
+        row.user_id,
+        row.joined_at,
+        row.left_at,
+        row.first_seen_at,
+        row.last_active_at,
+        row.message_count,
+    )
+
+
+def _row_record(row: Any) -> MemberRecord:
     return MemberRecord(
         row.id,
         row.chat_id,
@@ -75,25 +89,48 @@ class MemberRepository:
         return result.rowcount == 1
 
     async def record_message(self, chat_id: int, user_id: int, at: datetime) -> MemberRecord:
-        """Count a message and refresh last activity (creating the membership on first sight)."""
-        await self._ensure(chat_id, user_id, at)
-        await self._session.execute(
-            update(Member)
-            .where(Member.chat_id == chat_id, Member.user_id == user_id)
-            .values(message_count=Member.message_count + 1, last_active_at=at, left_at=None)
-        )
-        found = await self.get(chat_id, user_id)
-        assert found is not None
-        return found
+        """Count a message and refresh last activity, creating the membership on first sight.
 
-    async def touch(self, chat_id: int, user_id: int, at: datetime) -> None:
-        """Refresh last activity without counting a message (commands, button presses)."""
-        await self._ensure(chat_id, user_id, at)
-        await self._session.execute(
-            update(Member)
-            .where(Member.chat_id == chat_id, Member.user_id == user_id)
-            .values(last_active_at=at)
+        One statement: this runs for every group message.
+        """
+        statement = (
+            upsert_insert(self._session, Member)
+            .values(
+                chat_id=chat_id,
+                user_id=user_id,
+                first_seen_at=at,
+                last_active_at=at,
+                message_count=1,
+            )
+            .on_conflict_do_update(
+                index_elements=["chat_id", "user_id"],
+                set_={
+                    "message_count": Member.message_count + 1,
+                    "last_active_at": at,
+                    "left_at": None,
+                },
+            )
+            .returning(*Member.__table__.c)
         )
+        return _row_record((await self._session.execute(statement)).one())
+
+    async def touch(self, chat_id: int, user_id: int, at: datetime) -> MemberRecord:
+        """Refresh last activity without counting a message (commands, button presses)."""
+        statement = (
+            upsert_insert(self._session, Member)
+            .values(
+                chat_id=chat_id,
+                user_id=user_id,
+                first_seen_at=at,
+                last_active_at=at,
+                message_count=0,
+            )
+            .on_conflict_do_update(
+                index_elements=["chat_id", "user_id"], set_={"last_active_at": at}
+            )
+            .returning(*Member.__table__.c)
+        )
+        return _row_record((await self._session.execute(statement)).one())
 
     async def count_present(self, chat_id: int) -> int:
         return int(

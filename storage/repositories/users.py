@@ -53,11 +53,19 @@ class UserRepository:
             upsert_insert(self._session, User)
             .values(platform=platform, external_id=external_id, created_at=at, **values)
             .on_conflict_do_update(index_elements=["platform", "external_id"], set_=values)
+            .returning(*User.__table__.c)
         )
-        await self._session.execute(statement)
-        found = await self.get(platform, external_id)
-        assert found is not None
-        return found
+        row = (await self._session.execute(statement)).one()
+        return UserRecord(
+            row.id,
+            row.platform,
+            row.external_id,
+            row.display_name,
+            row.username,
+            row.language,
+            row.is_bot,
+            row.started_bot_at,
+        )
 
     async def get(self, platform: str, external_id: str) -> UserRecord | None:
         row = await self._session.scalar(

@@ -1,0 +1,16 @@
+"""``make bench``: every benchmark, figures printed."""
+
+from __future__ import annotations
+
+import sys
+
+from tests.bench import pipeline
+
+
+def main() -> None:
+    quick = "--quick" in sys.argv
+    pipeline.main(quick=quick)
+
+
+if __name__ == "__main__":
+    main()
