@@ -23,7 +23,7 @@ PG_ADMIN_DSN = os.environ.get("SHEQUN_TEST_PG_DSN", "postgresql://postgres@127.0
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
-async def _create_pg_database() -> tuple[str, str]:
+async def create_pg_database() -> tuple[str, str]:
     name = f"shequn_test_{uuid.uuid4().hex[:12]}"
     try:
         connection = await asyncpg.connect(PG_ADMIN_DSN, timeout=5)
@@ -40,7 +40,7 @@ async def _create_pg_database() -> tuple[str, str]:
     return name, f"{base}/{name}"
 
 
-async def _drop_pg_database(name: str) -> None:
+async def drop_pg_database(name: str) -> None:
     connection = await asyncpg.connect(PG_ADMIN_DSN, timeout=5)
     try:
         await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -54,11 +54,11 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'shequn.db'}"
         return
-    name, url = await _create_pg_database()
+    name, url = await create_pg_database()
     try:
         yield url
     finally:
-        await _drop_pg_database(name)
+        await drop_pg_database(name)
 
 
 @pytest.fixture

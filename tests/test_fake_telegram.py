@@ -84,22 +84,22 @@ async def test_get_me_and_wrong_token(fake: FakeBotApi, bot: Bot) -> None:
 
 
 async def test_html_and_length_limits(bot: Bot) -> None:
-    with pytest.raises(BadRequest, match="(?i)can't parse entities"):
+    with pytest.raises(BadRequest, match=r"(?i)can't parse entities"):
         await bot.send_message(GROUP, "<b>open", parse_mode="HTML")
     await bot.send_message(GROUP, "🙂" * 2048)  # 4,096 UTF-16 units: the limit
-    with pytest.raises(BadRequest, match="(?i)message is too long"):
+    with pytest.raises(BadRequest, match=r"(?i)message is too long"):
         await bot.send_message(GROUP, "🙂" * 2048 + "x")
-    with pytest.raises(BadRequest, match="(?i)text is empty"):
+    with pytest.raises(BadRequest, match=r"(?i)text is empty"):
         await bot.send_message(GROUP, "<b> </b>", parse_mode="HTML")
 
 
 async def test_private_chat_needs_start(fake: FakeBotApi, bot: Bot) -> None:
-    with pytest.raises(Forbidden, match="(?i)can't initiate conversation"):
+    with pytest.raises(Forbidden, match=r"(?i)can't initiate conversation"):
         await bot.send_message(42, "hi")
     fake.mark_started(42)
     await bot.send_message(42, "hi")
     fake.block(42)
-    with pytest.raises(Forbidden, match="(?i)blocked"):
+    with pytest.raises(Forbidden, match=r"(?i)blocked"):
         await bot.send_message(42, "hi")
 
 
@@ -147,7 +147,7 @@ async def test_callback_data_limit_and_admins(fake: FakeBotApi, bot: Bot) -> Non
     from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
     markup = InlineKeyboardMarkup([[InlineKeyboardButton("x", callback_data="d" * 65)]])
-    with pytest.raises(BadRequest, match="(?i)button_data_invalid"):
+    with pytest.raises(BadRequest, match=r"(?i)button_data_invalid"):
         await bot.send_message(GROUP, "pick", reply_markup=markup)
     owner, admin = fake.make_user(1, "Owner"), fake.make_user(2, "Admin")
     fake.set_admins(GROUP, owner=owner, admins=[admin])

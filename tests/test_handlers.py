@@ -248,7 +248,7 @@ async def test_updates_of_one_chat_keep_their_order(app: App, platform: FakePlat
 
 
 async def test_a_failing_handler_gets_a_friendly_error(app: App, platform: FakePlatform) -> None:
-    async def broken(event, ctx):  # noqa: ANN001, ANN202
+    async def broken(event, ctx):
         raise RuntimeError("boom")
 
     from handlers.router import Command
