@@ -165,6 +165,7 @@ class Dispatcher:
                     language=person.language,
                     is_bot=person.is_bot,
                     at=at,
+                    started=chat_ref.is_private,
                 )
                 pending.users.append(sender)
             if chat_ref.is_private and sender.started_bot_at is None:

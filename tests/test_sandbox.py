@@ -69,3 +69,21 @@ def test_english_sandbox_and_bad_input(tmp_path: Path) -> None:
     assert "bad duration" in said
     assert "/press N" in said
     assert "Eve <b>&" in said  # shown as typed in a terminal; escaped only for HTML platforms
+
+
+def test_run_without_a_token_opens_the_sandbox(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SHEQUN_")}
+    env["SHEQUN_DATA_DIR"] = str(tmp_path / "data")
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        cwd=tmp_path,
+        env=env,
+        input="/rules\n/quit\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "No Telegram token configured" in result.stdout  # the tip
+    assert "本群还没有设置群规" in result.stdout  # the real bot answered
+    assert (tmp_path / "data" / "shequn.db").exists()

@@ -302,3 +302,12 @@ async def test_postgresql_reconnects_after_connections_are_killed() -> None:
     finally:
         await store.close()
         await drop_pg_database(name)
+
+
+async def test_writing_privately_records_the_first_start_only(storage: Storage) -> None:
+    async with storage.transaction() as repos:
+        first = await person(repos, "9", started=True)
+        later = await person(repos, "9", started=True, at=T0 + timedelta(days=1))
+        stranger = await person(repos, "10")
+    assert first.started_bot_at == T0 and later.started_bot_at == T0
+    assert stranger.started_bot_at is None

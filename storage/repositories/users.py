@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import User
@@ -39,9 +39,14 @@ class UserRepository:
         language: str | None,
         is_bot: bool,
         at: datetime,
+        started: bool = False,
     ) -> UserRecord:
-        """Create the user or refresh the profile fields the platform just told us."""
-        values = {
+        """Create the user or refresh the profile fields the platform just told us.
+
+        ``started``: the user is writing privately, so the bot may write back
+        (recorded once, in the same statement).
+        """
+        values: dict[str, object] = {
             "display_name": display_name[:256],
             "username": username,
             "is_bot": is_bot,
@@ -49,10 +54,14 @@ class UserRepository:
         }
         if language:
             values["language"] = language[:16]
+        on_conflict = dict(values)
+        if started:
+            values["started_bot_at"] = at
+            on_conflict["started_bot_at"] = func.coalesce(User.started_bot_at, at)
         statement = (
             upsert_insert(self._session, User)
             .values(platform=platform, external_id=external_id, created_at=at, **values)
-            .on_conflict_do_update(index_elements=["platform", "external_id"], set_=values)
+            .on_conflict_do_update(index_elements=["platform", "external_id"], set_=on_conflict)
             .returning(*User.__table__.c)
         )
         row = (await self._session.execute(statement)).one()
