@@ -18,8 +18,6 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
-    AsyncSession,
-    async_sessionmaker,
     create_async_engine,
 )
 from tenacity import (
@@ -82,7 +80,6 @@ class Storage:
 
     def __init__(self, engine: AsyncEngine, *, attempts: int = 5, max_wait: float = 2.0) -> None:
         self.engine = engine
-        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
         self._attempts = attempts
         self._max_wait = max_wait
 
@@ -96,9 +93,13 @@ class Storage:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Repositories]:
-        """One transaction: committed on success, rolled back on any error."""
-        async with self._sessions() as session, session.begin():
-            yield Repositories.bind(session)
+        """One transaction: committed on success, rolled back on any error.
+
+        Repositories speak SQLAlchemy Core on the connection: they return plain
+        records, so the ORM's identity map and unit of work would only cost time.
+        """
+        async with self.engine.begin() as connection:
+            yield Repositories.bind(connection)
 
     async def run(self, work: Callable[[Repositories], Awaitable[T]]) -> T:
         """Run ``work`` in a transaction, retrying it whole on passing faults."""
@@ -114,10 +115,6 @@ class Storage:
                 async with self.transaction() as repos:
                     return await work(repos)
         raise AssertionError("unreachable")
-
-    async def session(self) -> AsyncSession:
-        """A bare session for maintenance commands; the caller closes it."""
-        return self._sessions()
 
     async def close(self) -> None:
         await self.engine.dispose()

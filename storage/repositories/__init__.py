@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.repositories.chats import ChatRepository
 from storage.repositories.events import EventLogRepository
@@ -24,11 +24,11 @@ class Repositories:
     updates: ProcessedUpdateRepository
 
     @classmethod
-    def bind(cls, session: AsyncSession) -> Repositories:
+    def bind(cls, db: AsyncConnection) -> Repositories:
         return cls(
-            chats=ChatRepository(session),
-            users=UserRepository(session),
-            members=MemberRepository(session),
-            events=EventLogRepository(session),
-            updates=ProcessedUpdateRepository(session),
+            chats=ChatRepository(db),
+            users=UserRepository(db),
+            members=MemberRepository(db),
+            events=EventLogRepository(db),
+            updates=ProcessedUpdateRepository(db),
         )

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 
-def upsert_insert(session: AsyncSession, table: Any) -> Any:
-    """An INSERT that supports ``on_conflict_do_*`` on the session's backend."""
-    name = session.bind.dialect.name if session.bind is not None else "sqlite"
+def upsert_insert(db: AsyncConnection, table: Any) -> Any:
+    """An INSERT that supports ``on_conflict_do_*`` on the connection's backend."""
+    name = db.dialect.name
     if name == "postgresql":
         return postgresql.insert(table)
     if name == "sqlite":

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.models import Chat, EventLog, Member
 from storage.records import ChatRecord
@@ -26,8 +26,8 @@ def _record(row: Chat) -> ChatRecord:
 
 
 class ChatRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
+    def __init__(self, db: AsyncConnection) -> None:
+        self._db = db
         #: Internal ids of chats this unit of work changed (callers caching chats evict them).
         self.changed: set[int] = set()
 
@@ -39,7 +39,7 @@ class ChatRepository:
         if title:
             values["title"] = title[:256]
         statement = (
-            upsert_insert(self._session, Chat)
+            upsert_insert(self._db, Chat)
             .values(
                 platform=platform,
                 external_id=external_id,
@@ -51,7 +51,7 @@ class ChatRepository:
             .on_conflict_do_update(index_elements=["platform", "external_id"], set_=values)
             .returning(*Chat.__table__.c)
         )
-        row = (await self._session.execute(statement)).one()
+        row = (await self._db.execute(statement)).one()
         return ChatRecord(
             row.id,
             row.platform,
@@ -64,32 +64,32 @@ class ChatRepository:
         )
 
     async def get(self, platform: str, external_id: str) -> ChatRecord | None:
-        row = await self._session.scalar(
-            select(Chat)
-            .where(Chat.platform == platform, Chat.external_id == external_id)
-            .execution_options(populate_existing=True)
-        )
+        row = (
+            await self._db.execute(
+                select(Chat).where(Chat.platform == platform, Chat.external_id == external_id)
+            )
+        ).first()
         return _record(row) if row else None
 
     async def get_by_id(self, chat_id: int) -> ChatRecord | None:
-        row = await self._session.get(Chat, chat_id, populate_existing=True)
+        row = (await self._db.execute(select(Chat).where(Chat.id == chat_id))).first()
         return _record(row) if row else None
 
     async def list_groups(self, platform: str | None = None) -> list[ChatRecord]:
         query = select(Chat).where(Chat.kind == "group").order_by(Chat.id)
         if platform:
             query = query.where(Chat.platform == platform)
-        return [_record(r) for r in (await self._session.scalars(query)).all()]
+        return [_record(r) for r in (await self._db.execute(query)).all()]
 
     async def set_rules(self, chat_id: int, rules: str | None, at: datetime) -> None:
         self.changed.add(chat_id)
-        await self._session.execute(
+        await self._db.execute(
             update(Chat).where(Chat.id == chat_id).values(rules=rules, updated_at=at)
         )
 
     async def set_bot_status(self, chat_id: int, status: str, at: datetime) -> None:
         self.changed.add(chat_id)
-        await self._session.execute(
+        await self._db.execute(
             update(Chat).where(Chat.id == chat_id).values(bot_status=status, updated_at=at)
         )
 
@@ -111,7 +111,7 @@ class ChatRepository:
         if new is not None:
             self.changed.add(new.id)
             await self._fold_into(source_id=new.id, target_id=old.id)
-        await self._session.execute(
+        await self._db.execute(
             update(Chat)
             .where(Chat.id == old.id)
             .values(external_id=new_id, kind="group", updated_at=at)
@@ -122,26 +122,29 @@ class ChatRepository:
         """Move members and events of ``source_id`` into ``target_id``, then drop it."""
         existing = set(
             (
-                await self._session.scalars(
-                    select(Member.user_id).where(Member.chat_id == target_id)
-                )
+                await self._db.scalars(select(Member.user_id).where(Member.chat_id == target_id))
             ).all()
         )
         moving = (
-            await self._session.scalars(select(Member).where(Member.chat_id == source_id))
-        ).all()
-        for member in moving:
-            if member.user_id in existing:
-                await self._session.execute(
-                    update(Member)
-                    .where(Member.chat_id == target_id, Member.user_id == member.user_id)
-                    .values(message_count=Member.message_count + member.message_count)
+            await self._db.execute(
+                select(Member.id, Member.user_id, Member.message_count).where(
+                    Member.chat_id == source_id
                 )
-                await self._session.delete(member)
+            )
+        ).all()
+        for member_id, user_id, message_count in moving:
+            if user_id in existing:
+                await self._db.execute(
+                    update(Member)
+                    .where(Member.chat_id == target_id, Member.user_id == user_id)
+                    .values(message_count=Member.message_count + message_count)
+                )
+                await self._db.execute(delete(Member).where(Member.id == member_id))
             else:
-                member.chat_id = target_id
-        await self._session.execute(
+                await self._db.execute(
+                    update(Member).where(Member.id == member_id).values(chat_id=target_id)
+                )
+        await self._db.execute(
             update(EventLog).where(EventLog.chat_id == source_id).values(chat_id=target_id)
         )
-        await self._session.flush()
-        await self._session.execute(delete(Chat).where(Chat.id == source_id))
+        await self._db.execute(delete(Chat).where(Chat.id == source_id))

@@ -6,15 +6,15 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.models import EventLog
 from storage.records import EventRecord
 
 
 class EventLogRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
+    def __init__(self, db: AsyncConnection) -> None:
+        self._db = db
 
     async def append(
         self,
@@ -25,7 +25,7 @@ class EventLogRepository:
         user_id: int | None = None,
         payload: dict[str, Any] | None = None,
     ) -> None:
-        await self._session.execute(
+        await self._db.execute(
             insert(EventLog).values(
                 kind=kind, occurred_at=at, chat_id=chat_id, user_id=user_id, payload=payload or {}
             )
@@ -39,7 +39,7 @@ class EventLogRepository:
             query = query.where(EventLog.chat_id == chat_id)
         if kind is not None:
             query = query.where(EventLog.kind == kind)
-        rows = (await self._session.scalars(query)).all()
+        rows = (await self._db.execute(query)).all()
         return [
             EventRecord(r.id, r.chat_id, r.user_id, r.kind, dict(r.payload or {}), r.occurred_at)
             for r in rows
@@ -49,4 +49,4 @@ class EventLogRepository:
         query = select(func.count()).select_from(EventLog).where(EventLog.kind == kind)
         if chat_id is not None:
             query = query.where(EventLog.chat_id == chat_id)
-        return int(await self._session.scalar(query) or 0)
+        return int(await self._db.scalar(query) or 0)

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.models import Member
 from storage.records import JoinOutcome, MemberRecord
@@ -40,20 +40,20 @@ def _row_record(row: Any) -> MemberRecord:
 
 
 class MemberRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
+    def __init__(self, db: AsyncConnection) -> None:
+        self._db = db
 
     async def get(self, chat_id: int, user_id: int) -> MemberRecord | None:
-        row = await self._session.scalar(
-            select(Member)
-            .where(Member.chat_id == chat_id, Member.user_id == user_id)
-            .execution_options(populate_existing=True)
-        )
+        row = (
+            await self._db.execute(
+                select(Member).where(Member.chat_id == chat_id, Member.user_id == user_id)
+            )
+        ).first()
         return _record(row) if row else None
 
     async def _ensure(self, chat_id: int, user_id: int, at: datetime) -> None:
-        await self._session.execute(
-            upsert_insert(self._session, Member)
+        await self._db.execute(
+            upsert_insert(self._db, Member)
             .values(chat_id=chat_id, user_id=user_id, first_seen_at=at, message_count=0)
             .on_conflict_do_nothing(index_elements=["chat_id", "user_id"])
         )
@@ -73,7 +73,7 @@ class MemberRepository:
         if existing.present and existing.joined_at is not None:
             return JoinOutcome.DUPLICATE
         outcome = JoinOutcome.REJOINED if existing.left_at is not None else JoinOutcome.NEW
-        await self._session.execute(
+        await self._db.execute(
             update(Member).where(Member.id == existing.id).values(joined_at=at, left_at=None)
         )
         return outcome
@@ -81,7 +81,7 @@ class MemberRepository:
     async def record_leave(self, chat_id: int, user_id: int, at: datetime) -> bool:
         """Mark the member gone; False when they were not present (a duplicate)."""
         await self._ensure(chat_id, user_id, at)
-        result = await self._session.execute(
+        result = await self._db.execute(
             update(Member)
             .where(Member.chat_id == chat_id, Member.user_id == user_id, Member.left_at.is_(None))
             .values(left_at=at)
@@ -94,7 +94,7 @@ class MemberRepository:
         One statement: this runs for every group message.
         """
         statement = (
-            upsert_insert(self._session, Member)
+            upsert_insert(self._db, Member)
             .values(
                 chat_id=chat_id,
                 user_id=user_id,
@@ -112,12 +112,12 @@ class MemberRepository:
             )
             .returning(*Member.__table__.c)
         )
-        return _row_record((await self._session.execute(statement)).one())
+        return _row_record((await self._db.execute(statement)).one())
 
     async def touch(self, chat_id: int, user_id: int, at: datetime) -> MemberRecord:
         """Refresh last activity without counting a message (commands, button presses)."""
         statement = (
-            upsert_insert(self._session, Member)
+            upsert_insert(self._db, Member)
             .values(
                 chat_id=chat_id,
                 user_id=user_id,
@@ -130,11 +130,11 @@ class MemberRepository:
             )
             .returning(*Member.__table__.c)
         )
-        return _row_record((await self._session.execute(statement)).one())
+        return _row_record((await self._db.execute(statement)).one())
 
     async def count_present(self, chat_id: int) -> int:
         return int(
-            await self._session.scalar(
+            await self._db.scalar(
                 select(func.count())
                 .select_from(Member)
                 .where(Member.chat_id == chat_id, Member.left_at.is_(None))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.models import User
 from storage.records import UserRecord
@@ -26,8 +26,8 @@ def _record(row: User) -> UserRecord:
 
 
 class UserRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
+    def __init__(self, db: AsyncConnection) -> None:
+        self._db = db
 
     async def upsert(
         self,
@@ -59,12 +59,12 @@ class UserRepository:
             values["started_bot_at"] = at
             on_conflict["started_bot_at"] = func.coalesce(User.started_bot_at, at)
         statement = (
-            upsert_insert(self._session, User)
+            upsert_insert(self._db, User)
             .values(platform=platform, external_id=external_id, created_at=at, **values)
             .on_conflict_do_update(index_elements=["platform", "external_id"], set_=on_conflict)
             .returning(*User.__table__.c)
         )
-        row = (await self._session.execute(statement)).one()
+        row = (await self._db.execute(statement)).one()
         return UserRecord(
             row.id,
             row.platform,
@@ -77,26 +77,28 @@ class UserRepository:
         )
 
     async def get(self, platform: str, external_id: str) -> UserRecord | None:
-        row = await self._session.scalar(
-            select(User)
-            .where(User.platform == platform, User.external_id == external_id)
-            .execution_options(populate_existing=True)
-        )
+        row = (
+            await self._db.execute(
+                select(User).where(User.platform == platform, User.external_id == external_id)
+            )
+        ).first()
         return _record(row) if row else None
 
     async def get_by_id(self, user_id: int) -> UserRecord | None:
-        row = await self._session.get(User, user_id, populate_existing=True)
+        row = (await self._db.execute(select(User).where(User.id == user_id))).first()
         return _record(row) if row else None
 
     async def find_by_username(self, platform: str, username: str) -> UserRecord | None:
-        row = await self._session.scalar(
-            select(User).where(User.platform == platform, User.username == username.lstrip("@"))
-        )
+        row = (
+            await self._db.execute(
+                select(User).where(User.platform == platform, User.username == username.lstrip("@"))
+            )
+        ).first()
         return _record(row) if row else None
 
     async def mark_started(self, user_id: int, at: datetime) -> bool:
         """Remember that the user opened a private chat; True the first time."""
-        result = await self._session.execute(
+        result = await self._db.execute(
             update(User)
             .where(User.id == user_id, User.started_bot_at.is_(None))
             .values(started_bot_at=at)
@@ -105,7 +107,7 @@ class UserRepository:
 
     async def started_ids(self, platform: str) -> set[str]:
         """Platform ids of everyone who opened a private chat with the bot."""
-        rows = await self._session.scalars(
+        rows = await self._db.scalars(
             select(User.external_id).where(
                 User.platform == platform, User.started_bot_at.is_not(None)
             )
