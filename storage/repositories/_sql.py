@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import fields
+from typing import Any, TypeVar
 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
+
+R = TypeVar("R")
+
+
+def to_record(record_type: type[R], row: Any) -> R:
+    """A plain record from a result row whose columns carry the record's field names."""
+    mapping = row._mapping
+    return record_type(**{f.name: mapping[f.name] for f in fields(record_type)})  # type: ignore[arg-type]
 
 
 def upsert_insert(db: AsyncConnection, table: Any) -> Any:

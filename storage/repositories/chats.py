@@ -9,20 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.models import Chat, EventLog, Member
 from storage.records import ChatRecord
-from storage.repositories._sql import upsert_insert
-
-
-def _record(row: Chat) -> ChatRecord:
-    return ChatRecord(
-        row.id,
-        row.platform,
-        row.external_id,
-        row.kind,
-        row.title,
-        row.language,
-        row.rules,
-        row.bot_status,
-    )
+from storage.repositories._sql import to_record, upsert_insert
 
 
 class ChatRepository:
@@ -52,16 +39,7 @@ class ChatRepository:
             .returning(*Chat.__table__.c)
         )
         row = (await self._db.execute(statement)).one()
-        return ChatRecord(
-            row.id,
-            row.platform,
-            row.external_id,
-            row.kind,
-            row.title,
-            row.language,
-            row.rules,
-            row.bot_status,
-        )
+        return to_record(ChatRecord, row)
 
     async def get(self, platform: str, external_id: str) -> ChatRecord | None:
         row = (
@@ -69,17 +47,17 @@ class ChatRepository:
                 select(Chat).where(Chat.platform == platform, Chat.external_id == external_id)
             )
         ).first()
-        return _record(row) if row else None
+        return to_record(ChatRecord, row) if row else None
 
     async def get_by_id(self, chat_id: int) -> ChatRecord | None:
         row = (await self._db.execute(select(Chat).where(Chat.id == chat_id))).first()
-        return _record(row) if row else None
+        return to_record(ChatRecord, row) if row else None
 
     async def list_groups(self, platform: str | None = None) -> list[ChatRecord]:
         query = select(Chat).where(Chat.kind == "group").order_by(Chat.id)
         if platform:
             query = query.where(Chat.platform == platform)
-        return [_record(r) for r in (await self._db.execute(query)).all()]
+        return [to_record(ChatRecord, r) for r in (await self._db.execute(query)).all()]
 
     async def set_rules(self, chat_id: int, rules: str | None, at: datetime) -> None:
         self.changed.add(chat_id)

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.models import EventLog
 from storage.records import EventRecord
+from storage.repositories._sql import to_record
 
 
 class EventLogRepository:
@@ -40,10 +41,7 @@ class EventLogRepository:
         if kind is not None:
             query = query.where(EventLog.kind == kind)
         rows = (await self._db.execute(query)).all()
-        return [
-            EventRecord(r.id, r.chat_id, r.user_id, r.kind, dict(r.payload or {}), r.occurred_at)
-            for r in rows
-        ]
+        return [to_record(EventRecord, row) for row in rows]
 
     async def count(self, kind: str, chat_id: int | None = None) -> int:
         query = select(func.count()).select_from(EventLog).where(EventLog.kind == kind)

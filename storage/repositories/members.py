@@ -3,40 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.models import Member
 from storage.records import JoinOutcome, MemberRecord
-from storage.repositories._sql import upsert_insert
-
-
-def _record(row: Member) -> MemberRecord:
-    return MemberRecord(
-        row.id,
-        row.chat_id,
-        row.user_id,
-        row.joined_at,
-        row.left_at,
-        row.first_seen_at,
-        row.last_active_at,
-        row.message_count,
-    )
-
-
-def _row_record(row: Any) -> MemberRecord:
-    return MemberRecord(
-        row.id,
-        row.chat_id,
-        row.user_id,
-        row.joined_at,
-        row.left_at,
-        row.first_seen_at,
-        row.last_active_at,
-        row.message_count,
-    )
+from storage.repositories._sql import to_record, upsert_insert
 
 
 class MemberRepository:
@@ -49,7 +22,7 @@ class MemberRepository:
                 select(Member).where(Member.chat_id == chat_id, Member.user_id == user_id)
             )
         ).first()
-        return _record(row) if row else None
+        return to_record(MemberRecord, row) if row else None
 
     async def _ensure(self, chat_id: int, user_id: int, at: datetime) -> None:
         await self._db.execute(
@@ -112,7 +85,7 @@ class MemberRepository:
             )
             .returning(*Member.__table__.c)
         )
-        return _row_record((await self._db.execute(statement)).one())
+        return to_record(MemberRecord, (await self._db.execute(statement)).one())
 
     async def touch(self, chat_id: int, user_id: int, at: datetime) -> MemberRecord:
         """Refresh last activity without counting a message (commands, button presses)."""
@@ -130,7 +103,7 @@ class MemberRepository:
             )
             .returning(*Member.__table__.c)
         )
-        return _row_record((await self._db.execute(statement)).one())
+        return to_record(MemberRecord, (await self._db.execute(statement)).one())
 
     async def count_present(self, chat_id: int) -> int:
         return int(

@@ -9,20 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.models import User
 from storage.records import UserRecord
-from storage.repositories._sql import upsert_insert
-
-
-def _record(row: User) -> UserRecord:
-    return UserRecord(
-        row.id,
-        row.platform,
-        row.external_id,
-        row.display_name,
-        row.username,
-        row.language,
-        row.is_bot,
-        row.started_bot_at,
-    )
+from storage.repositories._sql import to_record, upsert_insert
 
 
 class UserRepository:
@@ -65,16 +52,7 @@ class UserRepository:
             .returning(*User.__table__.c)
         )
         row = (await self._db.execute(statement)).one()
-        return UserRecord(
-            row.id,
-            row.platform,
-            row.external_id,
-            row.display_name,
-            row.username,
-            row.language,
-            row.is_bot,
-            row.started_bot_at,
-        )
+        return to_record(UserRecord, row)
 
     async def get(self, platform: str, external_id: str) -> UserRecord | None:
         row = (
@@ -82,11 +60,11 @@ class UserRepository:
                 select(User).where(User.platform == platform, User.external_id == external_id)
             )
         ).first()
-        return _record(row) if row else None
+        return to_record(UserRecord, row) if row else None
 
     async def get_by_id(self, user_id: int) -> UserRecord | None:
         row = (await self._db.execute(select(User).where(User.id == user_id))).first()
-        return _record(row) if row else None
+        return to_record(UserRecord, row) if row else None
 
     async def find_by_username(self, platform: str, username: str) -> UserRecord | None:
         row = (
@@ -94,7 +72,7 @@ class UserRepository:
                 select(User).where(User.platform == platform, User.username == username.lstrip("@"))
             )
         ).first()
-        return _record(row) if row else None
+        return to_record(UserRecord, row) if row else None
 
     async def mark_started(self, user_id: int, at: datetime) -> bool:
         """Remember that the user opened a private chat; True the first time."""
