@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -138,3 +139,43 @@ class ProcessedUpdate(Base):
     channel: Mapped[str] = mapped_column(String(32), primary_key=True)
     key: Mapped[str] = mapped_column(String(128), primary_key=True)
     processed_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class Delivery(Base):
+    """A message due at a time (onboarding steps, later topics and reminders).
+
+    The outbox of scheduled work: rows survive restarts, a sweep claims the
+    due ones atomically, and each is sent at most once. ``key`` makes
+    scheduling idempotent (a redelivered join schedules nothing twice).
+    """
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("key", name="uq_deliveries_key"),
+        # Only pending rows are ever searched by time: a partial index stays small.
+        Index(
+            "ix_deliveries_pending_due",
+            "due_at",
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
+        Index("ix_deliveries_chat_user", "chat_id", "user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    key: Mapped[str] = mapped_column(String(191))
+    kind: Mapped[str] = mapped_column(String(64))
+    #: ``private`` (the member), ``group`` (the chat) or ``staff``.
+    audience: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[int | None] = mapped_column(ForeignKey("chats.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    due_at: Mapped[datetime]
+    #: Not worth sending after this (a day-3 check-in is not sent on day 12).
+    stale_at: Mapped[datetime | None]
+    #: pending → sending → sent | failed; or skipped / stale without sending.
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]

@@ -63,3 +63,28 @@ class EventRecord:
     kind: str
     payload: dict[str, Any]
     occurred_at: datetime
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    STALE = "stale"
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryRecord:
+    id: int
+    key: str
+    kind: str
+    audience: str
+    chat_id: int | None
+    user_id: int | None
+    payload: dict[str, Any]
+    due_at: datetime
+    stale_at: datetime | None
+    status: str
+    attempts: int
+    last_error: str | None

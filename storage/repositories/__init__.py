@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.repositories.chats import ChatRepository
+from storage.repositories.deliveries import DeliveryRepository
 from storage.repositories.events import EventLogRepository
 from storage.repositories.members import MemberRepository
 from storage.repositories.updates import ProcessedUpdateRepository
@@ -22,6 +23,7 @@ class Repositories:
     members: MemberRepository
     events: EventLogRepository
     updates: ProcessedUpdateRepository
+    deliveries: DeliveryRepository
 
     @classmethod
     def bind(cls, db: AsyncConnection) -> Repositories:
@@ -31,4 +33,5 @@ class Repositories:
             members=MemberRepository(db),
             events=EventLogRepository(db),
             updates=ProcessedUpdateRepository(db),
+            deliveries=DeliveryRepository(db),
         )

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import sys
 
-from tests.bench import pipeline
+from tests.bench import outbox, pipeline
 
 
 def main() -> None:
     quick = "--quick" in sys.argv
     pipeline.main(quick=quick)
+    outbox.main()
 
 
 if __name__ == "__main__":

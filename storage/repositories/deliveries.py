@@ -1,0 +1,151 @@
+"""The outbox of scheduled messages.
+
+Sending is at most once: a sweep claims due rows (``pending → sending``) and
+commits before anything is sent; the outcome is recorded afterwards. A crash
+between the two leaves the row ``sending``, and :meth:`fail_interrupted`
+closes it as failed at the next start instead of sending it again — a
+missing nudge is better than a duplicate one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage.models import Delivery
+from storage.records import DeliveryRecord, DeliveryStatus
+from storage.repositories._sql import to_record, upsert_insert
+
+PENDING, SENDING = DeliveryStatus.PENDING.value, DeliveryStatus.SENDING.value
+
+
+class DeliveryRepository:
+    def __init__(self, db: AsyncConnection) -> None:
+        self._db = db
+
+    async def schedule(
+        self,
+        key: str,
+        *,
+        kind: str,
+        audience: str,
+        due_at: datetime,
+        at: datetime,
+        chat_id: int | None = None,
+        user_id: int | None = None,
+        stale_at: datetime | None = None,
+        payload: dict[str, Any] | None = None,
+    ) -> bool:
+        """Schedule once per ``key``; False when it was already scheduled."""
+        statement = (
+            upsert_insert(self._db, Delivery)
+            .values(
+                key=key,
+                kind=kind,
+                audience=audience,
+                chat_id=chat_id,
+                user_id=user_id,
+                payload=payload or {},
+                due_at=due_at,
+                stale_at=stale_at,
+                status=PENDING,
+                attempts=0,
+                created_at=at,
+            )
+            .on_conflict_do_nothing(index_elements=["key"])
+        )
+        return (await self._db.execute(statement)).rowcount == 1
+
+    async def expire_stale(self, now: datetime) -> int:
+        """Due rows past their ``stale_at`` are closed unsent."""
+        result = await self._db.execute(
+            update(Delivery)
+            .where(
+                Delivery.status == PENDING,
+                Delivery.due_at <= now,
+                Delivery.stale_at.is_not(None),
+                Delivery.stale_at <= now,
+            )
+            .values(status=DeliveryStatus.STALE.value, finished_at=now)
+        )
+        return result.rowcount or 0
+
+    async def claim_due(self, now: datetime, limit: int) -> list[DeliveryRecord]:
+        """Atomically take up to ``limit`` due rows; two racing sweeps never share one.
+
+        PostgreSQL skips rows another sweep has locked; SQLite has one writer.
+        The outer ``status`` check makes a row claimed by a sweep that won the
+        race invisible to the other.
+        """
+        due = (
+            select(Delivery.id)
+            .where(Delivery.status == PENDING, Delivery.due_at <= now)
+            .order_by(Delivery.due_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        statement = (
+            update(Delivery)
+            .where(Delivery.id.in_(due.scalar_subquery()), Delivery.status == PENDING)
+            .values(status=SENDING, attempts=Delivery.attempts + 1)
+            .returning(*Delivery.__table__.c)
+        )
+        rows = (await self._db.execute(statement)).all()
+        return sorted((to_record(DeliveryRecord, row) for row in rows), key=lambda d: d.due_at)
+
+    async def finish(
+        self, delivery_id: int, status: DeliveryStatus, at: datetime, error: str | None = None
+    ) -> None:
+        """Record how a claimed delivery ended."""
+        await self._db.execute(
+            update(Delivery)
+            .where(Delivery.id == delivery_id)
+            .values(status=status.value, finished_at=at, last_error=error)
+        )
+
+    async def defer(self, delivery_id: int, until: datetime) -> None:
+        """Put a claimed delivery back for later (quiet hours, rate spreading)."""
+        await self._db.execute(
+            update(Delivery).where(Delivery.id == delivery_id).values(status=PENDING, due_at=until)
+        )
+
+    async def skip_pending(
+        self, *, chat_id: int, user_id: int, at: datetime, reason: str, kinds: Sequence[str] = ()
+    ) -> int:
+        """Cancel what is still pending for a member (they left, say)."""
+        query = update(Delivery).where(
+            Delivery.status == PENDING, Delivery.chat_id == chat_id, Delivery.user_id == user_id
+        )
+        if kinds:
+            query = query.where(Delivery.kind.in_(kinds))
+        result = await self._db.execute(
+            query.values(status=DeliveryStatus.SKIPPED.value, finished_at=at, last_error=reason)
+        )
+        return result.rowcount or 0
+
+    async def fail_interrupted(self, at: datetime) -> int:
+        """Close deliveries a crash left mid-send, without sending them again."""
+        result = await self._db.execute(
+            update(Delivery)
+            .where(Delivery.status == SENDING)
+            .values(
+                status=DeliveryStatus.FAILED.value,
+                finished_at=at,
+                last_error="interrupted: the bot stopped while sending",
+            )
+        )
+        return result.rowcount or 0
+
+    async def get(self, delivery_id: int) -> DeliveryRecord | None:
+        row = (await self._db.execute(select(Delivery).where(Delivery.id == delivery_id))).first()
+        return to_record(DeliveryRecord, row) if row else None
+
+    async def status_counts(self, kind_prefix: str = "") -> dict[str, int]:
+        query = select(Delivery.status, func.count()).group_by(Delivery.status)
+        if kind_prefix:
+            query = query.where(Delivery.kind.startswith(kind_prefix))
+        return {status: count for status, count in (await self._db.execute(query)).all()}
