@@ -6,14 +6,16 @@ import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from bot.settings import Settings
-from handlers.actions import Action
-from handlers.clock import Clock, SystemClock
+from bot.settings import ConfigError, Settings
+from handlers.actions import Action, Receipt
+from handlers.clock import Clock, SystemClock, parse_duration
 from handlers.context import Community
 from handlers.dispatcher import Dispatcher
 from handlers.features import build_router
 from handlers.housekeeping import forget_old_update_keys
 from handlers.i18n import Catalog, Texts
+from handlers.onboarding.config import DEFAULT_STEPS, Audience, OnboardingConfig, Step
+from handlers.onboarding.delivery import OnboardingSweep
 from handlers.router import Router
 from handlers.sweeper import Sweeper
 from storage.database import Storage
@@ -32,6 +34,7 @@ class App:
     dispatcher: Dispatcher
     sweeper: Sweeper
     clock: Clock
+    onboarding: OnboardingConfig
     _migrated: bool = field(default=False)
 
     @property
@@ -40,13 +43,23 @@ class App:
         return self.catalog.for_language(self.community.language)
 
     async def prepare(self) -> None:
-        """Bring the database schema up to date (idempotent)."""
-        if not self._migrated:
-            await upgrade(self.storage.engine)
-            self._migrated = True
+        """Bring the schema up to date and close deliveries a crash left mid-send."""
+        if self._migrated:
+            return
+        await upgrade(self.storage.engine)
+        self._migrated = True
+        now = self.clock.now()
+        interrupted = await self.storage.run(lambda repos: repos.deliveries.fail_interrupted(now))
+        if interrupted:
+            log.warning("%d deliveries were interrupted by the last stop; not resent", interrupted)
 
     async def sweep(self) -> list[Action]:
+        """Due work as actions (the scheduler's job, and the sandbox after every line)."""
         return await self.sweeper.sweep()
+
+    async def record(self, receipts: list[Receipt]) -> None:
+        """Close scheduled deliveries with what the channel reported."""
+        await self.sweeper.record(receipts)
 
     async def close(self) -> None:
         await self.storage.close()
@@ -63,16 +76,67 @@ def build_community(settings: Settings) -> Community:
     )
 
 
+def build_onboarding(settings: Settings, catalog: Catalog) -> OnboardingConfig:
+    """The flow from ``[onboarding]``; steps naming texts the catalog lacks are refused."""
+    section = settings.onboarding
+    steps = DEFAULT_STEPS
+    if section.steps:
+        steps = tuple(
+            Step(
+                id=step.id,
+                offset=parse_duration(step.offset),
+                audience=Audience(step.audience),
+                template=step.template or f"onboarding.{step.id}",
+                stale_after=parse_duration(step.stale_after),
+                text=step.text,
+                fallback_to_group=step.fallback_to_group,
+                skip_if_active=step.skip_if_active,
+                start_button=step.start_button,
+            )
+            for step in section.steps
+        )
+    texts = catalog.for_language(settings.community.language)
+    for index, step in enumerate(steps):
+        known = any(texts.has(step.template + suffix) for suffix in ("", ".active", ".silent"))
+        if step.text is None and not known:
+            raise ConfigError(
+                f"config error: onboarding.steps[{index}].template: no text '{step.template}' "
+                'in the message catalog; give the step a text = "..." instead'
+            )
+    quiet = section.quiet
+    return OnboardingConfig(
+        enabled=section.enabled,
+        steps=steps,
+        activation_window=timedelta(days=section.activation_days),
+        activation_signals=frozenset(section.activation_signals),
+        restart_on_rejoin=section.restart_on_rejoin,
+        welcome_batch=timedelta(seconds=section.welcome_batch_seconds),
+        welcomers=tuple(section.welcomers),
+        quiet_start=quiet[0] if quiet else None,
+        quiet_end=quiet[1] if quiet else None,
+        essential_content=tuple((link.title, link.url) for link in section.essential_content),
+    )
+
+
 def build_app(
     settings: Settings, *, clock: Clock | None = None, storage: Storage | None = None
 ) -> App:
+    """Everything Shequn needs, wired; raises ConfigError for settings that cannot work."""
     clock = clock or SystemClock()
-    storage = storage or Storage.from_url(settings.database_url, echo=settings.database.echo)
     catalog = Catalog.load()
+    onboarding = build_onboarding(settings, catalog)
+    storage = storage or Storage.from_url(settings.database_url, echo=settings.database.echo)
     community = build_community(settings)
-    router = build_router()
+    router = build_router(onboarding)
     dispatcher = Dispatcher(storage, router, catalog, community, clock)
     sweeper = Sweeper(
-        storage, clock, [forget_old_update_keys(timedelta(days=settings.scheduler.dedup_days))]
+        storage,
+        clock,
+        [
+            OnboardingSweep(onboarding, catalog, community),
+            forget_old_update_keys(timedelta(days=settings.scheduler.dedup_days)),
+        ],
     )
-    return App(settings, storage, catalog, community, router, dispatcher, sweeper, clock)
+    return App(
+        settings, storage, catalog, community, router, dispatcher, sweeper, clock, onboarding
+    )

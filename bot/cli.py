@@ -7,11 +7,14 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from bot.settings import ConfigError, Settings, load_settings
+
+if TYPE_CHECKING:
+    from bot.app import App
 
 cli = typer.Typer(
     help="Shequn (社群): a self-hosted community-operations assistant.",
@@ -39,6 +42,16 @@ SANDBOX_TIP = (
 def _settings(config: Path | None) -> Settings:
     try:
         return load_settings(config)
+    except ConfigError as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(2) from None
+
+
+def _build(settings: Settings, **kwargs: object) -> App:
+    from bot.app import build_app
+
+    try:
+        return build_app(settings, **kwargs)  # type: ignore[arg-type]
     except ConfigError as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(2) from None
@@ -99,9 +112,7 @@ def show_config(config: ConfigOption = None) -> None:
 
 
 async def _upgrade(settings: Settings) -> None:
-    from bot.app import build_app
-
-    app = build_app(settings)
+    app = _build(settings)
     try:
         await app.prepare()
     finally:
@@ -109,11 +120,10 @@ async def _upgrade(settings: Settings) -> None:
 
 
 async def _telegram(settings: Settings) -> None:
-    from bot.app import build_app
     from bot.channels.telegram.channel import TelegramChannel
     from bot.runtime import run_channels
 
-    app = build_app(settings)
+    app = _build(settings)
     token = settings.telegram_token
     assert token is not None
     channel = TelegramChannel(settings.telegram, token, app.dispatcher, app.texts, app.router)
@@ -121,12 +131,11 @@ async def _telegram(settings: Settings) -> None:
 
 
 async def _sandbox(settings: Settings, script: list[str] | None) -> None:
-    from bot.app import build_app
     from bot.channels.sandbox.console import SandboxConsole, interactive, play
     from handlers.clock import ManualClock
 
     clock = ManualClock()
-    app = build_app(settings, clock=clock)
+    app = _build(settings, clock=clock)
     try:
         await app.prepare()
         console = await SandboxConsole.create(app, clock, write=_print)

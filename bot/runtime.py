@@ -12,11 +12,12 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.app import App
 from bot.channels.base import Channel
-from handlers.actions import Action
+from handlers.actions import Action, Receipt
 
 log = logging.getLogger(__name__)
 
-Deliver = Callable[[list[Action]], Awaitable[None]]
+#: Carries out actions and reports on those that are scheduled deliveries.
+Deliver = Callable[[list[Action]], Awaitable[list[Receipt]]]
 
 
 def start_scheduler(app: App, deliver: Deliver) -> AsyncIOScheduler:
@@ -26,7 +27,7 @@ def start_scheduler(app: App, deliver: Deliver) -> AsyncIOScheduler:
     async def sweep() -> None:
         actions = await app.sweep()
         if actions:
-            await deliver(actions)
+            await app.record(await deliver(actions))
 
     scheduler.add_job(
         sweep,

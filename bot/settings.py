@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from datetime import time
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -30,6 +31,14 @@ DEFAULT_CONFIG_FILE = "shequn.toml"
 
 class ConfigError(Exception):
     """A bad configuration, explained in one line that names the key."""
+
+
+def _platform_ids(values: list[str]) -> list[str]:
+    for value in values:
+        platform, _, user_id = str(value).partition(":")
+        if not platform or not user_id:
+            raise ValueError(f"{value!r} should look like telegram:12345")
+    return [str(v) for v in values]
 
 
 class Section(BaseModel):
@@ -56,14 +65,7 @@ class CommunitySettings(Section):
             raise ValueError(f"unknown time zone {value!r} (example: Asia/Shanghai)") from error
         return value
 
-    @field_validator("moderators", "staff")
-    @classmethod
-    def _platform_ids(cls, values: list[str]) -> list[str]:
-        for value in values:
-            platform, _, user_id = str(value).partition(":")
-            if not platform or not user_id:
-                raise ValueError(f"{value!r} should look like telegram:12345")
-        return [str(v) for v in values]
+    _check_people = field_validator("moderators", "staff")(_platform_ids)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -133,6 +135,75 @@ class TelegramSettings(Section):
         return self
 
 
+def _duration(value: str) -> str:
+    from handlers.clock import parse_duration
+
+    try:
+        parse_duration(value)
+    except ValueError as error:
+        raise ValueError(f"{error} (examples: 0m, 90m, 3d, 1d12h)") from None
+    return value
+
+
+class StepSettings(Section):
+    """One onboarding step; see shequn.example.toml."""
+
+    id: str = Field(pattern=r"^[a-z0-9_]{1,32}$")
+    offset: str = "0m"
+    audience: Literal["private", "group", "staff"] = "private"
+    template: str = ""
+    text: str | None = None
+    stale_after: str = "1d"
+    fallback_to_group: bool = False
+    skip_if_active: bool = False
+    start_button: bool = False
+
+    _check_offset = field_validator("offset", "stale_after")(_duration)
+
+
+class ContentLink(Section):
+    title: str
+    url: str = Field(pattern=r"^(https?|tg)://")
+
+
+class OnboardingSettings(Section):
+    enabled: bool = True
+    #: Empty: the built-in 3-day / 7-day / 14-day flow.
+    steps: list[StepSettings] = Field(default_factory=list)
+    activation_days: int = Field(14, ge=1, le=90)
+    activation_signals: list[Literal["message", "topic_answer", "checkin", "start_button"]] = Field(
+        default_factory=lambda: ["message", "topic_answer", "checkin", "start_button"]
+    )
+    restart_on_rejoin: bool = False
+    welcome_batch_seconds: int = Field(60, ge=0, le=3600)
+    welcomers: list[str] = Field(default_factory=list)
+    #: Local times; "" switches quiet hours off.
+    quiet_hours: str = "22:00-08:00"
+    essential_content: list[ContentLink] = Field(default_factory=list)
+
+    _check_welcomers = field_validator("welcomers")(_platform_ids)
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet_hours(cls, value: str) -> str:
+        if value and quiet_hours(value) is None:
+            raise ValueError('use HH:MM-HH:MM, e.g. 22:00-08:00, or "" to switch quiet hours off')
+        return value
+
+    @property
+    def quiet(self) -> tuple[time, time] | None:
+        return quiet_hours(self.quiet_hours) if self.quiet_hours else None
+
+
+def quiet_hours(value: str) -> tuple[time, time] | None:
+    """``22:00-08:00`` → (22:00, 08:00); None when malformed."""
+    try:
+        start, end = (time.fromisoformat(part.strip()) for part in value.split("-"))
+    except ValueError:
+        return None
+    return start, end
+
+
 class SandboxSettings(Section):
     group_title: str = "沙盒群 Sandbox group"
     #: The sandbox user you type as at first; they own the sandbox group (a moderator).
@@ -159,6 +230,7 @@ class Settings(BaseSettings):
     community: CommunitySettings = Field(default_factory=CommunitySettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
+    onboarding: OnboardingSettings = Field(default_factory=OnboardingSettings)
     sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
 

@@ -31,7 +31,22 @@ Keyboard = tuple[tuple[Button, ...], ...]
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Action:
-    """Base of every action."""
+    """Base of every action.
+
+    ``receipt`` ties an action to a scheduled delivery: the channel reports
+    whether it went out, and the delivery is closed as sent or failed.
+    """
+
+    receipt: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """A channel's report on an action that carried a receipt."""
+
+    delivery_id: int
+    ok: bool
+    error: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -51,13 +66,16 @@ class SendPrivate(Action):
 
     Platforms may refuse (the member never started the bot, or a reply window
     closed); then the channel mentions the member in ``fallback_chat`` with a
-    link to open the private chat, or, without one, tells staff.
+    link to open the private chat, or, without one, tells staff (unless
+    ``tell_staff_if_refused`` is off: routine nudges are not worth a human).
     """
 
     user: UserRef
     text: Markup
     buttons: Keyboard = ()
     fallback_chat: ChatRef | None = None
+    #: Without a fallback chat, tell staff when the platform refuses (else just record it).
+    tell_staff_if_refused: bool = True
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

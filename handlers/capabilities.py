@@ -47,10 +47,16 @@ class Capabilities:
 
 
 def degrade(actions: list[Action], caps: Capabilities, texts: Texts) -> list[Action]:
-    """Rewrite ``actions`` so that ``caps`` can carry out every one of them."""
+    """Rewrite ``actions`` so that ``caps`` can carry out every one of them.
+
+    A replacement keeps the receipt of the action it stands for.
+    """
     result: list[Action] = []
     for action in actions:
-        result.extend(_degrade_one(action, caps, texts))
+        for replacement in _degrade_one(action, caps, texts):
+            if action.receipt is not None and replacement.receipt != action.receipt:
+                replacement = replace(replacement, receipt=action.receipt)
+            result.append(replacement)
     return result
 
 
@@ -83,11 +89,12 @@ def _buttons_as_text(text: Markup, buttons: Keyboard) -> Markup:
     return Markup("\n").join(lines)
 
 
-def private_fallback(action: SendPrivate, texts: Texts, open_link: str | None) -> Action:
+def private_fallback(action: SendPrivate, texts: Texts, open_link: str | None) -> Action | None:
     """What to do when a platform refuses a private message.
 
     A short mention in the group with a link that opens the private chat, so
-    the member can start it with one tap; without a group, staff are told.
+    the member can start it with one tap; without a group, staff are told;
+    None when neither is wanted (the refusal is only recorded).
     """
     if action.fallback_chat is not None:
         if open_link:
@@ -96,5 +103,10 @@ def private_fallback(action: SendPrivate, texts: Texts, open_link: str | None) -
             )
         else:
             text = texts.t("fallback.private_refused", member=mention(action.user))
-        return SendMessage(chat=action.fallback_chat, text=text)
-    return NotifyStaff(text=texts.t("fallback.private_refused_staff", member=mention(action.user)))
+        return SendMessage(chat=action.fallback_chat, text=text, receipt=action.receipt)
+    if not action.tell_staff_if_refused:
+        return None
+    return NotifyStaff(
+        text=texts.t("fallback.private_refused_staff", member=mention(action.user)),
+        receipt=action.receipt,
+    )

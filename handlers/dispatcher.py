@@ -45,7 +45,7 @@ from storage.repositories import Repositories
 log = logging.getLogger(__name__)
 
 #: Carries out actions on the channel the update came from.
-Deliver = Callable[[list[Action]], Awaitable[None]]
+Deliver = Callable[[list[Action]], Awaitable[object]]
 
 
 @dataclass(slots=True)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from handlers import basics, welcome
+from handlers import basics, onboarding
+from handlers.onboarding.config import OnboardingConfig
 from handlers.router import Router
 
 
-def build_router() -> Router:
+def build_router(onboarding_config: OnboardingConfig | None = None) -> Router:
     router = Router()
-    for feature in (basics, welcome):
-        feature.register(router)
+    basics.register(router)
+    onboarding.register(router, onboarding_config or OnboardingConfig())
     return router

@@ -36,6 +36,9 @@ class Texts:
             raise MissingText(key)
         return Markup(template).format(**values)
 
+    def has(self, key: str) -> bool:
+        return key in self.messages or key in self.fallback
+
     def plain(self, key: str, **values: Any) -> str:
         """For places that take no markup (button labels, toasts)."""
         return self.t(key, **values).striptags()

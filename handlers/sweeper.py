@@ -12,9 +12,10 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
-from handlers.actions import Action
+from handlers.actions import Action, Receipt
 from handlers.clock import Clock
 from storage.database import Storage
+from storage.records import DeliveryStatus
 from storage.repositories import Repositories
 
 log = logging.getLogger(__name__)
@@ -37,3 +38,16 @@ class Sweeper:
             except Exception:
                 log.exception("sweep task %s failed; it will run again next sweep", task.__name__)
         return actions
+
+    async def record(self, receipts: list[Receipt]) -> None:
+        """Close delivered (or refused) deliveries with what the channel reported."""
+        if not receipts:
+            return
+        now = self._clock.now()
+
+        async def work(repos: Repositories) -> None:
+            for receipt in receipts:
+                status = DeliveryStatus.SENT if receipt.ok else DeliveryStatus.FAILED
+                await repos.deliveries.finish(receipt.delivery_id, status, now, receipt.error)
+
+        await self._storage.run(work)

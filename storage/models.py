@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     text,
+    true,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -76,6 +77,9 @@ class Chat(Base):
     language: Mapped[str | None] = mapped_column(String(8))
     rules: Mapped[str | None] = mapped_column(Text)
     bot_status: Mapped[str] = mapped_column(String(16), default="member")
+    #: The moderators' own group welcome (``/setwelcome``); None: the default text.
+    welcome_template: Mapped[str | None] = mapped_column(Text)
+    onboarding_enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -115,6 +119,14 @@ class Member(Base):
     first_seen_at: Mapped[datetime]
     last_active_at: Mapped[datetime | None]
     message_count: Mapped[int] = mapped_column(Integer, default=0)
+    #: When the current onboarding flow started (a rejoin keeps it unless configured).
+    onboarding_started_at: Mapped[datetime | None]
+    #: The staff member or volunteer buddy greeting this member (``platform:user_id``).
+    welcomer: Mapped[str | None] = mapped_column(String(160))
+    welcomed_at: Mapped[datetime | None]
+    #: First sign of taking part within the activation window, and which sign it was.
+    activated_at: Mapped[datetime | None]
+    activation_source: Mapped[str | None] = mapped_column(String(32))
 
 
 class EventLog(Base):

@@ -18,6 +18,8 @@ class ChatRecord:
     language: str | None
     rules: str | None
     bot_status: str
+    welcome_template: str | None = None
+    onboarding_enabled: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +44,11 @@ class MemberRecord:
     first_seen_at: datetime
     last_active_at: datetime | None
     message_count: int
+    onboarding_started_at: datetime | None = None
+    welcomer: str | None = None
+    welcomed_at: datetime | None = None
+    activated_at: datetime | None = None
+    activation_source: str | None = None
 
     @property
     def present(self) -> bool:

@@ -16,7 +16,7 @@ from handlers.actions import Action, SendMessage, SendPrivate
 from handlers.basics import MAX_RULES_LENGTH
 from handlers.events import BotAddedToChat, ButtonPressed
 from tests.conftest import FakePlatform
-from tests.helpers import GROUP, command, incoming, joined, left, message, person, private_chat
+from tests.helpers import GROUP, command, incoming, message, person, private_chat
 
 ALICE = person("1001", "Alice")
 MOD = person("42", "Mod <b>Boss</b>")
@@ -120,63 +120,6 @@ async def test_group_only_command_in_private_is_explained(app: App, platform: Fa
         app, platform, command(app.clock.now(), ALICE, "/rules", private_chat(ALICE))
     )
     assert "只能在群里" in plain_text(answer.text)
-
-
-async def test_same_update_twice_is_processed_once(app: App, platform: FakePlatform) -> None:
-    now = app.clock.now()
-    first = await run(app, platform, joined(now, ALICE), key="update-1")
-    again = await run(app, platform, joined(now, ALICE), key="update-1")
-    assert len(first) == 1 and again == []
-    async with app.storage.transaction() as repos:
-        chat = await repos.chats.get(GROUP.platform, GROUP.id)
-        assert chat is not None
-        assert await repos.events.count("member_joined", chat.id) == 1
-
-
-async def test_two_signals_of_one_join_welcome_once(app: App, platform: FakePlatform) -> None:
-    """Telegram reports a join as a chat_member update and a service message."""
-    now = app.clock.now()
-    first = await run(app, platform, joined(now, ALICE), key="chat_member-7")
-    second = await run(app, platform, joined(now, ALICE), key="message-8")
-    assert len(first) == 1 and second == []
-    assert "Alice" in plain_text(first[0].text)
-
-
-async def test_leave_and_rejoin_gets_welcome_back(app: App, platform: FakePlatform) -> None:
-    now = app.clock.now()
-    await run(app, platform, joined(now, ALICE))
-    assert await run(app, platform, left(now, ALICE)) == []
-    [back] = await run(app, platform, joined(now, ALICE))
-    assert "欢迎回来" in plain_text(back.text)
-
-
-async def test_bots_joining_are_not_welcomed(app: App, platform: FakePlatform) -> None:
-    robot = person("900", "OtherBot", is_bot=True)
-    assert await run(app, platform, joined(app.clock.now(), robot)) == []
-
-
-async def test_several_members_in_one_update_each_recorded(
-    app: App, platform: FakePlatform
-) -> None:
-    now = app.clock.now()
-    members = [person(str(2000 + i), f"新人{i}") for i in range(3)]
-    actions = await run(app, platform, *(joined(now, m) for m in members))
-    assert len(actions) == 3
-    async with app.storage.transaction() as repos:
-        chat = await repos.chats.get(GROUP.platform, GROUP.id)
-        assert chat is not None
-        assert await repos.members.count_present(chat.id) == 3
-
-
-async def test_names_with_markup_and_odd_unicode_are_escaped(
-    app: App, platform: FakePlatform
-) -> None:
-    weird = person("3003", '<a href="x">&amp;\u202e\u200dΩ"\'')
-    [welcome] = await run(app, platform, joined(app.clock.now(), weird))
-    html = str(welcome.text)
-    assert '<a href="x">' not in html
-    assert "&lt;a href=&#34;x&#34;&gt;&amp;amp;" in html
-    assert weird.display_name in plain_text(welcome.text)
 
 
 async def test_huge_message_is_recorded_without_reply(app: App, platform: FakePlatform) -> None:

@@ -46,8 +46,11 @@ def test_demo_script_tells_the_whole_story(tmp_path: Path) -> None:
     assert any(
         line.startswith("🤖 [私聊 小明] 你在「沙盒群 Sandbox group」可以使用") for line in lines
     )
-    assert "欢迎回来，@小明" in said
     assert "时钟前进 clock advanced 3d" in said
+    assert "看到你已经在群里发言" in said  # the day-3 check-in adapted to an active member
+    assert "谢谢你的参与" in said  # day 14
+    assert "3 天内激活：1（100.0%）" in said  # the funnel
+    assert "请在三天内私聊或在群里打个招呼" in said  # the welcomer's notice on the staff side
     assert "Asia/Shanghai" in said
 
 

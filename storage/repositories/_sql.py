@@ -11,10 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 R = TypeVar("R")
 
 
-def to_record(record_type: type[R], row: Any) -> R:
-    """A plain record from a result row whose columns carry the record's field names."""
+def to_record(record_type: type[R], row: Any, prefix: str = "") -> R:
+    """A plain record from a result row whose columns carry the record's field names
+    (after ``prefix``, for rows that join two tables)."""
     mapping = row._mapping
-    return record_type(**{f.name: mapping[f.name] for f in fields(record_type)})  # type: ignore[arg-type]
+    return record_type(**{f.name: mapping[prefix + f.name] for f in fields(record_type)})  # type: ignore[arg-type]
 
 
 def upsert_insert(db: AsyncConnection, table: Any) -> Any:

@@ -65,6 +65,18 @@ class ChatRepository:
             update(Chat).where(Chat.id == chat_id).values(rules=rules, updated_at=at)
         )
 
+    async def set_welcome_template(self, chat_id: int, template: str | None, at: datetime) -> None:
+        self.changed.add(chat_id)
+        await self._db.execute(
+            update(Chat).where(Chat.id == chat_id).values(welcome_template=template, updated_at=at)
+        )
+
+    async def set_onboarding_enabled(self, chat_id: int, enabled: bool, at: datetime) -> None:
+        self.changed.add(chat_id)
+        await self._db.execute(
+            update(Chat).where(Chat.id == chat_id).values(onboarding_enabled=enabled, updated_at=at)
+        )
+
     async def set_bot_status(self, chat_id: int, status: str, at: datetime) -> None:
         self.changed.add(chat_id)
         await self._db.execute(

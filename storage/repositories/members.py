@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.models import Member
-from storage.records import JoinOutcome, MemberRecord
+from storage.models import Member, User
+from storage.records import JoinOutcome, MemberRecord, UserRecord
 from storage.repositories._sql import to_record, upsert_insert
 
 
@@ -114,3 +114,89 @@ class MemberRepository:
             )
             or 0
         )
+
+    async def get_by_id(self, member_id: int) -> MemberRecord | None:
+        row = (await self._db.execute(select(Member).where(Member.id == member_id))).first()
+        return to_record(MemberRecord, row) if row else None
+
+    async def start_onboarding(self, member_id: int, at: datetime, welcomer: str | None) -> None:
+        """Begin a (new) onboarding flow: welcome and activation start over."""
+        await self._db.execute(
+            update(Member)
+            .where(Member.id == member_id)
+            .values(
+                onboarding_started_at=at,
+                welcomer=welcomer,
+                welcomed_at=None,
+                activated_at=None,
+                activation_source=None,
+            )
+        )
+
+    async def count_onboarded(self, chat_id: int) -> int:
+        """How many flows this chat has started (drives round-robin welcomers)."""
+        return int(
+            await self._db.scalar(
+                select(func.count())
+                .select_from(Member)
+                .where(Member.chat_id == chat_id, Member.onboarding_started_at.is_not(None))
+            )
+            or 0
+        )
+
+    async def activate(
+        self, chat_id: int, user_id: int, at: datetime, source: str, window: timedelta
+    ) -> bool:
+        """Mark the member activated by ``source`` if inside the window; True the first time."""
+        result = await self._db.execute(
+            update(Member)
+            .where(
+                Member.chat_id == chat_id,
+                Member.user_id == user_id,
+                Member.activated_at.is_(None),
+                Member.onboarding_started_at.is_not(None),
+                Member.onboarding_started_at >= at - window,
+            )
+            .values(activated_at=at, activation_source=source)
+        )
+        return result.rowcount == 1
+
+    async def awaiting_welcome(
+        self, chat_id: int, joined_until: datetime
+    ) -> list[tuple[MemberRecord, UserRecord]]:
+        """Present members whose flow started by ``joined_until`` and were not welcomed yet."""
+        columns = [c.label(f"m_{c.key}") for c in Member.__table__.c]
+        columns += [c.label(f"u_{c.key}") for c in User.__table__.c]
+        rows = (
+            await self._db.execute(
+                select(*columns)
+                .join_from(Member, User, User.id == Member.user_id)
+                .where(
+                    Member.chat_id == chat_id,
+                    Member.left_at.is_(None),
+                    Member.welcomed_at.is_(None),
+                    Member.onboarding_started_at.is_not(None),
+                    Member.onboarding_started_at <= joined_until,
+                )
+                .order_by(Member.onboarding_started_at)
+            )
+        ).all()
+        return [
+            (to_record(MemberRecord, row, "m_"), to_record(UserRecord, row, "u_")) for row in rows
+        ]
+
+    async def mark_welcomed(self, member_ids: list[int], at: datetime) -> None:
+        if member_ids:
+            await self._db.execute(
+                update(Member).where(Member.id.in_(member_ids)).values(welcomed_at=at)
+            )
+
+    async def onboarding_since(
+        self, since: datetime, chat_id: int | None = None
+    ) -> list[MemberRecord]:
+        """Memberships whose flow started since ``since`` (for funnels)."""
+        query = select(Member).where(Member.onboarding_started_at >= since)
+        if chat_id is not None:
+            query = query.where(Member.chat_id == chat_id)
+        rows = (await self._db.execute(query.order_by(Member.onboarding_started_at))).all()
+        return [to_record(MemberRecord, row) for row in rows]

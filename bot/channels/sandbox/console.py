@@ -4,7 +4,8 @@ Meta-commands (everything else goes to the bot as a member would type it):
 ``/as NAME`` type as NAME · ``/join NAME`` · ``/leave NAME`` · ``/dm`` private
 chat with the bot · ``/group`` back to the group · ``/advance 3d`` move the
 clock and run due work · ``/press N`` press button N of the last message ·
-``/promote NAME`` / ``/demote NAME`` group admin · ``/staff`` what staff
+``/time 10:00`` move the clock to the next 10:00 · ``/promote NAME`` /
+``/demote NAME`` group admin · ``/staff`` what staff
 received · ``/who`` · ``/sandbox`` this list · ``/quit``.
 """
 
@@ -15,6 +16,8 @@ import logging
 import sys
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import time as datetime_time
+from datetime import timedelta
 from typing import ClassVar
 
 from bot.app import App
@@ -28,6 +31,7 @@ from handlers.actions import (
     EditMessage,
     Keyboard,
     NotifyStaff,
+    Receipt,
     RestrictMember,
     SendMessage,
     SendPrivate,
@@ -74,9 +78,16 @@ class SandboxConsole:
         await self._dispatch(self.world.say(line))
         return True
 
+    async def sweep(self) -> None:
+        """Run due work now, as the scheduler would; the sandbox does it after every line."""
+        actions = await self.app.sweep()
+        if actions:
+            await self.app.record(await self.execute(actions))
+
     async def _dispatch(self, incoming: Incoming) -> None:
         try:
             await self.app.dispatcher.handle(incoming, self.world, self.execute)
+            await self.sweep()
         except Exception as error:  # the sandbox keeps going, like a bot would
             log.exception("update failed")
             self.write(f"(!) 处理失败 update failed: {error}")
@@ -111,13 +122,28 @@ class SandboxConsole:
         except ValueError as error:
             self.write(f"(!) {error}")
             return True
+        return await self._advance_by(delta, text or "1d")
+
+    async def _advance_by(self, delta: timedelta, label: str) -> bool:
         self.world.clock.advance(delta)
         local = self.world.clock.now().astimezone(self.app.community.timezone)
-        self.write(f"(⏩ 时钟前进 clock advanced {text or '1d'} → {local:%Y-%m-%d %H:%M %Z})")
-        actions = await self.app.sweep()
-        if actions:
-            await self.execute(actions)
+        self.write(f"(⏩ 时钟前进 clock advanced {label} → {local:%Y-%m-%d %H:%M %Z})")
+        await self.sweep()
         return True
+
+    async def _time(self, text: str) -> bool:
+        """Move the clock forward to the next HH:MM in the community's time zone."""
+        try:
+            target = datetime_time.fromisoformat(text.strip())
+        except ValueError:
+            self.write("(!) 用法 usage: /time HH:MM, e.g. /time 10:00")
+            return True
+        zone = self.app.community.timezone
+        local = self.world.clock.now().astimezone(zone)
+        wanted = local.replace(hour=target.hour, minute=target.minute, second=0, microsecond=0)
+        if wanted <= local:
+            wanted += timedelta(days=1)
+        return await self._advance_by(wanted - local, f"→ {target:%H:%M}")
 
     async def _dm(self, _: str) -> bool:
         self.world.in_private = True
@@ -176,6 +202,7 @@ class SandboxConsole:
         "/join": _join,
         "/leave": _leave,
         "/advance": _advance,
+        "/time": _time,
         "/dm": _dm,
         "/group": _group,
         "/press": _press,
@@ -189,28 +216,32 @@ class SandboxConsole:
     }
 
     # -- output ---------------------------------------------------------------
-    async def execute(self, actions: list[Action]) -> None:
+    async def execute(self, actions: list[Action]) -> list[Receipt]:
+        receipts = []
         for action in actions:
-            self._show(action)
+            error = self._show(action)
+            if action.receipt is not None:
+                receipts.append(Receipt(action.receipt, error is None, error))
+        return receipts
 
-    def _show(self, action: Action) -> None:
+    def _show(self, action: Action) -> str | None:
+        """Print what the bot does; returns why it could not, like a platform refusal."""
         world = self.world
         match action:
             case SendMessage(chat=chat):
                 where = f"私聊 {world.name_of(chat.id)}" if chat.is_private else "群"
-                quote = ""
-                if action.reply_to is not None:
-                    quote = " ↩"
+                quote = " ↩" if action.reply_to is not None else ""
                 self._bot_says(where + quote, plain_text(action.text), action.buttons)
             case SendPrivate(user=user):
                 if user.id in world.started:
                     self._bot_says(
                         f"私聊 {user.display_name}", plain_text(action.text), action.buttons
                     )
-                else:
-                    self._show(
-                        private_fallback(action, self.app.texts, world.private_chat_link(""))
-                    )
+                    return None
+                fallback = private_fallback(action, self.app.texts, world.private_chat_link(""))
+                if fallback is None:
+                    return "member has not started a private chat with the bot"
+                return self._show(fallback)
             case NotifyStaff():
                 notice = plain_text(action.text)
                 self.staff_inbox.append(notice)
@@ -225,6 +256,7 @@ class SandboxConsole:
                 self.write(f"🔇 (bot 禁言 muted {action.user.display_name})")
             case AnswerButton(text=text) if text:
                 self.write(f"💬 (toast) {text}")
+        return None
 
     def _bot_says(self, where: str, text: str, buttons: Keyboard) -> None:
         body = text.replace("\n", "\n    ")

@@ -25,6 +25,7 @@ from handlers.actions import (
     DeleteMessage,
     EditMessage,
     NotifyStaff,
+    Receipt,
     RestrictMember,
     SendMessage,
     SendPrivate,
@@ -50,6 +51,10 @@ CAPABILITIES = Capabilities(
 
 #: Telegram's placeholder sender for anonymous group admins.
 ANONYMOUS_ADMIN_BOT_ID = 1087968824
+
+
+class PrivateRefused(Exception):
+    """Telegram refused a private message and no fallback was wanted."""
 
 
 class TelegramPlatform:
@@ -211,17 +216,25 @@ class TelegramChannel:
             exc_info=context.error,
         )
 
-    async def execute(self, actions: list[Action]) -> None:
-        """Carry out actions in order; one failure never blocks the rest."""
+    async def execute(self, actions: list[Action]) -> list[Receipt]:
+        """Carry out actions in order; one failure never blocks the rest.
+
+        Returns a receipt for every action that asked for one (scheduled deliveries).
+        """
+        receipts: list[Receipt] = []
         for action in actions:
+            error: str | None = None
             try:
                 await self._execute(action)
-            except RetryAfter as error:
-                log.error(
-                    "still flooded after retries, dropped %s: %s", type(action).__name__, error
-                )
-            except TelegramError as error:
-                log.warning("Telegram refused %s: %s", type(action).__name__, error)
+            except RetryAfter as failure:
+                error = f"still flooded after retries: {failure}"
+                log.error("dropped %s: %s", type(action).__name__, error)
+            except (TelegramError, PrivateRefused) as failure:
+                error = str(failure)
+                log.warning("Telegram refused %s: %s", type(action).__name__, failure)
+            if action.receipt is not None:
+                receipts.append(Receipt(action.receipt, error is None, error))
+        return receipts
 
     async def _execute(self, action: Action) -> None:
         match action:
@@ -256,9 +269,10 @@ class TelegramChannel:
                 await self.bot.send_message(**kwargs)
         except Forbidden as error:
             log.info("private message to %s refused (%s); falling back", action.user.id, error)
-            fallback = private_fallback(
-                action, self._texts, self.platform.private_chat_link("from_group")
-            )
+            link = self.platform.private_chat_link("from_group")
+            fallback = private_fallback(action, self._texts, link)
+            if fallback is None:
+                raise PrivateRefused(str(error)) from error
             await self._execute(fallback)
 
     async def _notify_staff(self, action: NotifyStaff) -> None:

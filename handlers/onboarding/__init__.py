@@ -1,0 +1,30 @@
+"""Onboarding: 3 days of personal welcome, 7 days of essential content, 14 days
+of topic guidance — for every new member, on every channel."""
+
+from __future__ import annotations
+
+from handlers.events import ButtonPressed, MemberJoined, MemberLeft, MessagePosted
+from handlers.onboarding import commands
+from handlers.onboarding.config import OnboardingConfig
+from handlers.onboarding.flow import OnboardingFlow
+from handlers.roles import Role
+from handlers.router import GROUP_ONLY, Command, Router
+
+
+def register(router: Router, config: OnboardingConfig) -> None:
+    flow = OnboardingFlow(config)
+    router.on(MemberJoined, flow.on_join, priority=100, name="onboarding.join")
+    router.on(MemberLeft, flow.on_leave, priority=100, name="onboarding.leave")
+    router.on(MessagePosted, flow.on_message, priority=10, name="onboarding.activation")
+    router.on(
+        ButtonPressed, flow.on_start_button, priority=100, name="onboarding.start", exclusive=True
+    )
+    router.command(
+        Command("setwelcome", commands.set_welcome, Role.MODERATOR, "help.setwelcome", GROUP_ONLY)
+    )
+    router.command(
+        Command("welcome", commands.preview_welcome, Role.MODERATOR, "help.welcome", GROUP_ONLY)
+    )
+    router.command(
+        Command("onboarding", commands.onboarding, Role.MODERATOR, "help.onboarding", GROUP_ONLY)
+    )

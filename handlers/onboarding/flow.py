@@ -1,0 +1,134 @@
+"""Onboarding reacting to members: a join starts the flow, leaving stops it,
+taking part activates the member."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from handlers.actions import Action, AnswerButton, SendMessage
+from handlers.context import Context
+from handlers.events import ButtonPressed, Event, MemberJoined, MemberLeft, MessagePosted
+from handlers.onboarding.config import OnboardingConfig, Step
+from storage.records import JoinOutcome
+from storage.repositories import Repositories
+
+GROUP_WELCOME = "onboarding.group_welcome"
+STEP_KIND = "onboarding.step."
+START_BUTTON = "onboarding:start:"
+#: A rejoin restarts the flow (when configured) at most this often.
+RESTART_COOLDOWN = timedelta(days=1)
+
+
+def step_key(member_id: int, cycle: datetime, step: Step) -> str:
+    return f"onb:{member_id}:{int(cycle.timestamp())}:{step.id}"
+
+
+def welcome_window_key(chat_id: int, at: datetime, batch: timedelta) -> tuple[str, datetime]:
+    """Joins in the same window share one group welcome, sent when the window closes."""
+    width = max(1, int(batch.total_seconds()))
+    window = int(at.timestamp()) // width
+    closes = datetime.fromtimestamp((window + 1) * width, tz=at.tzinfo)
+    return f"onb:welcome:{chat_id}:{window}", closes
+
+
+class OnboardingFlow:
+    def __init__(self, config: OnboardingConfig) -> None:
+        self.config = config
+
+    async def on_join(self, event: Event, ctx: Context) -> list[Action]:
+        """Start (or keep) the member's flow; nothing is sent now, the sweep sends."""
+        assert isinstance(event, MemberJoined)
+        chat, member = ctx.chat, ctx.member
+        if (
+            not self.config.enabled
+            or event.member.is_bot
+            or event.chat.is_private
+            or chat is None
+            or member is None
+            or not chat.onboarding_enabled
+            or ctx.join is JoinOutcome.DUPLICATE
+        ):
+            return []
+        previous = member.onboarding_started_at
+        if previous is not None and (
+            not self.config.restart_on_rejoin or ctx.now - previous < RESTART_COOLDOWN
+        ):
+            return []  # a rejoin continues the flow where it was
+        repos = ctx.repos
+        welcomer = await self._next_welcomer(repos, chat.id)
+        await repos.members.start_onboarding(member.id, ctx.now, welcomer)
+        key, closes = welcome_window_key(chat.id, ctx.now, self.config.welcome_batch)
+        await repos.deliveries.schedule(
+            key,
+            kind=GROUP_WELCOME,
+            audience="group",
+            chat_id=chat.id,
+            due_at=closes,
+            stale_at=closes + timedelta(hours=1),
+            at=ctx.now,
+        )
+        for step in self.config.steps:
+            due = ctx.now + step.offset
+            await repos.deliveries.schedule(
+                step_key(member.id, ctx.now, step),
+                kind=STEP_KIND + step.id,
+                audience=step.audience.value,
+                chat_id=chat.id,
+                user_id=member.user_id,
+                due_at=due,
+                stale_at=due + step.stale_after,
+                at=ctx.now,
+                payload={"member_id": member.id, "cycle": ctx.now.isoformat()},
+            )
+        return []
+
+    async def _next_welcomer(self, repos: Repositories, chat_id: int) -> str | None:
+        welcomers = self.config.welcomers
+        if not welcomers:
+            return None
+        return welcomers[await repos.members.count_onboarded(chat_id) % len(welcomers)]
+
+    async def on_leave(self, event: Event, ctx: Context) -> list[Action]:
+        """A member who left gets nothing more."""
+        assert isinstance(event, MemberLeft)
+        if ctx.chat is not None and ctx.sender is not None:
+            await ctx.repos.deliveries.skip_pending(
+                chat_id=ctx.chat.id, user_id=ctx.sender.id, at=ctx.now, reason="member left"
+            )
+        return []
+
+    async def on_message(self, event: Event, ctx: Context) -> list[Action]:
+        """A group message inside the window activates the member."""
+        assert isinstance(event, MessagePosted)
+        member = ctx.member
+        if (
+            "message" in self.config.activation_signals
+            and member is not None
+            and member.onboarding_started_at is not None
+            and member.activated_at is None
+        ):
+            await ctx.repos.members.activate(
+                member.chat_id, member.user_id, ctx.now, "message", self.config.activation_window
+            )
+        return []
+
+    async def on_start_button(self, event: Event, ctx: Context) -> list[Action]:
+        """The "start here" button of the private welcome."""
+        assert isinstance(event, ButtonPressed)
+        if not event.data.startswith(START_BUTTON) or ctx.sender is None:
+            return []
+        texts = ctx.texts
+        try:
+            chat_id = int(event.data.removeprefix(START_BUTTON))
+        except ValueError:
+            return []
+        if "start_button" in self.config.activation_signals:
+            await ctx.repos.members.activate(
+                chat_id, ctx.sender.id, ctx.now, "start_button", self.config.activation_window
+            )
+        actions: list[Action] = [SendMessage(chat=event.chat, text=texts.t("onboarding.started"))]
+        if event.press_id:
+            actions.append(
+                AnswerButton(press_id=event.press_id, text=texts.plain("onboarding.started_toast"))
+            )
+        return actions
