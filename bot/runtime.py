@@ -20,14 +20,18 @@ log = logging.getLogger(__name__)
 Deliver = Callable[[list[Action]], Awaitable[list[Receipt]]]
 
 
-def start_scheduler(app: App, deliver: Deliver) -> AsyncIOScheduler:
-    """An APScheduler job sweeps due work; ``coalesce`` folds missed runs into one."""
+def start_scheduler(app: App, deliver: Deliver, running: asyncio.Lock) -> AsyncIOScheduler:
+    """An APScheduler job sweeps due work; ``coalesce`` folds missed runs into one.
+
+    ``running`` is held while a sweep works, so a stop can let it finish.
+    """
     scheduler = AsyncIOScheduler(timezone="UTC")
 
     async def sweep() -> None:
-        actions = await app.sweep()
-        if actions:
-            await app.record(await deliver(actions))
+        async with running:
+            actions = await app.sweep()
+            if actions:
+                await app.record(await deliver(actions))
 
     scheduler.add_job(
         sweep,
@@ -53,17 +57,20 @@ async def run_channels(app: App, channels: list[Channel], deliver: Deliver) -> N
     await app.prepare()
     started: list[Channel] = []
     scheduler: AsyncIOScheduler | None = None
+    sweeping = asyncio.Lock()
     try:
         for channel in channels:
             await channel.start()
             started.append(channel)
-        scheduler = start_scheduler(app, deliver)
+        scheduler = start_scheduler(app, deliver, sweeping)
         log.info("Shequn is running (%s); Ctrl+C to stop", ", ".join(c.name for c in channels))
         await stop.wait()
     finally:
         log.info("stopping")
         if scheduler is not None:
             scheduler.shutdown(wait=False)
+            async with sweeping:  # a sweep in flight finishes and records its receipts
+                pass
         for channel in reversed(started):
             await channel.stop()
         await app.close()

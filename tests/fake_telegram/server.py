@@ -422,8 +422,8 @@ class FakeBotApi:
         timeout = float(params.get("timeout") or 0)
         deadline = time.monotonic() + timeout
         while True:
-            while self._updates and offset and self._updates[0]["update_id"] < offset:
-                self._updates.popleft()
+            if offset:  # confirms every update with a lower id, like Telegram
+                self._updates = deque(u for u in self._updates if u["update_id"] >= offset)
             ready = [u for u in self._updates if self._allowed(u)][:limit]
             if ready or time.monotonic() >= deadline:
                 return ready
