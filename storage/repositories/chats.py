@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.models import Chat, EventLog, Member
+from storage.models import Chat, Delivery, EventLog, Member
 from storage.records import ChatRecord
 from storage.repositories._sql import to_record, upsert_insert
 
@@ -136,5 +136,9 @@ class ChatRepository:
                 )
         await self._db.execute(
             update(EventLog).where(EventLog.chat_id == source_id).values(chat_id=target_id)
+        )
+        # Scheduled messages of the new chat (a join seen before the migration) move too.
+        await self._db.execute(
+            update(Delivery).where(Delivery.chat_id == source_id).values(chat_id=target_id)
         )
         await self._db.execute(delete(Chat).where(Chat.id == source_id))

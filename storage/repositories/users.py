@@ -12,6 +12,11 @@ from storage.records import UserRecord
 from storage.repositories._sql import to_record, upsert_insert
 
 
+def _clean(text: str) -> str:
+    """PostgreSQL text cannot hold NUL; platforms occasionally send it."""
+    return text.replace("\x00", "")
+
+
 class UserRepository:
     def __init__(self, db: AsyncConnection) -> None:
         self._db = db
@@ -34,8 +39,8 @@ class UserRepository:
         (recorded once, in the same statement).
         """
         values: dict[str, object] = {
-            "display_name": display_name[:256],
-            "username": username,
+            "display_name": _clean(display_name)[:256],
+            "username": _clean(username)[:128] if username else None,
             "is_bot": is_bot,
             "updated_at": at,
         }

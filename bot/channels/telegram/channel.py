@@ -104,6 +104,8 @@ def build_application(settings: TelegramSettings, token: str) -> Application:
             )
         )
         .concurrent_updates(64)
+        # A spare connection, so the last getUpdates at shutdown never waits on the long poll.
+        .get_updates_connection_pool_size(2)
         .job_queue(None)
         .build()
     )
