@@ -24,6 +24,8 @@ cli = typer.Typer(
 )
 db_cli = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
+report_cli = typer.Typer(help="Reports for operators.", no_args_is_help=True)
+cli.add_typer(report_cli, name="report")
 
 ConfigOption = Annotated[
     Path | None,
@@ -102,6 +104,68 @@ def db_upgrade(config: ConfigOption = None) -> None:
     settings = _settings(config)
     asyncio.run(_upgrade(settings))
     typer.echo("database is up to date")
+
+
+@report_cli.command("onboarding")
+def report_onboarding(
+    config: ConfigOption = None,
+    days: Annotated[int, typer.Option(min=1, max=365, help="how far back joins count")] = 30,
+    as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
+) -> None:
+    """The newcomer funnel of every group: joined, welcomed, activated within 3/7/14 days, left."""
+    settings = _settings(config)
+    _logging(settings, quiet=True)
+    reports = asyncio.run(_onboarding_report(settings, days))
+    if as_json:
+        typer.echo(json.dumps(reports, ensure_ascii=False, indent=2))
+        return
+    for report in reports:
+        total = report["funnel"]["total"]
+        typer.echo(
+            f"{report['title']} ({report['platform']} {report['chat_id']}), last {days} days"
+        )
+        if not total["joined"]:
+            typer.echo("  nobody joined")
+            continue
+        typer.echo(f"  joined    {total['joined']}")
+        typer.echo(f"  welcomed  {total['welcomed']} ({total['welcomed_percent']}%)")
+        for span, count in total["activated"].items():
+            percent = total["activated_percent"][span]
+            typer.echo(f"  activated within {span:>3}  {count} ({percent}%)")
+        typer.echo(f"  left      {total['left']} ({total['left_percent']}%)")
+        for week, row in report["funnel"]["cohorts"].items():
+            typer.echo(
+                f"  week of {week}: joined {row['joined']}, activated within 14d "
+                f"{row['activated']['14d']} ({row['activated_percent']['14d']}%)"
+            )
+
+
+async def _onboarding_report(settings: Settings, days: int) -> list[dict]:
+    from datetime import timedelta
+
+    from handlers.onboarding.funnel import compute_funnel
+
+    app = _build(settings)
+    try:
+        await app.prepare()
+        since = app.clock.now() - timedelta(days=days)
+        reports = []
+        async with app.storage.transaction() as repos:
+            for chat in await repos.chats.list_groups():
+                members = await repos.members.onboarding_since(since, chat.id)
+                funnel = compute_funnel(members, since, app.community.timezone)
+                reports.append(
+                    {
+                        "chat_id": chat.external_id,
+                        "platform": chat.platform,
+                        "title": chat.title,
+                        "onboarding_enabled": chat.onboarding_enabled,
+                        "funnel": funnel.as_dict(),
+                    }
+                )
+        return reports
+    finally:
+        await app.close()
 
 
 @cli.command("config")

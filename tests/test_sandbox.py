@@ -3,6 +3,7 @@ handlers and database as Telegram, on the embedded default."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -90,3 +91,39 @@ def test_run_without_a_token_opens_the_sandbox(tmp_path: Path) -> None:
     assert "No Telegram token configured" in result.stdout  # the tip
     assert "本群还没有设置群规" in result.stdout  # the real bot answered
     assert (tmp_path / "data" / "shequn.db").exists()
+
+
+def test_scheduled_steps_survive_restarts_and_go_out_once(tmp_path: Path) -> None:
+    """Three separate processes on one database, the sandbox clock moved between them."""
+    first = "\n".join(play("/time 10:00\n/join 小红\n/advance 1m\n", tmp_path))
+    assert first.count("欢迎 @小红 加入") == 1
+    # A new process three days later: the day-3 check-in is due. 小红 never opened a private
+    # chat, so the check-in becomes a nudge in the group; the stale day-1 intro is dropped.
+    second = "\n".join(play("/time 10:00\n/advance 3d1h\n", tmp_path))
+    assert second.count("@小红，我有一条私信要发给你") == 1
+    assert "欢迎 @小红 加入" not in second
+    # Yet another process at the same moment: nothing is sent again.
+    third = "\n".join(play("/time 10:00\n/advance 3d1h\n", tmp_path))
+    assert "小红" not in third
+
+
+def test_onboarding_report_command(tmp_path: Path) -> None:
+    play(
+        "/time 10:00\n/join 小红\n/join 小蓝\n/advance 1m\n/as 小红\n你好\n/leave 小蓝\n", tmp_path
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SHEQUN_")}
+    env["SHEQUN_DATA_DIR"] = str(tmp_path / "data")
+    for extra, expected in (([], "activated within  3d  1 (50.0%)"), (["--json"], '"joined": 2')):
+        result = subprocess.run(
+            [sys.executable, "-m", "bot", "report", "onboarding", *extra],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 0, result.stderr
+        assert expected in result.stdout, result.stdout
+    report = json.loads(result.stdout)
+    [group] = report
+    assert group["funnel"]["total"]["left"] == 1 and group["funnel"]["total"]["welcomed"] == 2
