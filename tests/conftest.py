@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import asyncpg
@@ -61,26 +62,28 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
         await drop_pg_database(name)
 
 
-@pytest.fixture
-async def storage(database_url: str) -> AsyncIterator[Storage]:
-    """A migrated database on each backend."""
-    store = Storage.from_url(database_url)
+@asynccontextmanager
+async def migrated(url: str) -> AsyncIterator[Storage]:
+    store = Storage.from_url(url)
     await upgrade(store.engine)
     try:
         yield store
     finally:
         await store.close()
+
+
+@pytest.fixture
+async def storage(database_url: str) -> AsyncIterator[Storage]:
+    """A migrated database on each backend."""
+    async with migrated(database_url) as store:
+        yield store
 
 
 @pytest.fixture
 async def sqlite_storage(tmp_path: Path) -> AsyncIterator[Storage]:
     """SQLite only, for handler tests where the backend does not matter."""
-    store = Storage.from_url(f"sqlite+aiosqlite:///{tmp_path / 'shequn.db'}")
-    await upgrade(store.engine)
-    try:
+    async with migrated(f"sqlite+aiosqlite:///{tmp_path / 'shequn.db'}") as store:
         yield store
-    finally:
-        await store.close()
 
 
 @pytest.fixture

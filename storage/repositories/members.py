@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -105,15 +106,12 @@ class MemberRepository:
         )
         return to_record(MemberRecord, (await self._db.execute(statement)).one())
 
+    async def _count(self, *conditions: Any) -> int:
+        query = select(func.count()).select_from(Member).where(*conditions)
+        return int(await self._db.scalar(query) or 0)
+
     async def count_present(self, chat_id: int) -> int:
-        return int(
-            await self._db.scalar(
-                select(func.count())
-                .select_from(Member)
-                .where(Member.chat_id == chat_id, Member.left_at.is_(None))
-            )
-            or 0
-        )
+        return await self._count(Member.chat_id == chat_id, Member.left_at.is_(None))
 
     async def get_by_id(self, member_id: int) -> MemberRecord | None:
         row = (await self._db.execute(select(Member).where(Member.id == member_id))).first()
@@ -135,13 +133,8 @@ class MemberRepository:
 
     async def count_onboarded(self, chat_id: int) -> int:
         """How many flows this chat has started (drives round-robin welcomers)."""
-        return int(
-            await self._db.scalar(
-                select(func.count())
-                .select_from(Member)
-                .where(Member.chat_id == chat_id, Member.onboarding_started_at.is_not(None))
-            )
-            or 0
+        return await self._count(
+            Member.chat_id == chat_id, Member.onboarding_started_at.is_not(None)
         )
 
     async def activate(

@@ -119,12 +119,26 @@ def measure(kind: str, traffic: str, burst: int, paced: int) -> dict[str, Any]:
     }
 
 
+ROUNDS = 3
+
+
+def median_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    return {key: statistics.median(run[key] for run in runs) for key in runs[0]}
+
+
 def main(quick: bool = False) -> None:
     burst, paced = (300, 100) if quick else (2000, 500)
-    print(f"== Pipeline vs bare python-telegram-bot echo ({burst} burst updates, {paced} paced)")
+    rounds = 1 if quick else ROUNDS
+    print(
+        f"== Pipeline vs bare python-telegram-bot echo ({burst} burst updates, {paced} paced;"
+        f" median of {rounds} alternating rounds)"
+    )
     for traffic, label in (("steady", "steady state"), ("first", "first contact")):
-        echo = measure("echo", traffic, burst, paced)
-        shequn = measure("shequn", traffic, burst, paced)
+        runs: dict[str, list[dict[str, Any]]] = {"echo": [], "shequn": []}
+        for _ in range(rounds):  # alternate, so drift in machine load hits both alike
+            for kind in runs:
+                runs[kind].append(measure(kind, traffic, burst, paced))
+        echo, shequn = median_of(runs["echo"]), median_of(runs["shequn"])
         print(f"  -- {label}")
         for name, figures in (("PTB echo", echo), ("Shequn pipeline", shequn)):
             print(
