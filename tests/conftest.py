@@ -20,6 +20,9 @@ from handlers.events import ChatRef, UserRef
 from storage.database import Storage
 from storage.migrate import upgrade
 
+# Opt in to python-telegram-bot's coming timedelta ``retry_after`` (no deprecation noise).
+os.environ.setdefault("PTB_TIMEDELTA", "1")
+
 PG_ADMIN_DSN = os.environ.get("SHEQUN_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
