@@ -52,6 +52,8 @@ class SandboxConsole:
     staff_inbox: list[str] = field(default_factory=list)
     last_buttons: list[Button] = field(default_factory=list)
     last_buttons_message: MessageRef | None = None
+    #: Repeat typed lines in the transcript (scripts); a terminal already shows them.
+    echo_input: bool = True
 
     @classmethod
     async def create(
@@ -73,8 +75,9 @@ class SandboxConsole:
         meta = self.meta_commands.get(word.lower())
         if meta is not None:
             return await meta(self, rest.strip())
-        where = f"私聊 {self.world.current.display_name}" if self.world.in_private else "群"
-        self.write(f"[{where}] {self.world.current.display_name}: {line}")
+        if self.echo_input:
+            where = f"私聊 {self.world.current.display_name}" if self.world.in_private else "群"
+            self.write(f"[{where}] {self.world.current.display_name}: {line}")
         await self._dispatch(self.world.say(line))
         return True
 
@@ -284,6 +287,7 @@ async def play(console: SandboxConsole, lines: Iterable[str], echo_meta: bool = 
 
 async def interactive(console: SandboxConsole) -> None:
     """Read from the terminal until /quit or end of input."""
+    console.echo_input = not sys.stdin.isatty()
     loop = asyncio.get_running_loop()
     while True:
         prompt = (
