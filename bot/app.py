@@ -7,10 +7,15 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from bot.settings import ConfigError, Settings
+from faq.matcher import MatcherConfig
+from faq.synonyms import DEFAULT_SYNONYMS
 from handlers.actions import Action, Receipt
 from handlers.clock import Clock, SystemClock, parse_duration
 from handlers.context import Community
 from handlers.dispatcher import Dispatcher
+from handlers.faq import sync_task
+from handlers.faq.config import AskFallback, FaqConfig
+from handlers.faq.library import FaqLibrary
 from handlers.features import build_router
 from handlers.housekeeping import forget_old_update_keys
 from handlers.i18n import Catalog, Texts
@@ -35,6 +40,7 @@ class App:
     sweeper: Sweeper
     clock: Clock
     onboarding: OnboardingConfig
+    faq: FaqLibrary
     _migrated: bool = field(default=False)
 
     @property
@@ -52,6 +58,7 @@ class App:
         interrupted = await self.storage.run(lambda repos: repos.deliveries.fail_interrupted(now))
         if interrupted:
             log.warning("%d deliveries were interrupted by the last stop; not resent", interrupted)
+        await self.storage.run(self.faq.refresh)
 
     async def sweep(self) -> list[Action]:
         """Due work as actions (the scheduler's job, and the sandbox after every line)."""
@@ -118,6 +125,27 @@ def build_onboarding(settings: Settings, catalog: Catalog) -> OnboardingConfig:
     )
 
 
+def build_faq(settings: Settings) -> FaqConfig:
+    section = settings.faq
+    synonyms = tuple(tuple(group) for group in section.synonyms)
+    if not section.replace_default_synonyms:
+        synonyms = DEFAULT_SYNONYMS + synonyms
+    return FaqConfig(
+        enabled=section.enabled,
+        group_replies=section.group_replies,
+        cooldown=timedelta(seconds=section.cooldown_seconds),
+        ask_fallback=AskFallback(section.ask_fallback),
+        log_misses=section.log_misses,
+        matcher=MatcherConfig(
+            answer_threshold=section.answer_threshold,
+            suggest_threshold=section.suggest_threshold,
+        ),
+        synonyms=synonyms,
+        user_words=tuple(section.user_words),
+        extra_stop_words=tuple(section.stop_words),
+    )
+
+
 def build_app(
     settings: Settings, *, clock: Clock | None = None, storage: Storage | None = None
 ) -> App:
@@ -127,7 +155,8 @@ def build_app(
     onboarding = build_onboarding(settings, catalog)
     storage = storage or Storage.from_url(settings.database_url, echo=settings.database.echo)
     community = build_community(settings)
-    router = build_router(onboarding)
+    faq_library = FaqLibrary(build_faq(settings))
+    router = build_router(onboarding, faq_library)
     dispatcher = Dispatcher(storage, router, catalog, community, clock)
     sweeper = Sweeper(
         storage,
@@ -135,8 +164,18 @@ def build_app(
         [
             OnboardingSweep(onboarding, catalog, community),
             forget_old_update_keys(timedelta(days=settings.scheduler.dedup_days)),
+            sync_task(faq_library),
         ],
     )
     return App(
-        settings, storage, catalog, community, router, dispatcher, sweeper, clock, onboarding
+        settings,
+        storage,
+        catalog,
+        community,
+        router,
+        dispatcher,
+        sweeper,
+        clock,
+        onboarding,
+        faq_library,
     )

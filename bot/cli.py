@@ -6,6 +6,8 @@ import asyncio
 import json
 import logging
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -26,6 +28,8 @@ db_cli = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
 report_cli = typer.Typer(help="Reports for operators.", no_args_is_help=True)
 cli.add_typer(report_cli, name="report")
+faq_cli = typer.Typer(help="The FAQ knowledge base.", no_args_is_help=True)
+cli.add_typer(faq_cli, name="faq")
 
 ConfigOption = Annotated[
     Path | None,
@@ -57,6 +61,17 @@ def _build(settings: Settings, **kwargs: object) -> App:
     except ConfigError as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(2) from None
+
+
+@asynccontextmanager
+async def _prepared(settings: Settings) -> AsyncIterator[App]:
+    """An app with its schema up to date, closed afterwards (for one-shot commands)."""
+    app = _build(settings)
+    try:
+        await app.prepare()
+        yield app
+    finally:
+        await app.close()
 
 
 def _logging(settings: Settings, quiet: bool = False) -> None:
@@ -145,9 +160,7 @@ async def _onboarding_report(settings: Settings, days: int) -> list[dict]:
 
     from handlers.onboarding.funnel import compute_funnel
 
-    app = _build(settings)
-    try:
-        await app.prepare()
+    async with _prepared(settings) as app:
         since = app.clock.now() - timedelta(days=days)
         reports = []
         async with app.storage.transaction() as repos:
@@ -164,8 +177,135 @@ async def _onboarding_report(settings: Settings, days: int) -> list[dict]:
                     }
                 )
         return reports
-    finally:
-        await app.close()
+
+
+@faq_cli.command("import")
+def faq_import(
+    file: Annotated[Path, typer.Argument(help="a .yaml/.yml, .csv or .jsonl file")],
+    config: ConfigOption = None,
+    skip_bad: Annotated[
+        bool, typer.Option("--skip-bad", help="import the good rows even if some are bad")
+    ] = False,
+) -> None:
+    """Add or update entries from a file; any bad row stops the import unless --skip-bad."""
+    from faq.formats import FormatError, read_entries
+
+    settings = _settings(config)
+    _logging(settings, quiet=True)
+    try:
+        result = read_entries(file)
+    except FormatError as error:
+        typer.echo(f"cannot import: {error}", err=True)
+        raise typer.Exit(2) from None
+    code = asyncio.run(_faq_import(settings, result.rows, result.problems, skip_bad))
+    raise typer.Exit(code)
+
+
+async def _faq_import(settings: Settings, rows: list, problems: list, skip_bad: bool) -> int:
+    from handlers.faq.transfer import apply_import, plan_import
+
+    async with _prepared(settings) as app:
+        async with app.storage.transaction() as repos:
+            plan = plan_import(await repos.faq.entries(), rows)
+            problems = sorted([*problems, *plan.problems], key=lambda p: p.line)
+            for problem in problems:
+                typer.echo(str(problem), err=True)
+            if problems and not skip_bad:
+                typer.echo(
+                    f"nothing imported: {len(problems)} bad row(s); fix them or use --skip-bad",
+                    err=True,
+                )
+                return 1
+            await apply_import(repos, plan, app.clock.now())
+        typer.echo(
+            f"imported: {len(plan.new)} added, {len(plan.changed)} updated, "
+            f"{plan.unchanged} unchanged, {len(problems)} skipped"
+        )
+        return 0
+
+
+@faq_cli.command("export")
+def faq_export(
+    file: Annotated[Path, typer.Argument(help="a .yaml/.yml, .csv or .jsonl file to write")],
+    config: ConfigOption = None,
+) -> None:
+    """Write every entry (disabled ones too) to a file the import reads back."""
+    from faq.formats import FormatError, format_of
+
+    settings = _settings(config)
+    _logging(settings, quiet=True)
+    try:
+        format_of(file)
+    except FormatError as error:
+        typer.echo(f"cannot export: {error}", err=True)
+        raise typer.Exit(2) from None
+    count = asyncio.run(_faq_export(settings, file))
+    typer.echo(f"exported {count} entries to {file}")
+
+
+async def _faq_export(settings: Settings, file: Path) -> int:
+    from faq.formats import write_entries
+    from handlers.faq.transfer import export_rows
+
+    async with _prepared(settings) as app:
+        async with app.storage.transaction() as repos:
+            entries = await repos.faq.entries()
+        return write_entries(file, export_rows(entries))
+
+
+@faq_cli.command("misses")
+def faq_misses(
+    config: ConfigOption = None,
+    days: Annotated[int, typer.Option(min=1, max=365, help="how far back")] = 30,
+    as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
+) -> None:
+    """The questions the bot could not answer (or got 👎), grouped by similarity."""
+    settings = _settings(config)
+    _logging(settings, quiet=True)
+    clusters = asyncio.run(_faq_misses(settings, days))
+    if as_json:
+        rows = [{"count": count, "example": example} for example, count in clusters]
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not clusters:
+        typer.echo(f"no unanswered questions in the last {days} days")
+    for example, count in clusters:
+        typer.echo(f"{count:>4}×  {example}")
+
+
+async def _faq_misses(settings: Settings, days: int) -> list[tuple[str, int]]:
+    from handlers.faq.manage import top_misses
+
+    async with _prepared(settings) as app, app.storage.transaction() as repos:
+        return await top_misses(app.faq, repos, app.clock.now(), days)
+
+
+@faq_cli.command("eval")
+def faq_eval(
+    base: Annotated[Path, typer.Option(help="knowledge base file (.jsonl, .yaml or .csv)")],
+    queries: Annotated[Path, typer.Option(help='JSONL of {"query", "expected_id" or null}')],
+    predictions: Annotated[
+        Path | None, typer.Option(help="write every prediction to this JSONL file")
+    ] = None,
+    config: ConfigOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="machine-readable figures")] = False,
+) -> None:
+    """Measure the matcher, with this config's settings and thresholds, on labelled queries."""
+    from bot.evaluate import evaluate_files
+    from faq.formats import FormatError
+
+    settings = _settings(config)
+    _logging(settings, quiet=True)
+    try:
+        report = evaluate_files(settings, base, queries, predictions)
+    except FormatError as error:
+        typer.echo(f"cannot evaluate: {error}", err=True)
+        raise typer.Exit(2) from None
+    if as_json:
+        typer.echo(json.dumps(report.as_dict(), indent=2))
+    else:
+        for line in report.lines():
+            typer.echo(line)
 
 
 @cli.command("config")
@@ -176,11 +316,8 @@ def show_config(config: ConfigOption = None) -> None:
 
 
 async def _upgrade(settings: Settings) -> None:
-    app = _build(settings)
-    try:
-        await app.prepare()
-    finally:
-        await app.close()
+    async with _prepared(settings):
+        pass
 
 
 async def _telegram(settings: Settings) -> None:

@@ -20,15 +20,21 @@ log = logging.getLogger(__name__)
 Deliver = Callable[[list[Action]], Awaitable[list[Receipt]]]
 
 
-def start_scheduler(app: App, deliver: Deliver, running: asyncio.Lock) -> AsyncIOScheduler:
+def start_scheduler(
+    app: App, deliver: Deliver, running: asyncio.Lock, stopping: asyncio.Event
+) -> AsyncIOScheduler:
     """An APScheduler job sweeps due work; ``coalesce`` folds missed runs into one.
 
-    ``running`` is held while a sweep works, so a stop can let it finish.
+    ``running`` is held while a sweep works, so a stop can let it finish; a
+    sweep that the scheduler launched just before the stop sees ``stopping``
+    and does nothing (the database is about to close).
     """
     scheduler = AsyncIOScheduler(timezone="UTC")
 
     async def sweep() -> None:
         async with running:
+            if stopping.is_set():
+                return
             actions = await app.sweep()
             if actions:
                 await app.record(await deliver(actions))
@@ -62,11 +68,12 @@ async def run_channels(app: App, channels: list[Channel], deliver: Deliver) -> N
         for channel in channels:
             await channel.start()
             started.append(channel)
-        scheduler = start_scheduler(app, deliver, sweeping)
+        scheduler = start_scheduler(app, deliver, sweeping, stop)
         log.info("Shequn is running (%s); Ctrl+C to stop", ", ".join(c.name for c in channels))
         await stop.wait()
     finally:
         log.info("stopping")
+        stop.set()
         if scheduler is not None:
             scheduler.shutdown(wait=False)
             async with sweeping:  # a sweep in flight finishes and records its receipts

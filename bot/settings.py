@@ -204,6 +204,34 @@ def quiet_hours(value: str) -> tuple[time, time] | None:
     return start, end
 
 
+class FaqSettings(Section):
+    enabled: bool = True
+    #: Answer question-like group messages unprompted (mentions of the bot are always answered).
+    group_replies: bool = True
+    #: At least this long between unprompted answers in one group.
+    cooldown_seconds: int = Field(60, ge=0)
+    #: Confidence (0-1) needed to answer; below it the bot stays quiet in groups.
+    answer_threshold: float = Field(0.38, ge=0, le=1)
+    #: Between this and answer_threshold, private chats get "did you mean…" buttons.
+    suggest_threshold: float = Field(0.25, ge=0, le=1)
+    #: /ask below the threshold: tell staff ("tell_staff") or give the best guess ("best_match").
+    ask_fallback: Literal["tell_staff", "best_match"] = "tell_staff"
+    log_misses: bool = True
+    #: Extra synonym groups, first word canonical: [["积分", "分数"], ["app", "客户端"]].
+    synonyms: list[list[str]] = Field(default_factory=list)
+    #: Replace the built-in synonym groups instead of adding to them.
+    replace_default_synonyms: bool = False
+    #: The community's own words, kept whole by the segmenter (product names, slang).
+    user_words: list[str] = Field(default_factory=list)
+    stop_words: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _thresholds(self) -> FaqSettings:
+        if self.suggest_threshold > self.answer_threshold:
+            raise ValueError("suggest_threshold must not be above answer_threshold")
+        return self
+
+
 class SandboxSettings(Section):
     group_title: str = "沙盒群 Sandbox group"
     #: The sandbox user you type as at first; they own the sandbox group (a moderator).
@@ -231,6 +259,7 @@ class Settings(BaseSettings):
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
     onboarding: OnboardingSettings = Field(default_factory=OnboardingSettings)
+    faq: FaqSettings = Field(default_factory=FaqSettings)
     sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
 

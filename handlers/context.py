@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
@@ -69,6 +70,8 @@ class Context:
     join: JoinOutcome | None = None
     #: The command table, for /help.
     router: Router | None = None
+    #: Run after the event's transaction commits (never after a rollback).
+    after_commit: list[Callable[[], None]] = field(default_factory=list)
 
     @property
     def local_now(self) -> datetime:

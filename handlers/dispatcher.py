@@ -100,6 +100,8 @@ class Dispatcher:
 
             actions = await self.storage.run(work)
             self._records.apply(pending)
+            for callback in pending.after_commit:
+                callback()
             actions = degrade(actions, platform.capabilities, self.texts_for(None, None))
             if deliver is not None and actions:
                 await deliver(actions)
@@ -232,6 +234,7 @@ class Dispatcher:
             member=member,
             join=join,
             router=self.router,
+            after_commit=pending.after_commit,
         )
 
     async def _route(self, event: Event, ctx: Context) -> list[Action]:

@@ -10,6 +10,7 @@ database's chats; other processes (CLI reports) only read them.
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -29,6 +30,8 @@ class PendingRecords:
     users: list[UserRecord] = field(default_factory=list)
     changed_chat_ids: set[int] = field(default_factory=set)
     activity: list[tuple[int, int, datetime]] = field(default_factory=list)
+    #: Callbacks for in-memory state that must follow committed data (the FAQ index).
+    after_commit: list[Callable[[], None]] = field(default_factory=list)
 
 
 class RecordCache:

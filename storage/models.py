@@ -11,6 +11,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -191,3 +192,92 @@ class Delivery(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
+
+
+class FaqEntry(Base):
+    """A knowledge-base entry. Deletion is soft, so a running bot's index sees it."""
+
+    __tablename__ = "faq_entries"
+    __table_args__ = (UniqueConstraint("key", name="uq_faq_entries_key"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    #: The stable id from an imported file (``f012``); imports update by it.
+    key: Mapped[str | None] = mapped_column(String(64))
+    question: Mapped[str] = mapped_column(Text)
+    answer: Mapped[str] = mapped_column(Text)
+    alternatives: Mapped[list[str]] = mapped_column(JSON, default=list)
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: Grows on every change; running bots compare sums to notice edits from elsewhere.
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime] = mapped_column(index=True)
+    deleted_at: Mapped[datetime | None]
+
+
+class FaqAnswer(Base):
+    """One answer the bot gave: feeds feedback, cooldowns and "most asked"."""
+
+    __tablename__ = "faq_answers"
+    __table_args__ = (
+        Index("ix_faq_answers_chat_time", "chat_id", "answered_at"),
+        Index("ix_faq_answers_entry_time", "entry_id", "answered_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("faq_entries.id", ondelete="CASCADE"))
+    chat_id: Mapped[int | None] = mapped_column(ForeignKey("chats.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    question: Mapped[str] = mapped_column(Text)
+    confidence: Mapped[float] = mapped_column(Float)
+    #: ``group`` (unprompted), ``ask``, ``private`` or ``suggestion``.
+    via: Mapped[str] = mapped_column(String(16))
+    answered_at: Mapped[datetime]
+    helpful: Mapped[int] = mapped_column(Integer, default=0)
+    unhelpful: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class FaqVote(Base):
+    """👍/👎 on an answer, one per person (pressing again changes the vote)."""
+
+    __tablename__ = "faq_votes"
+
+    answer_id: Mapped[int] = mapped_column(
+        ForeignKey("faq_answers.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    vote: Mapped[int] = mapped_column(Integer)
+    voted_at: Mapped[datetime]
+
+
+class FaqMiss(Base):
+    """A question the base could not answer well: the operators' to-do list."""
+
+    __tablename__ = "faq_misses"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    chat_id: Mapped[int | None] = mapped_column(ForeignKey("chats.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    text: Mapped[str] = mapped_column(Text)
+    #: ``unanswered``, ``downvoted`` or ``ask`` (``/ask`` found nothing).
+    reason: Mapped[str] = mapped_column(String(16))
+    entry_id: Mapped[int | None] = mapped_column(ForeignKey("faq_entries.id", ondelete="SET NULL"))
+    occurred_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class Conversation(Base):
+    """A short guided exchange in progress (``/addfaq`` asks, the moderator answers)."""
+
+    __tablename__ = "conversations"
+
+    chat_id: Mapped[int] = mapped_column(
+        ForeignKey("chats.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(32))
+    state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    expires_at: Mapped[datetime]

@@ -95,3 +95,68 @@ class DeliveryRecord:
     status: str
     attempts: int
     last_error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class FaqEntryRecord:
+    id: int
+    key: str | None
+    question: str
+    answer: str
+    alternatives: tuple[str, ...]
+    tags: tuple[str, ...]
+    enabled: bool
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None = None
+    revision: int = 1
+
+    @property
+    def phrasings(self) -> tuple[str, ...]:
+        return (self.question, *self.alternatives)
+
+    @property
+    def live(self) -> bool:
+        """Whether the bot may answer with it."""
+        return self.enabled and self.deleted_at is None
+
+
+@dataclass(frozen=True, slots=True)
+class FaqAnswerRecord:
+    id: int
+    entry_id: int
+    chat_id: int | None
+    user_id: int | None
+    question: str
+    confidence: float
+    via: str
+    answered_at: datetime
+    helpful: int
+    unhelpful: int
+
+
+@dataclass(frozen=True, slots=True)
+class FaqUsage:
+    entry_id: int
+    question: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class FaqMissRecord:
+    id: int
+    chat_id: int | None
+    user_id: int | None
+    text: str
+    reason: str
+    entry_id: int | None
+    occurred_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationRecord:
+    chat_id: int
+    user_id: int
+    kind: str
+    state: dict[str, Any]
+    expires_at: datetime

@@ -92,3 +92,5 @@ class OnboardingConfig:
     quiet_end: time | None = time(8, 0)
     #: The day-7 digest: (title, url) of the community's essential posts.
     essential_content: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    #: How many most-asked FAQ entries the day-7 digest lists (0: none).
+    digest_faq_entries: int = 3

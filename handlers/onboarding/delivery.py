@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from markupsafe import Markup, escape
@@ -23,6 +23,9 @@ from handlers.onboarding.quiet_hours import quiet_until
 from handlers.onboarding.refs import chat_ref, user_ref
 from storage.records import ChatRecord, DeliveryRecord, DeliveryStatus, UserRecord
 from storage.repositories import Repositories
+
+#: The day-7 digest lists the FAQ entries asked most in this window.
+MOST_ASKED_WINDOW = timedelta(days=30)
 
 log = logging.getLogger(__name__)
 
@@ -149,9 +152,9 @@ class OnboardingSweep:
             if wake is not None:
                 return Defer(wake)
         texts = self._texts(chat, user)
-        values = await self._values(repos, texts, chat, user, member.welcomer)
-        if step.id == "digest" and not self.config.essential_content:
-            return Skip("no essential content configured")
+        values = await self._values(repos, texts, chat, user, member.welcomer, now)
+        if step.id == "digest" and not values["content"]:
+            return Skip("no essential content configured and no FAQ asked yet")
         text = self._text(texts, step, active, values)
         buttons = ()
         if step.start_button:
@@ -192,16 +195,24 @@ class OnboardingSweep:
         chat: ChatRecord,
         user: UserRecord,
         welcomer: str | None,
+        now: datetime,
     ) -> dict[str, Any]:
         welcomer_name = texts.plain("onboarding.team")
         if welcomer:
             platform, _, external_id = welcomer.partition(":")
             known = await repos.users.get(platform, external_id)
             welcomer_name = known.display_name if known else welcomer
-        content = Markup("\n").join(
+        lines = [
             Markup('• <a href="{}">{}</a>').format(url, title)
             for title, url in self.config.essential_content
+        ]
+        asked = await repos.faq.most_asked(
+            now - MOST_ASKED_WINDOW, limit=self.config.digest_faq_entries
         )
+        if asked:
+            lines.append(texts.t("onboarding.digest_faq_heading"))
+            lines.extend(Markup("• {}").format(usage.question) for usage in asked)
+        content = Markup("\n").join(lines)
         return {
             "name": mention(user_ref(user)),
             "group": chat.title or self.community.name,

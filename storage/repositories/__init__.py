@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.repositories.chats import ChatRepository
+from storage.repositories.conversations import ConversationRepository
 from storage.repositories.deliveries import DeliveryRepository
 from storage.repositories.events import EventLogRepository
+from storage.repositories.faq import FaqRepository
 from storage.repositories.members import MemberRepository
 from storage.repositories.updates import ProcessedUpdateRepository
 from storage.repositories.users import UserRepository
@@ -24,6 +26,8 @@ class Repositories:
     events: EventLogRepository
     updates: ProcessedUpdateRepository
     deliveries: DeliveryRepository
+    faq: FaqRepository
+    conversations: ConversationRepository
 
     @classmethod
     def bind(cls, db: AsyncConnection) -> Repositories:
@@ -34,4 +38,6 @@ class Repositories:
             events=EventLogRepository(db),
             updates=ProcessedUpdateRepository(db),
             deliveries=DeliveryRepository(db),
+            faq=FaqRepository(db),
+            conversations=ConversationRepository(db),
         )

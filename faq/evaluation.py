@@ -1,0 +1,153 @@
+"""Measures a matcher on labelled queries, exactly as the bot would answer.
+
+A query is ``{"query": ..., "expected_id": ID or null}``; null marks chatter
+that must get no answer. The figures: top-1 accuracy on in-scope queries (the
+answer given, after the threshold, is the expected one), recall@3 (the
+expected entry is among the three best candidates), the false-answer rate on
+out-of-scope queries, and latency.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+
+from faq.formats import FormatError
+
+
+@dataclass(frozen=True, slots=True)
+class LabelledQuery:
+    line: int
+    query: str
+    expected: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Prediction:
+    query: str
+    expected_id: str | None
+    predicted_id: str | None
+    score: float
+    top3: tuple[str, ...]
+    latency_ms: float
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    in_scope: int
+    out_of_scope: int
+    top1_accuracy: float
+    recall_at_3: float
+    false_answer_rate: float
+    wrong_answer_rate: float
+    median_ms: float
+    p99_ms: float
+
+    def lines(self) -> list[str]:
+        return [
+            f"queries: {self.in_scope} in scope, {self.out_of_scope} out of scope",
+            f"top-1 accuracy (in scope): {self.top1_accuracy:.1%}",
+            f"recall@3 (in scope): {self.recall_at_3:.1%}",
+            f"false-answer rate (out of scope): {self.false_answer_rate:.1%}",
+            f"wrong answers (in scope, answered with another entry): {self.wrong_answer_rate:.1%}",
+            f"latency: median {self.median_ms:.2f} ms, p99 {self.p99_ms:.2f} ms",
+        ]
+
+    def as_dict(self) -> dict[str, float | int]:
+        return asdict(self)
+
+
+#: A scorer returns ranked (entry id, confidence) pairs for a query.
+Scorer = Callable[[str], Sequence[tuple[Hashable, float]]]
+
+
+def read_queries(path: Path) -> list[LabelledQuery]:
+    queries: list[LabelledQuery] = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise FormatError(f"{path.name} line {number}: not valid JSON: {error.msg}") from None
+        if not isinstance(record, dict) or not isinstance(record.get("query"), str):
+            raise FormatError(f"{path.name} line {number}: needs a text 'query'")
+        expected = record.get("expected_id")
+        label = None if expected is None else str(expected)
+        queries.append(LabelledQuery(number, record["query"], label))
+    return queries
+
+
+def predict(queries: Iterable[LabelledQuery], scorer: Scorer, threshold: float) -> list[Prediction]:
+    predictions = []
+    for item in queries:
+        started = time.perf_counter()
+        ranked = scorer(item.query)
+        elapsed = (time.perf_counter() - started) * 1000
+        top = ranked[0] if ranked else None
+        answered = top is not None and top[1] >= threshold
+        predictions.append(
+            Prediction(
+                query=item.query,
+                expected_id=item.expected,
+                predicted_id=str(top[0]) if answered and top else None,
+                score=round(float(top[1]), 4) if top else 0.0,
+                top3=tuple(str(key) for key, _ in ranked[:3]),
+                latency_ms=elapsed,
+            )
+        )
+    return predictions
+
+
+def at_threshold(predictions: Sequence[Prediction], threshold: float) -> list[Prediction]:
+    """The same ranked predictions, answered only at or above ``threshold``."""
+    return [
+        replace(p, predicted_id=p.top3[0] if p.top3 and p.score >= threshold else None)
+        for p in predictions
+    ]
+
+
+def summarize(predictions: Sequence[Prediction]) -> Report:
+    in_scope = [p for p in predictions if p.expected_id is not None]
+    out_scope = [p for p in predictions if p.expected_id is None]
+    latencies = sorted(p.latency_ms for p in predictions) or [0.0]
+    return Report(
+        in_scope=len(in_scope),
+        out_of_scope=len(out_scope),
+        top1_accuracy=_share(in_scope, lambda p: p.predicted_id == p.expected_id),
+        recall_at_3=_share(in_scope, lambda p: p.expected_id in p.top3),
+        false_answer_rate=_share(out_scope, lambda p: p.predicted_id is not None),
+        wrong_answer_rate=_share(
+            in_scope, lambda p: p.predicted_id is not None and p.predicted_id != p.expected_id
+        ),
+        median_ms=statistics.median(latencies),
+        p99_ms=latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))],
+    )
+
+
+def calibrate(predictions: Sequence[Prediction], wrong_cost: float = 2.0) -> float:
+    """The threshold that maximises right answers minus ``wrong_cost`` × wrong ones.
+
+    A wrong answer (to chatter, or the wrong entry) costs more than silence:
+    that asymmetry is the product decision the threshold encodes.
+    """
+    candidates = sorted({p.score for p in predictions} | {1.01})
+    best, best_utility = 1.01, float("-inf")
+    for threshold in candidates:
+        utility = 0.0
+        for p in predictions:
+            top = p.top3[0] if p.top3 else None
+            if top is None or p.score < threshold:
+                continue
+            utility += 1.0 if top == p.expected_id else -wrong_cost
+        if utility > best_utility:
+            best, best_utility = threshold, utility
+    return best
+
+
+def _share(items: Sequence[Prediction], test: Callable[[Prediction], bool]) -> float:
+    return sum(1 for item in items if test(item)) / len(items) if items else 0.0

@@ -1,0 +1,262 @@
+"""Reading and writing knowledge-base files: YAML, CSV and JSON Lines.
+
+Every row is checked before anything is stored; each problem names its line,
+so an operator can fix a 500-row spreadsheet in one pass.
+
+Fields: ``id`` (optional, kept as the entry's stable key), ``question``,
+``answer``, ``alternatives`` (list; in CSV separated by ``|``), ``tags``
+(list; in CSV separated by ``|``), ``enabled`` (optional, default true).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+MAX_QUESTION = 300
+MAX_ANSWER = 3500
+MAX_ALTERNATIVES = 30
+FIELDS = ("id", "question", "answer", "alternatives", "tags", "enabled")
+FORMATS = {".yaml": "yaml", ".yml": "yaml", ".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+LIST_SEPARATOR = "|"
+
+
+class FormatError(ValueError):
+    """The file as a whole cannot be read (unknown extension, not YAML, …)."""
+
+
+@dataclass(frozen=True, slots=True)
+class EntryRow:
+    line: int
+    question: str
+    answer: str
+    key: str | None = None
+    alternatives: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    enabled: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}"
+
+
+@dataclass(slots=True)
+class ReadResult:
+    rows: list[EntryRow] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def format_of(path: Path) -> str:
+    try:
+        return FORMATS[path.suffix.lower()]
+    except KeyError:
+        raise FormatError(
+            f"{path.name}: unknown format; use one of {', '.join(sorted(FORMATS))}"
+        ) from None
+
+
+def read_entries(path: Path) -> ReadResult:
+    """Rows and problems of a knowledge-base file; raises FormatError if unreadable."""
+    kind = format_of(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        raise FormatError(f"{path.name}: cannot read: {error}") from None
+    raw = {"yaml": _yaml_rows, "csv": _csv_rows, "jsonl": _jsonl_rows}[kind](text)
+    result = ReadResult()
+    seen_keys: dict[str, int] = {}
+    seen_questions: dict[str, int] = {}
+    for line, record in raw:
+        if isinstance(record, Problem):
+            result.problems.append(record)
+            continue
+        row = _validate(line, record, result.problems)
+        if row is None:
+            continue
+        if row.key is not None:
+            if row.key in seen_keys:
+                result.problems.append(
+                    Problem(line, f"id {row.key!r} used again (first on line {seen_keys[row.key]})")
+                )
+                continue
+            seen_keys[row.key] = line
+        folded = fold_question(row.question)
+        if folded in seen_questions:
+            result.problems.append(
+                Problem(line, f"duplicate question (same as line {seen_questions[folded]})")
+            )
+            continue
+        seen_questions[folded] = line
+        result.rows.append(row)
+    return result
+
+
+def fold_question(question: str) -> str:
+    """Questions differing only in case, spaces or final punctuation are duplicates."""
+    return re.sub(r"[\s?？!！。.]+", "", question.casefold())
+
+
+def _validate(line: int, record: Any, problems: list[Problem]) -> EntryRow | None:
+    if not isinstance(record, dict):
+        problems.append(Problem(line, "expected an object with question and answer"))
+        return None
+    unknown = sorted(set(record) - set(FIELDS))
+    errors: list[str] = []
+    if unknown:
+        errors.append(f"unknown field(s) {', '.join(unknown)} (known: {', '.join(FIELDS)})")
+    question = _text(record.get("question"))
+    answer = _text(record.get("answer"))
+    if not question:
+        errors.append("question is missing or empty")
+    elif len(question) > MAX_QUESTION:
+        errors.append(f"question is longer than {MAX_QUESTION} characters")
+    if not answer:
+        errors.append("answer is missing or empty")
+    elif len(answer) > MAX_ANSWER:
+        errors.append(f"answer is longer than {MAX_ANSWER} characters")
+    key = record.get("id")
+    if (key is not None and not isinstance(key, str | int)) or isinstance(key, bool):
+        errors.append("id must be text or a number")
+        key = None
+    key_text = str(key).strip() if key is not None else None
+    if key_text is not None and len(key_text) > 64:
+        errors.append("id is longer than 64 characters")
+    alternatives = _list(record.get("alternatives"), "alternatives", errors)
+    if len(alternatives) > MAX_ALTERNATIVES:
+        errors.append(f"more than {MAX_ALTERNATIVES} alternatives")
+    if any(len(a) > MAX_QUESTION for a in alternatives):
+        errors.append(f"an alternative is longer than {MAX_QUESTION} characters")
+    tags = _list(record.get("tags"), "tags", errors)
+    enabled = record.get("enabled", True)
+    if isinstance(enabled, str):
+        enabled = enabled.strip().lower() not in ("false", "0", "no", "off", "")
+    if not isinstance(enabled, bool):
+        errors.append("enabled must be true or false")
+    if errors:
+        problems.append(Problem(line, "; ".join(errors)))
+        return None
+    return EntryRow(
+        line=line,
+        question=question,
+        answer=answer,
+        key=key_text or None,
+        alternatives=tuple(dict.fromkeys(a for a in alternatives if a != question)),
+        tags=tuple(dict.fromkeys(tags)),
+        enabled=bool(enabled),
+    )
+
+
+def _text(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _list(value: Any, name: str, errors: list[str]) -> list[str]:
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        value = value.split(LIST_SEPARATOR)
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        errors.append(f"{name} must be a list of texts")
+        return []
+    return [item.strip() for item in value if item.strip()]
+
+
+# -- readers: (line, record | Problem) ----------------------------------------
+
+
+def _jsonl_rows(text: str) -> Iterable[tuple[int, Any]]:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            yield number, json.loads(line)
+        except json.JSONDecodeError as error:
+            yield number, Problem(number, f"not valid JSON: {error.msg}")
+
+
+def _csv_rows(text: str) -> Iterable[tuple[int, Any]]:
+    reader = csv.DictReader(io.StringIO(text))
+    if reader.fieldnames is None:
+        return
+    start = 2
+    for record in reader:
+        line, start = start, reader.line_num + 1
+        if None in record:
+            yield line, Problem(line, "more cells than columns (is a comma unquoted?)")
+            continue
+        if not any((value or "").strip() for value in record.values()):
+            continue
+        yield line, {k.strip(): v for k, v in record.items() if k and (v or "").strip()}
+
+
+def _yaml_rows(text: str) -> Iterable[tuple[int, Any]]:
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = mark.line + 1 if mark else 1
+        problem = getattr(error, "problem", None) or error
+        raise FormatError(f"line {line}: not valid YAML: {problem}") from None
+    if root is None:
+        return
+    if isinstance(root, yaml.MappingNode):
+        items = [value for key, value in root.value if key.value == "entries"]
+        root = items[0] if items else root
+    if not isinstance(root, yaml.SequenceNode):
+        raise FormatError("YAML must be a list of entries (or a mapping with 'entries:')")
+    loader = yaml.SafeLoader("")
+    for node in root.value:
+        yield node.start_mark.line + 1, loader.construct_document(node)
+
+
+# -- writers ------------------------------------------------------------------
+
+
+def write_entries(path: Path, rows: Iterable[EntryRow]) -> int:
+    """Write ``rows`` in the format the extension names; returns how many."""
+    kind = format_of(path)
+    records = [_record(row) for row in rows]
+    if kind == "jsonl":
+        text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+    elif kind == "yaml":
+        text = yaml.safe_dump(records, allow_unicode=True, sort_keys=False, width=1000)
+    else:
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=list(FIELDS))
+        writer.writeheader()
+        for record in records:
+            writer.writerow(
+                {
+                    **record,
+                    "alternatives": LIST_SEPARATOR.join(record["alternatives"]),
+                    "tags": LIST_SEPARATOR.join(record["tags"]),
+                    "enabled": "true" if record["enabled"] else "false",
+                }
+            )
+        text = buffer.getvalue()
+    path.write_text(text, encoding="utf-8")
+    return len(records)
+
+
+def _record(row: EntryRow) -> dict[str, Any]:
+    return {
+        "id": row.key,
+        "question": row.question,
+        "answer": row.answer,
+        "alternatives": list(row.alternatives),
+        "tags": list(row.tags),
+        "enabled": row.enabled,
+    }

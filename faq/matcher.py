@@ -1,0 +1,139 @@
+"""Finds the entry that answers a message, with a confidence in [0, 1].
+
+BM25 ranks phrasings; the best candidates are then re-scored by how much of
+the *query* they explain and how much of the *phrasing* the query covers
+(both as BM25 self-normalised ratios). A message full of words the base never
+uses explains little and stays below the threshold, which is what keeps the
+bot quiet on chatter; a short query that covers a short phrasing scores high.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import Counter
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from faq.index import Bm25Index, Bm25Params
+from faq.normalize import Normalizer
+from faq.tokenizer import CHAR_PREFIX, NGRAM_PREFIX, Terms, Tokenizer
+
+
+@dataclass(frozen=True, slots=True)
+class MatcherConfig:
+    """Tuning; the defaults were calibrated on ``tests/data/faq_eval``."""
+
+    #: At or above: answer (in groups too).
+    answer_threshold: float = 0.38
+    #: Between this and the answer threshold: "did you mean…" in private chats.
+    suggest_threshold: float = 0.25
+    word_weight: float = 1.0
+    bigram_weight: float = 0.5
+    char_weight: float = 0.3
+    #: Share of the confidence that comes from query coverage (the rest: phrasing coverage).
+    query_share: float = 0.9
+    candidates: int = 30
+    bm25: Bm25Params = field(default_factory=Bm25Params)
+
+
+class Verdict(StrEnum):
+    ANSWER = "answer"
+    SUGGEST = "suggest"
+    NONE = "none"
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    key: Hashable
+    confidence: float
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    verdict: Verdict
+    matches: tuple[Match, ...]
+
+    @property
+    def best(self) -> Match | None:
+        return self.matches[0] if self.matches else None
+
+
+class Matcher:
+    def __init__(
+        self,
+        normalizer: Normalizer,
+        tokenizer: Tokenizer,
+        config: MatcherConfig | None = None,
+    ) -> None:
+        self.config = config or MatcherConfig()
+        self._normalize = normalizer
+        self._tokenizer = tokenizer
+        self._index = Bm25Index(self.config.bm25)
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def __contains__(self, key: Hashable) -> bool:
+        return key in self._index
+
+    def add(self, key: Hashable, phrasings: Iterable[str]) -> None:
+        """Index (or re-index) one entry under ``key``; the rest of the base is untouched."""
+        self._index.add(key, (self._flat(self.terms(text)) for text in phrasings))
+
+    def remove(self, key: Hashable) -> None:
+        self._index.remove(key)
+
+    def terms(self, text: str) -> Terms:
+        return self._tokenizer.terms(self._normalize(text))
+
+    def search(self, text: str, limit: int = 3) -> list[Match]:
+        """The best ``limit`` entries for ``text``, most confident first."""
+        query = Counter(self._flat(self.terms(text)))
+        if not query or not len(self._index):
+            return []
+        weights = {term: self._weight(term) for term in query}
+        weighted = {term: weights[term] * tf for term, tf in query.items()}
+        scores = self._index.score_documents(weighted)
+        if not scores:
+            return []
+        query_self = self._index.self_score(query, weights)
+        best: dict[Hashable, float] = {}
+        top = heapq.nlargest(self.config.candidates, scores.items(), key=lambda item: item[1])
+        share = self.config.query_share
+        for doc, score in top:
+            doc_terms = self._index.document_terms(doc)
+            doc_self = self._index.self_score(
+                doc_terms, {term: self._weight(term) for term in doc_terms}
+            )
+            query_cover = min(1.0, score / query_self) if query_self else 0.0
+            doc_cover = min(1.0, score / doc_self) if doc_self else 0.0
+            confidence = query_cover**share * doc_cover ** (1 - share)
+            key = self._index.key_of(doc)
+            if confidence > best.get(key, -1.0):
+                best[key] = confidence
+        ranked = sorted(best.items(), key=lambda item: item[1], reverse=True)[:limit]
+        return [Match(key, round(confidence, 4)) for key, confidence in ranked]
+
+    def decide(self, text: str) -> Decision:
+        """Answer, suggest or stay silent, by the configured thresholds."""
+        matches = tuple(self.search(text))
+        if not matches:
+            return Decision(Verdict.NONE, ())
+        confidence = matches[0].confidence
+        if confidence >= self.config.answer_threshold:
+            return Decision(Verdict.ANSWER, matches)
+        if confidence >= self.config.suggest_threshold:
+            return Decision(Verdict.SUGGEST, matches)
+        return Decision(Verdict.NONE, matches)
+
+    def _weight(self, term: str) -> float:
+        if term.startswith(NGRAM_PREFIX):
+            return self.config.bigram_weight
+        if term.startswith(CHAR_PREFIX):
+            return self.config.char_weight
+        return self.config.word_weight
+
+    @staticmethod
+    def _flat(terms: Terms) -> list[str]:
+        return [*terms.words, *terms.bigrams, *terms.chars]

@@ -1,0 +1,106 @@
+"""Turns normalized text into index terms: jieba words plus character n-grams.
+
+Words carry meaning (积分, 兑换); character n-grams of the same text keep a
+match alive when a member mistypes a word (签道 for 签到) or jieba splits a
+mixed Chinese/English phrase differently than the entry. N-gram terms are
+prefixed so they never collide with words.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import jieba
+
+from faq.stopwords import STOP_WORDS
+
+NGRAM_PREFIX = "\x01"
+CHAR_PREFIX = "\x02"
+
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
+_LATIN = re.compile(r"[a-z0-9]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Terms:
+    """The terms of one text, each kind weighted separately by the index."""
+
+    words: tuple[str, ...]
+    bigrams: tuple[str, ...]
+    chars: tuple[str, ...]
+
+    def __bool__(self) -> bool:
+        return bool(self.words or self.bigrams or self.chars)
+
+
+class Tokenizer:
+    """Segments normalized text; owns its own jieba instance (no global state)."""
+
+    def __init__(
+        self, user_words: Iterable[str] = (), stop_words: Iterable[str] = STOP_WORDS
+    ) -> None:
+        logging.getLogger("jieba").setLevel(logging.WARNING)
+        self._jieba = jieba.Tokenizer()
+        self._jieba.initialize()
+        self._stop = frozenset(stop_words)
+        for word in user_words:
+            if word.strip():
+                self._jieba.add_word(word.strip().lower(), freq=None)
+
+    def terms(self, text: str) -> Terms:
+        """Terms of already normalized ``text`` (see :class:`faq.normalize.Normalizer`)."""
+        words: list[str] = []
+        content_runs: list[str] = []
+        run = ""
+        for token in self._jieba.cut(text, HMM=True):
+            token = token.strip()
+            if not token or token in self._stop or not _has_alnum(token):
+                if run:
+                    content_runs.append(run)
+                run = ""
+                continue
+            if _LATIN.fullmatch(token):
+                if run:
+                    content_runs.append(run)
+                run = ""
+                words.append(_stem(token))
+                content_runs.append(token)
+                continue
+            run += token
+            words.extend(self._search_words(token))
+        if run:
+            content_runs.append(run)
+        bigrams: list[str] = []
+        chars: list[str] = []
+        for content in content_runs:
+            for chunk in _CJK.findall(content):
+                chars.extend(CHAR_PREFIX + ch for ch in chunk)
+                bigrams.extend(NGRAM_PREFIX + chunk[i : i + 2] for i in range(len(chunk) - 1))
+            for word in _LATIN.findall(content):
+                if len(word) >= 4:
+                    marked = f"<{word}>"
+                    bigrams.extend(NGRAM_PREFIX + marked[i : i + 3] for i in range(len(marked) - 2))
+        return Terms(tuple(words), tuple(bigrams), tuple(chars))
+
+    def _search_words(self, token: str) -> list[str]:
+        """The word plus its shorter dictionary words (jieba's search mode, per token)."""
+        if len(token) <= 2:
+            return [token]
+        parts = [p for p in self._jieba.cut_for_search(token, HMM=False) if p not in self._stop]
+        return parts or [token]
+
+
+def _has_alnum(token: str) -> bool:
+    return any(unicodedata.category(ch)[0] in "LN" for ch in token)
+
+
+def _stem(word: str) -> str:
+    """A light English stem so "passwords" meets "password" and "refunding" meets "refund"."""
+    for suffix in ("ing", "ed", "es", "s"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word

@@ -1,0 +1,308 @@
+"""The FAQ knowledge base, the answers the bot gave, votes on them, and misses."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage.models import FaqAnswer, FaqEntry, FaqMiss, FaqVote
+from storage.records import FaqAnswerRecord, FaqEntryRecord, FaqMissRecord, FaqUsage
+from storage.repositories._sql import to_record, upsert_insert
+
+#: Votes are +1 (helpful) or -1 (not helpful).
+HELPFUL, UNHELPFUL = 1, -1
+
+
+def _entry(row: Any) -> FaqEntryRecord:
+    m = row._mapping
+    return FaqEntryRecord(
+        id=m["id"],
+        key=m["key"],
+        question=m["question"],
+        answer=m["answer"],
+        alternatives=tuple(m["alternatives"] or ()),
+        tags=tuple(m["tags"] or ()),
+        enabled=bool(m["enabled"]),
+        created_at=m["created_at"],
+        updated_at=m["updated_at"],
+        deleted_at=m["deleted_at"],
+        revision=m["revision"],
+    )
+
+
+class FaqRepository:
+    def __init__(self, db: AsyncConnection) -> None:
+        self._db = db
+
+    # -- entries ---------------------------------------------------------------
+
+    async def add(
+        self,
+        question: str,
+        answer: str,
+        at: datetime,
+        *,
+        alternatives: Sequence[str] = (),
+        tags: Sequence[str] = (),
+        key: str | None = None,
+        enabled: bool = True,
+    ) -> FaqEntryRecord:
+        row = (
+            await self._db.execute(
+                insert(FaqEntry)
+                .values(
+                    key=key,
+                    question=question,
+                    answer=answer,
+                    alternatives=list(alternatives),
+                    tags=list(tags),
+                    enabled=enabled,
+                    revision=1,
+                    created_at=at,
+                    updated_at=at,
+                )
+                .returning(*FaqEntry.__table__.c)
+            )
+        ).one()
+        return _entry(row)
+
+    async def update(self, entry_id: int, at: datetime, **values: Any) -> FaqEntryRecord | None:
+        """Change fields of a live entry (question, answer, alternatives, tags, enabled, key)."""
+        allowed = {"question", "answer", "alternatives", "tags", "enabled", "key"}
+        if set(values) - allowed:
+            raise ValueError(f"cannot update {sorted(set(values) - allowed)}")
+        for name in ("alternatives", "tags"):
+            if name in values:
+                values[name] = list(values[name])
+        row = (
+            await self._db.execute(
+                update(FaqEntry)
+                .where(FaqEntry.id == entry_id, FaqEntry.deleted_at.is_(None))
+                .values(updated_at=at, revision=FaqEntry.revision + 1, **values)
+                .returning(*FaqEntry.__table__.c)
+            )
+        ).first()
+        return _entry(row) if row else None
+
+    async def delete(self, entry_id: int, at: datetime) -> FaqEntryRecord | None:
+        """Soft-delete: the row stays so running bots notice and answers keep their entry."""
+        row = (
+            await self._db.execute(
+                update(FaqEntry)
+                .where(FaqEntry.id == entry_id, FaqEntry.deleted_at.is_(None))
+                .values(deleted_at=at, updated_at=at, revision=FaqEntry.revision + 1)
+                .returning(*FaqEntry.__table__.c)
+            )
+        ).first()
+        return _entry(row) if row else None
+
+    async def stamp(self) -> tuple[int, int]:
+        """(rows, sum of revisions): changes whenever any entry is added, edited or deleted."""
+        row = (
+            await self._db.execute(
+                select(func.count(FaqEntry.id), func.coalesce(func.sum(FaqEntry.revision), 0))
+            )
+        ).one()
+        return int(row[0]), int(row[1])
+
+    async def revisions(self) -> dict[int, int]:
+        """Every entry's revision, deleted ones included."""
+        rows = (await self._db.execute(select(FaqEntry.id, FaqEntry.revision))).all()
+        return {int(row[0]): int(row[1]) for row in rows}
+
+    async def by_ids(self, entry_ids: Sequence[int]) -> list[FaqEntryRecord]:
+        """Entries by id, deleted ones included (callers sync from them)."""
+        records: list[FaqEntryRecord] = []
+        ids = list(entry_ids)
+        for start in range(0, len(ids), 500):
+            query = select(FaqEntry).where(FaqEntry.id.in_(ids[start : start + 500]))
+            records.extend(_entry(row) for row in (await self._db.execute(query)).all())
+        return records
+
+    async def get(self, entry_id: int) -> FaqEntryRecord | None:
+        row = (
+            await self._db.execute(
+                select(FaqEntry).where(FaqEntry.id == entry_id, FaqEntry.deleted_at.is_(None))
+            )
+        ).first()
+        return _entry(row) if row else None
+
+    async def get_by_key(self, key: str) -> FaqEntryRecord | None:
+        row = (
+            await self._db.execute(
+                select(FaqEntry).where(FaqEntry.key == key, FaqEntry.deleted_at.is_(None))
+            )
+        ).first()
+        return _entry(row) if row else None
+
+    async def entries(self, *, include_disabled: bool = True) -> list[FaqEntryRecord]:
+        """Every entry not deleted, oldest first."""
+        query = select(FaqEntry).where(FaqEntry.deleted_at.is_(None)).order_by(FaqEntry.id)
+        if not include_disabled:
+            query = query.where(FaqEntry.enabled.is_(True))
+        return [_entry(row) for row in (await self._db.execute(query)).all()]
+
+    async def changed_since(self, since: datetime | None) -> list[FaqEntryRecord]:
+        """Entries created, edited or deleted after ``since`` (all, when None)."""
+        query = select(FaqEntry).order_by(FaqEntry.updated_at, FaqEntry.id)
+        if since is not None:
+            query = query.where(FaqEntry.updated_at > since)
+        return [_entry(row) for row in (await self._db.execute(query)).all()]
+
+    async def search_text(self, needle: str, limit: int = 20) -> list[FaqEntryRecord]:
+        """Entries whose question or tags contain ``needle`` (for ``/faq WORD``)."""
+        pattern = f"%{needle.replace('%', '').replace('_', '')}%"
+        query = (
+            select(FaqEntry)
+            .where(
+                FaqEntry.deleted_at.is_(None),
+                or_(FaqEntry.question.like(pattern), FaqEntry.answer.like(pattern)),
+            )
+            .order_by(FaqEntry.id)
+            .limit(limit)
+        )
+        return [_entry(row) for row in (await self._db.execute(query)).all()]
+
+    # -- answers and votes -----------------------------------------------------
+
+    async def record_answer(
+        self,
+        entry_id: int,
+        at: datetime,
+        *,
+        question: str,
+        confidence: float,
+        via: str,
+        chat_id: int | None = None,
+        user_id: int | None = None,
+    ) -> int:
+        return int(
+            await self._db.scalar(
+                insert(FaqAnswer)
+                .values(
+                    entry_id=entry_id,
+                    chat_id=chat_id,
+                    user_id=user_id,
+                    question=question[:1000],
+                    confidence=confidence,
+                    via=via,
+                    answered_at=at,
+                    helpful=0,
+                    unhelpful=0,
+                )
+                .returning(FaqAnswer.id)
+            )
+        )
+
+    async def get_answer(self, answer_id: int) -> FaqAnswerRecord | None:
+        row = (await self._db.execute(select(FaqAnswer).where(FaqAnswer.id == answer_id))).first()
+        return to_record(FaqAnswerRecord, row) if row else None
+
+    async def last_answer_at(self, chat_id: int, via: str = "group") -> datetime | None:
+        """When the bot last answered unprompted in this chat (the cooldown)."""
+        return await self._db.scalar(
+            select(func.max(FaqAnswer.answered_at)).where(
+                FaqAnswer.chat_id == chat_id, FaqAnswer.via == via
+            )
+        )
+
+    async def vote(self, answer_id: int, user_id: int, vote: int, at: datetime) -> int | None:
+        """Record a vote and return the person's previous one (None if first)."""
+        previous = await self._db.scalar(
+            select(FaqVote.vote).where(FaqVote.answer_id == answer_id, FaqVote.user_id == user_id)
+        )
+        if previous == vote:
+            return previous
+        statement = (
+            upsert_insert(self._db, FaqVote)
+            .values(answer_id=answer_id, user_id=user_id, vote=vote, voted_at=at)
+            .on_conflict_do_update(
+                index_elements=["answer_id", "user_id"], set_={"vote": vote, "voted_at": at}
+            )
+        )
+        await self._db.execute(statement)
+        changes = {"helpful": FaqAnswer.helpful, "unhelpful": FaqAnswer.unhelpful}
+        values: dict[str, Any] = {}
+        if vote == HELPFUL:
+            values["helpful"] = changes["helpful"] + 1
+        else:
+            values["unhelpful"] = changes["unhelpful"] + 1
+        if previous == HELPFUL:
+            values["helpful"] = changes["helpful"] - 1
+        elif previous == UNHELPFUL:
+            values["unhelpful"] = changes["unhelpful"] - 1
+        await self._db.execute(update(FaqAnswer).where(FaqAnswer.id == answer_id).values(**values))
+        return previous
+
+    async def most_asked(self, since: datetime, limit: int = 5) -> list[FaqUsage]:
+        """Live entries answered most often since ``since`` (the day-7 digest's list)."""
+        uses = func.count(FaqAnswer.id).label("count")
+        query = (
+            select(FaqEntry.id.label("entry_id"), FaqEntry.question, uses)
+            .join(FaqAnswer, FaqAnswer.entry_id == FaqEntry.id)
+            .where(
+                FaqAnswer.answered_at >= since,
+                FaqEntry.deleted_at.is_(None),
+                FaqEntry.enabled.is_(True),
+            )
+            .group_by(FaqEntry.id, FaqEntry.question)
+            .order_by(uses.desc(), FaqEntry.id)
+            .limit(limit)
+        )
+        return [to_record(FaqUsage, row) for row in (await self._db.execute(query)).all()]
+
+    async def usage(self, entry_ids: Sequence[int]) -> dict[int, tuple[int, int, int]]:
+        """Uses, 👍 and 👎 per entry."""
+        if not entry_ids:
+            return {}
+        query = (
+            select(
+                FaqAnswer.entry_id,
+                func.count(FaqAnswer.id),
+                func.coalesce(func.sum(FaqAnswer.helpful), 0),
+                func.coalesce(func.sum(FaqAnswer.unhelpful), 0),
+            )
+            .where(FaqAnswer.entry_id.in_(list(entry_ids)))
+            .group_by(FaqAnswer.entry_id)
+        )
+        return {
+            row[0]: (int(row[1]), int(row[2]), int(row[3]))
+            for row in (await self._db.execute(query)).all()
+        }
+
+    # -- misses ----------------------------------------------------------------
+
+    async def record_miss(
+        self,
+        text: str,
+        reason: str,
+        at: datetime,
+        *,
+        chat_id: int | None = None,
+        user_id: int | None = None,
+        entry_id: int | None = None,
+    ) -> None:
+        await self._db.execute(
+            insert(FaqMiss).values(
+                text=text[:1000],
+                reason=reason,
+                occurred_at=at,
+                chat_id=chat_id,
+                user_id=user_id,
+                entry_id=entry_id,
+            )
+        )
+
+    async def misses(self, since: datetime, limit: int = 1000) -> list[FaqMissRecord]:
+        """Recent misses, newest first."""
+        query = (
+            select(FaqMiss)
+            .where(FaqMiss.occurred_at >= since)
+            .order_by(FaqMiss.occurred_at.desc(), FaqMiss.id.desc())
+            .limit(limit)
+        )
+        return [to_record(FaqMissRecord, row) for row in (await self._db.execute(query)).all()]
