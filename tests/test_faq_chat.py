@@ -1,0 +1,351 @@
+"""FAQ behaviour in chats, through the real dispatcher and an SQLite file:
+answering, staying quiet, cooldowns, feedback, /ask, suggestions, the
+moderators' commands and the guided /addfaq, de-duplication, misses."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.app import App, build_app
+from bot.channels.rendering import plain_text
+from handlers.actions import Action, AnswerButton, NotifyStaff, SendMessage, SendPrivate
+from handlers.clock import ManualClock
+from handlers.events import ButtonPressed, MessagePosted, MessageRef
+from storage.database import Storage
+from tests.conftest import FakePlatform, make_settings
+from tests.fake_telegram.html_check import validate_telegram_html
+from tests.helpers import GROUP, command, incoming, message, person, private_chat
+
+NOON = datetime(2026, 11, 24, 4, 0, tzinfo=UTC)
+ALICE, BOB = person("1", "Alice <i>"), person("2", "Bob")
+MOD = person("42", "Mod")
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(start=NOON)
+
+
+def faq_app(tmp_path: Path, storage: Storage, clock: ManualClock, **faq: Any) -> App:
+    settings = make_settings(
+        tmp_path, faq=faq, community={"moderators": ["testnet:42"], "staff": ["testnet:900"]}
+    )
+    return build_app(settings, clock=clock, storage=storage)
+
+
+class Chat:
+    """Sends events as a member would and reads back what the bot did."""
+
+    def __init__(self, app: App) -> None:
+        self.app, self.platform = app, FakePlatform()
+        self.platform.admins.add(MOD.id)
+
+    @property
+    def now(self) -> datetime:
+        return self.app.clock.now()
+
+    async def send(self, event: Any, key: str | None = None) -> list[Action]:
+        actions = await self.app.dispatcher.handle(incoming(event, key=key), self.platform)
+        for action in actions:  # everything the bot says must pass Telegram's HTML rules
+            text = getattr(action, "text", None)
+            if text is not None and not isinstance(action, AnswerButton):
+                validate_telegram_html(str(text))
+        return actions
+
+    async def say(self, user: Any, text: str, chat: Any = GROUP, **kw: Any) -> list[Action]:
+        event = message(self.now, user, text, chat)
+        if kw:
+            event = MessagePosted(**{**_fields(event), **kw})
+        return await self.send(event)
+
+    async def cmd(self, user: Any, text: str, chat: Any = GROUP) -> list[Action]:
+        return await self.send(command(self.now, user, text, chat))
+
+    async def press(self, user: Any, data: str, on: MessageRef | None = None) -> list[Action]:
+        chat = on.chat if on else GROUP
+        return await self.send(
+            ButtonPressed(
+                chat=chat,
+                occurred_at=self.now,
+                sender=user,
+                message=on or MessageRef(GROUP, "999"),
+                data=data,
+                press_id="press-1",
+            )
+        )
+
+    def wait(self, seconds: float) -> None:
+        self.app.clock.advance(timedelta(seconds=seconds))  # type: ignore[attr-defined]
+
+
+def _fields(event: MessagePosted) -> dict[str, Any]:
+    return {name: getattr(event, name) for name in event.__dataclass_fields__}
+
+
+def said(actions: list[Action]) -> str:
+    return "\n".join(
+        plain_text(a.text)
+        for a in actions
+        if isinstance(a, SendMessage | SendPrivate | NotifyStaff)
+    )
+
+
+def buttons(actions: list[Action]) -> list[str]:
+    return [
+        b.data or ""
+        for a in actions
+        if isinstance(a, SendMessage)
+        for row in a.buttons
+        for b in row
+    ]
+
+
+@pytest.fixture
+async def chat(tmp_path: Path, sqlite_storage: Storage, clock: ManualClock) -> Chat:
+    app = faq_app(tmp_path, sqlite_storage, clock)
+    await app.prepare()
+    c = Chat(app)
+    await c.cmd(
+        MOD, "/addfaq 积分怎么兑换礼品？ | 在 <b>积分商城</b> 兑换 & 领取 <script>x</script>"
+    )
+    await c.cmd(MOD, "/addfaq 忘记密码怎么办？ | 在登录页点「忘记密码」，用手机号找回。")
+    await c.cmd(MOD, "/addfaq 直播有回放吗？ | 有，直播结束 2 小时内上传回放。")
+    c.wait(120)
+    return c
+
+
+# -- answering in groups ---------------------------------------------------------------
+
+
+async def test_a_question_in_the_group_is_answered_quoting_the_asker(chat: Chat) -> None:
+    actions = await chat.say(ALICE, "请问积分在哪里兑换礼品呀？")
+    [answer] = [a for a in actions if isinstance(a, SendMessage)]
+    assert answer.reply_to is not None and answer.chat == GROUP
+    assert "积分怎么兑换礼品" in plain_text(answer.text)
+    assert "<b>积分商城</b>" in str(answer.text) and "&amp; 领取" in str(answer.text)
+    assert "<script" not in str(answer.text)
+    assert [d.split(":")[1] for d in buttons(actions)] == ["up", "down"]
+
+
+async def test_traditional_characters_find_the_simplified_entry(chat: Chat) -> None:
+    assert "忘记密码怎么办" in said(await chat.say(ALICE, "忘記密碼了怎麼辦？"))
+
+
+async def test_chatter_and_statements_get_no_reply(chat: Chat) -> None:
+    for text in ["今天天气真不错", "哈哈哈哈", "今晚吃什么？", "🎉🎉🎉", " ", "积分好多"]:
+        assert said(await chat.say(ALICE, text)) == "", text
+
+
+async def test_group_answers_respect_the_cooldown_unless_the_bot_is_asked(chat: Chat) -> None:
+    assert said(await chat.say(ALICE, "积分怎么兑换礼品？"))
+    chat.wait(10)
+    assert said(await chat.say(BOB, "忘记密码怎么办？")) == ""
+    assert "忘记密码" in said(await chat.say(BOB, "忘记密码怎么办", mentions_bot=True))
+    chat.wait(61)
+    assert "直播有回放" in said(await chat.say(BOB, "直播有回放吗？"))
+
+
+async def test_a_mention_the_base_cannot_answer_gets_an_honest_reply(chat: Chat) -> None:
+    text = said(await chat.say(ALICE, "你们办公室在哪个城市", mentions_bot=True))
+    assert "答不上来" in text and "/ask" in text
+
+
+async def test_a_redelivered_update_answers_once(chat: Chat) -> None:
+    event = message(chat.now, ALICE, "积分怎么兑换礼品？")
+    first = await chat.send(event, key="tg:777")
+    again = await chat.send(event, key="tg:777")
+    assert said(first) and again == []
+    async with chat.app.storage.transaction() as repos:
+        assert (await repos.faq.usage([1]))[1][0] == 1
+
+
+async def test_huge_and_odd_unicode_messages_are_handled(chat: Chat) -> None:
+    huge = "积分怎么兑换礼品？" + "\u202e𝕏\u200b啊" * 1200
+    actions = await chat.say(ALICE, huge[:4096])
+    assert "积分怎么兑换礼品" in said(actions)
+
+
+async def test_switched_off_means_silent(tmp_path: Path, sqlite_storage: Storage, clock) -> None:
+    app = faq_app(tmp_path, sqlite_storage, clock, enabled=False)
+    c = Chat(app)
+    await c.cmd(MOD, "/addfaq 积分怎么兑换礼品？ | 商城")
+    assert said(await c.say(ALICE, "积分怎么兑换礼品？")) == ""
+    assert "没有开启" in said(await c.cmd(ALICE, "/ask 积分怎么兑换礼品？"))
+
+
+async def test_an_empty_base_never_answers(tmp_path: Path, sqlite_storage: Storage, clock) -> None:
+    c = Chat(faq_app(tmp_path, sqlite_storage, clock))
+    assert said(await c.say(ALICE, "积分怎么兑换礼品？")) == ""
+    assert c.app.faq._matcher is None  # jieba was never even loaded
+
+
+# -- feedback ------------------------------------------------------------------------------
+
+
+async def test_thumbs_up_and_down_count_once_per_person(chat: Chat) -> None:
+    actions = await chat.say(ALICE, "积分怎么兑换礼品？")
+    up, down = buttons(actions)
+    answer_id = int(up.split(":")[-1])
+    await chat.press(ALICE, up)
+    await chat.press(ALICE, up)
+    await chat.press(BOB, down)
+    async with chat.app.storage.transaction() as repos:
+        answer = await repos.faq.get_answer(answer_id)
+    assert (answer.helpful, answer.unhelpful) == (1, 1)
+    await chat.press(ALICE, down)  # Alice changes her mind
+    async with chat.app.storage.transaction() as repos:
+        answer = await repos.faq.get_answer(answer_id)
+        misses = await repos.faq.misses(NOON)
+    assert (answer.helpful, answer.unhelpful) == (0, 2)
+    assert [m.reason for m in misses] == ["downvoted", "downvoted"]
+
+
+async def test_thumbs_down_offers_staff_and_the_offer_reaches_them(chat: Chat) -> None:
+    actions = await chat.say(ALICE, "积分怎么兑换礼品？")
+    _, down = buttons(actions)
+    answer_message = MessageRef(GROUP, "555")
+    pressed = await chat.press(ALICE, down, on=answer_message)
+    assert any(isinstance(a, AnswerButton) and a.text for a in pressed)
+    [offer] = buttons(pressed)
+    assert offer.startswith("faq:human:")
+    escalated = await chat.press(ALICE, offer, on=answer_message)
+    [staff] = [a for a in escalated if isinstance(a, NotifyStaff)]
+    assert "Alice <i>" in plain_text(staff.text) and "&lt;i&gt;" in str(staff.text)
+    assert "积分怎么兑换礼品" in plain_text(staff.text)
+
+
+async def test_a_stale_or_forged_button_is_answered_politely(chat: Chat) -> None:
+    actions = await chat.press(ALICE, "faq:up:987654")
+    assert [a.text for a in actions if isinstance(a, AnswerButton)] == ["这个按钮已过期。"]
+    actions = await chat.press(ALICE, "faq:up:abc")
+    assert all(isinstance(a, AnswerButton) for a in actions)
+
+
+# -- /ask and private chats --------------------------------------------------------------------
+
+
+async def test_ask_answers_or_tells_staff(chat: Chat) -> None:
+    assert "直播有回放" in said(await chat.cmd(ALICE, "/ask 直播能看回放吗"))
+    actions = await chat.cmd(ALICE, "/ask 你们公司的年终奖发多少？")
+    assert "已经转给工作人员" in said(actions)
+    assert any(isinstance(a, NotifyStaff) for a in actions)
+    assert "用法" in said(await chat.cmd(ALICE, "/ask"))
+
+
+async def test_ask_can_be_configured_to_give_the_best_guess(
+    tmp_path: Path, sqlite_storage: Storage, clock: ManualClock
+) -> None:
+    c = Chat(
+        faq_app(tmp_path, sqlite_storage, clock, ask_fallback="best_match", suggest_threshold=0.05)
+    )
+    await c.cmd(MOD, "/addfaq 积分商城什么时候上新？ | 每月 1 日上新。")
+    text = said(await c.cmd(ALICE, "/ask 积分的东西"))
+    assert "不太确定" in text and "上新" in text
+
+
+async def test_private_chat_answers_suggests_or_says_it_does_not_know(chat: Chat) -> None:
+    dm = private_chat(ALICE)
+    assert "忘记密码" in said(await chat.say(ALICE, "密码忘了", dm))
+    suggestion = await chat.say(ALICE, "积分能干嘛", dm)  # vague: between the thresholds
+    assert "是以下问题吗" in said(suggestion)
+    [pick] = buttons(suggestion)
+    picked = await chat.press(ALICE, pick, on=MessageRef(dm, "3"))
+    assert "积分商城" in said(picked)
+    assert [d.split(":")[1] for d in buttons(picked)] == ["up", "down"]
+    text = said(await chat.say(ALICE, "给我讲个笑话吧", dm))
+    assert "/ask" in text
+
+
+# -- moderators ----------------------------------------------------------------------------------
+
+
+async def test_members_cannot_manage_the_base(chat: Chat) -> None:
+    for text in ["/addfaq 问 | 答", "/delfaq 1", "/editfaq 1 answer x", "/faq", "/faqmisses"]:
+        assert "仅限群管理员" in said(await chat.cmd(ALICE, text)), text
+
+
+async def test_guided_addfaq_survives_a_restart(
+    tmp_path: Path, sqlite_storage: Storage, clock: ManualClock
+) -> None:
+    first = Chat(faq_app(tmp_path, sqlite_storage, clock))
+    dm = private_chat(MOD)
+    assert "问题" in said(await first.cmd(MOD, "/addfaq", dm))
+    assert "答案" in said(await first.say(MOD, "发票怎么开？", dm))
+    restarted = Chat(faq_app(tmp_path, sqlite_storage, clock))  # a new process, same database
+    assert "已添加" in said(await restarted.say(MOD, "在「我的-订单」里申请 <电子发票>。", dm))
+    reply = said(await restarted.say(ALICE, "请问发票怎么开呀？"))
+    assert "<电子发票>" in reply
+
+
+async def test_guided_addfaq_can_be_cancelled_and_expires(chat: Chat) -> None:
+    await chat.cmd(MOD, "/addfaq 新问题？")
+    assert "已取消" in said(await chat.cmd(MOD, "/cancel"))
+    assert "没有进行中" in said(await chat.cmd(MOD, "/cancel"))
+    await chat.cmd(MOD, "/addfaq 新问题？")
+    chat.wait(16 * 60)
+    assert "已添加" not in said(await chat.say(MOD, "这条不该变成答案", reply_to_bot=True))
+
+
+async def test_duplicate_and_oversized_entries_are_refused(chat: Chat) -> None:
+    assert "已经有同样的问题" in said(await chat.cmd(MOD, "/addfaq 积分怎么兑换礼品 | 另一个答案"))
+    assert "太长" in said(await chat.cmd(MOD, "/addfaq 问题 | " + "长" * 4000))
+
+
+async def test_edit_and_delete_change_answers_at_once(chat: Chat) -> None:
+    assert "已更新" in said(await chat.cmd(MOD, "/editfaq 3 answer 回放在「课程-回放」里。"))
+    assert "课程-回放" in said(await chat.say(ALICE, "直播有回放吗？"))
+    await chat.cmd(MOD, "/editfaq 3 alt 能看录像吗 | 错过直播怎么办")
+    chat.wait(61)
+    assert "课程-回放" in said(await chat.say(ALICE, "错过直播怎么办？"))
+    assert "已停用" in said(await chat.cmd(MOD, "/editfaq 3 off"))
+    chat.wait(61)
+    assert said(await chat.say(ALICE, "直播有回放吗？")) == ""
+    assert "已删除" in said(await chat.cmd(MOD, "/delfaq 2"))
+    assert said(await chat.say(ALICE, "忘记密码怎么办？")) == ""
+    assert "没有编号为 2" in said(await chat.cmd(MOD, "/editfaq 2 answer x"))
+    assert "用法" in said(await chat.cmd(MOD, "/editfaq abc"))
+    assert "编号" in said(await chat.cmd(MOD, "/delfaq"))
+
+
+async def test_faq_lists_and_searches(chat: Chat) -> None:
+    await chat.say(ALICE, "积分怎么兑换礼品？")
+    listing = said(await chat.cmd(MOD, "/faq"))
+    assert "共 3 条" in listing and "#1 积分怎么兑换礼品？ · 用了 1 次" in listing
+    assert "#2 忘记密码怎么办" in said(await chat.cmd(MOD, "/faq 密码"))
+    assert "没有找到" in said(await chat.cmd(MOD, "/faq 火星"))
+
+
+async def test_faqmisses_groups_unanswered_questions(chat: Chat) -> None:
+    for who, text in [(ALICE, "发票怎么开？"), (BOB, "怎么开发票？"), (ALICE, "周末有活动吗？")]:
+        await chat.say(who, text)
+    text = said(await chat.cmd(MOD, "/faqmisses"))
+    lines = text.splitlines()
+    assert "2 次 · 发票怎么开？" in lines[1] or "2 次 · 怎么开发票？" in lines[1]
+    assert any("1 次 · 周末有活动吗？" in line for line in lines)
+
+
+async def test_changes_from_another_process_are_picked_up_by_the_sweep(chat: Chat) -> None:
+    async with chat.app.storage.transaction() as repos:  # e.g. `shequn faq import` meanwhile
+        await repos.faq.add("会员怎么续费？", "在「我的-会员」续费。", chat.now)
+    assert said(await chat.say(ALICE, "会员怎么续费呀？")) == ""
+    await chat.app.sweep()
+    chat.wait(61)
+    assert "我的-会员" in said(await chat.say(ALICE, "会员怎么续费呀？"))
+
+
+async def test_day_seven_digest_lists_the_most_asked_entries(chat: Chat) -> None:
+    from handlers.onboarding.delivery import MOST_ASKED_WINDOW
+
+    for _ in range(3):
+        await chat.cmd(BOB, "/ask 直播有回放吗")
+    await chat.cmd(BOB, "/ask 积分怎么兑换礼品")
+    async with chat.app.storage.transaction() as repos:
+        asked = await repos.faq.most_asked(chat.now - MOST_ASKED_WINDOW)
+    assert [(u.question, u.count) for u in asked] == [
+        ("直播有回放吗？", 3),
+        ("积分怎么兑换礼品？", 1),
+    ]
