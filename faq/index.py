@@ -33,12 +33,18 @@ class Bm25Index:
         self._key_docs: dict[Hashable, list[int]] = defaultdict(list)
         self._total_length = 0
         self._next_doc = 0
+        #: Length normalisation per document, computed with ``_norms_average``;
+        #: rebuilt only when the average length drifts by more than 1 %, so an
+        #: edit costs the edited entry, not the whole base.
+        self._norms: dict[int, float] | None = None
+        self._norms_average = 0.0
 
     # -- changes -------------------------------------------------------------
 
     def add(self, key: Hashable, documents: Iterable[Iterable[str]]) -> None:
         """Index ``documents`` (term lists) under ``key``, replacing what it had."""
         self.remove(key)
+        added: list[int] = []
         for terms in documents:
             counts = Counter(terms)
             if not counts:
@@ -53,9 +59,13 @@ class Bm25Index:
             self._key_docs[key].append(doc)
             for term, tf in counts.items():
                 self._postings[term][doc] = tf
+            added.append(doc)
+        self._keep_norms(added)
 
     def remove(self, key: Hashable) -> None:
         for doc in self._key_docs.pop(key, ()):
+            if self._norms is not None:
+                self._norms.pop(doc, None)
             for term in self._doc_terms.pop(doc):
                 postings = self._postings[term]
                 del postings[doc]
@@ -85,27 +95,42 @@ class Bm25Index:
 
     # -- scoring -------------------------------------------------------------
 
-    def _norm(self, length: int) -> float:
-        n = len(self._doc_terms) or 1
-        average = (self._total_length / n) or 1.0
+    def _average(self) -> float:
+        return (self._total_length / (len(self._doc_terms) or 1)) or 1.0
+
+    def _norm(self, length: int, average: float | None = None) -> float:
         k1, b = self.params.k1, self.params.b
-        return k1 * (1 - b + b * length / average)
+        return k1 * (1 - b + b * length / (average or self._average()))
+
+    def _keep_norms(self, added: list[int]) -> None:
+        if self._norms is None:
+            return
+        if abs(self._average() - self._norms_average) > 0.01 * self._norms_average:
+            self._norms = None
+            return
+        for doc in added:
+            self._norms[doc] = self._norm(self._doc_length[doc], self._norms_average)
+
+    def document_frequency(self, term: str) -> int:
+        return len(self._postings.get(term, ()))
 
     def score_documents(self, query: dict[str, float]) -> dict[int, float]:
         """BM25 of every document sharing a term with ``query`` (term → weight)."""
         k1 = self.params.k1
+        norms = self._norms
+        if norms is None:
+            self._norms_average = average = self._average()
+            norms = self._norms = {
+                doc: self._norm(length, average) for doc, length in self._doc_length.items()
+            }
         scores: dict[int, float] = defaultdict(float)
-        norms: dict[int, float] = {}
         for term, weight in query.items():
             postings = self._postings.get(term)
             if not postings:
                 continue
             factor = weight * self.idf(term) * (k1 + 1)
             for doc, tf in postings.items():
-                norm = norms.get(doc)
-                if norm is None:
-                    norm = norms[doc] = self._norm(self._doc_length[doc])
-                scores[doc] += factor * tf / (tf + norm)
+                scores[doc] += factor * tf / (tf + norms[doc])
         return scores
 
     def self_score(self, terms: Counter[str], weights: dict[str, float]) -> float:

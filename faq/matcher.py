@@ -34,6 +34,9 @@ class MatcherConfig:
     #: Share of the confidence that comes from query coverage (the rest: phrasing coverage).
     query_share: float = 0.9
     candidates: int = 30
+    #: Character and pair terms found in more than this share of phrasings say
+    #: little and cost much in a large base, so they are left out of scoring.
+    common_share: float = 0.03
     bm25: Bm25Params = field(default_factory=Bm25Params)
 
 
@@ -89,7 +92,7 @@ class Matcher:
 
     def search(self, text: str, limit: int = 3) -> list[Match]:
         """The best ``limit`` entries for ``text``, most confident first."""
-        query = Counter(self._flat(self.terms(text)))
+        query = self._informative(Counter(self._flat(self.terms(text))))
         if not query or not len(self._index):
             return []
         weights = {term: self._weight(term) for term in query}
@@ -126,6 +129,17 @@ class Matcher:
         if confidence >= self.config.suggest_threshold:
             return Decision(Verdict.SUGGEST, matches)
         return Decision(Verdict.NONE, matches)
+
+    def _informative(self, query: Counter[str]) -> Counter[str]:
+        limit = max(200, self.config.common_share * self._index.document_count)
+        return Counter(
+            {
+                term: tf
+                for term, tf in query.items()
+                if term[0] not in (NGRAM_PREFIX, CHAR_PREFIX)
+                or self._index.document_frequency(term) <= limit
+            }
+        )
 
     def _weight(self, term: str) -> float:
         if term.startswith(NGRAM_PREFIX):

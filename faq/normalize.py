@@ -15,7 +15,7 @@ import opencc
 
 #: Matching looks at the start of a message only: a question is short, and a
 #: 4,096-character paste must cost no more than a normal message.
-MAX_MATCH_CHARS = 300
+MAX_MATCH_CHARS = 200
 
 _NOISE = re.compile(r"https?://\S+|www\.\S+|@\w+|<[^>]{0,80}>", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")

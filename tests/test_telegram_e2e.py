@@ -309,3 +309,51 @@ def test_webhook_checks_the_secret_token(fake: FakeBotApiThread, start_bot: Any)
     time.sleep(0.5)
     assert len(fake.sent_messages(GROUP)) == 1
     assert "还没有设置群规" in answer["text"]
+
+
+STAFF = -1009999
+
+
+def test_faq_answers_feedback_and_staff_handoff_over_telegram(
+    fake: FakeBotApiThread, start_bot: Any
+) -> None:
+    fake.add_chat(STAFF, "supergroup", "Staff")
+    start_bot(
+        SHEQUN_TELEGRAM__STAFF_CHAT_ID=str(STAFF),
+        SHEQUN_COMMUNITY__MODERATORS=f'["telegram:{MOD["id"]}"]',
+    )
+    # A moderator adds an entry in a short guided exchange, in private.
+    say(fake, MOD, "/start", chat=MOD["id"])
+    say(fake, MOD, "/addfaq", chat=MOD["id"])
+    say(fake, MOD, "积分怎么兑换礼品？", chat=MOD["id"])
+    say(fake, MOD, '在 <b>积分商城</b> 兑换 & 领取 <a href="javascript:x">这里</a>', chat=MOD["id"])
+    private = [m["text"] for m in fake.wait_for_messages(4, MOD["id"])]
+    assert "问题" in private[1] and "答案" in private[2] and "已添加" in private[3]
+
+    # A member's question in the group is answered, quoting them, with feedback buttons.
+    say(fake, ALICE, "请问积分在哪里兑换礼品呀？")
+    [answer] = fake.wait_for_messages(1, GROUP)
+    assert answer["reply_to_message"]["text"] == "请问积分在哪里兑换礼品呀？"
+    assert "<b>积分商城</b>" in answer["text"] and "&amp; 领取" in answer["text"]
+    assert "javascript" not in answer["text"]
+    _, down = answer["reply_markup"]["inline_keyboard"][0]
+
+    # 👎 acknowledges the press and offers a human; taking it tells the staff chat.
+    push(
+        fake, fake.callback_query_update(GROUP, ALICE, answer["message_id"], down["callback_data"])
+    )
+    offer = fake.wait_for_messages(2, GROUP)[1]
+    assert "没帮上忙" in offer["text"]
+    [human] = offer["reply_markup"]["inline_keyboard"][0]
+    push(
+        fake, fake.callback_query_update(GROUP, ALICE, offer["message_id"], human["callback_data"])
+    )
+    [staff] = fake.wait_for_messages(1, STAFF)
+    assert "&lt;b&gt;Alice&lt;/b&gt; &amp;" in staff["text"]
+    assert "积分怎么兑换礼品" in staff["text"]
+    assert len(fake.api.calls("answerCallbackQuery")) >= 2
+
+    # /ask with no good answer tells the member honestly and reaches staff too.
+    say(fake, ALICE, "/ask 你们的办公室在哪个城市？")
+    assert "答不上来" in fake.wait_for_messages(4, GROUP)[3]["text"]
+    assert "办公室在哪个城市" in fake.wait_for_messages(2, STAFF)[1]["text"]

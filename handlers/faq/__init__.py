@@ -12,6 +12,7 @@ from handlers.faq.manage import FaqManagement
 from handlers.faq.replies import FaqReplies
 from handlers.roles import Role
 from handlers.router import Command, Router
+from handlers.sweeper import SweepTask
 from storage.repositories import Repositories
 
 
@@ -35,7 +36,7 @@ def register(router: Router, library: FaqLibrary) -> None:
     router.command(Command("cancel", manage.cancel, Role.MEMBER, "help.cancel"))
 
 
-def sync_task(library: FaqLibrary):
+def sync_task(library: FaqLibrary) -> SweepTask:
     """A sweep task that keeps the index in step with edits made by other processes."""
 
     async def sync_faq_index(repos: Repositories, now: datetime) -> list[Action]:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import sys
 
-from tests.bench import outbox, pipeline
+from tests.bench import faq, outbox, pipeline
 
 
 def main() -> None:
     quick = "--quick" in sys.argv
     pipeline.main(quick=quick)
     outbox.main()
+    faq.main()
 
 
 if __name__ == "__main__":

@@ -1,0 +1,130 @@
+"""``shequn faq import|export|misses|eval`` against a real SQLite file."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import cli
+from storage.database import Storage
+
+DATA = Path(__file__).parent / "data" / "faq_eval"
+
+
+@pytest.fixture
+def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., tuple[int, str]]:
+    for name in list(os.environ):
+        if name.startswith("SHEQUN_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("SHEQUN_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+
+    def invoke(*args: str) -> tuple[int, str]:
+        result = runner.invoke(cli, list(args))
+        return result.exit_code, result.output
+
+    return invoke
+
+
+def stored_questions(tmp_path: Path) -> list[str]:
+    async def read() -> list[str]:
+        storage = Storage.from_url(f"sqlite+aiosqlite:///{tmp_path / 'data' / 'shequn.db'}")
+        try:
+            async with storage.transaction() as repos:
+                return [entry.question for entry in await repos.faq.entries()]
+        finally:
+            await storage.close()
+
+    return asyncio.run(read())
+
+
+def test_import_is_idempotent_and_export_round_trips(run, tmp_path: Path) -> None:
+    code, out = run("faq", "import", str(DATA / "base.jsonl"))
+    assert code == 0 and "118 added" in out
+    code, out = run("faq", "import", str(DATA / "base.jsonl"))
+    assert code == 0 and "0 added, 0 updated, 118 unchanged" in out
+    for name in ("export.yaml", "export.csv", "export.jsonl"):
+        code, out = run("faq", "export", str(tmp_path / name))
+        assert code == 0 and "exported 118 entries" in out
+        code, out = run("faq", "import", str(tmp_path / name))
+        assert "0 added, 0 updated, 118 unchanged" in out, name
+    assert len(stored_questions(tmp_path)) == 118
+
+
+def test_a_bad_row_stops_the_import_unless_skipped(run, tmp_path: Path) -> None:
+    path = tmp_path / "mixed.csv"
+    path.write_text(
+        "id,question,answer,alternatives\n"
+        "a,积分怎么兑换？,在商城兑换,怎么换礼品|礼品在哪换\n"
+        "b,,没有问题的答案,\n"
+        "c,忘记密码怎么办？,找回密码,\n",
+        "utf-8",
+    )
+    code, out = run("faq", "import", str(path))
+    assert code == 1
+    assert "line 3: question is missing or empty" in out and "nothing imported" in out
+    assert stored_questions(tmp_path) == []
+    code, out = run("faq", "import", str(path), "--skip-bad")
+    assert code == 0 and "2 added" in out and "1 skipped" in out
+    assert stored_questions(tmp_path) == ["积分怎么兑换？", "忘记密码怎么办？"]
+
+
+def test_a_question_owned_by_another_id_is_a_conflict(run, tmp_path: Path) -> None:
+    first = tmp_path / "first.jsonl"
+    first.write_text('{"id": "x1", "question": "发票怎么开？", "answer": "订单页"}\n', "utf-8")
+    assert run("faq", "import", str(first))[0] == 0
+    clash = tmp_path / "clash.jsonl"
+    clash.write_text('{"id": "x2", "question": "发票怎么开", "answer": "别处"}\n', "utf-8")
+    code, out = run("faq", "import", str(clash))
+    assert code == 1 and "line 1: question already exists as entry #1 with id x1" in out
+
+
+def test_unreadable_files_get_one_clear_line(run, tmp_path: Path) -> None:
+    code, out = run("faq", "import", str(tmp_path / "base.docx"))
+    assert code == 2 and "unknown format" in out
+    code, out = run("faq", "export", str(tmp_path / "out.txt"))
+    assert code == 2 and "unknown format" in out
+
+
+def test_misses_are_listed_grouped(run, tmp_path: Path) -> None:
+    assert "nothing" not in run("faq", "misses")[1]  # creates the database
+    now = datetime.now(UTC)
+
+    async def add_misses() -> None:
+        storage = Storage.from_url(f"sqlite+aiosqlite:///{tmp_path / 'data' / 'shequn.db'}")
+        try:
+            async with storage.transaction() as repos:
+                for text in ["发票怎么开？", "怎么开发票", "周末有活动吗？"]:
+                    await repos.faq.record_miss(text, "unanswered", now)
+        finally:
+            await storage.close()
+
+    asyncio.run(add_misses())
+    code, out = run("faq", "misses", "--json")
+    assert code == 0
+    assert json.loads(out) == [
+        {"count": 2, "example": "怎么开发票"},  # the newest of its group
+        {"count": 1, "example": "周末有活动吗？"},
+    ]
+
+
+def test_eval_prints_the_figures_and_writes_predictions(run, tmp_path: Path) -> None:
+    out_file = tmp_path / "predictions.jsonl"
+    code, out = run(
+        "faq", "eval", "--base", str(DATA / "base.jsonl"), "--queries",
+        str(DATA / "queries.jsonl"), "--predictions", str(out_file), "--json",
+    )  # fmt: skip
+    assert code == 0
+    figures = json.loads(out)
+    assert figures["in_scope"] + figures["out_of_scope"] == len(out_file.read_text().splitlines())
+    assert 0 < figures["top1_accuracy"] <= figures["recall_at_3"] <= 1
+    first = json.loads(out_file.read_text("utf-8").splitlines()[0])
+    assert set(first) >= {"query", "predicted_id", "score"}
