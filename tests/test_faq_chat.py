@@ -349,3 +349,26 @@ async def test_day_seven_digest_lists_the_most_asked_entries(chat: Chat) -> None
         ("直播有回放吗？", 3),
         ("积分怎么兑换礼品？", 1),
     ]
+
+
+async def test_configured_synonyms_and_community_words(
+    tmp_path: Path, sqlite_storage: Storage, clock: ManualClock
+) -> None:
+    c = Chat(
+        faq_app(
+            tmp_path,
+            sqlite_storage,
+            clock,
+            synonyms=[["尊享会员", "黑卡"]],
+            user_words=["尊享会员"],
+        )
+    )
+    await c.cmd(MOD, "/addfaq 尊享会员怎么开通？ | 在「我的-会员」开通。")
+    assert "我的-会员" in said(await c.say(ALICE, "黑卡怎么开通？"))
+    # The built-in groups still apply (退钱 = 退款) unless replaced.
+    await c.cmd(MOD, "/addfaq 退款多久到账？ | 3 个工作日。")
+    assert "工作日" in said(await c.say(ALICE, "退钱多久到账？", mentions_bot=True))
+    replaced = Chat(
+        faq_app(tmp_path, sqlite_storage, clock, replace_default_synonyms=True, synonyms=[])
+    )
+    assert replaced.app.faq.config.synonyms == ()

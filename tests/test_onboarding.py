@@ -360,3 +360,35 @@ def test_funnel_counts_each_milestone_and_cohort() -> None:
     assert funnel.total.activated == {3: 2, 7: 3, 14: 4}
     assert [row.joined for _, row in sorted(funnel.cohorts.items())] == [5, 1]
     assert funnel.as_dict()["total"]["activated_percent"]["14d"] == 66.7
+
+
+async def test_day_seven_digest_lists_the_most_asked_faq_entries(h: Harness) -> None:
+    await h.send(command(h.now, MOD, "/addfaq 积分怎么兑换礼品？ | 在积分商城兑换。"))
+    await h.send(command(h.now, MOD, "/addfaq 直播有回放吗？ | 有，两小时内上传。"))
+    for _ in range(2):
+        await h.send(command(h.now, BOB, "/ask 直播能看回放吗"))
+    await h.send(command(h.now, BOB, "/ask 积分怎么兑换礼品"))
+    await h.start_bot(ALICE)
+    await h.send(joined(h.now, ALICE))
+    actions = await h.sweep(timedelta(days=7, minutes=1))
+    [digest] = [text for text in to(actions, ALICE) if "精华内容" in text]
+    assert "大家最常问的问题" in digest
+    assert digest.index("直播有回放吗") < digest.index("积分怎么兑换礼品")
+
+
+async def test_the_digest_is_sent_with_faq_entries_alone(
+    tmp_path: Path, sqlite_storage: Storage, clock: ManualClock, platform: FakePlatform
+) -> None:
+    platform.admins.add(MOD.id)
+    h = Harness(onboarding_app(tmp_path, sqlite_storage, clock, essential_content=[]), platform)
+    await h.start_bot(ALICE)
+    await h.send(joined(h.now, ALICE))
+    first = await h.sweep(timedelta(days=7, minutes=1))
+    assert not [text for text in to(first, ALICE) if "精华内容" in text]  # nothing to share
+    await h.send(command(h.now, MOD, "/addfaq 直播有回放吗？ | 有。"))
+    await h.send(command(h.now, BOB, "/ask 直播有回放吗"))
+    await h.start_bot(CAROL)
+    await h.send(joined(h.now, CAROL))
+    later = await h.sweep(timedelta(days=7, minutes=1))
+    [digest] = [text for text in to(later, CAROL) if "精华内容" in text]
+    assert "直播有回放吗" in digest

@@ -321,6 +321,7 @@ def test_faq_answers_feedback_and_staff_handoff_over_telegram(
     start_bot(
         SHEQUN_TELEGRAM__STAFF_CHAT_ID=str(STAFF),
         SHEQUN_COMMUNITY__MODERATORS=f'["telegram:{MOD["id"]}"]',
+        SHEQUN_FAQ__SUGGEST_THRESHOLD="0.1",
     )
     # A moderator adds an entry in a short guided exchange, in private.
     say(fake, MOD, "/start", chat=MOD["id"])
@@ -357,3 +358,18 @@ def test_faq_answers_feedback_and_staff_handoff_over_telegram(
     say(fake, ALICE, "/ask 你们的办公室在哪个城市？")
     assert "答不上来" in fake.wait_for_messages(4, GROUP)[3]["text"]
     assert "办公室在哪个城市" in fake.wait_for_messages(2, STAFF)[1]["text"]
+
+    # Privately, a vague question gets "did you mean…" buttons; a tap answers.
+    fake.mark_started(ALICE["id"])
+    say(fake, ALICE, "积分能干嘛", chat=ALICE["id"])
+    [suggestion] = fake.wait_for_messages(1, ALICE["id"])
+    assert "是以下问题吗" in suggestion["text"]
+    [[choice]] = suggestion["reply_markup"]["inline_keyboard"]
+    assert choice["text"] == "积分怎么兑换礼品？"
+    push(
+        fake,
+        fake.callback_query_update(
+            ALICE["id"], ALICE, suggestion["message_id"], choice["callback_data"]
+        ),
+    )
+    assert "<b>积分商城</b>" in fake.wait_for_messages(2, ALICE["id"])[1]["text"]
