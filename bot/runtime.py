@@ -20,27 +20,42 @@ log = logging.getLogger(__name__)
 Deliver = Callable[[list[Action]], Awaitable[list[Receipt]]]
 
 
-def start_scheduler(
-    app: App, deliver: Deliver, running: asyncio.Lock, stopping: asyncio.Event
-) -> AsyncIOScheduler:
-    """An APScheduler job sweeps due work; ``coalesce`` folds missed runs into one.
+class SweepJob:
+    """The scheduler's job: sweep due work and deliver it.
 
-    ``running`` is held while a sweep works, so a stop can let it finish; a
-    sweep that the scheduler launched just before the stop sees ``stopping``
-    and does nothing (the database is about to close).
+    APScheduler cancels coroutine jobs that are running when it shuts down,
+    which would cut a sweep off between sending and recording; :meth:`drain`
+    lets the sweep in flight finish first, and no new one starts after it.
     """
-    scheduler = AsyncIOScheduler(timezone="UTC")
 
-    async def sweep() -> None:
-        async with running:
-            if stopping.is_set():
-                return
-            actions = await app.sweep()
+    def __init__(self, app: App, deliver: Deliver) -> None:
+        self._app, self._deliver = app, deliver
+        self._in_flight: set[asyncio.Task[object]] = set()
+        self._stopping = False
+
+    async def run(self) -> None:
+        task = asyncio.current_task()
+        if self._stopping or task is None:
+            return
+        self._in_flight.add(task)
+        try:
+            actions = await self._app.sweep()
             if actions:
-                await app.record(await deliver(actions))
+                await self._app.record(await self._deliver(actions))
+        finally:
+            self._in_flight.discard(task)
 
+    async def drain(self) -> None:
+        self._stopping = True
+        while self._in_flight:
+            await asyncio.wait(set(self._in_flight))
+
+
+def start_scheduler(app: App, job: SweepJob) -> AsyncIOScheduler:
+    """An APScheduler job sweeps due work; ``coalesce`` folds missed runs into one."""
+    scheduler = AsyncIOScheduler(timezone="UTC")
     scheduler.add_job(
-        sweep,
+        job.run,  # a coroutine function: APScheduler awaits it on the loop
         "interval",
         seconds=app.settings.scheduler.sweep_seconds,
         id="sweep",
@@ -63,21 +78,20 @@ async def run_channels(app: App, channels: list[Channel], deliver: Deliver) -> N
     await app.prepare()
     started: list[Channel] = []
     scheduler: AsyncIOScheduler | None = None
-    sweeping = asyncio.Lock()
+    job = SweepJob(app, deliver)
     try:
         for channel in channels:
             await channel.start()
             started.append(channel)
-        scheduler = start_scheduler(app, deliver, sweeping, stop)
+        scheduler = start_scheduler(app, job)
         log.info("Shequn is running (%s); Ctrl+C to stop", ", ".join(c.name for c in channels))
         await stop.wait()
     finally:
         log.info("stopping")
-        stop.set()
         if scheduler is not None:
+            scheduler.pause()  # no new sweep starts …
+            await job.drain()  # … and the one in flight finishes and records its receipts
             scheduler.shutdown(wait=False)
-            async with sweeping:  # a sweep in flight finishes and records its receipts
-                pass
         for channel in reversed(started):
             await channel.stop()
         await app.close()
