@@ -21,6 +21,14 @@ from handlers.housekeeping import forget_old_update_keys
 from handlers.i18n import Catalog, Texts
 from handlers.onboarding.config import DEFAULT_STEPS, Audience, OnboardingConfig, Step
 from handlers.onboarding.delivery import OnboardingSweep
+from handlers.points.config import (
+    DEFAULT_BADGES,
+    DEFAULT_LEVELS,
+    BadgeRule,
+    Level,
+    PointsConfig,
+    Reward,
+)
 from handlers.router import Router
 from handlers.sweeper import Sweeper
 from storage.database import Storage
@@ -146,6 +154,40 @@ def build_faq(settings: Settings) -> FaqConfig:
     )
 
 
+def build_points(settings: Settings) -> PointsConfig:
+    section = settings.points
+    levels = DEFAULT_LEVELS
+    if section.levels:
+        levels = tuple(Level(v.id, v.name, v.name_en, at=v.at) for v in section.levels)
+    badges = DEFAULT_BADGES
+    if section.badges:
+        badges = tuple(
+            BadgeRule(b.id, b.name, b.name_en, stat=b.stat, at_least=b.at_least)
+            for b in section.badges
+        )
+    return PointsConfig(
+        enabled=section.enabled,
+        message_points=section.message_points,
+        message_cooldown=timedelta(seconds=section.message_cooldown_seconds),
+        message_daily_cap=section.message_daily_cap,
+        message_min_length=section.message_min_length,
+        checkin_points=section.checkin_points,
+        streak_bonuses=dict(section.streak_bonuses),
+        helpful_points=section.helpful_points,
+        topic_points=section.topic_points,
+        onboarding_points=section.onboarding_points,
+        early_days=section.early_days,
+        max_manual_amount=section.max_manual_amount,
+        moderator_daily_limit=section.moderator_daily_limit,
+        allow_self_grant=section.allow_self_grant,
+        levels=levels,
+        badges=badges,
+        rewards=tuple(
+            Reward(r.id, r.name, r.name_en, cost=r.cost, stock=r.stock) for r in section.rewards
+        ),
+    )
+
+
 def build_app(
     settings: Settings, *, clock: Clock | None = None, storage: Storage | None = None
 ) -> App:
@@ -156,7 +198,7 @@ def build_app(
     storage = storage or Storage.from_url(settings.database_url, echo=settings.database.echo)
     community = build_community(settings)
     faq_library = FaqLibrary(build_faq(settings))
-    router = build_router(onboarding, faq_library)
+    router = build_router(onboarding, faq_library, build_points(settings))
     dispatcher = Dispatcher(storage, router, catalog, community, clock)
     sweeper = Sweeper(
         storage,

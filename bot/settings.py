@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import tomllib
 from datetime import time
+from itertools import pairwise
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -232,6 +233,64 @@ class FaqSettings(Section):
         return self
 
 
+class LevelSettings(Section):
+    id: str = Field(pattern=r"^[a-z0-9_]{1,32}$")
+    name: str = ""
+    name_en: str = ""
+    #: Points earned (lifetime) needed for this level.
+    at: int = Field(ge=0)
+
+
+class BadgeSettings(Section):
+    id: str = Field(pattern=r"^[a-z0-9_]{1,32}$")
+    name: str = ""
+    name_en: str = ""
+    #: messages, checkins, best_streak, helpful, topics, invites, early; omit for a manual badge.
+    stat: (
+        Literal["messages", "checkins", "best_streak", "helpful", "topics", "invites", "early"]
+        | None
+    ) = None
+    at_least: int = Field(1, ge=1)
+
+
+class RewardSettings(Section):
+    id: str = Field(pattern=r"^[a-z0-9_]{1,32}$")
+    name: str = ""
+    name_en: str = ""
+    cost: int = Field(ge=1)
+    stock: int = Field(ge=0)
+
+
+class PointsSettings(Section):
+    enabled: bool = True
+    message_points: int = Field(1, ge=0)
+    message_cooldown_seconds: int = Field(60, ge=0)
+    message_daily_cap: int = Field(20, ge=0)
+    message_min_length: int = Field(5, ge=0)
+    checkin_points: int = Field(5, ge=0)
+    #: Streak day → bonus points, e.g. {"3" = 5, "7" = 20, "30" = 100}.
+    streak_bonuses: dict[int, int] = Field(default_factory=lambda: {3: 5, 7: 20, 30: 100})
+    helpful_points: int = Field(10, ge=0)
+    topic_points: int = Field(5, ge=0)
+    onboarding_points: int = Field(10, ge=0)
+    early_days: int = Field(30, ge=0)
+    max_manual_amount: int = Field(500, ge=1)
+    moderator_daily_limit: int = Field(1000, ge=0)
+    allow_self_grant: bool = False
+    #: Empty: the built-in 新成员 / 活跃成员 / 核心成员 / 社区之星 at 0 / 100 / 500 / 2000.
+    levels: list[LevelSettings] = Field(default_factory=list)
+    #: Empty: the built-in badges.
+    badges: list[BadgeSettings] = Field(default_factory=list)
+    rewards: list[RewardSettings] = Field(default_factory=list)
+
+    @field_validator("levels")
+    @classmethod
+    def _levels_ascend(cls, value: list[LevelSettings]) -> list[LevelSettings]:
+        if value and (value[0].at != 0 or any(a.at >= b.at for a, b in pairwise(value))):
+            raise ValueError("levels must start at 0 and rise strictly")
+        return value
+
+
 class SandboxSettings(Section):
     group_title: str = "沙盒群 Sandbox group"
     #: The sandbox user you type as at first; they own the sandbox group (a moderator).
@@ -260,6 +319,7 @@ class Settings(BaseSettings):
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
     onboarding: OnboardingSettings = Field(default_factory=OnboardingSettings)
     faq: FaqSettings = Field(default_factory=FaqSettings)
+    points: PointsSettings = Field(default_factory=PointsSettings)
     sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
 

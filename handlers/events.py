@@ -95,6 +95,9 @@ class CommandIssued(Event):
     sender_is_anonymous_admin: bool = False
     #: True when the text named this bot explicitly (``/help@shequn_bot``).
     addressed: bool = False
+    #: The message this command replies to, and its author (``/helpful``, ``/givepoints``).
+    reply_to: MessageRef | None = None
+    reply_to_sender: UserRef | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -1,19 +1,29 @@
-"""The feature list, in one place: what the bot does and in which order."""
+"""The feature list, in one place: what the bot does, in which order, and how
+features hand each other signals (onboarding ↔ points)."""
 
 from __future__ import annotations
 
-from handlers import basics, faq, onboarding
+from handlers import basics, faq, onboarding, points
 from handlers.faq.library import FaqLibrary
 from handlers.onboarding.config import OnboardingConfig
+from handlers.onboarding.flow import OnboardingFlow
+from handlers.points.config import PointsConfig
+from handlers.points.economy import Economy
 from handlers.router import Router
 
 
 def build_router(
-    onboarding_config: OnboardingConfig | None = None, faq_library: FaqLibrary | None = None
+    onboarding_config: OnboardingConfig | None = None,
+    faq_library: FaqLibrary | None = None,
+    points_config: PointsConfig | None = None,
 ) -> Router:
     router = Router()
     basics.register(router)
-    onboarding.register(router, onboarding_config or OnboardingConfig())
+    economy = Economy(points_config or PointsConfig())
+    # Completing onboarding earns points; a check-in is a sign of taking part.
+    flow = OnboardingFlow(onboarding_config or OnboardingConfig(), economy.onboarding_completed)
+    onboarding.register(router, flow)
+    points.register(router, economy, flow.participated)
     if faq_library is not None:
         faq.register(router, faq_library)
     return router

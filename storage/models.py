@@ -281,3 +281,131 @@ class Conversation(Base):
     kind: Mapped[str] = mapped_column(String(32))
     state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     expires_at: Mapped[datetime]
+
+
+class PointsLedger(Base):
+    """Every change of points, append-only: balances are derived from it.
+
+    ``source`` names what caused the change (a message, a check-in day, a
+    moderator's command); it is unique, so a redelivered update never awards
+    twice.
+    """
+
+    __tablename__ = "points_ledger"
+    __table_args__ = (
+        UniqueConstraint("source", name="uq_points_ledger_source"),
+        Index("ix_points_ledger_member", "chat_id", "user_id", "id"),
+        Index("ix_points_ledger_chat_time", "chat_id", "created_at"),
+        Index("ix_points_ledger_actor_time", "actor_user_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(ForeignKey("chats.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    amount: Mapped[int] = mapped_column(Integer)
+    #: The rule or action: message, checkin, streak, helpful, topic, invite, onboarding,
+    #: given, taken, redeem, refund.
+    reason: Mapped[str] = mapped_column(String(32))
+    note: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(191))
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+
+
+class PointsAccount(Base):
+    """A member's derived balance and the statistics rules and badges read.
+
+    Kept in step with the ledger in the same transaction; ``shequn points
+    verify`` recomputes balances from the ledger.
+    """
+
+    __tablename__ = "points_accounts"
+    __table_args__ = (Index("ix_points_accounts_chat_earned", "chat_id", "earned"),)
+
+    chat_id: Mapped[int] = mapped_column(
+        ForeignKey("chats.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    balance: Mapped[int] = mapped_column(Integer, default=0)
+    #: Points earned by taking part (not refunds or moderator corrections down): levels use it.
+    earned: Mapped[int] = mapped_column(Integer, default=0)
+    level: Mapped[int] = mapped_column(Integer, default=0)
+    messages: Mapped[int] = mapped_column(Integer, default=0)
+    helpful: Mapped[int] = mapped_column(Integer, default=0)
+    topics: Mapped[int] = mapped_column(Integer, default=0)
+    invites: Mapped[int] = mapped_column(Integer, default=0)
+    checkins: Mapped[int] = mapped_column(Integer, default=0)
+    streak: Mapped[int] = mapped_column(Integer, default=0)
+    best_streak: Mapped[int] = mapped_column(Integer, default=0)
+    #: Local date (community timezone) of the last check-in, ``YYYY-MM-DD``.
+    last_checkin: Mapped[str | None] = mapped_column(String(10))
+    last_message_award_at: Mapped[datetime | None]
+    #: Local date the message cap counts for, and what messages earned that day.
+    cap_day: Mapped[str | None] = mapped_column(String(10))
+    cap_points: Mapped[int] = mapped_column(Integer, default=0)
+    #: Short digest of the last rewarded message: a repeat earns nothing.
+    last_message_digest: Mapped[str | None] = mapped_column(String(16))
+    updated_at: Mapped[datetime]
+
+
+class PointsPeriod(Base):
+    """Points earned per week and month, so /top for a period is one index scan."""
+
+    __tablename__ = "points_periods"
+    __table_args__ = (Index("ix_points_periods_rank", "chat_id", "period", "earned"),)
+
+    chat_id: Mapped[int] = mapped_column(
+        ForeignKey("chats.id", ondelete="CASCADE"), primary_key=True
+    )
+    #: ``w2026-48`` (ISO week) or ``m2026-11``, in the community's timezone.
+    period: Mapped[str] = mapped_column(String(8), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    earned: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Badge(Base):
+    """An honour granted once, with when and why."""
+
+    __tablename__ = "badges"
+
+    chat_id: Mapped[int] = mapped_column(
+        ForeignKey("chats.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    badge: Mapped[str] = mapped_column(String(32), primary_key=True)
+    reason: Mapped[str | None] = mapped_column(Text)
+    granted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    granted_at: Mapped[datetime]
+
+
+class RewardStock(Base):
+    """What is left of each reward; decremented atomically, so the last item has one winner."""
+
+    __tablename__ = "reward_stock"
+
+    item: Mapped[str] = mapped_column(String(32), primary_key=True)
+    remaining: Mapped[int] = mapped_column(Integer)
+
+
+class Redemption(Base):
+    """A member spent points on a reward; staff fulfil it or refuse (which refunds)."""
+
+    __tablename__ = "redemptions"
+    __table_args__ = (Index("ix_redemptions_status", "status", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(ForeignKey("chats.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    item: Mapped[str] = mapped_column(String(32))
+    cost: Mapped[int] = mapped_column(Integer)
+    #: pending → done | refused
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    created_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

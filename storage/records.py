@@ -160,3 +160,68 @@ class ConversationRecord:
     kind: str
     state: dict[str, Any]
     expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PointsAccountRecord:
+    chat_id: int
+    user_id: int
+    balance: int
+    earned: int
+    level: int
+    messages: int
+    helpful: int
+    topics: int
+    invites: int
+    checkins: int
+    streak: int
+    best_streak: int
+    last_checkin: str | None
+    last_message_award_at: datetime | None
+    cap_day: str | None
+    cap_points: int
+    last_message_digest: str | None
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerRecord:
+    id: int
+    chat_id: int
+    user_id: int
+    amount: int
+    reason: str
+    note: str | None
+    source: str
+    actor_user_id: int | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RankedMember:
+    user_id: int
+    display_name: str
+    points: int
+
+
+@dataclass(frozen=True, slots=True)
+class BadgeRecord:
+    chat_id: int
+    user_id: int
+    badge: str
+    reason: str | None
+    granted_by: int | None
+    granted_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RedemptionRecord:
+    id: int
+    chat_id: int
+    user_id: int
+    item: str
+    cost: int
+    status: str
+    created_at: datetime
+    decided_at: datetime | None
+    decided_by: int | None

@@ -32,7 +32,10 @@ def clock() -> ManualClock:
 
 def faq_app(tmp_path: Path, storage: Storage, clock: ManualClock, **faq: Any) -> App:
     settings = make_settings(
-        tmp_path, faq=faq, community={"moderators": ["testnet:42"], "staff": ["testnet:900"]}
+        tmp_path,
+        faq=faq,
+        community={"moderators": ["testnet:42"], "staff": ["testnet:900"]},
+        points={"enabled": False},  # these tests read only what the FAQ says
     )
     return build_app(settings, clock=clock, storage=storage)
 

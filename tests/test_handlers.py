@@ -125,13 +125,18 @@ async def test_group_only_command_in_private_is_explained(app: App, platform: Fa
 async def test_huge_message_is_recorded_without_reply(app: App, platform: FakePlatform) -> None:
     now = app.clock.now()
     text = "长" * 5000 + "\u200b\u202e" + "🙂" * 100
-    assert await run(app, platform, message(now, ALICE, text)) == []
+    actions = await run(app, platform, message(now, ALICE, text))
+    # Nothing in the group; the first message's badges are told privately.
+    assert not [a for a in actions if isinstance(a, SendMessage)]
+    assert all(isinstance(a, SendPrivate) and "勋章" in plain_text(a.text) for a in actions)
     async with app.storage.transaction() as repos:
         chat = await repos.chats.get(GROUP.platform, GROUP.id)
         user = await repos.users.get(ALICE.platform, ALICE.id)
         assert chat and user
         member = await repos.members.get(chat.id, user.id)
         assert member is not None and member.message_count == 1
+        account = await repos.points.account(chat.id, user.id)
+        assert account is not None and account.balance == 1  # a long message earns like any
 
 
 async def test_private_message_gets_a_hint(app: App, platform: FakePlatform) -> None:

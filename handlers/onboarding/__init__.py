@@ -5,14 +5,12 @@ from __future__ import annotations
 
 from handlers.events import ButtonPressed, MemberJoined, MemberLeft, MessagePosted
 from handlers.onboarding import commands
-from handlers.onboarding.config import OnboardingConfig
 from handlers.onboarding.flow import OnboardingFlow
 from handlers.roles import Role
 from handlers.router import GROUP_ONLY, Command, Router
 
 
-def register(router: Router, config: OnboardingConfig) -> None:
-    flow = OnboardingFlow(config)
+def register(router: Router, flow: OnboardingFlow) -> None:
     router.on(MemberJoined, flow.on_join, priority=100, name="onboarding.join")
     router.on(MemberLeft, flow.on_leave, priority=100, name="onboarding.leave")
     router.on(MessagePosted, flow.on_message, priority=10, name="onboarding.activation")

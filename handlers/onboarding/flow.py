@@ -3,6 +3,7 @@ taking part activates the member."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from handlers.actions import Action, AnswerButton, SendMessage
@@ -31,9 +32,33 @@ def welcome_window_key(chat_id: int, at: datetime, batch: timedelta) -> tuple[st
     return f"onb:welcome:{chat_id}:{window}", closes
 
 
+#: Told when a member completes onboarding (activates): e.g. the points economy.
+ActivationHook = Callable[[Context, int, int], Awaitable[list[Action]]]
+
+
 class OnboardingFlow:
-    def __init__(self, config: OnboardingConfig) -> None:
+    def __init__(
+        self, config: OnboardingConfig, on_activated: ActivationHook | None = None
+    ) -> None:
         self.config = config
+        self._on_activated = on_activated
+
+    async def participated(
+        self, ctx: Context, chat_id: int, user_id: int, signal: str
+    ) -> list[Action]:
+        """A sign of taking part (message, start button, check-in, topic answer).
+
+        Activates the member when ``signal`` counts and they are inside the
+        window; the first activation is passed on to the hook.
+        """
+        if signal not in self.config.activation_signals:
+            return []
+        activated = await ctx.repos.members.activate(
+            chat_id, user_id, ctx.now, signal, self.config.activation_window
+        )
+        if activated and self._on_activated is not None:
+            return await self._on_activated(ctx, chat_id, user_id)
+        return []
 
     async def on_join(self, event: Event, ctx: Context) -> list[Action]:
         """Start (or keep) the member's flow; nothing is sent now, the sweep sends."""
@@ -102,14 +127,11 @@ class OnboardingFlow:
         assert isinstance(event, MessagePosted)
         member = ctx.member
         if (
-            "message" in self.config.activation_signals
-            and member is not None
+            member is not None
             and member.onboarding_started_at is not None
             and member.activated_at is None
         ):
-            await ctx.repos.members.activate(
-                member.chat_id, member.user_id, ctx.now, "message", self.config.activation_window
-            )
+            return await self.participated(ctx, member.chat_id, member.user_id, "message")
         return []
 
     async def on_start_button(self, event: Event, ctx: Context) -> list[Action]:
@@ -122,11 +144,8 @@ class OnboardingFlow:
             chat_id = int(event.data.removeprefix(START_BUTTON))
         except ValueError:
             return []
-        if "start_button" in self.config.activation_signals:
-            await ctx.repos.members.activate(
-                chat_id, ctx.sender.id, ctx.now, "start_button", self.config.activation_window
-            )
-        actions: list[Action] = [SendMessage(chat=event.chat, text=texts.t("onboarding.started"))]
+        actions = await self.participated(ctx, chat_id, ctx.sender.id, "start_button")
+        actions.append(SendMessage(chat=event.chat, text=texts.t("onboarding.started")))
         if event.press_id:
             actions.append(
                 AnswerButton(press_id=event.press_id, text=texts.plain("onboarding.started_toast"))

@@ -12,6 +12,7 @@ from storage.repositories.deliveries import DeliveryRepository
 from storage.repositories.events import EventLogRepository
 from storage.repositories.faq import FaqRepository
 from storage.repositories.members import MemberRepository
+from storage.repositories.points import PointsRepository
 from storage.repositories.updates import ProcessedUpdateRepository
 from storage.repositories.users import UserRepository
 
@@ -28,6 +29,7 @@ class Repositories:
     deliveries: DeliveryRepository
     faq: FaqRepository
     conversations: ConversationRepository
+    points: PointsRepository
 
     @classmethod
     def bind(cls, db: AsyncConnection) -> Repositories:
@@ -40,4 +42,5 @@ class Repositories:
             deliveries=DeliveryRepository(db),
             faq=FaqRepository(db),
             conversations=ConversationRepository(db),
+            points=PointsRepository(db),
         )

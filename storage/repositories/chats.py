@@ -53,6 +53,10 @@ class ChatRepository:
         row = (await self._db.execute(select(Chat).where(Chat.id == chat_id))).first()
         return to_record(ChatRecord, row) if row else None
 
+    async def created_at(self, chat_id: int) -> datetime | None:
+        """When the bot first saw the chat (for "early member")."""
+        return await self._db.scalar(select(Chat.created_at).where(Chat.id == chat_id))
+
     async def list_groups(self, platform: str | None = None) -> list[ChatRecord]:
         query = select(Chat).where(Chat.kind == "group").order_by(Chat.id)
         if platform:

@@ -121,6 +121,18 @@ def _from_message(message: Message, bot_id: int, bot_username: str | None) -> li
     return _from_text(message, chat, at, bot_id, bot_username)
 
 
+def _reply_ref(message: Message, chat: ChatRef) -> MessageRef | None:
+    original = message.reply_to_message
+    return MessageRef(chat, str(original.message_id)) if original else None
+
+
+def _reply_sender(message: Message) -> UserRef | None:
+    original = message.reply_to_message
+    if original is None or original.from_user is None or original.sender_chat is not None:
+        return None
+    return user_ref(original.from_user)
+
+
 def _from_text(
     message: Message, chat: ChatRef, at: datetime, bot_id: int, bot_username: str | None
 ) -> list[Event]:
@@ -152,6 +164,8 @@ def _from_text(
                 args=args,
                 sender_is_anonymous_admin=anonymous_admin,
                 addressed=addressed,
+                reply_to=_reply_ref(message, chat),
+                reply_to_sender=_reply_sender(message),
             )
         ]
     reply_to = message.reply_to_message

@@ -1,0 +1,270 @@
+"""Members' and moderators' points commands."""
+
+from __future__ import annotations
+
+from markupsafe import Markup
+
+from handlers.actions import Action, mention, reply
+from handlers.context import Context
+from handlers.events import CommandIssued
+from handlers.points.economy import Economy, periods, signed, user_ref_of
+from handlers.points.targets import resolve_target
+from storage.records import LedgerRecord, UserRecord
+
+HISTORY = 5
+TOP = 10
+
+
+class PointsCommands:
+    def __init__(self, economy: Economy) -> None:
+        self.economy = economy
+        self.config = economy.config
+
+    # -- members -------------------------------------------------------------------
+
+    async def points(self, event: CommandIssued, ctx: Context) -> list[Action]:
+        """Balance, level, progress to the next level and the last ledger rows."""
+        texts, config = ctx.texts, self.config
+        assert ctx.chat is not None and ctx.sender is not None
+        account = await ctx.repos.points.account(ctx.chat.id, ctx.sender.id)
+        balance, earned = (account.balance, account.earned) if account else (0, 0)
+        level = config.level_for(earned)
+        lines = [
+            texts.t("points.mine_heading", name=mention(event.sender)),
+            texts.t("points.mine_balance", balance=balance, earned=earned),
+            texts.t("points.mine_level", level=config.levels[level].label(texts)),
+        ]
+        if level + 1 < len(config.levels):
+            following = config.levels[level + 1]
+            lines.append(
+                texts.t(
+                    "points.mine_next",
+                    level=following.label(texts),
+                    missing=following.at - earned,
+                    at=following.at,
+                )
+            )
+        if account and account.streak:
+            lines.append(texts.t("points.mine_streak", streak=account.streak))
+        rows = await ctx.repos.points.history(ctx.chat.id, ctx.sender.id, HISTORY)
+        if rows:
+            lines.append(texts.t("points.mine_history"))
+            lines.extend(self._row(ctx, row) for row in rows)
+        return [reply(event.message, Markup("\n").join(lines))]
+
+    def _row(self, ctx: Context, row: LedgerRecord) -> Markup:
+        texts = ctx.texts
+        reason = texts.plain(f"points.reason_{row.reason}")
+        when = row.created_at.astimezone(ctx.community.timezone).strftime("%m-%d %H:%M")
+        note = Markup(" · {}").format(row.note) if row.note else ""
+        return texts.t(
+            "points.ledger_line", when=when, amount=signed(row.amount), reason=reason, note=note
+        )
+
+    async def top(self, event: CommandIssued, ctx: Context) -> list[Action]:
+        """Leaderboard: all time (default), ``week`` or ``month``."""
+        texts = ctx.texts
+        assert ctx.chat is not None
+        which = event.args.strip().lower()
+        week, month = periods(ctx.now, ctx)
+        choices = {
+            "": None,
+            "all": None,
+            "全部": None,
+            "week": week,
+            "周": week,
+            "本周": week,
+            "month": month,
+            "月": month,
+            "本月": month,
+        }
+        if which not in choices:
+            return [reply(event.message, texts.t("points.top_usage"))]
+        period = choices[which]
+        scope = texts.plain(
+            "points.top_all"
+            if period is None
+            else ("points.top_week" if period == week else "points.top_month")
+        )
+        ranked = await ctx.repos.points.top(ctx.chat.id, period, TOP)
+        if not ranked:
+            return [reply(event.message, texts.t("points.top_empty", scope=scope))]
+        lines = [texts.t("points.top_heading", scope=scope)]
+        medals = ("🥇", "🥈", "🥉")
+        for place, member in enumerate(ranked, start=1):
+            badge = medals[place - 1] if place <= 3 else f"{place}."
+            lines.append(
+                texts.t(
+                    "points.top_line", place=badge, name=member.display_name, points=member.points
+                )
+            )
+        return [reply(event.message, Markup("\n").join(lines))]
+
+    async def badges(self, event: CommandIssued, ctx: Context) -> list[Action]:
+        """A member's badges and what the next ones need (``/badges @user`` for another)."""
+        texts = ctx.texts
+        assert ctx.chat is not None and ctx.sender is not None
+        who: UserRecord = ctx.sender
+        if event.args.strip() or event.reply_to_sender is not None:
+            target = await resolve_target(event, ctx)
+            if target.user is None:
+                return [reply(event.message, texts.t(target.error or "points.unknown_user"))]
+            who = target.user
+        owned = await ctx.repos.points.badges(ctx.chat.id, who.id)
+        account = await ctx.repos.points.account(ctx.chat.id, who.id)
+        lines = [texts.t("points.badges_heading", name=mention(user_ref_of(who)))]
+        if not owned:
+            lines.append(texts.t("points.badges_none"))
+        for record in owned:
+            rule = self.config.badge(record.badge)
+            label = rule.label(texts) if rule else record.badge
+            day = record.granted_at.astimezone(ctx.community.timezone).strftime("%Y-%m-%d")
+            lines.append(texts.t("points.badges_line", badge=label, day=day))
+        have = {record.badge for record in owned}
+        upcoming = [
+            b for b in self.config.badges if b.stat and b.stat != "early" and b.id not in have
+        ]
+        if upcoming:
+            lines.append(texts.t("points.badges_next_heading"))
+        for rule in upcoming:
+            value = getattr(account, rule.stat, 0) if account and rule.stat else 0
+            lines.append(
+                texts.t(
+                    "points.badges_next_line",
+                    badge=rule.label(texts),
+                    what=texts.plain(f"points.stat_{rule.stat}"),
+                    value=value,
+                    goal=rule.at_least,
+                )
+            )
+        return [reply(event.message, Markup("\n").join(lines))]
+
+    # -- moderators -------------------------------------------------------------------
+
+    async def give(self, event: CommandIssued, ctx: Context) -> list[Action]:
+        return await self._adjust(event, ctx, +1)
+
+    async def take(self, event: CommandIssued, ctx: Context) -> list[Action]:
+        return await self._adjust(event, ctx, -1)
+
+    async def _adjust(self, event: CommandIssued, ctx: Context, sign: int) -> list[Action]:
+        """``/givepoints @user N reason`` and ``/takepoints``: reason mandatory, limits apply."""
+        texts, config = ctx.texts, self.config
+        assert ctx.chat is not None and ctx.sender is not None
+        usage = "points.give_usage" if sign > 0 else "points.take_usage"
+        target = await resolve_target(event, ctx)
+        if target.user is None:
+            key = usage if target.error == "points.target_missing" else target.error
+            return [reply(event.message, texts.t(key or usage))]
+        amount_text, _, reason = target.rest.partition(" ")
+        reason = reason.strip()
+        if not amount_text.isdigit() or not reason:
+            return [reply(event.message, texts.t(usage))]
+        amount = int(amount_text)
+        if amount <= 0 or amount > config.max_manual_amount:
+            return [
+                reply(event.message, texts.t("points.amount_range", limit=config.max_manual_amount))
+            ]
+        if target.user.id == ctx.sender.id and not config.allow_self_grant:
+            return [reply(event.message, texts.t("points.no_self"))]
+        if target.user.is_bot:
+            return [reply(event.message, texts.t("points.no_bots"))]
+        day_start = ctx.now.astimezone(ctx.community.timezone).replace(
+            hour=0, minute=0, second=0, microsecond=0
+        )
+        used = await ctx.repos.points.actor_total_since(ctx.sender.id, day_start)
+        if used + amount > config.moderator_daily_limit:
+            return [
+                reply(
+                    event.message,
+                    texts.t(
+                        "points.daily_limit",
+                        limit=config.moderator_daily_limit,
+                        left=max(0, config.moderator_daily_limit - used),
+                    ),
+                )
+            ]
+        updated, actions = await self.economy.award(
+            ctx,
+            ctx.chat,
+            target.user,
+            sign * amount,
+            "given" if sign > 0 else "taken",
+            f"manual:{event.chat.platform}:{event.chat.id}:{event.message.id}",
+            note=reason,
+            actor_user_id=ctx.sender.id,
+            earning=sign > 0,
+        )
+        if updated is None:
+            return []
+        key = "points.given" if sign > 0 else "points.taken"
+        text = texts.t(
+            key, name=target.mention, points=amount, reason=reason, balance=updated.balance
+        )
+        return [reply(event.message, text), *actions]
+
+    async def log(self, event: CommandIssued, ctx: Context) -> list[Action]:
+        """``/pointslog @user``: a member's recent ledger rows, with who and why."""
+        texts = ctx.texts
+        assert ctx.chat is not None
+        target = await resolve_target(event, ctx)
+        if target.user is None:
+            key = "points.log_usage" if target.error == "points.target_missing" else target.error
+            return [reply(event.message, texts.t(key or "points.log_usage"))]
+        rows = await ctx.repos.points.history(ctx.chat.id, target.user.id, 15)
+        account = await ctx.repos.points.account(ctx.chat.id, target.user.id)
+        lines = [
+            texts.t(
+                "points.log_heading", name=target.mention, balance=account.balance if account else 0
+            )
+        ]
+        if not rows:
+            lines.append(texts.t("points.log_empty"))
+        for row in rows:
+            line = self._row(ctx, row)
+            if row.actor_user_id is not None:
+                actor = await ctx.repos.users.get_by_id(row.actor_user_id)
+                if actor is not None:
+                    line = Markup("{} · {}").format(
+                        line, texts.t("points.log_by", name=actor.display_name)
+                    )
+            lines.append(line)
+        return [reply(event.message, Markup("\n").join(lines))]
+
+    async def grant_badge(self, event: CommandIssued, ctx: Context) -> list[Action]:
+        return await self._badge(event, ctx, grant=True)
+
+    async def revoke_badge(self, event: CommandIssued, ctx: Context) -> list[Action]:
+        return await self._badge(event, ctx, grant=False)
+
+    async def _badge(self, event: CommandIssued, ctx: Context, *, grant: bool) -> list[Action]:
+        texts = ctx.texts
+        assert ctx.chat is not None and ctx.sender is not None
+        usage = "points.grant_usage" if grant else "points.revoke_usage"
+        target = await resolve_target(event, ctx)
+        if target.user is None:
+            key = usage if target.error == "points.target_missing" else target.error
+            return [reply(event.message, texts.t(key or usage))]
+        badge_id, _, reason = target.rest.partition(" ")
+        rule = self.config.badge(badge_id.strip().lower()) if badge_id else None
+        if rule is None:
+            if not badge_id:
+                return [reply(event.message, texts.t(usage))]
+            known = ", ".join(b.id for b in self.config.badges)
+            return [reply(event.message, texts.t("points.badge_unknown", known=known))]
+        if grant:
+            if not reason.strip():
+                return [reply(event.message, texts.t(usage))]
+            new = await ctx.repos.points.grant_badge(
+                ctx.chat.id,
+                target.user.id,
+                rule.id,
+                ctx.now,
+                reason=reason.strip(),
+                granted_by=ctx.sender.id,
+            )
+            key = "points.badge_granted" if new else "points.badge_had"
+        else:
+            gone = await ctx.repos.points.revoke_badge(ctx.chat.id, target.user.id, rule.id)
+            key = "points.badge_revoked" if gone else "points.badge_missing"
+        return [reply(event.message, texts.t(key, name=target.mention, badge=rule.label(texts)))]

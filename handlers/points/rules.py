@@ -1,0 +1,152 @@
+"""Earning by taking part: messages (with cooldown, daily cap, no repeats),
+the daily check-in with streak bonuses, and replies marked helpful."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from markupsafe import Markup
+
+from handlers.actions import Action, reply
+from handlers.context import Context
+from handlers.events import CommandIssued, Event, MessagePosted
+from handlers.points.economy import Economy, Participation, local_day, message_digest
+from handlers.points.targets import resolve_target
+
+
+class EarningRules:
+    def __init__(self, economy: Economy, participation: Participation | None = None) -> None:
+        self.economy = economy
+        self.config = economy.config
+        self._participation = participation
+
+    async def on_message(self, event: Event, ctx: Context) -> list[Action]:
+        """A group message earns points unless too short, repeated, too soon or over the cap."""
+        assert isinstance(event, MessagePosted)
+        config = self.config
+        if (
+            not config.enabled
+            or not config.message_points
+            or event.chat.is_private
+            or event.sender.is_bot
+            or event.sender_is_anonymous_admin
+            or ctx.chat is None
+            or ctx.sender is None
+        ):
+            return []
+        text = event.text.strip()
+        if len(text) < config.message_min_length:
+            return []
+        digest = message_digest(text)
+        day = local_day(ctx.now, ctx)
+        account = await ctx.repos.points.account(ctx.chat.id, ctx.sender.id)
+        spent_today = 0
+        if account is not None:
+            last = account.last_message_award_at
+            if last is not None and ctx.now - last < config.message_cooldown:
+                return []
+            if account.last_message_digest == digest:
+                return []
+            spent_today = account.cap_points if account.cap_day == day else 0
+        amount = min(config.message_points, config.message_daily_cap - spent_today)
+        if amount <= 0:
+            return []
+        updated, actions = await self.economy.award(
+            ctx,
+            ctx.chat,
+            ctx.sender,
+            amount,
+            "message",
+            f"msg:{ctx.chat.id}:{event.message.id}",
+            stat="messages",
+        )
+        if updated is not None:
+            await ctx.repos.points.update_account(
+                ctx.chat.id,
+                ctx.sender.id,
+                last_message_award_at=ctx.now,
+                cap_day=day,
+                cap_points=spent_today + amount,
+                last_message_digest=digest,
+            )
+        return actions
+
+    async def checkin(self, event: CommandIssued, ctx: Context) -> list[Action]:
+        """签到: once per local day; consecutive days build a streak with bonuses."""
+        texts, config = ctx.texts, self.config
+        assert ctx.chat is not None and ctx.sender is not None
+        if not config.enabled:
+            return [reply(event.message, texts.t("points.disabled"))]
+        day = local_day(ctx.now, ctx)
+        account = await ctx.repos.points.account(ctx.chat.id, ctx.sender.id)
+        if account is not None and account.last_checkin == day:
+            return [reply(event.message, texts.t("points.checkin_again", streak=account.streak))]
+        yesterday = (date.fromisoformat(day) - timedelta(days=1)).isoformat()
+        streak = account.streak + 1 if account and account.last_checkin == yesterday else 1
+        best = max(streak, account.best_streak if account else 0)
+        await ctx.repos.points.ensure_account(ctx.chat.id, ctx.sender.id, ctx.now)
+        await ctx.repos.points.update_account(
+            ctx.chat.id, ctx.sender.id, streak=streak, best_streak=best, last_checkin=day
+        )
+        source = f"checkin:{ctx.chat.id}:{ctx.sender.id}:{day}"
+        updated, actions = await self.economy.award(
+            ctx, ctx.chat, ctx.sender, config.checkin_points, "checkin", source, stat="checkins"
+        )
+        if updated is None:
+            return []
+        bonus = config.streak_bonuses.get(streak, 0)
+        total = config.checkin_points
+        lines = [texts.t("points.checkin_done", points=config.checkin_points, streak=streak)]
+        if bonus:
+            bonused, more = await self.economy.award(
+                ctx,
+                ctx.chat,
+                ctx.sender,
+                bonus,
+                "streak",
+                f"streak:{ctx.chat.id}:{ctx.sender.id}:{day}",
+                note=f"{streak}",
+            )
+            if bonused is not None:
+                updated, total = bonused, total + bonus
+                actions.extend(more)
+                lines.append(texts.t("points.streak_bonus", days=streak, points=bonus))
+        lines.append(texts.t("points.balance_now", balance=updated.balance))
+        answer = reply(event.message, Markup("\n").join(lines))
+        if self._participation is not None:
+            actions = [
+                *await self._participation(ctx, ctx.chat.id, ctx.sender.id, "checkin"),
+                *actions,
+            ]
+        return [answer, *actions]
+
+    async def helpful(self, event: CommandIssued, ctx: Context) -> list[Action]:
+        """A moderator replies ``/helpful`` to a member's message: the author earns points once."""
+        texts = ctx.texts
+        assert ctx.chat is not None and ctx.sender is not None
+        if event.reply_to is None or event.reply_to_sender is None:
+            return [reply(event.message, texts.t("points.helpful_usage"))]
+        target = await resolve_target(event, ctx)
+        if target.user is None:
+            return [reply(event.message, texts.t(target.error or "points.unknown_user"))]
+        if target.user.id == ctx.sender.id or target.user.is_bot:
+            return [reply(event.message, texts.t("points.helpful_self"))]
+        source = f"helpful:{ctx.chat.id}:{event.reply_to.id}"
+        updated, actions = await self.economy.award(
+            ctx,
+            ctx.chat,
+            target.user,
+            self.config.helpful_points,
+            "helpful",
+            source,
+            stat="helpful",
+            actor_user_id=ctx.sender.id,
+        )
+        if updated is None:
+            return [reply(event.message, texts.t("points.helpful_already"))]
+        text = texts.t(
+            "points.helpful_done",
+            name=target.mention,
+            points=self.config.helpful_points,
+        )
+        return [reply(event.message, text), *actions]

@@ -1,0 +1,134 @@
+"""points economy
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-11-25 12:16:28.069659
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0005'
+down_revision = '0004'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table('reward_stock',
+    sa.Column('item', sa.String(length=32), nullable=False),
+    sa.Column('remaining', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('item', name=op.f('pk_reward_stock'))
+    )
+    op.create_table('badges',
+    sa.Column('chat_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('user_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('badge', sa.String(length=32), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=True),
+    sa.Column('granted_by', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('granted_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['chat_id'], ['chats.id'], name=op.f('fk_badges_chat_id_chats'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['granted_by'], ['users.id'], name=op.f('fk_badges_granted_by_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_badges_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('chat_id', 'user_id', 'badge', name=op.f('pk_badges'))
+    )
+    op.create_table('points_accounts',
+    sa.Column('chat_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('user_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('balance', sa.Integer(), nullable=False),
+    sa.Column('earned', sa.Integer(), nullable=False),
+    sa.Column('level', sa.Integer(), nullable=False),
+    sa.Column('messages', sa.Integer(), nullable=False),
+    sa.Column('helpful', sa.Integer(), nullable=False),
+    sa.Column('topics', sa.Integer(), nullable=False),
+    sa.Column('invites', sa.Integer(), nullable=False),
+    sa.Column('checkins', sa.Integer(), nullable=False),
+    sa.Column('streak', sa.Integer(), nullable=False),
+    sa.Column('best_streak', sa.Integer(), nullable=False),
+    sa.Column('last_checkin', sa.String(length=10), nullable=True),
+    sa.Column('last_message_award_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('cap_day', sa.String(length=10), nullable=True),
+    sa.Column('cap_points', sa.Integer(), nullable=False),
+    sa.Column('last_message_digest', sa.String(length=16), nullable=True),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['chat_id'], ['chats.id'], name=op.f('fk_points_accounts_chat_id_chats'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_points_accounts_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('chat_id', 'user_id', name=op.f('pk_points_accounts'))
+    )
+    with op.batch_alter_table('points_accounts', schema=None) as batch_op:
+        batch_op.create_index('ix_points_accounts_chat_earned', ['chat_id', 'earned'], unique=False)
+
+    op.create_table('points_ledger',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('chat_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('user_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('amount', sa.Integer(), nullable=False),
+    sa.Column('reason', sa.String(length=32), nullable=False),
+    sa.Column('note', sa.Text(), nullable=True),
+    sa.Column('source', sa.String(length=191), nullable=False),
+    sa.Column('actor_user_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['actor_user_id'], ['users.id'], name=op.f('fk_points_ledger_actor_user_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['chat_id'], ['chats.id'], name=op.f('fk_points_ledger_chat_id_chats'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_points_ledger_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_points_ledger')),
+    sa.UniqueConstraint('source', name='uq_points_ledger_source')
+    )
+    with op.batch_alter_table('points_ledger', schema=None) as batch_op:
+        batch_op.create_index('ix_points_ledger_actor_time', ['actor_user_id', 'created_at'], unique=False)
+        batch_op.create_index('ix_points_ledger_chat_time', ['chat_id', 'created_at'], unique=False)
+        batch_op.create_index('ix_points_ledger_member', ['chat_id', 'user_id', 'id'], unique=False)
+
+    op.create_table('points_periods',
+    sa.Column('chat_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('period', sa.String(length=8), nullable=False),
+    sa.Column('user_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('earned', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['chat_id'], ['chats.id'], name=op.f('fk_points_periods_chat_id_chats'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_points_periods_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('chat_id', 'period', 'user_id', name=op.f('pk_points_periods'))
+    )
+    with op.batch_alter_table('points_periods', schema=None) as batch_op:
+        batch_op.create_index('ix_points_periods_rank', ['chat_id', 'period', 'earned'], unique=False)
+
+    op.create_table('redemptions',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('chat_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('user_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('item', sa.String(length=32), nullable=False),
+    sa.Column('cost', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('decided_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('decided_by', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.ForeignKeyConstraint(['chat_id'], ['chats.id'], name=op.f('fk_redemptions_chat_id_chats'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['decided_by'], ['users.id'], name=op.f('fk_redemptions_decided_by_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_redemptions_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_redemptions'))
+    )
+    with op.batch_alter_table('redemptions', schema=None) as batch_op:
+        batch_op.create_index('ix_redemptions_status', ['status', 'created_at'], unique=False)
+
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('redemptions', schema=None) as batch_op:
+        batch_op.drop_index('ix_redemptions_status')
+
+    op.drop_table('redemptions')
+    with op.batch_alter_table('points_periods', schema=None) as batch_op:
+        batch_op.drop_index('ix_points_periods_rank')
+
+    op.drop_table('points_periods')
+    with op.batch_alter_table('points_ledger', schema=None) as batch_op:
+        batch_op.drop_index('ix_points_ledger_member')
+        batch_op.drop_index('ix_points_ledger_chat_time')
+        batch_op.drop_index('ix_points_ledger_actor_time')
+
+    op.drop_table('points_ledger')
+    with op.batch_alter_table('points_accounts', schema=None) as batch_op:
+        batch_op.drop_index('ix_points_accounts_chat_earned')
+
+    op.drop_table('points_accounts')
+    op.drop_table('badges')
+    op.drop_table('reward_stock')
