@@ -9,7 +9,7 @@ import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -30,6 +30,8 @@ report_cli = typer.Typer(help="Reports for operators.", no_args_is_help=True)
 cli.add_typer(report_cli, name="report")
 faq_cli = typer.Typer(help="The FAQ knowledge base.", no_args_is_help=True)
 cli.add_typer(faq_cli, name="faq")
+points_cli = typer.Typer(help="The points economy.", no_args_is_help=True)
+cli.add_typer(points_cli, name="points")
 
 ConfigOption = Annotated[
     Path | None,
@@ -306,6 +308,58 @@ def faq_eval(
     else:
         for line in report.lines():
             typer.echo(line)
+
+
+@points_cli.command("verify")
+def points_verify(config: ConfigOption = None) -> None:
+    """Recompute every balance from the ledger and report any difference (exit 1 if any)."""
+    settings = _settings(config)
+    _logging(settings, quiet=True)
+    differences, accounts = asyncio.run(_points_verify(settings))
+    for (chat_id, user_id), (stored, derived) in sorted(differences.items()):
+        typer.echo(f"chat {chat_id} user {user_id}: balance {stored}, ledger says {derived}")
+    if differences:
+        typer.echo(f"{len(differences)} of {accounts} balances differ from the ledger", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"all {accounts} balances match the ledger")
+
+
+async def _points_verify(settings: Settings) -> tuple[dict, int]:
+    async with _prepared(settings) as app, app.storage.transaction() as repos:
+        derived = await repos.points.ledger_sums()
+        stored = await repos.points.balances()
+    differences = {
+        key: (stored.get(key, 0), derived.get(key, 0))
+        for key in set(derived) | set(stored)
+        if stored.get(key, 0) != derived.get(key, 0)
+    }
+    return differences, len(set(derived) | set(stored))
+
+
+@report_cli.command("points")
+def report_points(
+    config: ConfigOption = None,
+    weeks: Annotated[int, typer.Option(min=1, max=104, help="how many weeks back")] = 4,
+    as_csv: Annotated[bool, typer.Option("--csv", help="CSV rows instead of a summary")] = False,
+) -> None:
+    """Top earners, points issued per rule per week, and redemptions."""
+    from bot.points_report import points_report, print_report, write_csv
+
+    settings = _settings(config)
+    _logging(settings, quiet=True)
+    report = asyncio.run(_points_report(settings, weeks, points_report))
+    if as_csv:
+        write_csv(report, sys.stdout)
+    else:
+        print_report(report, typer.echo)
+
+
+async def _points_report(settings: Settings, weeks: int, build: Any) -> Any:
+    from datetime import timedelta
+
+    async with _prepared(settings) as app, app.storage.transaction() as repos:
+        now = app.clock.now()
+        return await build(repos, now - timedelta(weeks=weeks), app.community.timezone)
 
 
 @cli.command("config")

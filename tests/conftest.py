@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import asyncpg
 import pytest
+from typer.testing import CliRunner
 
 from bot.app import App, build_app
+from bot.cli import cli
 from bot.settings import Settings
 from handlers.capabilities import Capabilities
 from handlers.clock import ManualClock
@@ -132,3 +134,20 @@ class FakePlatform:
 @pytest.fixture
 def platform() -> FakePlatform:
     return FakePlatform()
+
+
+@pytest.fixture
+def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., tuple[int, str]]:
+    """``shequn ARGS`` in-process, on an SQLite file of its own; returns (exit code, output)."""
+    for name in list(os.environ):
+        if name.startswith("SHEQUN_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("SHEQUN_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+
+    def invoke(*args: str) -> tuple[int, str]:
+        result = runner.invoke(cli, list(args))
+        return result.exit_code, result.output
+
+    return invoke

@@ -4,34 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
-from typer.testing import CliRunner
-
-from bot.cli import cli
 from storage.database import Storage
 
 DATA = Path(__file__).parent / "data" / "faq_eval"
-
-
-@pytest.fixture
-def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., tuple[int, str]]:
-    for name in list(os.environ):
-        if name.startswith("SHEQUN_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("SHEQUN_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.chdir(tmp_path)
-    runner = CliRunner()
-
-    def invoke(*args: str) -> tuple[int, str]:
-        result = runner.invoke(cli, list(args))
-        return result.exit_code, result.output
-
-    return invoke
 
 
 def stored_questions(tmp_path: Path) -> list[str]:

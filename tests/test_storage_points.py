@@ -1,0 +1,113 @@
+"""The points repository: one contract on SQLite and PostgreSQL, including two
+redemptions racing for the last item in concurrent transactions."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+from storage.database import Storage
+
+T0 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+WEEK, MONTH = "w2026-48", "m2026-11"
+
+
+async def _members(storage: Storage, count: int = 2) -> tuple[int, list[int]]:
+    async with storage.transaction() as repos:
+        chat = await repos.chats.upsert("testnet", "-1", kind="group", title="群", at=T0)
+        users = []
+        for index in range(count):
+            user = await repos.users.upsert(
+                "testnet", str(index + 1), display_name=f"user{index + 1}", username=None,
+                language=None, is_bot=False, at=T0,
+            )  # fmt: skip
+            users.append(user.id)
+    return chat.id, users
+
+
+async def test_apply_is_idempotent_by_source_and_keeps_totals(storage: Storage) -> None:
+    chat, (alice, _) = await _members(storage)
+    async with storage.transaction() as repos:
+        first = await repos.points.apply(
+            chat, alice, 5, "checkin", "checkin:x", T0, periods=(WEEK, MONTH), stat="checkins"
+        )
+        assert first is not None and (first.balance, first.earned, first.checkins) == (5, 5, 1)
+        assert await repos.points.apply(chat, alice, 5, "checkin", "checkin:x", T0) is None
+        taken = await repos.points.apply(
+            chat, alice, -3, "taken", "manual:1", T0, earning=False, actor_user_id=alice
+        )
+        assert taken is not None and (taken.balance, taken.earned) == (2, 5)
+        assert await repos.points.actor_total_since(alice, T0 - timedelta(hours=1)) == 3
+        assert [r.reason for r in await repos.points.history(chat, alice)] == ["taken", "checkin"]
+        assert await repos.points.ledger_sums() == {(chat, alice): 2}
+        assert await repos.points.balances() == {(chat, alice): 2}
+
+
+async def test_require_balance_writes_nothing_when_short(storage: Storage) -> None:
+    chat, (alice, _) = await _members(storage)
+    async with storage.transaction() as repos:
+        await repos.points.apply(chat, alice, 4, "given", "g", T0)
+        assert (
+            await repos.points.apply(
+                chat, alice, -5, "redeem", "r", T0, earning=False, require_balance=True
+            )
+            is None
+        )
+        assert await repos.points.ledger_for_source("r") is None
+        assert (await repos.points.account(chat, alice)).balance == 4
+
+
+async def test_rankings_all_time_and_by_period(storage: Storage) -> None:
+    chat, (alice, bob) = await _members(storage)
+    async with storage.transaction() as repos:
+        await repos.points.apply(chat, alice, 10, "given", "a", T0, periods=("w2026-47", MONTH))
+        await repos.points.apply(chat, bob, 7, "given", "b", T0, periods=(WEEK, MONTH))
+        await repos.points.apply(chat, bob, -7, "taken", "c", T0, earning=False)
+        all_time = await repos.points.top(chat, None)
+        week = await repos.points.top(chat, WEEK)
+        month = await repos.points.top(chat, MONTH)
+    assert [(m.display_name, m.points) for m in all_time] == [("user1", 10), ("user2", 7)]
+    assert [(m.display_name, m.points) for m in week] == [("user2", 7)]
+    assert [m.points for m in month] == [10, 7]
+
+
+async def test_badges_are_granted_once(storage: Storage) -> None:
+    chat, (alice, bob) = await _members(storage)
+    async with storage.transaction() as repos:
+        assert await repos.points.grant_badge(chat, alice, "mvp", T0, reason="好", granted_by=bob)
+        assert not await repos.points.grant_badge(chat, alice, "mvp", T0)
+        [badge] = await repos.points.badges(chat, alice)
+        assert (badge.badge, badge.reason, badge.granted_by) == ("mvp", "好", bob)
+        assert await repos.points.revoke_badge(chat, alice, "mvp")
+        assert not await repos.points.revoke_badge(chat, alice, "mvp")
+
+
+async def test_redemptions_are_decided_once(storage: Storage) -> None:
+    chat, (alice, bob) = await _members(storage)
+    async with storage.transaction() as repos:
+        assert await repos.points.stock("mug", 2) == 2
+        assert await repos.points.stock("mug", 99) == 2  # the configured stock seeds once
+        request = await repos.points.create_redemption(chat, alice, "mug", 30, T0)
+        done = await repos.points.decide_redemption(request.id, "done", T0, bob)
+        assert done is not None and done.status == "done" and done.decided_by == bob
+        assert await repos.points.decide_redemption(request.id, "refused", T0, bob) is None
+        assert [r.status for r in await repos.points.redemptions_since(T0)] == ["done"]
+
+
+async def test_two_redemptions_race_for_the_last_item(storage: Storage) -> None:
+    async with storage.transaction() as repos:
+        await repos.points.stock("last", 1)
+
+    async def redeem(delay: float) -> bool:
+        await asyncio.sleep(delay)
+        async with storage.transaction() as repos:
+            taken = await repos.points.take_stock("last")
+            await asyncio.sleep(0.2)  # hold the transaction open while the other one tries
+            return taken
+
+    results = await asyncio.gather(redeem(0), redeem(0.05))
+    assert sorted(results) == [False, True]
+    async with storage.transaction() as repos:
+        assert await repos.points.stock("last", 1) == 0
+        await repos.points.return_stock("last")
+        assert await repos.points.stock("last", 1) == 1
