@@ -66,12 +66,15 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    """WAL lets readers run beside the writer; busy_timeout waits out short locks."""
+    """WAL lets readers run beside the writer; busy_timeout waits out short locks;
+    a 64 MB page cache keeps the indexes of a million-row ledger in memory
+    (SQLite's default is 2 MB)."""
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=15000")
     cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA cache_size=-65536")
     cursor.close()
 
 

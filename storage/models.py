@@ -320,7 +320,11 @@ class PointsAccount(Base):
     """
 
     __tablename__ = "points_accounts"
-    __table_args__ = (Index("ix_points_accounts_chat_earned", "chat_id", "earned"),)
+    __table_args__ = (
+        Index("ix_points_accounts_chat_earned", "chat_id", "earned", "user_id"),
+        Index("ix_points_accounts_week", "chat_id", "week", "week_earned", "user_id"),
+        Index("ix_points_accounts_month", "chat_id", "month", "month_earned", "user_id"),
+    )
 
     chat_id: Mapped[int] = mapped_column(
         ForeignKey("chats.id", ondelete="CASCADE"), primary_key=True
@@ -347,24 +351,13 @@ class PointsAccount(Base):
     cap_points: Mapped[int] = mapped_column(Integer, default=0)
     #: Short digest of the last rewarded message: a repeat earns nothing.
     last_message_digest: Mapped[str | None] = mapped_column(String(16))
+    #: This week's and month's earnings (``w2026-48``, ``m2026-11`` in the community's
+    #: timezone), kept on the row so /top week is one index scan and an award one statement.
+    week: Mapped[str | None] = mapped_column(String(8))
+    week_earned: Mapped[int] = mapped_column(Integer, default=0)
+    month: Mapped[str | None] = mapped_column(String(8))
+    month_earned: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime]
-
-
-class PointsPeriod(Base):
-    """Points earned per week and month, so /top for a period is one index scan."""
-
-    __tablename__ = "points_periods"
-    __table_args__ = (Index("ix_points_periods_rank", "chat_id", "period", "earned"),)
-
-    chat_id: Mapped[int] = mapped_column(
-        ForeignKey("chats.id", ondelete="CASCADE"), primary_key=True
-    )
-    #: ``w2026-48`` (ISO week) or ``m2026-11``, in the community's timezone.
-    period: Mapped[str] = mapped_column(String(8), primary_key=True)
-    user_id: Mapped[int] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
-    )
-    earned: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Badge(Base):

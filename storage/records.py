@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -181,6 +181,10 @@ class PointsAccountRecord:
     cap_day: str | None
     cap_points: int
     last_message_digest: str | None
+    week: str | None
+    week_earned: int
+    month: str | None
+    month_earned: int
     updated_at: datetime
 
 
@@ -225,3 +229,16 @@ class RedemptionRecord:
     created_at: datetime
     decided_at: datetime | None
     decided_by: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class MessageGate:
+    """The message rule's conditions, checked against the stored account in the
+    same statement that awards: not within ``cooldown`` of the last award, not a
+    repeat of the last rewarded message, not over the day's cap."""
+
+    now: datetime
+    cooldown: timedelta
+    digest: str
+    day: str
+    daily_cap: int

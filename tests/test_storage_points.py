@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from storage.database import Storage
 
 T0 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
@@ -64,11 +66,15 @@ async def test_rankings_all_time_and_by_period(storage: Storage) -> None:
         await repos.points.apply(chat, bob, 7, "given", "b", T0, periods=(WEEK, MONTH))
         await repos.points.apply(chat, bob, -7, "taken", "c", T0, earning=False)
         all_time = await repos.points.top(chat, None)
-        week = await repos.points.top(chat, WEEK)
-        month = await repos.points.top(chat, MONTH)
+        week = await repos.points.top(chat, ("week", WEEK))
+        month = await repos.points.top(chat, ("month", MONTH))
+        # A new week starts from zero for that member.
+        await repos.points.apply(chat, alice, 2, "given", "d", T0, periods=(WEEK, MONTH))
+        week_later = await repos.points.top(chat, ("week", WEEK))
     assert [(m.display_name, m.points) for m in all_time] == [("user1", 10), ("user2", 7)]
     assert [(m.display_name, m.points) for m in week] == [("user2", 7)]
     assert [m.points for m in month] == [10, 7]
+    assert [(m.display_name, m.points) for m in week_later] == [("user2", 7), ("user1", 2)]
 
 
 async def test_badges_are_granted_once(storage: Storage) -> None:
@@ -111,3 +117,42 @@ async def test_two_redemptions_race_for_the_last_item(storage: Storage) -> None:
         assert await repos.points.stock("last", 1) == 0
         await repos.points.return_stock("last")
         assert await repos.points.stock("last", 1) == 1
+
+
+@pytest.mark.parametrize("prebuilt", [False, True], ids=["apply", "award_message"])
+async def test_the_message_gate_checks_cooldown_repeats_and_cap(
+    storage: Storage, prebuilt: bool
+) -> None:
+    from storage.records import MessageGate
+
+    chat, (alice, _) = await _members(storage)
+
+    def gate(now: datetime, digest: str, cap: int = 3) -> MessageGate:
+        return MessageGate(now, timedelta(seconds=60), digest, now.date().isoformat(), cap)
+
+    async def award(now: datetime, digest: str, source: str, cap: int = 3) -> bool:
+        async with storage.transaction() as repos:
+            if prebuilt:
+                done = await repos.points.award_message(
+                    chat, alice, 1, source, gate(now, digest, cap), (WEEK, MONTH)
+                )
+            else:
+                done = await repos.points.apply(
+                    chat, alice, 1, "message", source, now, gate=gate(now, digest, cap),
+                    stat="messages", periods=(WEEK, MONTH),
+                )  # fmt: skip
+            return done is not None
+
+    assert await award(T0, "a", "m1")
+    assert not await award(T0 + timedelta(seconds=30), "b", "m2")  # cooldown
+    assert not await award(T0 + timedelta(seconds=90), "a", "m3")  # repeat
+    assert await award(T0 + timedelta(seconds=90), "b", "m4")
+    assert await award(T0 + timedelta(seconds=180), "c", "m5")
+    assert not await award(T0 + timedelta(seconds=270), "d", "m6")  # cap of 3 reached
+    assert await award(T0 + timedelta(days=1), "e", "m7")  # a new day
+    assert not await award(T0 + timedelta(days=2), "f", "m7")  # a replayed source
+    async with storage.transaction() as repos:
+        account = await repos.points.account(chat, alice)
+        assert account is not None and (account.balance, account.messages) == (4, 4)
+        assert (account.earned, account.week_earned) == (4, 4)
+        assert await repos.points.ledger_sums() == {(chat, alice): 4}

@@ -67,25 +67,18 @@ class PointsCommands:
         assert ctx.chat is not None
         which = event.args.strip().lower()
         week, month = periods(ctx.now, ctx)
-        choices = {
-            "": None,
-            "all": None,
-            "全部": None,
-            "week": week,
-            "周": week,
-            "本周": week,
-            "month": month,
-            "月": month,
-            "本月": month,
+        scopes: dict[str, tuple[str, tuple[str, str] | None]] = {
+            "all": ("points.top_all", None),
+            "week": ("points.top_week", ("week", week)),
+            "month": ("points.top_month", ("month", month)),
         }
-        if which not in choices:
+        aliases = {"": "all", "全部": "all", "周": "week", "本周": "week", "月": "month",
+                   "本月": "month"}  # fmt: skip
+        choice = aliases.get(which, which)
+        if choice not in scopes:
             return [reply(event.message, texts.t("points.top_usage"))]
-        period = choices[which]
-        scope = texts.plain(
-            "points.top_all"
-            if period is None
-            else ("points.top_week" if period == week else "points.top_month")
-        )
+        scope_key, period = scopes[choice]
+        scope = texts.plain(scope_key)
         ranked = await ctx.repos.points.top(ctx.chat.id, period, TOP)
         if not ranked:
             return [reply(event.message, texts.t("points.top_empty", scope=scope))]

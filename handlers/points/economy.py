@@ -11,6 +11,7 @@ import hashlib
 import unicodedata
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from markupsafe import Markup
 
@@ -18,7 +19,7 @@ from handlers.actions import Action, SendMessage, SendPrivate, mention
 from handlers.context import Context
 from handlers.events import ChatKind, ChatRef, UserRef
 from handlers.points.config import PointsConfig
-from storage.records import ChatRecord, PointsAccountRecord, UserRecord
+from storage.records import ChatRecord, MessageGate, PointsAccountRecord, UserRecord
 
 #: Passes a sign of participation on (to onboarding's activation).
 Participation = Callable[[Context, int, int, str], Awaitable[list[Action]]]
@@ -66,6 +67,8 @@ class Economy:
         actor_user_id: int | None = None,
         earning: bool = True,
         require_balance: bool = False,
+        gate: MessageGate | None = None,
+        bookkeeping: dict[str, Any] | None = None,
     ) -> tuple[PointsAccountRecord | None, list[Action]]:
         """Apply one change; returns the account (None if already applied) and announcements."""
         account = await ctx.repos.points.apply(
@@ -81,12 +84,14 @@ class Economy:
             note=note,
             actor_user_id=actor_user_id,
             require_balance=require_balance,
+            gate=gate,
+            bookkeeping=bookkeeping,
         )
         if account is None:
             return None, []
-        return account, await self._milestones(ctx, chat, user, account, stat)
+        return account, await self.milestones(ctx, chat, user, account, stat)
 
-    async def _milestones(
+    async def milestones(
         self,
         ctx: Context,
         chat: ChatRecord,
@@ -94,6 +99,7 @@ class Economy:
         account: PointsAccountRecord,
         stat: str | None,
     ) -> list[Action]:
+        """Level-ups and badges that ``account`` (just changed by ``stat``) now earns."""
         texts, config = ctx.texts, self.config
         actions: list[Action] = []
         group = chat_ref_of(chat)

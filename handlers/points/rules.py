@@ -10,8 +10,15 @@ from markupsafe import Markup
 from handlers.actions import Action, reply
 from handlers.context import Context
 from handlers.events import CommandIssued, Event, MessagePosted
-from handlers.points.economy import Economy, Participation, local_day, message_digest
+from handlers.points.economy import (
+    Economy,
+    Participation,
+    local_day,
+    message_digest,
+    periods,
+)
 from handlers.points.targets import resolve_target
+from storage.records import MessageGate
 
 
 class EarningRules:
@@ -37,39 +44,25 @@ class EarningRules:
         text = event.text.strip()
         if len(text) < config.message_min_length:
             return []
-        digest = message_digest(text)
-        day = local_day(ctx.now, ctx)
-        account = await ctx.repos.points.account(ctx.chat.id, ctx.sender.id)
-        spent_today = 0
-        if account is not None:
-            last = account.last_message_award_at
-            if last is not None and ctx.now - last < config.message_cooldown:
-                return []
-            if account.last_message_digest == digest:
-                return []
-            spent_today = account.cap_points if account.cap_day == day else 0
-        amount = min(config.message_points, config.message_daily_cap - spent_today)
-        if amount <= 0:
-            return []
-        updated, actions = await self.economy.award(
-            ctx,
-            ctx.chat,
-            ctx.sender,
-            amount,
-            "message",
-            f"msg:{ctx.chat.id}:{event.message.id}",
-            stat="messages",
+        gate = MessageGate(
+            now=ctx.now,
+            cooldown=config.message_cooldown,
+            digest=message_digest(text),
+            day=local_day(ctx.now, ctx),
+            daily_cap=config.message_daily_cap,
         )
-        if updated is not None:
-            await ctx.repos.points.update_account(
-                ctx.chat.id,
-                ctx.sender.id,
-                last_message_award_at=ctx.now,
-                cap_day=day,
-                cap_points=spent_today + amount,
-                last_message_digest=digest,
-            )
-        return actions
+        # One statement decides and awards: no read of the account first.
+        account = await ctx.repos.points.award_message(
+            ctx.chat.id,
+            ctx.sender.id,
+            config.message_points,
+            f"msg:{ctx.chat.id}:{event.message.id}",
+            gate,
+            periods(ctx.now, ctx),
+        )
+        if account is None:
+            return []
+        return await self.economy.milestones(ctx, ctx.chat, ctx.sender, account, "messages")
 
     async def checkin(self, event: CommandIssued, ctx: Context) -> list[Action]:
         """签到: once per local day; consecutive days build a streak with bonuses."""
@@ -84,13 +77,16 @@ class EarningRules:
         yesterday = (date.fromisoformat(day) - timedelta(days=1)).isoformat()
         streak = account.streak + 1 if account and account.last_checkin == yesterday else 1
         best = max(streak, account.best_streak if account else 0)
-        await ctx.repos.points.ensure_account(ctx.chat.id, ctx.sender.id, ctx.now)
-        await ctx.repos.points.update_account(
-            ctx.chat.id, ctx.sender.id, streak=streak, best_streak=best, last_checkin=day
-        )
         source = f"checkin:{ctx.chat.id}:{ctx.sender.id}:{day}"
         updated, actions = await self.economy.award(
-            ctx, ctx.chat, ctx.sender, config.checkin_points, "checkin", source, stat="checkins"
+            ctx,
+            ctx.chat,
+            ctx.sender,
+            config.checkin_points,
+            "checkin",
+            source,
+            stat="checkins",
+            bookkeeping={"streak": streak, "best_streak": best, "last_checkin": day},
         )
         if updated is None:
             return []

@@ -7,25 +7,27 @@ unique ``source`` makes a replayed award a no-op.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, case, delete, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.models import (
     Badge,
     PointsAccount,
     PointsLedger,
-    PointsPeriod,
     Redemption,
     RewardStock,
     User,
+    UTCDateTime,
 )
 from storage.records import (
     BadgeRecord,
     LedgerRecord,
+    MessageGate,
     PointsAccountRecord,
     RankedMember,
     RedemptionRecord,
@@ -80,29 +82,96 @@ class PointsRepository:
         source: str,
         at: datetime,
         *,
-        periods: Sequence[str] = (),
+        periods: tuple[str, str] | None = None,
         earning: bool = True,
         stat: str | None = None,
         note: str | None = None,
         actor_user_id: int | None = None,
         require_balance: bool = False,
+        gate: MessageGate | None = None,
+        bookkeeping: dict[str, Any] | None = None,
     ) -> PointsAccountRecord | None:
-        """Write one ledger row and move the account; None if ``source`` was used already
-        (or, with ``require_balance``, if the balance is too low: nothing is written)."""
+        """Move the account and write one ledger row; None when nothing was applied.
+
+        Nothing is applied when ``source`` was used already (a replay), when
+        the message ``gate`` is closed (cooldown, repeat, daily cap), or, with
+        ``require_balance``, when the balance is too low.
+        ``periods`` (this week, this month) count the points as earnings of
+        those periods; ``bookkeeping`` sets rule state in the same statement.
+        The account moves first, in one upsert, so a refused award (the
+        common case for a chatty member) writes nothing at all.
+        """
         if stat is not None and stat not in STATS:
             raise ValueError(f"unknown statistic {stat}")
-        await self.ensure_account(chat_id, user_id, at)
-        changes: dict[str, Any] = {
-            "balance": PointsAccount.balance + amount,
+        if bookkeeping and {"balance", "earned"} & set(bookkeeping):
+            raise ValueError("balances change only through the amount")
+        earns = earning and amount > 0
+        table = PointsAccount
+        new: dict[str, Any] = {
+            **(bookkeeping or {}),
+            "chat_id": chat_id,
+            "user_id": user_id,
+            "balance": amount,
+            "earned": amount if earns else 0,
+            "level": 0,
             "updated_at": at,
         }
-        if earning and amount > 0:
-            changes["earned"] = PointsAccount.earned + amount
+        changes: dict[str, Any] = {
+            **(bookkeeping or {}),
+            "balance": table.balance + amount,
+            "updated_at": at,
+        }
+        if earns:
+            changes["earned"] = table.earned + amount
         if stat is not None:
-            changes[stat] = getattr(PointsAccount, stat) + 1
-        conditions = [PointsAccount.chat_id == chat_id, PointsAccount.user_id == user_id]
+            new[stat] = 1
+            changes[stat] = getattr(table, stat) + 1
+        if earns and periods is not None:
+            week, month = periods
+            new.update(week=week, week_earned=amount, month=month, month_earned=amount)
+            changes.update(
+                week=week,
+                week_earned=case((table.week == week, table.week_earned + amount), else_=amount),
+                month=month,
+                month_earned=case(
+                    (table.month == month, table.month_earned + amount), else_=amount
+                ),
+            )
+        conditions: list[ColumnElement[bool]] = []
+        if gate is not None:
+            conditions.append(_gate_open(gate, amount))
+            state = {
+                "last_message_award_at": gate.now,
+                "last_message_digest": gate.digest,
+                "cap_day": gate.day,
+            }
+            new.update(state, cap_points=amount)
+            changes.update(
+                state,
+                cap_points=case(
+                    (table.cap_day == gate.day, table.cap_points + amount), else_=amount
+                ),
+            )
         if require_balance:
-            conditions.append(PointsAccount.balance + amount >= 0)
+            conditions.append(table.balance + amount >= 0)
+            statement: Any = (
+                update(table)
+                .where(table.chat_id == chat_id, table.user_id == user_id, *conditions)
+                .values(**changes)
+            )
+        else:
+            statement = (
+                upsert_insert(self._db, table)
+                .values(**new)
+                .on_conflict_do_update(
+                    index_elements=["chat_id", "user_id"],
+                    set_=changes,
+                    where=and_(*conditions) if conditions else None,
+                )
+            )
+        row = (await self._db.execute(statement.returning(*table.__table__.c))).first()
+        if row is None:
+            return None
         inserted = await self._db.scalar(
             upsert_insert(self._db, PointsLedger)
             .values(
@@ -119,28 +188,77 @@ class PointsRepository:
             .returning(PointsLedger.id)
         )
         if inserted is None:
+            # A replay that got past the update de-duplication: undo the account move.
+            # (Rule state such as the cooldown stays as set; it describes the same event.)
+            undo: dict[str, Any] = {"balance": table.balance - amount}
+            if earns:
+                undo["earned"] = table.earned - amount
+                if periods is not None:
+                    undo.update(
+                        week_earned=table.week_earned - amount,
+                        month_earned=table.month_earned - amount,
+                    )
+            if stat is not None:
+                undo[stat] = getattr(table, stat) - 1
+            await self._db.execute(
+                update(table)
+                .where(table.chat_id == chat_id, table.user_id == user_id)
+                .values(**undo)
+            )
             return None
+        return to_record(PointsAccountRecord, row)
+
+    async def award_message(
+        self,
+        chat_id: int,
+        user_id: int,
+        amount: int,
+        source: str,
+        gate: MessageGate,
+        periods: tuple[str, str],
+    ) -> PointsAccountRecord | None:
+        """The message rule's award: the same as :meth:`apply` with a gate, through
+        statements built once per backend (this runs for every group message, and
+        building the SQL costs more than running it)."""
+        statements = _message_statements(self._db.dialect.name)
+        week, month = periods
         row = (
             await self._db.execute(
-                update(PointsAccount)
-                .where(*conditions)
-                .values(**changes)
-                .returning(*PointsAccount.__table__.c)
+                statements.account,
+                {
+                    "chat_id": chat_id,
+                    "user_id": user_id,
+                    "amount": amount,
+                    "at": gate.now,
+                    "cutoff": gate.now - gate.cooldown,
+                    "digest": gate.digest,
+                    "day": gate.day,
+                    "cap": gate.daily_cap - amount,
+                    "week": week,
+                    "month": month,
+                },
             )
         ).first()
-        if row is None:  # not enough points: take the ledger row back
-            await self._db.execute(delete(PointsLedger).where(PointsLedger.id == inserted))
+        if row is None:
             return None
-        if earning and amount > 0:
-            for period in periods:
-                await self._db.execute(
-                    upsert_insert(self._db, PointsPeriod)
-                    .values(chat_id=chat_id, period=period, user_id=user_id, earned=amount)
-                    .on_conflict_do_update(
-                        index_elements=["chat_id", "period", "user_id"],
-                        set_={"earned": PointsPeriod.earned + amount},
-                    )
+        inserted = await self._db.scalar(
+            statements.ledger,
+            {"chat_id": chat_id, "user_id": user_id, "amount": amount, "source": source[:191],
+             "at": gate.now},
+        )  # fmt: skip
+        if inserted is None:  # a replay: undo the move, as apply() does
+            await self._db.execute(
+                update(PointsAccount)
+                .where(PointsAccount.chat_id == chat_id, PointsAccount.user_id == user_id)
+                .values(
+                    balance=PointsAccount.balance - amount,
+                    earned=PointsAccount.earned - amount,
+                    week_earned=PointsAccount.week_earned - amount,
+                    month_earned=PointsAccount.month_earned - amount,
+                    messages=PointsAccount.messages - 1,
                 )
+            )
+            return None
         return to_record(PointsAccountRecord, row)
 
     async def history(self, chat_id: int, user_id: int, limit: int = 5) -> list[LedgerRecord]:
@@ -171,24 +289,35 @@ class PointsRepository:
 
     # -- rankings -------------------------------------------------------------------
 
-    async def top(self, chat_id: int, period: str | None, limit: int = 10) -> list[RankedMember]:
-        """The chat's leaders: all time by points earned, or within a period."""
+    async def top(
+        self, chat_id: int, period: tuple[str, str] | None = None, limit: int = 10
+    ) -> list[RankedMember]:
+        """The chat's leaders: all time by points earned, or for ``period`` —
+        ``("week", "w2026-48")`` or ``("month", "m2026-11")``.
+
+        The leaders are read straight off a ranking index (ties: the later
+        member first), then named: ten rows, whatever the size of the chat.
+        """
+        table = PointsAccount
         if period is None:
-            points = PointsAccount.earned
-            query = select(PointsAccount.user_id, User.display_name, points.label("points")).where(
-                PointsAccount.chat_id == chat_id, points > 0
-            )
-            source = PointsAccount
+            points: Any = table.earned
+            where = [table.chat_id == chat_id, points > 0]
         else:
-            points = PointsPeriod.earned
-            query = select(PointsPeriod.user_id, User.display_name, points.label("points")).where(
-                PointsPeriod.chat_id == chat_id, PointsPeriod.period == period, points > 0
-            )
-            source = PointsPeriod
-        query = (
-            query.join(User, User.id == source.user_id)
-            .order_by(points.desc(), source.user_id)
+            kind, key = period
+            points = table.week_earned if kind == "week" else table.month_earned
+            column = table.week if kind == "week" else table.month
+            where = [table.chat_id == chat_id, column == key, points > 0]
+        ranked = (
+            select(table.user_id, points.label("points"))
+            .where(*where)
+            .order_by(points.desc(), table.user_id.desc())
             .limit(limit)
+            .subquery()
+        )
+        query = (
+            select(ranked.c.user_id, User.display_name, ranked.c.points)
+            .join(User, User.id == ranked.c.user_id)
+            .order_by(ranked.c.points.desc(), ranked.c.user_id.desc())
         )
         return [
             RankedMember(int(r[0]), str(r[1]), int(r[2]))
@@ -329,3 +458,89 @@ class PointsRepository:
     async def redemptions_since(self, since: datetime) -> list[RedemptionRecord]:
         query = select(Redemption).where(Redemption.created_at >= since).order_by(Redemption.id)
         return [to_record(RedemptionRecord, r) for r in (await self._db.execute(query)).all()]
+
+
+def _gate_open(gate: MessageGate, amount: int) -> ColumnElement[bool]:
+    table = PointsAccount
+    return and_(
+        or_(
+            table.last_message_award_at.is_(None),
+            table.last_message_award_at <= gate.now - gate.cooldown,
+        ),
+        or_(table.last_message_digest.is_(None), table.last_message_digest != gate.digest),
+        or_(
+            table.cap_day.is_(None),
+            table.cap_day != gate.day,
+            table.cap_points + amount <= gate.daily_cap,
+        ),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _MessageStatements:
+    account: Any
+    ledger: Any
+
+
+_MESSAGE_STATEMENTS: dict[str, _MessageStatements] = {}
+
+
+def _message_statements(dialect: str) -> _MessageStatements:
+    """The message award's two statements for ``dialect``, built on first use."""
+    built = _MESSAGE_STATEMENTS.get(dialect)
+    if built is not None:
+        return built
+    insert_for = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
+    table = PointsAccount
+    amount, at, day = bindparam("amount"), bindparam("at", type_=UTCDateTime()), bindparam("day")
+    week, month, digest = bindparam("week"), bindparam("month"), bindparam("digest")
+    account = (
+        insert_for(table)
+        .values(
+            chat_id=bindparam("chat_id"), user_id=bindparam("user_id"), balance=amount,
+            earned=amount, level=0, messages=1, week=week, week_earned=amount, month=month,
+            month_earned=amount, last_message_award_at=at, last_message_digest=digest,
+            cap_day=day, cap_points=amount, updated_at=at,
+        )
+        .on_conflict_do_update(
+            index_elements=["chat_id", "user_id"],
+            set_={
+                "balance": table.balance + amount,
+                "earned": table.earned + amount,
+                "messages": table.messages + 1,
+                "week": week,
+                "week_earned": case((table.week == week, table.week_earned + amount),
+                                    else_=amount),
+                "month": month,
+                "month_earned": case((table.month == month, table.month_earned + amount),
+                                     else_=amount),
+                "last_message_award_at": at,
+                "last_message_digest": digest,
+                "cap_day": day,
+                "cap_points": case((table.cap_day == day, table.cap_points + amount),
+                                   else_=amount),
+                "updated_at": at,
+            },
+            where=and_(
+                or_(
+                    table.last_message_award_at.is_(None),
+                    table.last_message_award_at <= bindparam("cutoff", type_=UTCDateTime()),
+                ),
+                or_(table.last_message_digest.is_(None), table.last_message_digest != digest),
+                or_(table.cap_day.is_(None), table.cap_day != day,
+                    table.cap_points <= bindparam("cap")),
+            ),
+        )
+        .returning(*table.__table__.c)
+    )  # fmt: skip
+    ledger = (
+        insert_for(PointsLedger)
+        .values(
+            chat_id=bindparam("chat_id"), user_id=bindparam("user_id"), amount=amount,
+            reason="message", source=bindparam("source"), created_at=at,
+        )
+        .on_conflict_do_nothing(index_elements=["source"])
+        .returning(PointsLedger.id)
+    )  # fmt: skip
+    built = _MESSAGE_STATEMENTS[dialect] = _MessageStatements(account, ledger)
+    return built

@@ -2,7 +2,7 @@
 
 Revision ID: 0005
 Revises: 0004
-Create Date: 2026-11-25 12:16:28.069659
+Create Date: 2026-11-25 12:35:12.974862
 """
 from alembic import op
 import sqlalchemy as sa
@@ -50,13 +50,19 @@ def upgrade() -> None:
     sa.Column('cap_day', sa.String(length=10), nullable=True),
     sa.Column('cap_points', sa.Integer(), nullable=False),
     sa.Column('last_message_digest', sa.String(length=16), nullable=True),
+    sa.Column('week', sa.String(length=8), nullable=True),
+    sa.Column('week_earned', sa.Integer(), nullable=False),
+    sa.Column('month', sa.String(length=8), nullable=True),
+    sa.Column('month_earned', sa.Integer(), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['chat_id'], ['chats.id'], name=op.f('fk_points_accounts_chat_id_chats'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_points_accounts_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('chat_id', 'user_id', name=op.f('pk_points_accounts'))
     )
     with op.batch_alter_table('points_accounts', schema=None) as batch_op:
-        batch_op.create_index('ix_points_accounts_chat_earned', ['chat_id', 'earned'], unique=False)
+        batch_op.create_index('ix_points_accounts_chat_earned', ['chat_id', 'earned', 'user_id'], unique=False)
+        batch_op.create_index('ix_points_accounts_month', ['chat_id', 'month', 'month_earned', 'user_id'], unique=False)
+        batch_op.create_index('ix_points_accounts_week', ['chat_id', 'week', 'week_earned', 'user_id'], unique=False)
 
     op.create_table('points_ledger',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -78,18 +84,6 @@ def upgrade() -> None:
         batch_op.create_index('ix_points_ledger_actor_time', ['actor_user_id', 'created_at'], unique=False)
         batch_op.create_index('ix_points_ledger_chat_time', ['chat_id', 'created_at'], unique=False)
         batch_op.create_index('ix_points_ledger_member', ['chat_id', 'user_id', 'id'], unique=False)
-
-    op.create_table('points_periods',
-    sa.Column('chat_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('period', sa.String(length=8), nullable=False),
-    sa.Column('user_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('earned', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['chat_id'], ['chats.id'], name=op.f('fk_points_periods_chat_id_chats'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_points_periods_user_id_users'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('chat_id', 'period', 'user_id', name=op.f('pk_points_periods'))
-    )
-    with op.batch_alter_table('points_periods', schema=None) as batch_op:
-        batch_op.create_index('ix_points_periods_rank', ['chat_id', 'period', 'earned'], unique=False)
 
     op.create_table('redemptions',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -116,10 +110,6 @@ def downgrade() -> None:
         batch_op.drop_index('ix_redemptions_status')
 
     op.drop_table('redemptions')
-    with op.batch_alter_table('points_periods', schema=None) as batch_op:
-        batch_op.drop_index('ix_points_periods_rank')
-
-    op.drop_table('points_periods')
     with op.batch_alter_table('points_ledger', schema=None) as batch_op:
         batch_op.drop_index('ix_points_ledger_member')
         batch_op.drop_index('ix_points_ledger_chat_time')
@@ -127,6 +117,8 @@ def downgrade() -> None:
 
     op.drop_table('points_ledger')
     with op.batch_alter_table('points_accounts', schema=None) as batch_op:
+        batch_op.drop_index('ix_points_accounts_week')
+        batch_op.drop_index('ix_points_accounts_month')
         batch_op.drop_index('ix_points_accounts_chat_earned')
 
     op.drop_table('points_accounts')
