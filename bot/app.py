@@ -21,6 +21,7 @@ from handlers.housekeeping import forget_old_update_keys
 from handlers.i18n import Catalog, Texts
 from handlers.onboarding.config import DEFAULT_STEPS, Audience, OnboardingConfig, Step
 from handlers.onboarding.delivery import OnboardingSweep
+from handlers.points import Economy, InviteSettlement
 from handlers.points.config import (
     DEFAULT_BADGES,
     DEFAULT_LEVELS,
@@ -176,6 +177,8 @@ def build_points(settings: Settings) -> PointsConfig:
         helpful_points=section.helpful_points,
         topic_points=section.topic_points,
         onboarding_points=section.onboarding_points,
+        invite_points=section.invite_points,
+        invite_stay=timedelta(days=section.invite_stay_days),
         early_days=section.early_days,
         max_manual_amount=section.max_manual_amount,
         moderator_daily_limit=section.moderator_daily_limit,
@@ -198,7 +201,8 @@ def build_app(
     storage = storage or Storage.from_url(settings.database_url, echo=settings.database.echo)
     community = build_community(settings)
     faq_library = FaqLibrary(build_faq(settings))
-    router = build_router(onboarding, faq_library, build_points(settings))
+    economy = Economy(build_points(settings))
+    router = build_router(onboarding, faq_library, economy)
     dispatcher = Dispatcher(storage, router, catalog, community, clock)
     sweeper = Sweeper(
         storage,
@@ -207,6 +211,7 @@ def build_app(
             OnboardingSweep(onboarding, catalog, community),
             forget_old_update_keys(timedelta(days=settings.scheduler.dedup_days)),
             sync_task(faq_library),
+            InviteSettlement(economy, catalog, community),
         ],
     )
     return App(

@@ -273,6 +273,9 @@ class PointsSettings(Section):
     helpful_points: int = Field(10, ge=0)
     topic_points: int = Field(5, ge=0)
     onboarding_points: int = Field(10, ge=0)
+    #: An inviter earns invite_points once a friend who joined by their /invite link stayed.
+    invite_points: int = Field(20, ge=0)
+    invite_stay_days: int = Field(3, ge=0)
     early_days: int = Field(30, ge=0)
     max_manual_amount: int = Field(500, ge=1)
     moderator_daily_limit: int = Field(1000, ge=0)

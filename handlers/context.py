@@ -47,9 +47,34 @@ class PlatformAccess(Protocol):
         """A link that opens a private chat with the bot (Telegram deep link), if any."""
         ...
 
+    async def create_invite_link(self, chat: ChatRef, name: str) -> str | None:
+        """A personal invite link into ``chat`` whose joins report ``name`` (None: unsupported
+        or not allowed)."""
+        ...
+
     def describe(self) -> dict[str, str]:
         """Channel facts for ``/settings`` (mode, privacy, …)."""
         ...
+
+
+class Offline:
+    """Platform access for work done outside an update (sweeps): no platform to ask."""
+
+    name = "offline"
+    capabilities = Capabilities()
+    bot_username = None
+
+    async def is_chat_admin(self, chat: ChatRef, user: UserRef) -> bool:
+        return False
+
+    def private_chat_link(self, payload: str) -> str | None:
+        return None
+
+    async def create_invite_link(self, chat: ChatRef, name: str) -> str | None:
+        return None
+
+    def describe(self) -> dict[str, str]:
+        return {}
 
 
 @dataclass(slots=True)

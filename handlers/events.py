@@ -62,6 +62,8 @@ class Event:
 class MemberJoined(Event):
     member: UserRef
     invited_by: UserRef | None = None
+    #: The name of the invite link used, when the platform tells (personal invite links).
+    invite_link_name: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

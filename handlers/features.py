@@ -15,11 +15,11 @@ from handlers.router import Router
 def build_router(
     onboarding_config: OnboardingConfig | None = None,
     faq_library: FaqLibrary | None = None,
-    points_config: PointsConfig | None = None,
+    economy: Economy | None = None,
 ) -> Router:
     router = Router()
     basics.register(router)
-    economy = Economy(points_config or PointsConfig())
+    economy = economy or Economy(PointsConfig())
     # Completing onboarding earns points; a check-in is a sign of taking part.
     flow = OnboardingFlow(onboarding_config or OnboardingConfig(), economy.onboarding_completed)
     onboarding.register(router, flow)

@@ -402,3 +402,37 @@ class Redemption(Base):
     created_at: Mapped[datetime]
     decided_at: Mapped[datetime | None]
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class InviteLink(Base):
+    """A member's personal invite link into a chat, made once and reused."""
+
+    __tablename__ = "invite_links"
+
+    chat_id: Mapped[int] = mapped_column(
+        ForeignKey("chats.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    link: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class Invite(Base):
+    """Someone joined through a member's link; settled once the stay has passed."""
+
+    __tablename__ = "invites"
+    __table_args__ = (Index("ix_invites_unsettled", "settled_at", "joined_at"),)
+
+    chat_id: Mapped[int] = mapped_column(
+        ForeignKey("chats.id", ondelete="CASCADE"), primary_key=True
+    )
+    invitee_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    inviter_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    joined_at: Mapped[datetime]
+    settled_at: Mapped[datetime | None]
+    #: ``stayed`` (the inviter earned points) or ``left``.
+    outcome: Mapped[str | None] = mapped_column(String(16))

@@ -242,3 +242,13 @@ class MessageGate:
     digest: str
     day: str
     daily_cap: int
+
+
+@dataclass(frozen=True, slots=True)
+class InviteRecord:
+    chat_id: int
+    invitee_id: int
+    inviter_id: int
+    joined_at: datetime
+    settled_at: datetime | None
+    outcome: str | None

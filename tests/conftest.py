@@ -127,6 +127,9 @@ class FakePlatform:
     def private_chat_link(self, payload: str) -> str | None:
         return f"https://example.invalid/start?{payload}"
 
+    async def create_invite_link(self, chat: ChatRef, name: str) -> str | None:
+        return f"https://example.invalid/join/{chat.id}/{name}"
+
     def describe(self) -> dict[str, str]:
         return {"mode": "test"}
 

@@ -345,3 +345,48 @@ async def test_every_balance_matches_its_ledger(chat: Chat) -> None:
     await reply_cmd(chat, MOD, "/takepoints 3 纠正", ALICE, "2")
     async with chat.app.storage.transaction() as repos:
         assert await repos.points.ledger_sums() == await repos.points.balances()
+
+
+# -- invitations ---------------------------------------------------------------------------------
+
+
+def joined_by_link(at: datetime, who: Any, link_name: str) -> Any:
+    from handlers.events import MemberJoined
+
+    return MemberJoined(chat=GROUP, occurred_at=at, member=who, invite_link_name=link_name)
+
+
+async def test_an_invited_friend_who_stays_earns_the_inviter_points_once(chat: Chat) -> None:
+    first = said(await chat.cmd(ALICE, "/invite"))
+    assert said(await chat.cmd(ALICE, "/invite")) == first  # one link per member, reused
+    name = first.split("/join/-100500/")[1].split()[0]
+    dave, erin = person("4", "Dave"), person("5", "Erin")
+    await chat.send(joined_by_link(chat.now, dave, name), key="cm-1")
+    await chat.send(joined_by_link(chat.now, dave, name), key="cm-1")  # redelivered
+    await chat.send(joined_by_link(chat.now, erin, name))
+    chat.wait(3600)
+    from tests.helpers import left
+
+    await chat.send(left(chat.now, erin))  # Erin does not stay
+    await chat.app.sweep()
+    assert await balance(chat, ALICE) == 0  # not yet: the stay is three days
+    chat.wait(3 * 86400)
+    paid = await chat.app.sweep()
+    assert "Dave" in said(paid) and "+20" in said(paid)
+    assert await balance(chat, ALICE) == 20
+    await chat.app.sweep()
+    chat.wait(86400)
+    await chat.app.sweep()  # settled once, whatever further sweeps
+    assert await balance(chat, ALICE) == 20
+    assert "社群推广" not in said(paid)  # the badge needs three friends
+
+
+async def test_self_invites_rejoins_and_strangers_earn_nothing(chat: Chat) -> None:
+    text = said(await chat.cmd(BOB, "/invite"))
+    name = text.split("/join/-100500/")[1].split()[0]
+    await chat.send(joined_by_link(chat.now, BOB, name))  # Bob is already a member
+    await chat.send(joined_by_link(chat.now, person("6", "Fay"), "someone-else's-link"))
+    await chat.send(joined_by_link(chat.now, person("7", "Gus"), "sq:99999"))  # unknown inviter
+    chat.wait(4 * 86400)
+    await chat.app.sweep()
+    assert await balance(chat, BOB) == 0

@@ -269,6 +269,16 @@ def test_bad_input_is_survived(fake: FakeBotApiThread, start_bot: Any) -> None:
     assert all(int(c.params["chat_id"]) == ALICE["id"] for c in calls if c.status == 403)
 
 
+def wait_for_text(fake: FakeBotApiThread, chat: int, needle: str) -> dict[str, Any]:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        for sent in fake.sent_messages(chat):
+            if needle in (sent.get("text") or ""):
+                return sent
+        time.sleep(0.05)
+    raise AssertionError(f"no message with {needle!r} in {chat}: {texts(fake, chat)}")
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -377,3 +387,41 @@ def test_faq_answers_feedback_and_staff_handoff_over_telegram(
         ),
     )
     assert "<b>积分商城</b>" in fake.wait_for_messages(2, ALICE["id"])[1]["text"]
+
+
+def test_points_checkin_invite_and_a_refused_redemption_over_telegram(
+    fake: FakeBotApiThread, start_bot: Any, tmp_path: Path
+) -> None:
+    fake.add_chat(STAFF, "supergroup", "Staff")
+    start_bot(
+        SHEQUN_TELEGRAM__STAFF_CHAT_ID=str(STAFF),
+        SHEQUN_COMMUNITY__STAFF=f'["telegram:{MOD["id"]}"]',
+        SHEQUN_POINTS__REWARDS='[{"id": "mug", "name": "马克杯", "cost": 5, "stock": 1}]',
+    )
+    say(fake, ALICE, "/checkin")
+    assert "签到成功 +5" in fake.wait_for_messages(1, GROUP)[0]["text"]
+    say(fake, ALICE, "/invite")
+    link_text = fake.wait_for_messages(2, GROUP)[1]["text"]
+    [call] = fake.api.calls("createChatInviteLink")
+    assert call.params["name"].startswith("sq:") and "https://t.me/+fake" in link_text
+    friend = {"id": 6161, "is_bot": False, "first_name": "Friend"}
+    push(
+        fake,
+        fake.chat_member_update(
+            GROUP, friend, "left", "member",
+            invite_link={"invite_link": "https://t.me/+x", "creator": MOD, "name":
+                         call.params["name"], "creates_join_request": False,
+                         "is_primary": False, "is_revoked": False},
+        ),
+    )  # fmt: skip
+    say(fake, ALICE, "/redeem mug")
+    texts_now = [m["text"] for m in fake.wait_for_messages(4, GROUP)]
+    assert any("已兑换「马克杯」" in t for t in texts_now)
+    card = wait_for_text(fake, STAFF, "兑换申请")
+    _, refuse = card["reply_markup"]["inline_keyboard"][0]
+    push(fake, fake.callback_query_update(STAFF, MOD, card["message_id"], refuse["callback_data"]))
+    assert wait_for_text(fake, STAFF, "已由 Mod 拒绝")
+    with closing(sqlite3.connect(tmp_path / "shequn.db")) as db:
+        balance = db.execute("select balance from points_accounts").fetchall()
+        invites = db.execute("select count(*) from invites").fetchone()[0]
+    assert (5,) in balance and invites == 1  # refunded; the friend's join is on record

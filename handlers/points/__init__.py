@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from handlers.events import ButtonPressed, MessagePosted
+from handlers.events import ButtonPressed, MemberJoined, MessagePosted
 from handlers.points.commands import PointsCommands
 from handlers.points.config import PointsConfig
 from handlers.points.economy import Economy, Participation
+from handlers.points.invites import Invitations, InviteSettlement
 from handlers.points.rewards import Rewards
 from handlers.points.rules import EarningRules
 from handlers.roles import Role
@@ -16,6 +17,8 @@ def register(router: Router, economy: Economy, participation: Participation | No
     rules = EarningRules(economy, participation)
     commands = PointsCommands(economy)
     rewards = Rewards(economy)
+    invitations = Invitations(economy)
+    router.on(MemberJoined, invitations.on_join, priority=110, name="points.invite")
     # After onboarding's activation (10), before FAQ replies (800); never exclusive.
     router.on(MessagePosted, rules.on_message, priority=20, name="points.message")
     router.on(ButtonPressed, rewards.on_button, priority=120, name="points.redeem", exclusive=True)
@@ -26,6 +29,7 @@ def register(router: Router, economy: Economy, participation: Participation | No
         Command("badges", commands.badges, Role.MEMBER, "help.badges", GROUP_ONLY),
         Command("rewards", rewards.catalogue, Role.MEMBER, "help.rewards"),
         Command("redeem", rewards.redeem, Role.MEMBER, "help.redeem", GROUP_ONLY),
+        Command("invite", invitations.invite, Role.MEMBER, "help.invite", GROUP_ONLY),
         Command("helpful", rules.helpful, Role.MODERATOR, "help.helpful", GROUP_ONLY),
         Command("givepoints", commands.give, Role.MODERATOR, "help.givepoints", GROUP_ONLY),
         Command("takepoints", commands.take, Role.MODERATOR, "help.takepoints", GROUP_ONLY),
@@ -38,4 +42,4 @@ def register(router: Router, economy: Economy, participation: Participation | No
         router.command(command)
 
 
-__all__ = ["Economy", "PointsConfig", "register"]
+__all__ = ["Economy", "InviteSettlement", "PointsConfig", "register"]

@@ -17,6 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.models import (
     Badge,
+    Invite,
+    InviteLink,
     PointsAccount,
     PointsLedger,
     Redemption,
@@ -26,6 +28,7 @@ from storage.models import (
 )
 from storage.records import (
     BadgeRecord,
+    InviteRecord,
     LedgerRecord,
     MessageGate,
     PointsAccountRecord,
@@ -385,6 +388,60 @@ class PointsRepository:
             .order_by(Badge.granted_at, Badge.badge)
         )
         return [to_record(BadgeRecord, row) for row in (await self._db.execute(query)).all()]
+
+    # -- invitations ------------------------------------------------------------------------
+
+    async def invite_link(self, chat_id: int, user_id: int) -> str | None:
+        return await self._db.scalar(
+            select(InviteLink.link).where(
+                InviteLink.chat_id == chat_id, InviteLink.user_id == user_id
+            )
+        )
+
+    async def save_invite_link(self, chat_id: int, user_id: int, link: str, at: datetime) -> None:
+        await self._db.execute(
+            upsert_insert(self._db, InviteLink)
+            .values(chat_id=chat_id, user_id=user_id, link=link, created_at=at)
+            .on_conflict_do_update(
+                index_elements=["chat_id", "user_id"], set_={"link": link, "created_at": at}
+            )
+        )
+
+    async def record_invite(
+        self, chat_id: int, invitee_id: int, inviter_id: int, at: datetime
+    ) -> bool:
+        """The first invitation of a member into a chat counts; True if recorded now."""
+        inserted = await self._db.scalar(
+            upsert_insert(self._db, Invite)
+            .values(chat_id=chat_id, invitee_id=invitee_id, inviter_id=inviter_id, joined_at=at)
+            .on_conflict_do_nothing(index_elements=["chat_id", "invitee_id"])
+            .returning(Invite.invitee_id)
+        )
+        return inserted is not None
+
+    async def invites_due(self, joined_before: datetime, limit: int = 200) -> list[InviteRecord]:
+        query = (
+            select(Invite)
+            .where(Invite.settled_at.is_(None), Invite.joined_at <= joined_before)
+            .order_by(Invite.joined_at)
+            .limit(limit)
+        )
+        return [to_record(InviteRecord, r) for r in (await self._db.execute(query)).all()]
+
+    async def settle_invite(
+        self, chat_id: int, invitee_id: int, outcome: str, at: datetime
+    ) -> bool:
+        """Close an invitation once; False if another sweep settled it first."""
+        result = await self._db.execute(
+            update(Invite)
+            .where(
+                Invite.chat_id == chat_id,
+                Invite.invitee_id == invitee_id,
+                Invite.settled_at.is_(None),
+            )
+            .values(settled_at=at, outcome=outcome)
+        )
+        return bool(result.rowcount)
 
     # -- rewards and redemptions -----------------------------------------------------------
 

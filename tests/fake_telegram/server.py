@@ -113,6 +113,7 @@ class FakeBotApi:
         self._pushed_at: dict[int, tuple[int, float]] = {}
         self._send_times: list[tuple[int, float]] = []
         self._callback_ids: set[str] = set()
+        self.invite_links: list[JSON] = []
         self._forced_floods: list[tuple[int | None, int]] = []
         self._sent_log: deque[tuple[float, int, str]] = deque()
         self._new_update: asyncio.Event | None = None
@@ -300,6 +301,7 @@ class FakeBotApi:
         new_status: str,
         actor: JSON | None = None,
         kind: str = "chat_member",
+        invite_link: JSON | None = None,
     ) -> JSON:
         def member(status: str) -> JSON:
             if status == "administrator":
@@ -311,15 +313,16 @@ class FakeBotApi:
                 data["is_anonymous"] = False
             return data
 
-        return {
-            kind: {
-                "chat": self.chat_json(chat_id),
-                "from": actor or user,
-                "date": int(time.time()),
-                "old_chat_member": member(old_status),
-                "new_chat_member": member(new_status),
-            }
+        change: JSON = {
+            "chat": self.chat_json(chat_id),
+            "from": actor or user,
+            "date": int(time.time()),
+            "old_chat_member": member(old_status),
+            "new_chat_member": member(new_status),
         }
+        if invite_link is not None:
+            change["invite_link"] = invite_link
+        return {kind: change}
 
     def my_chat_member_update(
         self, chat_id: int, actor: JSON, old_status: str, new_status: str
@@ -632,6 +635,24 @@ class FakeBotApi:
                 "premium_subscription": False,
             },
         }
+
+    def _api_createchatinvitelink(self, params: JSON) -> JSON:
+        """Telegram: only an admin with "invite users" may; the name is at most 32 characters."""
+        chat = self._chat_for_send(params.get("chat_id"))
+        name = params.get("name")
+        if name is not None and len(str(name)) > 32:
+            raise ApiError(400, "Bad Request: invite link name is too long")
+        link: JSON = {
+            "invite_link": f"https://t.me/+fake{chat.id}x{len(self.invite_links)}",
+            "creator": self.bot,
+            "creates_join_request": False,
+            "is_primary": False,
+            "is_revoked": False,
+        }
+        if name is not None:
+            link["name"] = str(name)
+        self.invite_links.append(link)
+        return link
 
     def _api_setmycommands(self, params: JSON) -> bool:
         self.commands = list(params.get("commands") or [])

@@ -84,6 +84,9 @@ class SandboxWorld:
     def private_chat_link(self, payload: str) -> str | None:
         return None
 
+    async def create_invite_link(self, chat: ChatRef, name: str) -> str | None:
+        return f"sandbox://invite/{name}"
+
     def describe(self) -> dict[str, str]:
         return {"mode": "sandbox", "clock (UTC)": self.clock.now().strftime("%Y-%m-%d %H:%M")}
 

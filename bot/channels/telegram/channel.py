@@ -10,6 +10,7 @@ with a deep link, never an error.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from telegram import Bot, BotCommand, ChatPermissions, Update
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
@@ -63,9 +64,15 @@ class TelegramPlatform:
     name = PLATFORM
     capabilities = CAPABILITIES
 
-    def __init__(self, admins: AdminCache, mode: str) -> None:
+    def __init__(
+        self,
+        admins: AdminCache,
+        mode: str,
+        create_link: Callable[[int, str], Awaitable[str]] | None = None,
+    ) -> None:
         self._admins = admins
         self._mode = mode
+        self._create_link = create_link
         self.username: str | None = None
         self.reads_all_messages: bool | None = None
 
@@ -78,6 +85,15 @@ class TelegramPlatform:
 
     def private_chat_link(self, payload: str) -> str | None:
         return f"https://t.me/{self.username}?start={payload}" if self.username else None
+
+    async def create_invite_link(self, chat: ChatRef, name: str) -> str | None:
+        if self._create_link is None:
+            return None
+        try:
+            return await self._create_link(int(chat.id), name)
+        except TelegramError as error:  # not an admin with "invite users", or a deleted chat
+            log.warning("could not create an invite link in %s: %s", chat.id, error)
+            return None
 
     def describe(self) -> dict[str, str]:
         privacy = {True: "off (reads all messages)", False: "ON (sees commands and replies only)"}
@@ -128,7 +144,7 @@ class TelegramChannel:
         self._router = router
         self.application = build_application(settings, token)
         self.admins = AdminCache(self._fetch_admins, settings.admin_cache_seconds)
-        self.platform = TelegramPlatform(self.admins, settings.mode)
+        self.platform = TelegramPlatform(self.admins, settings.mode, self._create_invite_link)
         self.application.add_handler(TypeHandler(Update, self._on_update))
         self.application.add_error_handler(self._on_error)
 
@@ -196,6 +212,10 @@ class TelegramChannel:
             await self.bot.set_my_commands(commands)
         except TelegramError as error:
             log.warning("could not publish the command menu: %s", error)
+
+    async def _create_invite_link(self, chat_id: int, name: str) -> str:
+        link = await self.bot.create_chat_invite_link(chat_id, name=name[:32])
+        return link.invite_link
 
     async def _fetch_admins(self, chat_id: int) -> frozenset[int]:
         members = await self.bot.get_chat_administrators(chat_id)

@@ -241,7 +241,12 @@ def _from_chat_member(update: Update) -> list[Event]:
     was, now = _is_present(change.old_chat_member), _is_present(change.new_chat_member)
     events: list[Event] = []
     if not was and now:
-        events.append(MemberJoined(chat=chat, occurred_at=at, member=member, invited_by=actor))
+        link = change.invite_link.name if change.invite_link else None
+        events.append(
+            MemberJoined(
+                chat=chat, occurred_at=at, member=member, invited_by=actor, invite_link_name=link
+            )
+        )
     elif was and not now:
         events.append(MemberLeft(chat=chat, occurred_at=at, member=member, removed_by=actor))
     if (change.old_chat_member.status in _ADMINS) != (change.new_chat_member.status in _ADMINS):

@@ -2,7 +2,7 @@
 
 Revision ID: 0005
 Revises: 0004
-Create Date: 2026-11-25 12:35:12.974862
+Create Date: 2026-11-25 12:46:08.773540
 """
 from alembic import op
 import sqlalchemy as sa
@@ -32,6 +32,30 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_badges_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('chat_id', 'user_id', 'badge', name=op.f('pk_badges'))
     )
+    op.create_table('invite_links',
+    sa.Column('chat_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('user_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('link', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['chat_id'], ['chats.id'], name=op.f('fk_invite_links_chat_id_chats'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_invite_links_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('chat_id', 'user_id', name=op.f('pk_invite_links'))
+    )
+    op.create_table('invites',
+    sa.Column('chat_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('invitee_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('inviter_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('joined_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('settled_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('outcome', sa.String(length=16), nullable=True),
+    sa.ForeignKeyConstraint(['chat_id'], ['chats.id'], name=op.f('fk_invites_chat_id_chats'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['invitee_id'], ['users.id'], name=op.f('fk_invites_invitee_id_users'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['inviter_id'], ['users.id'], name=op.f('fk_invites_inviter_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('chat_id', 'invitee_id', name=op.f('pk_invites'))
+    )
+    with op.batch_alter_table('invites', schema=None) as batch_op:
+        batch_op.create_index('ix_invites_unsettled', ['settled_at', 'joined_at'], unique=False)
+
     op.create_table('points_accounts',
     sa.Column('chat_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('user_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -122,5 +146,10 @@ def downgrade() -> None:
         batch_op.drop_index('ix_points_accounts_chat_earned')
 
     op.drop_table('points_accounts')
+    with op.batch_alter_table('invites', schema=None) as batch_op:
+        batch_op.drop_index('ix_invites_unsettled')
+
+    op.drop_table('invites')
+    op.drop_table('invite_links')
     op.drop_table('badges')
     op.drop_table('reward_stock')
