@@ -175,6 +175,7 @@ def build_points(settings: Settings) -> PointsConfig:
         checkin_points=section.checkin_points,
         streak_bonuses=dict(section.streak_bonuses),
         helpful_points=section.helpful_points,
+        reactions_needed=section.reactions_needed,
         topic_points=section.topic_points,
         onboarding_points=section.onboarding_points,
         invite_points=section.invite_points,

@@ -271,6 +271,9 @@ class PointsSettings(Section):
     #: Streak day → bonus points, e.g. {"3" = 5, "7" = 20, "30" = 100}.
     streak_bonuses: dict[int, int] = Field(default_factory=lambda: {3: 5, 7: 20, 30: 100})
     helpful_points: int = Field(10, ge=0)
+    #: This many people (not the author) reacting to a rewarded message earn its author
+    #: helpful_points too; 0 switches reactions off.
+    reactions_needed: int = Field(3, ge=0)
     topic_points: int = Field(5, ge=0)
     onboarding_points: int = Field(10, ge=0)
     #: An inviter earns invite_points once a friend who joined by their /invite link stayed.

@@ -112,6 +112,14 @@ class ButtonPressed(Event):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ReactionAdded(Event):
+    """Someone reacted to a message (👍, ❤️…); removals are not reported."""
+
+    sender: UserRef
+    message: MessageRef
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class BotAddedToChat(Event):
     added_by: UserRef | None = None
     is_admin: bool = False

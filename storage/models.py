@@ -436,3 +436,18 @@ class Invite(Base):
     settled_at: Mapped[datetime | None]
     #: ``stayed`` (the inviter earned points) or ``left``.
     outcome: Mapped[str | None] = mapped_column(String(16))
+
+
+class Reaction(Base):
+    """Who reacted to which rewarded message, so each person counts once."""
+
+    __tablename__ = "reactions"
+
+    chat_id: Mapped[int] = mapped_column(
+        ForeignKey("chats.id", ondelete="CASCADE"), primary_key=True
+    )
+    message_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    reacted_at: Mapped[datetime]

@@ -390,3 +390,25 @@ async def test_self_invites_rejoins_and_strangers_earn_nothing(chat: Chat) -> No
     chat.wait(4 * 86400)
     await chat.app.sweep()
     assert await balance(chat, BOB) == 0
+
+
+async def test_reactions_from_three_others_make_a_message_helpful(chat: Chat) -> None:
+    from handlers.events import ReactionAdded
+
+    post = message(chat.now, ALICE, "这是一个很有用的经验分享")
+    await chat.send(post)
+    dave = person("8", "Dave")
+
+    async def react(who: Any, ref: MessageRef = post.message) -> None:
+        await chat.send(ReactionAdded(chat=GROUP, occurred_at=chat.now, sender=who, message=ref))
+
+    await react(ALICE)  # one's own reaction does not count
+    await react(BOB)
+    await react(BOB)  # nor twice
+    await react(CAROL)
+    assert await balance(chat, ALICE) == 1
+    await react(dave)
+    assert await balance(chat, ALICE) == 1 + 10
+    await react(MOD)  # a fourth person: already counted
+    await react(BOB, MessageRef(GROUP, "424242"))  # a message that earned nothing
+    assert await balance(chat, ALICE) == 11

@@ -250,3 +250,31 @@ def test_linked_channel_forward_is_ignored(sender_chat_id: int) -> None:
         },
     }
     assert convert(payload).events == ()
+
+
+def _reaction(old: list[str], new: list[str], user: dict[str, Any] | None) -> dict[str, Any]:
+    update: dict[str, Any] = {
+        "update_id": 90,
+        "message_reaction": {
+            "chat": {"id": -1001, "type": "supergroup", "title": "g"},
+            "message_id": 77,
+            "date": 1764000000,
+            "old_reaction": [{"type": "emoji", "emoji": e} for e in old],
+            "new_reaction": [{"type": "emoji", "emoji": e} for e in new],
+        },
+    }
+    if user is not None:
+        update["message_reaction"]["user"] = user
+    return update
+
+
+def test_an_added_reaction_becomes_an_event_and_the_rest_nothing() -> None:
+    from handlers.events import ReactionAdded
+
+    member = {"id": 5, "is_bot": False, "first_name": "Ann"}
+    [event] = convert(_reaction([], ["👍"], member)).events
+    assert isinstance(event, ReactionAdded)
+    assert (event.sender.id, event.message.id, event.chat.id) == ("5", "77", "-1001")
+    assert convert(_reaction(["👍"], [], member)).events == ()  # removed
+    assert convert(_reaction(["👍"], ["❤"], member)).events == ()  # changed, not added
+    assert convert(_reaction([], ["👍"], None)).events == ()  # anonymous

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers.events import ButtonPressed, MemberJoined, MessagePosted
+from handlers.events import ButtonPressed, MemberJoined, MessagePosted, ReactionAdded
 from handlers.points.commands import PointsCommands
 from handlers.points.config import PointsConfig
 from handlers.points.economy import Economy, Participation
@@ -21,6 +21,7 @@ def register(router: Router, economy: Economy, participation: Participation | No
     router.on(MemberJoined, invitations.on_join, priority=110, name="points.invite")
     # After onboarding's activation (10), before FAQ replies (800); never exclusive.
     router.on(MessagePosted, rules.on_message, priority=20, name="points.message")
+    router.on(ReactionAdded, rules.on_reaction, priority=20, name="points.reaction")
     router.on(ButtonPressed, rewards.on_button, priority=120, name="points.redeem", exclusive=True)
     for command in (
         Command("checkin", rules.checkin, Role.MEMBER, "help.checkin", GROUP_ONLY),

@@ -79,6 +79,8 @@ class PointsConfig:
     #: Extra points on reaching these streak days.
     streak_bonuses: dict[int, int] = field(default_factory=lambda: {3: 5, 7: 20, 30: 100})
     helpful_points: int = 10
+    #: This many other people reacting to a rewarded message make it helpful (0: off).
+    reactions_needed: int = 3
     topic_points: int = 5
     invite_points: int = 20
     invite_stay: timedelta = timedelta(days=3)

@@ -9,7 +9,7 @@ from markupsafe import Markup
 
 from handlers.actions import Action, reply
 from handlers.context import Context
-from handlers.events import CommandIssued, Event, MessagePosted
+from handlers.events import CommandIssued, Event, MessagePosted, ReactionAdded
 from handlers.points.economy import (
     Economy,
     Participation,
@@ -146,3 +146,35 @@ class EarningRules:
             points=self.config.helpful_points,
         )
         return [reply(event.message, text), *actions]
+
+    async def on_reaction(self, event: Event, ctx: Context) -> list[Action]:
+        """Others reacting to a rewarded message: at ``reactions_needed`` people, its
+        author earns helpful points (once per message)."""
+        assert isinstance(event, ReactionAdded)
+        config = self.config
+        if not config.enabled or not config.reactions_needed or ctx.chat is None:
+            return []
+        if ctx.sender is None or ctx.sender.is_bot:
+            return []
+        rewarded = await ctx.repos.points.ledger_for_source(f"msg:{ctx.chat.id}:{event.message.id}")
+        if rewarded is None or rewarded.user_id == ctx.sender.id:
+            return []  # only rewarded messages count, and not one's own reactions
+        people = await ctx.repos.points.add_reaction(
+            ctx.chat.id, event.message.id, ctx.sender.id, ctx.now
+        )
+        if people != config.reactions_needed:
+            return []
+        author = await ctx.repos.users.get_by_id(rewarded.user_id)
+        if author is None:
+            return []
+        _, actions = await self.economy.award(
+            ctx,
+            ctx.chat,
+            author,
+            config.helpful_points,
+            "helpful",
+            f"reacted:{ctx.chat.id}:{event.message.id}",
+            stat="helpful",
+            note=f"{people}",
+        )
+        return actions

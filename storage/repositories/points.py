@@ -21,6 +21,7 @@ from storage.models import (
     InviteLink,
     PointsAccount,
     PointsLedger,
+    Reaction,
     Redemption,
     RewardStock,
     User,
@@ -442,6 +443,22 @@ class PointsRepository:
             .values(settled_at=at, outcome=outcome)
         )
         return bool(result.rowcount)
+
+    # -- reactions --------------------------------------------------------------------------
+
+    async def add_reaction(self, chat_id: int, message_id: str, user_id: int, at: datetime) -> int:
+        """Record one person's reaction; returns how many people have reacted."""
+        await self._db.execute(
+            upsert_insert(self._db, Reaction)
+            .values(chat_id=chat_id, message_id=message_id, user_id=user_id, reacted_at=at)
+            .on_conflict_do_nothing(index_elements=["chat_id", "message_id", "user_id"])
+        )
+        count = await self._db.scalar(
+            select(func.count()).where(
+                Reaction.chat_id == chat_id, Reaction.message_id == message_id
+            )
+        )
+        return int(count or 0)
 
     # -- rewards and redemptions -----------------------------------------------------------
 

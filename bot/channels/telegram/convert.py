@@ -26,12 +26,19 @@ from handlers.events import (
     MessagePosted,
     MessageRef,
     ModeratorsChanged,
+    ReactionAdded,
     UserRef,
 )
 
 PLATFORM = "telegram"
 #: The updates Shequn asks for; ``chat_member`` must be asked for explicitly.
-ALLOWED_UPDATES = ("message", "callback_query", "chat_member", "my_chat_member")
+ALLOWED_UPDATES = (
+    "message",
+    "callback_query",
+    "chat_member",
+    "my_chat_member",
+    "message_reaction",
+)
 
 _PRESENT = {ChatMember.OWNER, ChatMember.ADMINISTRATOR, ChatMember.MEMBER}
 _ADMINS = {ChatMember.OWNER, ChatMember.ADMINISTRATOR}
@@ -73,7 +80,28 @@ def to_incoming(update: Update, bot_id: int, bot_username: str | None) -> Incomi
         events = _from_chat_member(update)
     elif update.my_chat_member is not None:
         events = _from_my_chat_member(update, bot_id)
+    elif update.message_reaction is not None:
+        events = _from_reaction(update)
     return Incoming(key=key, events=tuple(events))
+
+
+def _from_reaction(update: Update) -> list[Event]:
+    """A reaction added by a member (anonymous admins' and removals mean nothing here)."""
+    change = update.message_reaction
+    assert change is not None
+    chat = chat_ref(change.chat)
+    if chat is None or change.user is None or change.user.is_bot:
+        return []
+    if len(change.new_reaction) <= len(change.old_reaction):
+        return []
+    return [
+        ReactionAdded(
+            chat=chat,
+            occurred_at=_when(change.date),
+            sender=user_ref(change.user),
+            message=MessageRef(chat, str(change.message_id)),
+        )
+    ]
 
 
 def _when(message_date: datetime | None) -> datetime:

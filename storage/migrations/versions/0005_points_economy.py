@@ -2,7 +2,7 @@
 
 Revision ID: 0005
 Revises: 0004
-Create Date: 2026-11-25 12:46:08.773540
+Create Date: 2026-11-25 12:52:48.745317
 """
 from alembic import op
 import sqlalchemy as sa
@@ -109,6 +109,15 @@ def upgrade() -> None:
         batch_op.create_index('ix_points_ledger_chat_time', ['chat_id', 'created_at'], unique=False)
         batch_op.create_index('ix_points_ledger_member', ['chat_id', 'user_id', 'id'], unique=False)
 
+    op.create_table('reactions',
+    sa.Column('chat_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('message_id', sa.String(length=64), nullable=False),
+    sa.Column('user_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('reacted_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['chat_id'], ['chats.id'], name=op.f('fk_reactions_chat_id_chats'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_reactions_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('chat_id', 'message_id', 'user_id', name=op.f('pk_reactions'))
+    )
     op.create_table('redemptions',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('chat_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -134,6 +143,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_redemptions_status')
 
     op.drop_table('redemptions')
+    op.drop_table('reactions')
     with op.batch_alter_table('points_ledger', schema=None) as batch_op:
         batch_op.drop_index('ix_points_ledger_member')
         batch_op.drop_index('ix_points_ledger_chat_time')
