@@ -58,6 +58,10 @@ def test_demo_script_tells_the_whole_story(tmp_path: Path) -> None:
     assert "成员需要帮助" in said and "机器人给出的答案：积分怎么兑换礼品？" in said
     assert "#1 积分怎么兑换礼品？ · 用了 1 次 👍0 👎1" in said
     assert "1 次 · 你们办公室在哪？" in said  # /faqmisses
+    # Points: check-in, balance with history, a moderator's reward shown in the ledger.
+    assert "签到成功 +5" in said and "完成新人引导" in said
+    assert "已给 @小明 加 30 分（原因：分享了学习笔记）" in said
+    assert "+30 管理员加分 · 分享了学习笔记 · 操作人 operator" in said
 
 
 def test_data_survives_between_runs(tmp_path: Path) -> None:

@@ -66,7 +66,9 @@ class SandboxWorld:
         return self.private_chat(self.current) if self.in_private else self.group
 
     def user(self, name: str) -> UserRef:
-        ref = UserRef(PLATFORM, user_id_for(name), name.strip() or "anonymous")
+        display = name.strip() or "anonymous"
+        # The name doubles as the username, so moderators can write @小明 in the sandbox.
+        ref = UserRef(PLATFORM, user_id_for(name), display, username=display)
         return self.users.setdefault(ref.id, ref)
 
     def name_of(self, user_id: str) -> str:
