@@ -32,6 +32,8 @@ from handlers.points.config import (
 )
 from handlers.router import Router
 from handlers.sweeper import Sweeper
+from handlers.topics import TopicSweep
+from handlers.topics.config import DEFAULT_SCHEDULES, ScheduleRule, TopicsConfig
 from storage.database import Storage
 from storage.migrate import upgrade
 
@@ -192,6 +194,19 @@ def build_points(settings: Settings) -> PointsConfig:
     )
 
 
+def build_topics(settings: Settings) -> TopicsConfig:
+    section = settings.topics
+    schedules = DEFAULT_SCHEDULES
+    if section.schedules:
+        schedules = tuple(ScheduleRule(r.name, r.cron, r.pool) for r in section.schedules)
+    return TopicsConfig(
+        enabled=section.enabled,
+        schedules=schedules,
+        window=timedelta(minutes=section.window_minutes),
+        grace=timedelta(minutes=section.grace_minutes),
+    )
+
+
 def build_app(
     settings: Settings, *, clock: Clock | None = None, storage: Storage | None = None
 ) -> App:
@@ -213,6 +228,7 @@ def build_app(
             forget_old_update_keys(timedelta(days=settings.scheduler.dedup_days)),
             sync_task(faq_library),
             InviteSettlement(economy, catalog, community),
+            TopicSweep(build_topics(settings), catalog, community),
         ],
     )
     return App(

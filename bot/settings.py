@@ -297,6 +297,35 @@ class PointsSettings(Section):
         return value
 
 
+class ScheduleSettings(Section):
+    name: str = Field(pattern=r"^[a-z0-9_]{1,32}$")
+    #: Five-field cron in the community's timezone: minute hour day month weekday.
+    cron: str
+    pool: str = Field(pattern=r"^[a-z0-9_]{1,32}$")
+
+    @field_validator("cron")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        from apscheduler.triggers.cron import CronTrigger
+
+        try:
+            CronTrigger.from_crontab(value)
+        except ValueError as error:
+            raise ValueError(f'{error}; e.g. "0 20 * * sat" is Saturdays at 20:00') from None
+        return value
+
+
+class TopicsSettings(Section):
+    enabled: bool = True
+    #: Empty: 周末话题 Sat 20:00 (pool weekend), 工作日答疑 Mon-Fri 12:00 (qa), and the
+    #: first Monday's expert session at 19:00 (expert), in every group.
+    schedules: list[ScheduleSettings] = Field(default_factory=list)
+    #: Messages within this many minutes of a posted topic count as taking part.
+    window_minutes: int = Field(180, ge=1)
+    #: A slot missed while the bot was down is posted at start only within this many minutes.
+    grace_minutes: int = Field(60, ge=0)
+
+
 class SandboxSettings(Section):
     group_title: str = "沙盒群 Sandbox group"
     #: The sandbox user you type as at first; they own the sandbox group (a moderator).
@@ -326,6 +355,7 @@ class Settings(BaseSettings):
     onboarding: OnboardingSettings = Field(default_factory=OnboardingSettings)
     faq: FaqSettings = Field(default_factory=FaqSettings)
     points: PointsSettings = Field(default_factory=PointsSettings)
+    topics: TopicsSettings = Field(default_factory=TopicsSettings)
     sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
 

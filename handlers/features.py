@@ -3,7 +3,7 @@ features hand each other signals (onboarding ↔ points)."""
 
 from __future__ import annotations
 
-from handlers import basics, faq, onboarding, points
+from handlers import basics, faq, onboarding, points, topics
 from handlers.faq.library import FaqLibrary
 from handlers.onboarding.config import OnboardingConfig
 from handlers.onboarding.flow import OnboardingFlow
@@ -24,6 +24,7 @@ def build_router(
     flow = OnboardingFlow(onboarding_config or OnboardingConfig(), economy.onboarding_completed)
     onboarding.register(router, flow)
     points.register(router, economy, flow.participated)
+    topics.register(router, economy, flow.participated)
     if faq_library is not None:
         faq.register(router, faq_library)
     return router

@@ -451,3 +451,70 @@ class Reaction(Base):
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
     reacted_at: Mapped[datetime]
+
+
+class TopicSchedule(Base):
+    """A recurring discussion slot in one group: a cron rule in the community's timezone."""
+
+    __tablename__ = "topic_schedules"
+    __table_args__ = (UniqueConstraint("chat_id", "key", name="uq_topic_schedules_chat_key"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(ForeignKey("chats.id", ondelete="CASCADE"))
+    #: ``config:NAME`` for schedules from the config, ``chat:N`` for ones added in chat.
+    key: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(64))
+    cron: Mapped[str] = mapped_column(String(120))
+    pool: Mapped[str] = mapped_column(String(32))
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    removed: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Slots before this were already decided (posted, skipped or missed).
+    checked_until: Mapped[datetime]
+    created_at: Mapped[datetime]
+
+
+class Topic(Base):
+    """A prompt in a named pool."""
+
+    __tablename__ = "topics"
+    __table_args__ = (Index("ix_topics_pool", "pool"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    pool: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class TopicPost(Base):
+    """One slot of one schedule, decided exactly once (the unique key)."""
+
+    __tablename__ = "topic_posts"
+    __table_args__ = (
+        UniqueConstraint("schedule_id", "slot_at", name="uq_topic_posts_slot"),
+        Index("ix_topic_posts_chat_window", "chat_id", "window_ends_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    schedule_id: Mapped[int] = mapped_column(ForeignKey("topic_schedules.id", ondelete="CASCADE"))
+    chat_id: Mapped[int] = mapped_column(ForeignKey("chats.id", ondelete="CASCADE"))
+    slot_at: Mapped[datetime]
+    #: posted, skipped (empty pool) or missed (the bot was down past the grace window).
+    status: Mapped[str] = mapped_column(String(16))
+    topic_id: Mapped[int | None] = mapped_column(ForeignKey("topics.id", ondelete="SET NULL"))
+    #: The pool's round: a topic is not repeated in a chat until its pool is used up.
+    cycle: Mapped[int] = mapped_column(Integer, default=0)
+    posted_at: Mapped[datetime | None]
+    window_ends_at: Mapped[datetime | None]
+    participants: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class TopicParticipant(Base):
+    __tablename__ = "topic_participants"
+
+    post_id: Mapped[int] = mapped_column(
+        ForeignKey("topic_posts.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    joined_at: Mapped[datetime]

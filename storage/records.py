@@ -252,3 +252,39 @@ class InviteRecord:
     joined_at: datetime
     settled_at: datetime | None
     outcome: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class TopicScheduleRecord:
+    id: int
+    chat_id: int
+    key: str
+    name: str
+    cron: str
+    pool: str
+    paused: bool
+    removed: bool
+    checked_until: datetime
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TopicRecord:
+    id: int
+    pool: str
+    text: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TopicPostRecord:
+    id: int
+    schedule_id: int
+    chat_id: int
+    slot_at: datetime
+    status: str
+    topic_id: int | None
+    cycle: int
+    posted_at: datetime | None
+    window_ends_at: datetime | None
+    participants: int

@@ -392,3 +392,15 @@ async def test_the_digest_is_sent_with_faq_entries_alone(
     later = await h.sweep(timedelta(days=7, minutes=1))
     [digest] = [text for text in to(later, CAROL) if "精华内容" in text]
     assert "直播有回放吗" in digest
+
+
+async def test_day_fourteen_names_the_current_topic(h: Harness) -> None:
+    await h.send(command(h.now, MOD, "/addtopic weekend 你最近读了什么书？"))
+    await h.start_bot(ALICE)
+    await h.send(joined(h.now, ALICE))  # Tuesday 10:00
+    await h.sweep()  # the group gets the built-in schedules (weekend: Saturdays 20:00)
+    posted = await h.sweep(timedelta(days=4, hours=10, minutes=30))  # Saturday 20:30
+    assert any("你最近读了什么书" in text for text in group_posts(posted))
+    actions = await h.sweep(timedelta(days=9, hours=14))  # day 14 for Alice
+    [guide] = [text for text in to(actions, ALICE) if "本期话题" in text]
+    assert "本期话题：你最近读了什么书？" in guide

@@ -136,3 +136,19 @@ def test_onboarding_report_command(tmp_path: Path) -> None:
     report = json.loads(result.stdout)
     [group] = report
     assert group["funnel"]["total"]["left"] == 1 and group["funnel"]["total"]["welcomed"] == 2
+
+
+def test_topic_slots_survive_restarts_within_the_grace_window_only(tmp_path: Path) -> None:
+    setup = (
+        "/time 10:00\n/addtopic daily 你最近读了什么书？\n/schedule add 0 12 * * * daily 午间话题\n"
+    )
+    assert "已添加日程" in "\n".join(play(setup, tmp_path))
+    # Down over noon, back at 12:30 (another process): the slot is still worth posting.
+    late = play("/time 10:00\n/advance 2h30m\n", tmp_path)
+    assert sum("你最近读了什么书" in line for line in late) == 1
+    # Another restart: the slot was decided, nothing is posted again.
+    again = play("/time 10:00\n/advance 2h40m\n", tmp_path)
+    assert not any("你最近读了什么书" in line for line in again)
+    # Down over the next noon until 14:00: past the hour of grace, the slot is missed.
+    missed = play("/time 10:00\n/advance 1d4h\n", tmp_path)
+    assert not any("今日话题" in line for line in missed)

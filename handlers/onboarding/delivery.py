@@ -156,6 +156,10 @@ class OnboardingSweep:
         if step.id == "digest" and not values["content"]:
             return Skip("no essential content configured and no FAQ asked yet")
         text = self._text(texts, step, active, values)
+        if step.id == "topic":  # 14天话题引导: name the discussion going on now
+            current = await self._current_topic(repos, chat)
+            if current:
+                text = Markup("{}\n\n{}").format(text, texts.t("topics.current", text=current))
         buttons = ()
         if step.start_button:
             label = texts.plain("onboarding.start_button")
@@ -181,6 +185,14 @@ class OnboardingSweep:
                 ]
             case _:
                 return [NotifyStaff(text=text, receipt=delivery.id)]
+
+    @staticmethod
+    async def _current_topic(repos: Repositories, chat: ChatRecord) -> str | None:
+        post = await repos.topics.latest_post(chat.id)
+        if post is None or post.topic_id is None:
+            return None
+        topic = await repos.topics.get_topic(post.topic_id)
+        return topic.text if topic else None
 
     def _text(self, texts: Texts, step: Step, active: bool, values: dict[str, Any]) -> Markup:
         if step.text:

@@ -13,6 +13,7 @@ from storage.repositories.events import EventLogRepository
 from storage.repositories.faq import FaqRepository
 from storage.repositories.members import MemberRepository
 from storage.repositories.points import PointsRepository
+from storage.repositories.topics import TopicRepository
 from storage.repositories.updates import ProcessedUpdateRepository
 from storage.repositories.users import UserRepository
 
@@ -30,6 +31,7 @@ class Repositories:
     faq: FaqRepository
     conversations: ConversationRepository
     points: PointsRepository
+    topics: TopicRepository
 
     @classmethod
     def bind(cls, db: AsyncConnection) -> Repositories:
@@ -43,4 +45,5 @@ class Repositories:
             faq=FaqRepository(db),
             conversations=ConversationRepository(db),
             points=PointsRepository(db),
+            topics=TopicRepository(db),
         )

@@ -1,0 +1,81 @@
+"""/schedule and /addtopic: moderators shape the programme of their group."""
+
+from __future__ import annotations
+
+from markupsafe import Markup
+
+from handlers.actions import Action, reply
+from handlers.context import Context
+from handlers.events import CommandIssued
+from handlers.topics.slots import CronError, next_slots, trigger
+
+MAX_TOPIC = 3500
+UPCOMING = 3
+
+
+async def schedule(event: CommandIssued, ctx: Context) -> list[Action]:
+    texts = ctx.texts
+    assert ctx.chat is not None
+    words = event.args.split()
+    if not words:
+        return [reply(event.message, await _listing(ctx))]
+    action = words[0].lower()
+    if action == "add":
+        if len(words) < 7:
+            return [reply(event.message, texts.t("topics.add_usage"))]
+        cron, pool = " ".join(words[1:6]), words[6].lower()
+        name = " ".join(words[7:]) or pool
+        try:
+            trigger(cron, ctx.community.timezone)
+        except CronError as error:
+            return [reply(event.message, texts.t("topics.bad_cron", cron=cron, error=str(error)))]
+        added = await ctx.repos.topics.add_schedule(
+            ctx.chat.id, name[:64], cron, pool[:32], ctx.now
+        )
+        upcoming = next_slots(cron, ctx.community.timezone, ctx.now, 1)
+        when = upcoming[0].strftime("%Y-%m-%d %H:%M") if upcoming else "—"
+        return [reply(event.message, texts.t("topics.added", id=added.id, when=when, pool=pool))]
+    if action in ("pause", "resume", "remove") and len(words) == 2 and words[1].isdigit():
+        changes = {
+            "pause": {"paused": True},
+            "resume": {"paused": False, "checked_until": ctx.now},  # no backlog after a pause
+            "remove": {"removed": True},
+        }[action]
+        done = await ctx.repos.topics.set_schedule_state(int(words[1]), ctx.chat.id, **changes)
+        key = f"topics.{action}d" if done else "topics.no_schedule"
+        return [reply(event.message, texts.t(key, id=words[1]))]
+    return [reply(event.message, texts.t("topics.usage"))]
+
+
+async def _listing(ctx: Context) -> Markup:
+    texts = ctx.texts
+    assert ctx.chat is not None
+    schedules = await ctx.repos.topics.schedules(ctx.chat.id)
+    if not schedules:
+        return texts.t("topics.none")
+    sizes = await ctx.repos.topics.pool_sizes()
+    lines = [texts.t("topics.heading", zone=str(ctx.community.timezone))]
+    for item in schedules:
+        try:
+            upcoming = next_slots(item.cron, ctx.community.timezone, ctx.now, UPCOMING)
+        except CronError:
+            upcoming = []
+        when = ", ".join(slot.strftime("%m-%d %H:%M") for slot in upcoming) or "—"
+        state = texts.plain("topics.paused_mark") if item.paused else ""
+        lines.append(
+            texts.t("topics.line", id=item.id, name=item.name, cron=item.cron, pool=item.pool,
+                    size=sizes.get(item.pool, 0), when=when, state=state)
+        )  # fmt: skip
+    return Markup("\n").join(lines)
+
+
+async def add_topic(event: CommandIssued, ctx: Context) -> list[Action]:
+    texts = ctx.texts
+    pool, _, text = event.args.strip().partition(" ")
+    text = text.strip()
+    if not pool or not text:
+        return [reply(event.message, texts.t("topics.addtopic_usage"))]
+    if len(text) > MAX_TOPIC:
+        return [reply(event.message, texts.t("topics.too_long", limit=MAX_TOPIC, length=len(text)))]
+    topic = await ctx.repos.topics.add_topic(pool.lower()[:32], text, ctx.now)
+    return [reply(event.message, texts.t("topics.topic_added", id=topic.id, pool=topic.pool))]

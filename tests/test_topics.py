@@ -1,0 +1,187 @@
+"""Scheduled topics: cron slots in the community's timezone (DST included),
+posting each slot exactly once, no repeats until a pool is used up, catch-up
+within the grace window only, participation, and the moderators' commands."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.app import App, build_app
+from bot.channels.rendering import plain_text
+from handlers.actions import NotifyStaff, SendMessage
+from handlers.clock import ManualClock
+from handlers.events import BotRemovedFromChat
+from handlers.topics.slots import CronError, slots_between, trigger
+from storage.database import Storage
+from tests.chat_harness import Chat, said
+from tests.conftest import make_settings
+from tests.helpers import GROUP, joined, person
+
+# Monday 2026-11-23, 10:00 in Shanghai.
+MONDAY = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+ALICE, BOB, MOD = person("1", "Alice"), person("2", "Bob"), person("42", "Mod")
+
+
+def test_slots_follow_daylight_saving_in_berlin() -> None:
+    berlin = ZoneInfo("Europe/Berlin")
+    start = datetime(2026, 3, 20, tzinfo=UTC)
+    slots = slots_between("0 20 * * sat", berlin, start, start + timedelta(days=16))
+    assert [slot.isoformat() for slot in slots] == [
+        "2026-03-21T19:00:00+00:00",  # CET, UTC+1
+        "2026-03-28T19:00:00+00:00",
+        "2026-04-04T18:00:00+00:00",  # CEST from 29 March, UTC+2
+    ]
+    autumn = slots_between("0 12 * * *", berlin, datetime(2026, 10, 24, tzinfo=UTC),
+                           datetime(2026, 10, 26, 23, 0, tzinfo=UTC))  # fmt: skip
+    assert [s.hour for s in autumn] == [10, 11, 11]  # 12:00 local before and after 25 October
+
+
+def test_slots_in_shanghai_and_the_first_monday() -> None:
+    shanghai = ZoneInfo("Asia/Shanghai")
+    slots = slots_between("0 19 1-7 * mon", shanghai, MONDAY, MONDAY + timedelta(days=75))
+    assert [s.astimezone(shanghai).date().isoformat() for s in slots] == [
+        "2026-12-07", "2027-01-04", "2027-02-01",
+    ]  # fmt: skip
+
+
+def test_a_broken_rule_is_refused() -> None:
+    with pytest.raises(CronError):
+        trigger("every saturday", ZoneInfo("UTC"))
+    with pytest.raises(CronError):
+        trigger("0 25 * * *", ZoneInfo("UTC"))
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(start=MONDAY)
+
+
+def topics_app(tmp_path: Path, storage: Storage, clock: ManualClock, **topics: Any) -> App:
+    values: dict[str, Any] = {
+        "schedules": [{"name": "noon", "cron": "0 12 * * *", "pool": "daily"}]
+    }
+    values.update(topics)
+    settings = make_settings(
+        tmp_path, topics=values, faq={"enabled": False}, onboarding={"enabled": False}
+    )
+    return build_app(settings, clock=clock, storage=storage)
+
+
+@pytest.fixture
+async def chat(tmp_path: Path, sqlite_storage: Storage, clock: ManualClock) -> Chat:
+    app = topics_app(tmp_path, sqlite_storage, clock)
+    await app.prepare()
+    c = Chat(app)
+    for user in (ALICE, BOB, MOD):
+        await c.send(joined(c.now, user))
+    for text in ("你最近读了什么书？", "分享一个学习小技巧", "周末打算做什么？"):
+        await c.cmd(MOD, f"/addtopic daily {text}")
+    await c.app.sweep()  # seeds the group's schedules from the config
+    return c
+
+
+def posts(actions: list) -> list[str]:
+    return [plain_text(a.text) for a in actions if isinstance(a, SendMessage) and a.chat == GROUP]
+
+
+async def test_each_slot_is_posted_once_without_repeats_until_the_pool_is_used(chat: Chat) -> None:
+    seen = []
+    for _ in range(3):
+        chat.wait(86400 if seen else 2 * 3600 + 60)  # to 12:01, then a day later
+        posted = posts(await chat.app.sweep())
+        assert len(posted) == 1
+        seen.append(posted[0])
+        assert posts(await chat.app.sweep()) == []  # the same slot never again
+    assert len({text.splitlines()[2] for text in seen}) == 3  # every topic once
+    chat.wait(86400)
+    assert len(posts(await chat.app.sweep())) == 1  # a new round begins
+
+
+async def test_catch_up_only_within_the_grace_window(chat: Chat) -> None:
+    chat.wait(2 * 3600 + 30 * 60)  # down over noon; back at 12:30
+    assert len(posts(await chat.app.sweep())) == 1
+    chat.wait(86400 + 90 * 60)  # down over the next noon; back at 14:00: too late
+    assert posts(await chat.app.sweep()) == []
+    async with chat.app.storage.transaction() as repos:
+        group = await repos.chats.get(GROUP.platform, GROUP.id)
+        statuses = [p.status for p in await repos.topics.posts(group.id)]
+    assert statuses == ["missed", "posted"]
+
+
+async def test_taking_part_earns_points_once_per_topic(chat: Chat) -> None:
+    chat.wait(2 * 3600 + 60)
+    await chat.app.sweep()
+    chat.wait(600)
+    await chat.say(ALICE, "我在读一本讲历史的书")
+    chat.wait(61)
+    await chat.say(ALICE, "推荐给大家，真的很好看")
+    async with chat.app.storage.transaction() as repos:
+        group = await repos.chats.get(GROUP.platform, GROUP.id)
+        user = await repos.users.get(ALICE.platform, ALICE.id)
+        [post] = await repos.topics.posts(group.id)
+        account = await repos.points.account(group.id, user.id)
+    assert post.participants == 1
+    assert account.topics == 1 and account.balance == 1 + 5 + 1
+    chat.wait(4 * 3600)  # the window has closed
+    await chat.say(BOB, "我来晚了，也说说我的书")
+    async with chat.app.storage.transaction() as repos:
+        [post] = await repos.topics.posts(group.id)
+    assert post.participants == 1
+
+
+async def test_moderators_manage_schedules(chat: Chat) -> None:
+    listing = said(await chat.cmd(MOD, "/schedule"))
+    assert "noon" in listing and "0 12 * * *" in listing and "3 个话题" in listing
+    bad = said(await chat.cmd(MOD, "/schedule add 0 25 * * * daily"))
+    assert "不是有效的 cron" in bad and "0 20 * * sat" in bad
+    added = said(await chat.cmd(MOD, "/schedule add 30 20 * * * empty 晚间话题"))
+    assert "已添加日程" in added and "20:30" in added
+    schedule_id = added.split("#")[1].split("（")[0]
+    chat.wait(11 * 3600)  # 21:00: the empty pool's slot is skipped with a warning
+    actions = await chat.app.sweep()
+    assert any("话题池「empty」是空的" in plain_text(a.text) for a in actions
+               if isinstance(a, NotifyStaff))  # fmt: skip
+    assert "已暂停" in said(await chat.cmd(MOD, f"/schedule pause {schedule_id}"))
+    assert "已恢复" in said(await chat.cmd(MOD, f"/schedule resume {schedule_id}"))
+    assert "已删除" in said(await chat.cmd(MOD, f"/schedule remove {schedule_id}"))
+    assert "没有编号为" in said(await chat.cmd(MOD, f"/schedule remove {schedule_id}"))
+    assert "仅限群管理员" in said(await chat.cmd(ALICE, "/schedule"))
+    assert "太长" in said(await chat.cmd(MOD, "/addtopic daily " + "长" * 4000))
+    assert "用法" in said(await chat.cmd(MOD, "/addtopic daily"))
+
+
+async def test_a_group_that_removed_the_bot_pauses_and_staff_are_told(chat: Chat) -> None:
+    await chat.send(BotRemovedFromChat(chat=GROUP, occurred_at=chat.now))
+    actions = await chat.app.sweep()
+    assert any("已暂停" in plain_text(a.text) for a in actions if isinstance(a, NotifyStaff))
+    chat.wait(2 * 3600 + 60)
+    assert posts(await chat.app.sweep()) == []
+    assert not [a for a in await chat.app.sweep() if isinstance(a, NotifyStaff)]  # told once
+
+
+async def test_answering_a_topic_activates_a_newcomer(
+    tmp_path: Path, sqlite_storage: Storage, clock: ManualClock
+) -> None:
+    settings = make_settings(
+        tmp_path,
+        faq={"enabled": False},
+        onboarding={"activation_signals": ["topic_answer"]},
+        topics={"schedules": [{"name": "noon", "cron": "0 12 * * *", "pool": "daily"}]},
+    )
+    c = Chat(build_app(settings, clock=clock, storage=sqlite_storage))
+    await c.cmd(MOD, "/addtopic daily 你最近读了什么书？")
+    await c.send(joined(c.now, ALICE))
+    await c.say(ALICE, "大家好，我是新来的")  # a message alone does not count here
+    await c.app.sweep()
+    c.wait(2 * 3600 + 60)
+    await c.app.sweep()
+    c.wait(120)
+    await c.say(ALICE, "我最近在读三体")
+    async with c.app.storage.transaction() as repos:
+        [member] = await repos.members.onboarding_since(MONDAY - timedelta(days=1))
+    assert member.activation_source == "topic_answer"
