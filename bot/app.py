@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 
 from bot.settings import ConfigError, Settings
 from faq.matcher import MatcherConfig
@@ -34,6 +35,7 @@ from handlers.router import Router
 from handlers.sweeper import Sweeper
 from handlers.topics import TopicSweep
 from handlers.topics.config import DEFAULT_SCHEDULES, ScheduleRule, TopicsConfig
+from handlers.topics.holidays import CalendarError, load_calendar
 from storage.database import Storage
 from storage.migrate import upgrade
 
@@ -199,11 +201,19 @@ def build_topics(settings: Settings) -> TopicsConfig:
     schedules = DEFAULT_SCHEDULES
     if section.schedules:
         schedules = tuple(ScheduleRule(r.name, r.cron, r.pool) for r in section.schedules)
+    holidays = {}
+    if section.holidays:
+        try:
+            holidays = load_calendar(Path(section.holidays_file) if section.holidays_file else None)
+        except CalendarError as error:
+            raise ConfigError(f"config error: topics.holidays_file: {error}") from None
     return TopicsConfig(
         enabled=section.enabled,
         schedules=schedules,
         window=timedelta(minutes=section.window_minutes),
         grace=timedelta(minutes=section.grace_minutes),
+        holidays=holidays,
+        summary=section.summary,
     )
 
 

@@ -32,6 +32,10 @@ faq_cli = typer.Typer(help="The FAQ knowledge base.", no_args_is_help=True)
 cli.add_typer(faq_cli, name="faq")
 points_cli = typer.Typer(help="The points economy.", no_args_is_help=True)
 cli.add_typer(points_cli, name="points")
+topics_cli = typer.Typer(help="Discussion topic pools.", no_args_is_help=True)
+cli.add_typer(topics_cli, name="topics")
+schedule_cli = typer.Typer(help="The programme of scheduled topics.", no_args_is_help=True)
+cli.add_typer(schedule_cli, name="schedule")
 
 ConfigOption = Annotated[
     Path | None,
@@ -360,6 +364,100 @@ async def _points_report(settings: Settings, weeks: int, build: Any) -> Any:
     async with _prepared(settings) as app, app.storage.transaction() as repos:
         now = app.clock.now()
         return await build(repos, now - timedelta(weeks=weeks), app.community.timezone)
+
+
+@topics_cli.command("import")
+def topics_import(
+    file: Annotated[Path, typer.Argument(help="a .yaml/.yml or .csv file of pool and text")],
+    config: ConfigOption = None,
+    skip_bad: Annotated[
+        bool, typer.Option("--skip-bad", help="import the good rows even if some are bad")
+    ] = False,
+) -> None:
+    """Add topics to pools; any bad row stops the import unless --skip-bad."""
+    from bot.topics_file import read_topics
+    from faq.formats import FormatError
+
+    settings = _settings(config)
+    _logging(settings, quiet=True)
+    try:
+        rows, problems = read_topics(file)
+    except FormatError as error:
+        typer.echo(f"cannot import: {error}", err=True)
+        raise typer.Exit(2) from None
+    for problem in problems:
+        typer.echo(str(problem), err=True)
+    if problems and not skip_bad:
+        typer.echo(f"nothing imported: {len(problems)} bad row(s); fix them or use --skip-bad",
+                   err=True)  # fmt: skip
+        raise typer.Exit(1)
+    added = asyncio.run(_topics_import(settings, rows))
+    typer.echo(f"imported {added} topics ({len(problems)} skipped)")
+
+
+async def _topics_import(settings: Settings, rows: list[tuple[int, str, str]]) -> int:
+    async with _prepared(settings) as app, app.storage.transaction() as repos:
+        existing = {
+            (pool, topic.text)
+            for pool in {pool for _, pool, _ in rows}
+            for topic in await repos.topics.pool(pool)
+        }
+        added = 0
+        for _, pool, text in rows:
+            if (pool, text) not in existing:
+                await repos.topics.add_topic(pool, text, app.clock.now())
+                added += 1
+        return added
+
+
+@schedule_cli.command("preview")
+def schedule_preview(
+    config: ConfigOption = None,
+    days: Annotated[int, typer.Option(min=1, max=366, help="how many days ahead")] = 14,
+) -> None:
+    """What will be posted when, in every group (community time)."""
+    settings = _settings(config)
+    _logging(settings, quiet=True)
+    for line in asyncio.run(_schedule_preview(settings, days)):
+        typer.echo(line)
+
+
+async def _schedule_preview(settings: Settings, days: int) -> list[str]:
+    from datetime import timedelta
+
+    from bot.app import build_topics
+    from handlers.topics.slots import CronError, slots_between
+
+    topics = build_topics(settings)
+    async with _prepared(settings) as app, app.storage.transaction() as repos:
+        now = app.clock.now()
+        zone = app.community.timezone
+        groups = {chat.id: chat for chat in await repos.chats.list_groups()}
+        schedules = await repos.topics.schedules(active_only=True)
+        sizes = await repos.topics.pool_sizes()
+        entries = []
+        for schedule in schedules:
+            chat = groups.get(schedule.chat_id)
+            if chat is None or chat.bot_status == "removed":
+                continue
+            try:
+                slots = slots_between(schedule.cron, zone, now, now + timedelta(days=days))
+            except CronError:
+                continue
+            for slot in slots:
+                local = slot.astimezone(zone)
+                holiday = topics.holidays.get(local.date())
+                what = (
+                    f"holiday: {holiday.name}" if holiday else
+                    f"pool {schedule.pool} ({sizes.get(schedule.pool, 0)} topics)"
+                )  # fmt: skip
+                title = chat.title or chat.external_id
+                entries.append(
+                    (slot, f"{local:%Y-%m-%d %a %H:%M}  {title}  {schedule.name}: {what}")
+                )
+    if not entries:
+        return [f"nothing scheduled in the next {days} days"]
+    return [line for _, line in sorted(entries)]
 
 
 @cli.command("config")

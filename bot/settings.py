@@ -324,6 +324,11 @@ class TopicsSettings(Section):
     window_minutes: int = Field(180, ge=1)
     #: A slot missed while the bot was down is posted at start only within this many minutes.
     grace_minutes: int = Field(60, ge=0)
+    #: Festivals replace the day's first topic; "" uses the built-in Chinese calendar.
+    holidays: bool = True
+    holidays_file: str = ""
+    #: When a topic's window closes, thank the participants by name.
+    summary: bool = True
 
 
 class SandboxSettings(Section):

@@ -506,6 +506,10 @@ class TopicPost(Base):
     posted_at: Mapped[datetime | None]
     window_ends_at: Mapped[datetime | None]
     participants: Mapped[int] = mapped_column(Integer, default=0)
+    #: The holiday whose prompt replaced the pool's topic, if any.
+    holiday: Mapped[str | None] = mapped_column(String(32))
+    #: When the end-of-window summary was posted (or decided against).
+    summarized_at: Mapped[datetime | None]
 
 
 class TopicParticipant(Base):
@@ -518,3 +522,16 @@ class TopicParticipant(Base):
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
     joined_at: Mapped[datetime]
+
+
+class QueuedTopic(Base):
+    """A topic a moderator chose for the next slot of a pool in a group (/nexttopic)."""
+
+    __tablename__ = "queued_topics"
+
+    chat_id: Mapped[int] = mapped_column(
+        ForeignKey("chats.id", ondelete="CASCADE"), primary_key=True
+    )
+    pool: Mapped[str] = mapped_column(String(32), primary_key=True)
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id", ondelete="CASCADE"))
+    queued_at: Mapped[datetime]

@@ -288,3 +288,5 @@ class TopicPostRecord:
     posted_at: datetime | None
     window_ends_at: datetime | None
     participants: int
+    holiday: str | None = None
+    summarized_at: datetime | None = None

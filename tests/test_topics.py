@@ -185,3 +185,93 @@ async def test_answering_a_topic_activates_a_newcomer(
     async with c.app.storage.transaction() as repos:
         [member] = await repos.members.onboarding_since(MONDAY - timedelta(days=1))
     assert member.activation_source == "topic_answer"
+
+
+async def test_a_holiday_prompt_replaces_the_first_topic_of_the_day(
+    tmp_path: Path, sqlite_storage: Storage, clock: ManualClock
+) -> None:
+    calendar = tmp_path / "holidays.toml"
+    calendar.write_text(
+        '[[holiday]]\ndate = 2026-11-23\nname = "社群生日"\nname_en = "Birthday"\n'
+        'prompt = "今天是社群三周岁生日，说说你和社群的故事！"\n',
+        "utf-8",
+    )
+    schedules = [
+        {"name": "noon", "cron": "0 12 * * *", "pool": "daily"},
+        {"name": "evening", "cron": "0 20 * * *", "pool": "daily"},
+    ]
+    c = Chat(topics_app(tmp_path, sqlite_storage, clock, schedules=schedules,
+                        holidays_file=str(calendar)))  # fmt: skip
+    await c.cmd(MOD, "/addtopic daily 你最近读了什么书？")
+    await c.send(joined(c.now, ALICE))
+    await c.app.sweep()
+    c.wait(2 * 3600 + 60)
+    noon = posts(await c.app.sweep())
+    assert len(noon) == 1 and "社群生日" in noon[0] and "三周岁" in noon[0]
+    c.wait(8 * 3600)
+    evening = posts(await c.app.sweep())
+    assert any("你最近读了什么书" in text for text in evening)  # once a day is enough
+
+
+def test_the_builtin_calendar_has_the_coming_festivals() -> None:
+    from handlers.topics.holidays import load_calendar
+
+    names = {holiday.name for holiday in load_calendar().values()}
+    assert {"春节", "中秋节", "国庆节", "端午节"} <= names
+
+
+async def test_nexttopic_queues_and_the_window_ends_with_thanks(chat: Chat) -> None:
+    assert "下一期 daily 话题将使用" in said(await chat.cmd(MOD, "/nexttopic daily 聊聊你的家乡"))
+    assert "没有编号为 999" in said(await chat.cmd(MOD, "/nexttopic daily #999"))
+    assert "用法" in said(await chat.cmd(MOD, "/nexttopic daily"))
+    chat.wait(2 * 3600 + 60)
+    [posted] = posts(await chat.app.sweep())
+    assert "聊聊你的家乡" in posted
+    chat.wait(60)
+    await chat.say(ALICE, "我的家乡在海边")
+    await chat.say(BOB, "我来自山区，风景很好")
+    chat.wait(3 * 3600)
+    [thanks] = posts(await chat.app.sweep())
+    assert "共有 2 人参与" in thanks and "Alice、Bob" in thanks
+    assert posts(await chat.app.sweep()) == []  # thanked once
+    stats = said(await chat.cmd(MOD, "/topicstats"))
+    assert "聊聊你的家乡 — 2 人参与" in stats
+
+
+def test_import_pools_and_preview_the_programme(run: Any, tmp_path: Path) -> None:
+    good = tmp_path / "topics.yaml"
+    good.write_text(
+        "- pool: weekend\n  text: 你最近读了什么书？\n- pool: weekend\n  text: 周末去哪儿玩？\n",
+        "utf-8",
+    )
+    bad = tmp_path / "topics.csv"
+    bad.write_text("pool,text\nweekend,分享一张照片\n,没有话题池\nweekend,分享一张照片\n", "utf-8")
+    code, out = run("topics", "import", str(bad))
+    assert code == 1 and "line 3: needs a pool and a text" in out and "line 4: duplicate" in out
+    code, out = run("topics", "import", str(bad), "--skip-bad")
+    assert code == 0 and "imported 1 topics (2 skipped)" in out
+    assert "imported 2 topics" in run("topics", "import", str(good))[1]
+    assert "imported 0 topics" in run("topics", "import", str(good))[1]  # nothing twice
+
+    async def a_group_with_a_schedule() -> None:
+        from storage.database import Storage as Db
+
+        db = Db.from_url(f"sqlite+aiosqlite:///{tmp_path / 'data' / 'shequn.db'}")
+        try:
+            async with db.transaction() as repos:
+                now = datetime.now(UTC)
+                group = await repos.chats.upsert("telegram", "-9", kind="group", title="读书会",
+                                                 at=now)  # fmt: skip
+                await repos.topics.ensure_schedule(group.id, "config:weekend", "weekend",
+                                                   "0 20 * * sat", "weekend", now)  # fmt: skip
+        finally:
+            await db.close()
+
+    import asyncio
+
+    asyncio.run(a_group_with_a_schedule())
+    code, out = run("schedule", "preview", "--days", "14")
+    lines = out.strip().splitlines()
+    assert code == 0 and len(lines) == 2
+    assert all("Sat 20:00  读书会  weekend: " in line for line in lines)
+    assert all("pool weekend (3 topics)" in line or "holiday:" in line for line in lines)

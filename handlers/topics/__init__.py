@@ -20,6 +20,12 @@ def register(router: Router, economy: Economy, participation: Participation | No
         Command("schedule", commands.schedule, Role.MODERATOR, "help.schedule", GROUP_ONLY)
     )
     router.command(Command("addtopic", commands.add_topic, Role.MODERATOR, "help.addtopic"))
+    router.command(
+        Command("nexttopic", commands.next_topic, Role.MODERATOR, "help.nexttopic", GROUP_ONLY)
+    )
+    router.command(
+        Command("topicstats", commands.topic_stats, Role.MODERATOR, "help.topicstats", GROUP_ONLY)
+    )
 
 
 __all__ = ["TopicSweep", "TopicsConfig", "register"]

@@ -79,3 +79,45 @@ async def add_topic(event: CommandIssued, ctx: Context) -> list[Action]:
         return [reply(event.message, texts.t("topics.too_long", limit=MAX_TOPIC, length=len(text)))]
     topic = await ctx.repos.topics.add_topic(pool.lower()[:32], text, ctx.now)
     return [reply(event.message, texts.t("topics.topic_added", id=topic.id, pool=topic.pool))]
+
+
+async def next_topic(event: CommandIssued, ctx: Context) -> list[Action]:
+    """``/nexttopic POOL TEXT`` or ``/nexttopic POOL #ID``: the pool's next slot posts it."""
+    texts = ctx.texts
+    assert ctx.chat is not None
+    pool, _, rest = event.args.strip().partition(" ")
+    rest = rest.strip()
+    if not pool or not rest:
+        return [reply(event.message, texts.t("topics.next_usage"))]
+    pool = pool.lower()[:32]
+    if rest.startswith("#") and rest[1:].isdigit():
+        topic = await ctx.repos.topics.get_topic(int(rest[1:]))
+        if topic is None or topic.pool != pool:
+            return [reply(event.message, texts.t("topics.no_topic", id=rest[1:], pool=pool))]
+    else:
+        if len(rest) > MAX_TOPIC:
+            too_long = texts.t("topics.too_long", limit=MAX_TOPIC, length=len(rest))
+            return [reply(event.message, too_long)]
+        topic = await ctx.repos.topics.add_topic(pool, rest, ctx.now)
+    await ctx.repos.topics.queue(ctx.chat.id, pool, topic.id, ctx.now)
+    return [reply(event.message, texts.t("topics.queued", id=topic.id, pool=pool))]
+
+
+async def topic_stats(event: CommandIssued, ctx: Context) -> list[Action]:
+    """Participation per topic, most recent first."""
+    texts = ctx.texts
+    assert ctx.chat is not None
+    posts = [p for p in await ctx.repos.topics.posts(ctx.chat.id, 20) if p.status == "posted"]
+    if not posts:
+        return [reply(event.message, texts.t("topics.stats_none"))]
+    lines = [texts.t("topics.stats_heading")]
+    for post in posts[:10]:
+        title = post.holiday or "—"
+        if post.topic_id is not None:
+            topic = await ctx.repos.topics.get_topic(post.topic_id)
+            title = topic.text if topic else title
+        when = post.slot_at.astimezone(ctx.community.timezone).strftime("%m-%d %H:%M")
+        short = title if len(title) <= 30 else title[:29] + "…"
+        line = texts.t("topics.stats_line", when=when, topic=short, count=post.participants)
+        lines.append(line)
+    return [reply(event.message, Markup("\n").join(lines))]

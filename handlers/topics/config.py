@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
+
+from handlers.topics.holidays import Holiday
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,3 +32,7 @@ class TopicsConfig:
     window: timedelta = timedelta(hours=3)
     #: A slot that fell due while the bot was down is posted late only within this.
     grace: timedelta = timedelta(hours=1)
+    #: Festivals by local date; the day's first slot posts the festival's prompt.
+    holidays: dict[date, Holiday] = field(default_factory=dict)
+    #: Post a short thank-you naming the participants when a topic's window closes.
+    summary: bool = True

@@ -18,6 +18,7 @@ from handlers.context import Community
 from handlers.i18n import Catalog
 from handlers.points.economy import chat_ref_of
 from handlers.topics.config import TopicsConfig
+from handlers.topics.holidays import Holiday
 from handlers.topics.slots import CronError, slots_between
 from storage.records import ChatRecord, TopicScheduleRecord
 from storage.repositories import Repositories
@@ -64,6 +65,7 @@ class TopicSweep:
             if chat is None or chat.bot_status == "removed":
                 continue
             actions.extend(await self._run(repos, schedule, chat, now))
+        actions.extend(await self._summaries(repos, chats, now))
         return actions
 
     async def _run(
@@ -77,40 +79,80 @@ class TopicSweep:
         if not due:
             return []
         await repos.topics.set_schedule_state(schedule.id, chat.id, checked_until=now)
-        actions: list[Action] = []
         *older, latest = due
         for slot in older:  # superseded by a later slot: never post a backlog
             await repos.topics.claim_slot(schedule.id, chat.id, slot, "missed")
         if now - latest > self.config.grace:
             if await repos.topics.claim_slot(schedule.id, chat.id, latest, "missed"):
-                log.info("slot %s of schedule %s is past the grace window; missed", latest,
-                         schedule.id)  # fmt: skip
-            return actions
+                log.info("slot %s of schedule %s is past the grace window", latest, schedule.id)
+            return []
         texts = self.catalog.for_language(chat.language or self.community.language)
+        window_ends = now + self.config.window
+        holiday = await self._holiday(repos, chat, latest)
+        if holiday is not None:
+            claimed = await repos.topics.claim_slot(
+                schedule.id, chat.id, latest, "posted", posted_at=now,
+                window_ends_at=window_ends, holiday=holiday.name,
+            )  # fmt: skip
+            if claimed is None:
+                return []
+            prompt = holiday.prompt_for(texts.language)
+            text = texts.t("topics.holiday_post", holiday=holiday.name, text=prompt)
+            return [SendMessage(chat=chat_ref_of(chat), text=text)]
         pool = await repos.topics.pool(schedule.pool)
         if not pool:
             claimed = await repos.topics.claim_slot(schedule.id, chat.id, latest, "skipped")
             # A built-in schedule whose pool was never filled is simply not in use yet;
             # a schedule a moderator added deserves a warning.
             if claimed and not schedule.key.startswith("config:"):
-                actions.append(
-                    NotifyStaff(
-                        text=texts.t("topics.empty_pool", pool=schedule.pool,
-                                     group=chat.title or chat.external_id)
-                    )
-                )  # fmt: skip
-            return actions
+                group = chat.title or chat.external_id
+                warning = texts.t("topics.empty_pool", pool=schedule.pool, group=group)
+                return [NotifyStaff(text=warning)]
+            return []
         cycle, used = await repos.topics.current_cycle(chat.id, schedule.pool)
         fresh = [topic for topic in pool if topic.id not in used]
         if not fresh:  # the pool is used up: a new round, reshuffled
             cycle, fresh = cycle + 1, pool
-        topic = self._rng.choice(fresh)
+        queued = await repos.topics.take_queued(chat.id, schedule.pool)
+        topic = next((t for t in pool if t.id == queued), None) or self._rng.choice(fresh)
         claimed = await repos.topics.claim_slot(
             schedule.id, chat.id, latest, "posted", topic_id=topic.id, cycle=cycle,
-            posted_at=now, window_ends_at=now + self.config.window,
+            posted_at=now, window_ends_at=window_ends,
         )  # fmt: skip
         if claimed is None:
-            return actions
+            return []
         text = texts.t("topics.post", name=schedule.name, text=topic.text)
-        actions.append(SendMessage(chat=chat_ref_of(chat), text=text))
+        return [SendMessage(chat=chat_ref_of(chat), text=text)]
+
+    async def _holiday(
+        self, repos: Repositories, chat: ChatRecord, slot: datetime
+    ) -> Holiday | None:
+        """The festival of the slot's local day, if no slot of that day used it yet."""
+        local = slot.astimezone(self.community.timezone)
+        holiday = self.config.holidays.get(local.date())
+        if holiday is None:
+            return None
+        day_start = local.replace(hour=0, minute=0, second=0, microsecond=0)
+        if await repos.topics.holiday_posted(chat.id, holiday.name, day_start):
+            return None
+        return holiday
+
+    async def _summaries(
+        self, repos: Repositories, chats: dict[int, ChatRecord], now: datetime
+    ) -> list[Action]:
+        """When a topic's window closes: thank the participants by name (once)."""
+        actions: list[Action] = []
+        for post in await repos.topics.windows_closed(now):
+            if not await repos.topics.mark_summarized(post.id, now):
+                continue
+            chat = chats.get(post.chat_id)
+            if not self.config.summary or not post.participants or chat is None:
+                continue
+            if chat.bot_status == "removed":
+                continue
+            texts = self.catalog.for_language(chat.language or self.community.language)
+            names = await repos.topics.participant_names(post.id)
+            joined = texts.plain("onboarding.name_separator").join(names)
+            text = texts.t("topics.summary", count=post.participants, names=joined)
+            actions.append(SendMessage(chat=chat_ref_of(chat), text=text))
         return actions

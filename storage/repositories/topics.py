@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.models import Topic, TopicParticipant, TopicPost, TopicSchedule
+from storage.models import QueuedTopic, Topic, TopicParticipant, TopicPost, TopicSchedule, User
 from storage.records import TopicPostRecord, TopicRecord, TopicScheduleRecord
 from storage.repositories._sql import to_record, upsert_insert
 
@@ -145,6 +145,7 @@ class TopicRepository:
         cycle: int = 0,
         posted_at: datetime | None = None,
         window_ends_at: datetime | None = None,
+        holiday: str | None = None,
     ) -> TopicPostRecord | None:
         """Decide one slot; None if it was decided already (a restart, a racing sweep)."""
         row = (
@@ -153,7 +154,7 @@ class TopicRepository:
                 .values(
                     schedule_id=schedule_id, chat_id=chat_id, slot_at=slot_at, status=status,
                     topic_id=topic_id, cycle=cycle, posted_at=posted_at,
-                    window_ends_at=window_ends_at, participants=0,
+                    window_ends_at=window_ends_at, participants=0, holiday=holiday,
                 )
                 .on_conflict_do_nothing(index_elements=["schedule_id", "slot_at"])
                 .returning(*TopicPost.__table__.c)
@@ -214,3 +215,70 @@ class TopicRepository:
             .limit(limit)
         )
         return [to_record(TopicPostRecord, r) for r in (await self._db.execute(query)).all()]
+
+    # -- /nexttopic ------------------------------------------------------------------------
+
+    async def queue(self, chat_id: int, pool: str, topic_id: int, at: datetime) -> None:
+        await self._db.execute(
+            upsert_insert(self._db, QueuedTopic)
+            .values(chat_id=chat_id, pool=pool, topic_id=topic_id, queued_at=at)
+            .on_conflict_do_update(
+                index_elements=["chat_id", "pool"], set_={"topic_id": topic_id, "queued_at": at}
+            )
+        )
+
+    async def take_queued(self, chat_id: int, pool: str) -> int | None:
+        """The topic queued for this pool's next slot, removed from the queue."""
+        topic_id = await self._db.scalar(
+            select(QueuedTopic.topic_id).where(
+                QueuedTopic.chat_id == chat_id, QueuedTopic.pool == pool
+            )
+        )
+        if topic_id is not None:
+            await self._db.execute(
+                delete(QueuedTopic).where(QueuedTopic.chat_id == chat_id, QueuedTopic.pool == pool)
+            )
+        return topic_id
+
+    # -- holidays and summaries --------------------------------------------------------------
+
+    async def holiday_posted(self, chat_id: int, holiday: str, since: datetime) -> bool:
+        found = await self._db.scalar(
+            select(func.count()).where(
+                TopicPost.chat_id == chat_id,
+                TopicPost.holiday == holiday,
+                TopicPost.slot_at >= since,
+            )
+        )
+        return bool(found)
+
+    async def windows_closed(self, at: datetime, limit: int = 100) -> list[TopicPostRecord]:
+        query = (
+            select(TopicPost)
+            .where(
+                TopicPost.status == "posted",
+                TopicPost.summarized_at.is_(None),
+                TopicPost.window_ends_at <= at,
+            )
+            .order_by(TopicPost.window_ends_at)
+            .limit(limit)
+        )
+        return [to_record(TopicPostRecord, r) for r in (await self._db.execute(query)).all()]
+
+    async def mark_summarized(self, post_id: int, at: datetime) -> bool:
+        result = await self._db.execute(
+            update(TopicPost)
+            .where(TopicPost.id == post_id, TopicPost.summarized_at.is_(None))
+            .values(summarized_at=at)
+        )
+        return bool(result.rowcount)
+
+    async def participant_names(self, post_id: int, limit: int = 5) -> list[str]:
+        query = (
+            select(User.display_name)
+            .join(TopicParticipant, TopicParticipant.user_id == User.id)
+            .where(TopicParticipant.post_id == post_id)
+            .order_by(TopicParticipant.joined_at)
+            .limit(limit)
+        )
+        return [str(r[0]) for r in (await self._db.execute(query)).all()]

@@ -2,7 +2,7 @@
 
 Revision ID: 0006
 Revises: 0005
-Create Date: 2026-11-25 12:57:00.765129
+Create Date: 2026-11-25 13:05:51.588332
 """
 from alembic import op
 import sqlalchemy as sa
@@ -25,6 +25,15 @@ def upgrade() -> None:
     with op.batch_alter_table('topics', schema=None) as batch_op:
         batch_op.create_index('ix_topics_pool', ['pool'], unique=False)
 
+    op.create_table('queued_topics',
+    sa.Column('chat_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('pool', sa.String(length=32), nullable=False),
+    sa.Column('topic_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('queued_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['chat_id'], ['chats.id'], name=op.f('fk_queued_topics_chat_id_chats'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['topic_id'], ['topics.id'], name=op.f('fk_queued_topics_topic_id_topics'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('chat_id', 'pool', name=op.f('pk_queued_topics'))
+    )
     op.create_table('topic_schedules',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('chat_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -51,6 +60,8 @@ def upgrade() -> None:
     sa.Column('posted_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('window_ends_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('participants', sa.Integer(), nullable=False),
+    sa.Column('holiday', sa.String(length=32), nullable=True),
+    sa.Column('summarized_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['chat_id'], ['chats.id'], name=op.f('fk_topic_posts_chat_id_chats'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['schedule_id'], ['topic_schedules.id'], name=op.f('fk_topic_posts_schedule_id_topic_schedules'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['topic_id'], ['topics.id'], name=op.f('fk_topic_posts_topic_id_topics'), ondelete='SET NULL'),
@@ -77,6 +88,7 @@ def downgrade() -> None:
 
     op.drop_table('topic_posts')
     op.drop_table('topic_schedules')
+    op.drop_table('queued_topics')
     with op.batch_alter_table('topics', schema=None) as batch_op:
         batch_op.drop_index('ix_topics_pool')
 
