@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from tests.bench import faq, outbox, pipeline
+from tests.bench import faq, outbox, pipeline, points
 
 
 def main() -> None:
@@ -12,6 +12,7 @@ def main() -> None:
     pipeline.main(quick=quick)
     outbox.main()
     faq.main()
+    points.main()
 
 
 if __name__ == "__main__":
