@@ -1,0 +1,1 @@
+"""Complaints to human staff: detection, tickets, the response-time target."""

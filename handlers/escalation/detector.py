@@ -1,0 +1,153 @@
+"""Spotting complaints in group messages and grading them: none, low (一般),
+high (重大) or crisis (危机).
+
+A lexicon classifier, deliberately simple to explain to operators: terms
+score points unless negated right before ("不是要投诉"); calm questions and
+thanks weigh less; exclamation marks, shouting and crisis words (律师, 曝光,
+lawyer…) weigh more; a member complaining again, or several members at
+once, raise the grade. Thresholds and terms come from config.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+import opencc
+
+from handlers.escalation import lexicon
+
+
+class Severity(IntEnum):
+    NONE = 0
+    LOW = 1
+    HIGH = 2
+    CRISIS = 3
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+@dataclass(frozen=True, slots=True)
+class DetectorConfig:
+    complaint_terms: Mapping[str, float] = field(default_factory=lambda: dict(lexicon.COMPLAINT))
+    crisis_terms: Mapping[str, float] = field(default_factory=lambda: dict(lexicon.CRISIS))
+    positive_terms: Mapping[str, float] = field(default_factory=lambda: dict(lexicon.POSITIVE))
+    negations: tuple[str, ...] = lexicon.NEGATIONS
+    #: Points needed for a complaint, and for a serious one.
+    complaint_threshold: float = 2.0
+    high_threshold: float = 5.5
+    #: Points of crisis terms (not negated) that make any complaint a crisis.
+    crisis_threshold: float = 4.0
+    #: A calm question ("退款几天到账？") is an inquiry: its points are scaled by this.
+    question_factor: float = 0.7
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    severity: Severity
+    score: float
+    #: The terms that counted, for the ticket and for operators tuning the lexicon.
+    terms: tuple[str, ...] = ()
+
+    @property
+    def is_complaint(self) -> bool:
+        return self.severity is not Severity.NONE
+
+
+_QUESTION = re.compile(r"[?？]|吗|呢$|请问|怎么|如何|多久|几天|what|how|when|where|can i|do you")
+_LATIN_WORD = re.compile(r"[a-z0-9][a-z0-9'\-]*")
+
+
+class Detector:
+    def __init__(self, config: DetectorConfig | None = None) -> None:
+        self.config = config or DetectorConfig()
+        self._t2s = opencc.OpenCC("t2s")
+
+    def grade(self, text: str, *, repeats: int = 0, others: int = 0) -> Verdict:
+        """Grade ``text``; ``repeats`` is how many complaints this member made lately,
+        ``others`` how many other members complained about the same lately."""
+        raw = unicodedata.normalize("NFKC", text)[:1000]
+        folded = self._t2s.convert(raw.lower())
+        config = self.config
+        counted: list[str] = []
+        scores = self._scores(folded, counted)
+        score, crisis, calm = scores["complaint"], scores["crisis"], scores["positive"]
+        exclaims = raw.count("!") + raw.count("！")
+        shouting = sum(1 for word in re.findall(r"[A-Za-z]{3,}", raw) if word.isupper())
+        intensity = min(exclaims, 6) * 0.5 + min(shouting, 3) * 0.7
+        if raw.count("?") + raw.count("？") >= 2:
+            intensity += 1.0
+        questions = raw.count("?") + raw.count("？")
+        if _QUESTION.search(folded) and exclaims == 0 and questions <= 1:
+            # A calm question is an inquiry ("律师资格考试的课程有推荐吗？"), not an attack.
+            # Crisis words with nothing to complain about are a topic, not a threat.
+            crisis *= config.question_factor if score > 0 else 0.3
+            score *= config.question_factor
+        # Praise next to complaint words is often sarcasm ("好服务啊，等了三天"): it counts half.
+        calm = calm / 2 if score >= config.complaint_threshold else calm
+        total = score + crisis + (intensity if score + crisis > 0 else 0) - calm
+        if total < config.complaint_threshold:
+            return Verdict(Severity.NONE, round(total, 2), tuple(counted))
+        if crisis >= config.crisis_threshold:
+            severity = Severity.CRISIS
+        elif total >= config.high_threshold:
+            severity = Severity.HIGH
+        else:
+            severity = Severity.LOW
+        # Persistence and spread: the same member again, or several members at once.
+        if repeats >= 2 or others >= 2:
+            severity = Severity(min(Severity.CRISIS, severity + 1))
+        return Verdict(severity, round(total, 2), tuple(counted))
+
+    def _scores(self, folded: str, counted: list[str]) -> dict[str, float]:
+        """Points per kind; the longest term wins where terms overlap (骗子 over 骗)."""
+        config = self.config
+        kinds = {"crisis": config.crisis_terms, "complaint": config.complaint_terms,
+                 "positive": config.positive_terms}  # fmt: skip
+        ordered = sorted(
+            (
+                (term, kind, weight)
+                for kind, terms in kinds.items()
+                for term, weight in terms.items()
+            ),
+            key=lambda item: len(item[0]),
+            reverse=True,
+        )
+        scores = dict.fromkeys(kinds, 0.0)
+        text = folded
+        for term, kind, weight in ordered:
+            start = self._find(text, term)
+            while start >= 0:
+                if not self._negated(text, start):
+                    scores[kind] += weight
+                    if kind != "positive":
+                        counted.append(term)
+                    # Blank the match out so that shorter terms inside it do not count again.
+                    text = text[:start] + " " * len(term) + text[start + len(term) :]
+                    break
+                start = self._find(text, term, start + len(term))
+        return scores
+
+    @staticmethod
+    def _find(text: str, term: str, start: int = 0) -> int:
+        """Chinese terms match anywhere; Latin ones only as whole words."""
+        if not term.isascii():
+            return text.find(term, start)
+        match = re.compile(rf"(?<![a-z0-9]){re.escape(term)}(?![a-z0-9])").search(text, start)
+        return match.start() if match else -1
+
+    def _negated(self, text: str, start: int) -> bool:
+        before = text[max(0, start - 8) : start]
+        for negation in self.config.negations:
+            if negation.isascii():
+                words = _LATIN_WORD.findall(before)
+                if negation in words[-3:]:
+                    return True
+            elif negation in before[-5:]:
+                return True
+        return False

@@ -1,0 +1,82 @@
+"""The default complaint lexicon (Chinese and English): words that signal a
+complaint, words that signal a crisis, and what softens or negates them.
+
+Weights are points towards a complaint; operators add or override entries in
+``[escalation]`` of the config.
+"""
+
+from __future__ import annotations
+
+COMPLAINT: dict[str, float] = {
+    # Chinese
+    "投诉": 3.0, "举报": 3.0, "退款": 1.5, "退钱": 2.5, "退费": 2.0, "骗": 3.0, "骗子": 3.5,
+    "骗人": 3.5, "欺骗": 3.5, "欺诈": 3.5, "诈骗": 3.5, "忽悠": 3.0, "坑": 2.0, "坑人": 3.0,
+    "差评": 2.5, "垃圾": 3.0, "太差": 2.5, "很差": 2.5, "差劲": 2.5, "失望": 2.5, "无语": 2.0,
+    "恶心": 2.5, "气死": 3.0, "受够": 3.0, "离谱": 2.5, "过分": 2.5, "黑心": 3.0,
+    "虚假": 3.0, "乱扣": 3.0, "扣钱": 2.5, "多扣": 3.0, "扣了": 1.5, "重复扣费": 3.5,
+    "没人理": 3.0, "没人回": 3.0, "没人管": 3.0, "不回复": 2.5, "不理": 2.0, "敷衍": 3.0,
+    "打不开": 1.5, "闪退": 1.5, "卡死": 2.0, "用不了": 2.0, "又出问题": 2.5, "一直不行": 2.5,
+    "解决不了": 2.5, "什么破": 3.0, "破课": 3.0, "智商税": 3.0, "退订": 1.5, "不值": 2.5,
+    "浪费": 2.0, "生气": 2.5, "愤怒": 3.0, "坑钱": 3.5, "还钱": 3.0, "赔偿": 3.0,
+    "到底": 1.0, "凭什么": 2.5, "搞什么": 2.5, "怎么回事": 1.5, "被扣": 2.5, "被坑": 3.5,
+    "被骗": 3.5, "不靠谱": 2.5, "太慢": 2.0, "等了": 1.0,
+    "不爽": 2.5, "烦": 2.0, "难受": 2.0, "心塞": 2.5, "难用": 2.5, "乱七八糟": 2.5, "好乱": 2.0,
+    "卡得": 2.0, "太卡": 2.0, "卡顿": 2.0, "有点慢": 1.5, "错别字": 1.5, "有错": 1.5,
+    "答非所问": 2.5, "踢皮球": 3.0, "说法": 2.0, "拉黑": 3.0, "天理": 3.0, "内定": 3.5,
+    "误导": 3.0, "不用心": 2.5, "没上期": 1.5, "迟到": 2.0, "念ppt": 2.0, "听不懂": 2.0,
+    "做不完": 1.5, "没法用": 2.5, "失效": 2.0, "清零": 2.0, "莫名其妙": 2.5, "丢了": 2.0,
+    "全丢": 3.0, "拖": 1.5, "发火": 3.0, "一直": 1.0, "每次": 1.0, "第三次": 1.5, "第五次": 1.5,
+    "五次": 1.0, "好几个人": 2.0, "不止我一个": 2.5, "管不管": 3.0, "广告太多": 2.5,
+    "管管": 2.0, "贵了": 2.0, "涨价": 2.0, "算什么": 2.5, "根本没": 2.0, "扣款": 2.0,
+    "没到账": 2.5, "没到": 1.5, "刺眼": 2.0, "眼睛疼": 2.0, "看不了": 2.5, "无效": 2.0,
+    "靠谱点": 2.5, "必须": 1.0, "还没": 1.0, "难听": 2.0, "太吵": 2.0, "不合理": 2.5,
+    "不公平": 3.0, "坑爹": 3.0, "糊弄": 3.0, "退不了": 3.0, "不给退": 3.5, "要求退": 2.5,
+    "没用": 2.0, "骂": 2.0, "吐槽": 2.0, "不满": 2.5, "崩了": 2.5, "挂了": 1.5, "黑屏": 2.0,
+    "没反应": 2.0, "垃圾服务": 3.5, "退群": 1.5, "再也不": 3.0, "上当": 3.5, "不退": 2.5,
+    # English
+    "complain": 3.0, "complaint": 3.0, "refund": 1.5, "scam": 3.5, "scammer": 3.5,
+    "scammed": 3.5, "fraud": 3.5, "cheated": 3.5, "rip-off": 3.0, "ripoff": 3.0,
+    "terrible": 2.5, "awful": 2.5, "worst": 2.5, "horrible": 2.5, "useless": 2.5,
+    "disappointed": 2.5, "disappointing": 2.5, "ridiculous": 2.5, "unacceptable": 3.0,
+    "angry": 2.5, "furious": 3.0, "fed up": 3.0, "waste": 2.0, "broken": 1.5,
+    "crashes": 1.5, "crashing": 1.5, "charged twice": 3.5, "overcharged": 3.5,
+    "no one replies": 3.0, "nobody replies": 3.0, "no response": 2.5, "ignored": 2.5,
+    "money back": 2.5, "still not": 1.5, "again": 0.5, "garbage": 3.0, "trash": 2.5,
+    "joke": 1.0, "never again": 3.0, "misleading": 3.0, "lied": 3.0,
+    "annoying": 2.5, "confusing": 2.0, "can't find": 1.5, "hard to": 1.5, "tedious": 2.5,
+    "late": 1.5, "nobody explained": 2.5, "out of sync": 2.0, "distracting": 1.5,
+    "buffering": 2.0, "cheap": 1.5, "thinner": 2.0, "rigged": 3.5, "theft": 3.5,
+    "charged me": 3.0, "can't access": 3.0, "fix this": 2.5, "every day": 1.0,
+    "every single day": 1.5, "still waiting": 2.5, "meh": 1.5, "unreadable": 2.5,
+    "not working": 2.5, "doesn't work": 2.5, "stopped working": 2.5, "frustrating": 2.5,
+    "frustrated": 2.5, "slow": 1.5, "lost": 1.5, "gone": 1.0, "wrong": 1.5, "error": 1.0,
+    "sucks": 3.0, "hate": 2.5, "bad": 1.5, "poor": 2.0, "mess": 2.0, "fake": 3.0,
+    "nobody": 1.0, "no one": 1.0, "demand": 2.5, "cancel": 1.0, "spam": 2.0, "too many": 1.5,
+    "pay for": 1.0, "paid for": 1.5, "visible to everyone": 3.0, "without my": 2.0,
+}  # fmt: skip
+
+#: Words that turn a complaint into a crisis (legal, media, regulators, safety).
+CRISIS: dict[str, float] = {
+    "律师": 5.0, "起诉": 5.0, "法院": 5.0, "曝光": 5.0, "维权": 5.0, "12315": 5.0, "消协": 5.0,
+    "媒体": 4.0, "记者": 4.0, "报警": 5.0, "警察": 4.0, "工商局": 5.0, "市场监管": 5.0,
+    "泄露": 4.5, "泄漏": 4.5, "集体投诉": 5.0, "微博": 3.0, "发到网上": 4.5, "黑猫": 4.5,
+    "lawyer": 5.0, "sue": 5.0, "lawsuit": 5.0, "legal action": 5.0, "press": 3.5,
+    "media": 3.5, "journalist": 4.0, "police": 5.0, "regulator": 4.5, "class action": 5.0,
+    "leaked": 4.5, "data leak": 5.0, "go public": 4.5, "going public": 4.5, "twitter": 3.0,
+    "report you": 4.5, "reporting you": 4.5, "data protection": 4.5, "authority": 3.5,
+    "consumer protection": 5.0, "投诉到": 4.0, "12345": 5.0, "网信办": 5.0, "人肉": 4.5,
+}  # fmt: skip
+
+#: Words that soften what follows or mark contentment.
+POSITIVE: dict[str, float] = {
+    "谢谢": 1.5, "感谢": 1.5, "太棒": 2.5, "好评": 2.5, "点赞": 2.0, "喜欢": 1.5, "满意": 2.0,
+    "解决了": 2.5, "辛苦": 1.5, "哈哈": 1.0, "thanks": 1.5, "thank you": 1.5, "great": 2.0,
+    "love": 2.0, "awesome": 2.5, "solved": 2.5, "works now": 2.5, "amazing": 2.5,
+    "solid": 2.0, "really good": 2.0, "还好": 1.5, "不错": 1.5, "放心": 1.5, "挺好": 1.5,
+}  # fmt: skip
+
+#: A term right after one of these does not count (我不是要投诉, not a scam).
+NEGATIONS = (
+    "不是", "并不是", "并非", "没有被", "并没有", "无意", "不想", "不打算", "不会去",
+    "not", "no", "never", "don't", "isn't", "wasn't", "aren't", "used",
+)  # fmt: skip
