@@ -3,7 +3,8 @@ features hand each other signals (onboarding ↔ points)."""
 
 from __future__ import annotations
 
-from handlers import basics, faq, onboarding, points, topics
+from handlers import basics, escalation, faq, onboarding, points, topics
+from handlers.escalation.config import EscalationConfig
 from handlers.faq.library import FaqLibrary
 from handlers.onboarding.config import OnboardingConfig
 from handlers.onboarding.flow import OnboardingFlow
@@ -25,6 +26,7 @@ def build_router(
     onboarding.register(router, flow)
     points.register(router, economy, flow.participated)
     topics.register(router, economy, flow.participated)
+    escalation.register(router, EscalationConfig())
     if faq_library is not None:
         faq.register(router, faq_library)
     return router

@@ -290,3 +290,31 @@ class TopicPostRecord:
     participants: int
     holiday: str | None = None
     summarized_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TicketRecord:
+    id: int
+    chat_id: int
+    user_id: int
+    subject: str
+    text: str
+    severity: str
+    status: str
+    assignee_id: int | None
+    message_id: str | None
+    created_at: datetime
+    updated_at: datetime
+    first_response_at: datetime | None
+    resolved_at: datetime | None
+    rating: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class TicketEventRecord:
+    id: int
+    ticket_id: int
+    kind: str
+    actor_id: int | None
+    text: str | None
+    at: datetime

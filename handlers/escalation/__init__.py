@@ -1,1 +1,27 @@
 """Complaints to human staff: detection, tickets, the response-time target."""
+
+from __future__ import annotations
+
+from handlers.escalation.config import EscalationConfig
+from handlers.escalation.tickets import Tickets
+from handlers.events import ButtonPressed
+from handlers.roles import Role
+from handlers.router import Command, Router
+
+
+def register(router: Router, config: EscalationConfig) -> None:
+    tickets = Tickets(config)
+    router.on(ButtonPressed, tickets.on_button, priority=130, name="tickets.button", exclusive=True)
+    for command in (
+        Command("complain", tickets.complain, Role.MEMBER, "help.complain"),
+        Command("human", tickets.human, Role.MEMBER, "help.human"),
+        Command("mytickets", tickets.mine, Role.MEMBER, "help.mytickets"),
+        Command("tickets", tickets.list_open, Role.STAFF, "help.tickets"),
+        Command("ticket", tickets.show, Role.STAFF, "help.ticket"),
+        Command("reply", tickets.answer, Role.STAFF, "help.reply"),
+        Command("resolve", tickets.resolve, Role.STAFF, "help.resolve"),
+    ):
+        router.command(command)
+
+
+__all__ = ["EscalationConfig", "register"]

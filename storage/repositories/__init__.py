@@ -13,6 +13,7 @@ from storage.repositories.events import EventLogRepository
 from storage.repositories.faq import FaqRepository
 from storage.repositories.members import MemberRepository
 from storage.repositories.points import PointsRepository
+from storage.repositories.tickets import TicketRepository
 from storage.repositories.topics import TopicRepository
 from storage.repositories.updates import ProcessedUpdateRepository
 from storage.repositories.users import UserRepository
@@ -32,6 +33,7 @@ class Repositories:
     conversations: ConversationRepository
     points: PointsRepository
     topics: TopicRepository
+    tickets: TicketRepository
 
     @classmethod
     def bind(cls, db: AsyncConnection) -> Repositories:
@@ -46,4 +48,5 @@ class Repositories:
             conversations=ConversationRepository(db),
             points=PointsRepository(db),
             topics=TopicRepository(db),
+            tickets=TicketRepository(db),
         )

@@ -1,0 +1,23 @@
+"""Escalation settings (built from ``[escalation]`` in the config)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import time, timedelta
+
+from handlers.escalation.detector import DetectorConfig
+
+
+@dataclass(frozen=True, slots=True)
+class EscalationConfig:
+    #: First-response targets by severity (the playbook: answer within 2 hours).
+    targets: dict[str, timedelta] = field(
+        default_factory=lambda: {
+            "crisis": timedelta(minutes=15),
+            "high": timedelta(hours=1),
+            "low": timedelta(hours=2),
+        }
+    )
+    #: When staff are on duty, in the community's timezone (None: always).
+    staff_hours: tuple[time, time] | None = (time(9, 0), time(21, 0))
+    detector: DetectorConfig = field(default_factory=DetectorConfig)

@@ -1,0 +1,280 @@
+"""The ticket loop: a member complains, staff claim, reply and resolve, the
+member rates. Staff act from the staff chat; replies reach the member
+privately when possible, in the group otherwise, signed by the staff role.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from markupsafe import Markup
+
+from handlers.actions import (
+    Action,
+    AnswerButton,
+    Button,
+    Keyboard,
+    NotifyStaff,
+    SendPrivate,
+    mention,
+    reply,
+)
+from handlers.context import Context
+from handlers.escalation.config import EscalationConfig
+from handlers.escalation.detector import Detector, Severity
+from handlers.events import ButtonPressed, CommandIssued, Event
+from handlers.points.economy import chat_ref_of, user_ref_of
+from handlers.roles import Role
+from storage.records import TicketRecord
+
+PREFIX = "esc:"
+SUBJECT = "general"
+
+
+class Tickets:
+    def __init__(self, config: EscalationConfig) -> None:
+        self.config = config
+        self.detector = Detector(config.detector)
+
+    # -- members ------------------------------------------------------------------
+
+    async def complain(self, event: CommandIssued, ctx: Context) -> list[Action]:
+        """``/complain TEXT``: open (or add to) the member's ticket."""
+        text = event.args.strip()
+        if not text:
+            return [reply(event.message, ctx.texts.t("tickets.complain_usage"))]
+        return await self._raise(event, ctx, text)
+
+    async def human(self, event: CommandIssued, ctx: Context) -> list[Action]:
+        """``/human [TEXT]``: ask for a person."""
+        text = event.args.strip() or ctx.texts.plain("tickets.human_default")
+        return await self._raise(event, ctx, text)
+
+    async def _raise(self, event: CommandIssued, ctx: Context, text: str) -> list[Action]:
+        texts = ctx.texts
+        assert ctx.chat is not None and ctx.sender is not None
+        graded = self.detector.grade(text).severity
+        severity = max(graded, Severity.LOW).label
+        ticket, new = await ctx.repos.tickets.open_or_append(
+            ctx.chat.id,
+            ctx.sender.id,
+            SUBJECT,
+            text,
+            severity,
+            ctx.now,
+            message_id=event.message.id,
+        )
+        if not new:
+            return [
+                reply(event.message, texts.t("tickets.appended", id=ticket.id)),
+                NotifyStaff(
+                    text=texts.t(
+                        "tickets.staff_appended",
+                        id=ticket.id,
+                        name=mention(event.sender),
+                        text=text,
+                    )
+                ),
+            ]
+        ack = self._acknowledgement(ctx, ticket)
+        return [reply(event.message, ack), self._card(ctx, ticket, event, text)]
+
+    def _acknowledgement(self, ctx: Context, ticket: TicketRecord) -> Markup:
+        texts = ctx.texts
+        target = self.config.targets.get(ticket.severity, self.config.targets["low"])
+        minutes = int(target.total_seconds() // 60)
+        hours = self.config.staff_hours
+        local = ctx.local_now.time()
+        if hours is not None and not (hours[0] <= local < hours[1]):
+            return texts.t(
+                "tickets.ack_out_of_hours", id=ticket.id, opens=hours[0].strftime("%H:%M")
+            )
+        when = (
+            texts.t("tickets.within_hours", hours=minutes // 60)
+            if minutes >= 60
+            else (texts.t("tickets.within_minutes", minutes=minutes))
+        )
+        return texts.t("tickets.ack", id=ticket.id, when=when)
+
+    def _card(
+        self, ctx: Context, ticket: TicketRecord, event: CommandIssued, text: str
+    ) -> NotifyStaff:
+        texts = ctx.texts
+        assert ctx.chat is not None
+        group = ctx.chat.title or (texts.plain("tickets.private_chat"))
+        card = texts.t(
+            f"tickets.card_{ticket.severity}",
+            id=ticket.id,
+            name=mention(event.sender),
+            group=group,
+            text=text[:500],
+        )
+        return NotifyStaff(text=card, buttons=_staff_buttons(ctx, ticket.id))
+
+    async def mine(self, event: CommandIssued, ctx: Context) -> list[Action]:
+        texts = ctx.texts
+        assert ctx.sender is not None
+        tickets = await ctx.repos.tickets.of_member(ctx.sender.id)
+        if not tickets:
+            return [reply(event.message, texts.t("tickets.mine_none"))]
+        lines = [texts.t("tickets.mine_heading")]
+        lines.extend(self._line(ctx, ticket) for ticket in tickets)
+        return [reply(event.message, Markup("\n").join(lines))]
+
+    # -- staff --------------------------------------------------------------------------
+
+    async def list_open(self, event: CommandIssued, ctx: Context) -> list[Action]:
+        texts = ctx.texts
+        tickets = await ctx.repos.tickets.ongoing()
+        if not tickets:
+            return [reply(event.message, texts.t("tickets.none_open"))]
+        lines = [texts.t("tickets.open_heading", count=len(tickets))]
+        lines.extend(self._line(ctx, ticket) for ticket in tickets)
+        return [reply(event.message, Markup("\n").join(lines))]
+
+    async def show(self, event: CommandIssued, ctx: Context) -> list[Action]:
+        texts = ctx.texts
+        raw = event.args.strip().lstrip("#")
+        ticket = await ctx.repos.tickets.get(int(raw)) if raw.isdigit() else None
+        if ticket is None:
+            return [reply(event.message, texts.t("tickets.unknown", id=raw or "?"))]
+        member = await ctx.repos.users.get_by_id(ticket.user_id)
+        lines = [
+            self._line(ctx, ticket),
+            texts.t("tickets.show_member", name=member.display_name if member else "?"),
+        ]
+        for item in await ctx.repos.tickets.history(ticket.id):
+            actor = await ctx.repos.users.get_by_id(item.actor_id) if item.actor_id else None
+            when = item.at.astimezone(ctx.community.timezone).strftime("%m-%d %H:%M")
+            lines.append(
+                texts.t(
+                    "tickets.history_line",
+                    when=when,
+                    kind=texts.plain(f"tickets.event_{item.kind}"),
+                    actor=actor.display_name if actor else "—",
+                    text=item.text or "",
+                )
+            )
+        return [reply(event.message, Markup("\n").join(lines))]
+
+    async def answer(self, event: CommandIssued, ctx: Context) -> list[Action]:
+        """``/reply N TEXT``: the answer reaches the member, signed by the staff role."""
+        texts = ctx.texts
+        assert ctx.sender is not None
+        number, _, text = event.args.strip().partition(" ")
+        number, text = number.lstrip("#"), text.strip()
+        if not number.isdigit() or not text:
+            return [reply(event.message, texts.t("tickets.reply_usage"))]
+        ticket = await ctx.repos.tickets.get(int(number))
+        if ticket is None:
+            return [reply(event.message, texts.t("tickets.unknown", id=number))]
+        if ticket.status == "resolved":
+            return [reply(event.message, texts.t("tickets.already_resolved", id=ticket.id))]
+        await ctx.repos.tickets.replied(ticket.id, ctx.sender.id, text, ctx.now)
+        return [
+            await self._to_member(
+                ctx, ticket, texts.t("tickets.staff_reply", id=ticket.id, text=text)
+            ),
+            reply(event.message, texts.t("tickets.reply_sent", id=ticket.id)),
+        ]
+
+    async def resolve(self, event: CommandIssued, ctx: Context) -> list[Action]:
+        texts = ctx.texts
+        raw = event.args.strip().lstrip("#")
+        if not raw.isdigit():
+            return [reply(event.message, texts.t("tickets.resolve_usage"))]
+        done = await self._resolve(ctx, int(raw))
+        if not done:
+            return [reply(event.message, texts.t("tickets.unknown_or_done", id=raw))]
+        return [reply(event.message, texts.t("tickets.resolved", id=raw)), *done]
+
+    async def _resolve(self, ctx: Context, ticket_id: int) -> list[Action]:
+        assert ctx.sender is not None
+        if not await ctx.repos.tickets.resolve(ticket_id, ctx.sender.id, ctx.now):
+            return []
+        ticket = await ctx.repos.tickets.get(ticket_id)
+        assert ticket is not None
+        texts = ctx.texts
+        stars = tuple(
+            Button("⭐" * score, data=f"{PREFIX}rate:{ticket.id}:{score}") for score in range(1, 6)
+        )
+        return [
+            await self._to_member(
+                ctx, ticket, texts.t("tickets.rate_please", id=ticket.id), (stars[:3], stars[3:])
+            )
+        ]
+
+    async def _to_member(
+        self, ctx: Context, ticket: TicketRecord, text: Markup, buttons: Keyboard = ()
+    ) -> Action:
+        member = await ctx.repos.users.get_by_id(ticket.user_id)
+        chat = await ctx.repos.chats.get_by_id(ticket.chat_id)
+        assert member is not None and chat is not None
+        fallback = chat_ref_of(chat) if chat.kind == "group" else None
+        return SendPrivate(
+            user=user_ref_of(member), text=text, buttons=buttons, fallback_chat=fallback
+        )
+
+    async def on_button(self, event: Event, ctx: Context) -> list[Action]:
+        assert isinstance(event, ButtonPressed)
+        if not event.data.startswith(PREFIX) or ctx.sender is None:
+            return []
+        texts = ctx.texts
+        parts = event.data[len(PREFIX) :].split(":")
+        press = event.press_id or ""
+        if len(parts) < 2 or not parts[1].isdigit():
+            return [AnswerButton(press_id=press, text=texts.plain("button.expired"))]
+        kind, ticket_id = parts[0], int(parts[1])
+        if kind == "rate" and len(parts) == 3 and parts[2] in "12345":
+            rated = await ctx.repos.tickets.rate(ticket_id, ctx.sender.id, int(parts[2]), ctx.now)
+            key = "tickets.thanks_rating" if rated else "tickets.rating_once"
+            return [AnswerButton(press_id=press, text=texts.plain(key))]
+        if Role.STAFF not in ctx.roles:
+            return [AnswerButton(press_id=press, text=texts.plain("tickets.staff_only"))]
+        if kind == "claim":
+            if await ctx.repos.tickets.claim(ticket_id, ctx.sender.id, ctx.now):
+                note = texts.t("tickets.claimed", id=ticket_id, name=event.sender.display_name)
+                return [
+                    AnswerButton(press_id=press, text=texts.plain("tickets.claimed_toast")),
+                    NotifyStaff(text=note),
+                ]
+            ticket = await ctx.repos.tickets.get(ticket_id)
+            owner = (
+                await ctx.repos.users.get_by_id(ticket.assignee_id)
+                if ticket and ticket.assignee_id
+                else None
+            )
+            text = texts.plain("tickets.claimed_by", name=owner.display_name if owner else "—")
+            return [AnswerButton(press_id=press, text=text)]
+        if kind == "resolve":
+            done = await self._resolve(ctx, ticket_id)
+            key = "tickets.resolved_toast" if done else "tickets.unknown_or_done_toast"
+            return [AnswerButton(press_id=press, text=texts.plain(key)), *done]
+        return [AnswerButton(press_id=press, text=texts.plain("button.expired"))]
+
+    def _line(self, ctx: Context, ticket: TicketRecord) -> Markup:
+        texts = ctx.texts
+        age = _age(ctx.now, ticket.created_at)
+        return texts.t(
+            "tickets.line",
+            id=ticket.id,
+            severity=texts.plain(f"tickets.severity_{ticket.severity}"),
+            status=texts.plain(f"tickets.status_{ticket.status}"),
+            age=age,
+            text=ticket.text[:60],
+        )
+
+
+def _staff_buttons(ctx: Context, ticket_id: int) -> Keyboard:
+    texts = ctx.texts
+    return (
+        (
+            Button(texts.plain("tickets.claim_button"), data=f"{PREFIX}claim:{ticket_id}"),
+            Button(texts.plain("tickets.resolve_button"), data=f"{PREFIX}resolve:{ticket_id}"),
+        ),
+    )
+
+
+def _age(now: datetime, then: datetime) -> str:
+    minutes = int((now - then).total_seconds() // 60)
+    return f"{minutes // 60}h{minutes % 60:02d}m" if minutes >= 60 else f"{minutes}m"

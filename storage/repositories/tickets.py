@@ -1,0 +1,173 @@
+"""Tickets: complaints handed to staff, with their history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import case, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage.models import Ticket, TicketEvent
+from storage.records import TicketEventRecord, TicketRecord
+from storage.repositories._sql import to_record
+
+SEVERITY_ORDER = {"low": 1, "high": 2, "crisis": 3}
+ONGOING = ("open", "claimed", "waiting")
+
+
+class TicketRepository:
+    def __init__(self, db: AsyncConnection) -> None:
+        self._db = db
+
+    async def open_or_append(
+        self,
+        chat_id: int,
+        user_id: int,
+        subject: str,
+        text: str,
+        severity: str,
+        at: datetime,
+        *,
+        message_id: str | None = None,
+    ) -> tuple[TicketRecord, bool]:
+        """The member's ongoing ticket on ``subject`` gets the text appended (and a
+        higher severity if this is worse); else a new ticket. True when new."""
+        row = (
+            await self._db.execute(
+                select(Ticket)
+                .where(
+                    Ticket.user_id == user_id, Ticket.subject == subject, Ticket.status.in_(ONGOING)
+                )
+                .order_by(Ticket.id.desc())
+                .limit(1)
+            )
+        ).first()
+        if row is not None:
+            ticket = to_record(TicketRecord, row)
+            worse = SEVERITY_ORDER[severity] > SEVERITY_ORDER.get(ticket.severity, 0)
+            values = {"updated_at": at, **({"severity": severity} if worse else {})}
+            await self._db.execute(update(Ticket).where(Ticket.id == ticket.id).values(**values))
+            await self.log(ticket.id, "appended", at, actor_id=user_id, text=text)
+            return (await self.get(ticket.id)) or ticket, False
+        created = (
+            await self._db.execute(
+                insert(Ticket)
+                .values(
+                    chat_id=chat_id,
+                    user_id=user_id,
+                    subject=subject,
+                    text=text[:2000],
+                    severity=severity,
+                    status="open",
+                    message_id=message_id,
+                    created_at=at,
+                    updated_at=at,
+                )
+                .returning(*Ticket.__table__.c)
+            )
+        ).one()
+        ticket = to_record(TicketRecord, created)
+        await self.log(ticket.id, "opened", at, actor_id=user_id, text=text)
+        return ticket, True
+
+    async def log(
+        self,
+        ticket_id: int,
+        kind: str,
+        at: datetime,
+        *,
+        actor_id: int | None = None,
+        text: str | None = None,
+    ) -> None:
+        await self._db.execute(
+            insert(TicketEvent).values(
+                ticket_id=ticket_id,
+                kind=kind,
+                actor_id=actor_id,
+                text=text[:2000] if text else None,
+                at=at,
+            )
+        )
+
+    async def get(self, ticket_id: int) -> TicketRecord | None:
+        row = (await self._db.execute(select(Ticket).where(Ticket.id == ticket_id))).first()
+        return to_record(TicketRecord, row) if row else None
+
+    async def claim(self, ticket_id: int, staff_id: int, at: datetime) -> bool:
+        """Exactly one of two staff pressing Claim at once wins."""
+        result = await self._db.execute(
+            update(Ticket)
+            .where(Ticket.id == ticket_id, Ticket.assignee_id.is_(None), Ticket.status.in_(ONGOING))
+            .values(assignee_id=staff_id, status="claimed", updated_at=at)
+        )
+        if result.rowcount:
+            await self.log(ticket_id, "claimed", at, actor_id=staff_id)
+        return bool(result.rowcount)
+
+    async def replied(self, ticket_id: int, staff_id: int, text: str, at: datetime) -> bool:
+        result = await self._db.execute(
+            update(Ticket)
+            .where(Ticket.id == ticket_id, Ticket.status.in_(ONGOING))
+            .values(
+                status="waiting",
+                updated_at=at,
+                assignee_id=case(
+                    (Ticket.assignee_id.is_(None), staff_id), else_=Ticket.assignee_id
+                ),
+                first_response_at=case(
+                    (Ticket.first_response_at.is_(None), at), else_=Ticket.first_response_at
+                ),
+            )
+        )
+        if result.rowcount:
+            await self.log(ticket_id, "replied", at, actor_id=staff_id, text=text)
+        return bool(result.rowcount)
+
+    async def resolve(self, ticket_id: int, staff_id: int, at: datetime) -> bool:
+        result = await self._db.execute(
+            update(Ticket)
+            .where(Ticket.id == ticket_id, Ticket.status.in_(ONGOING))
+            .values(status="resolved", resolved_at=at, updated_at=at)
+        )
+        if result.rowcount:
+            await self.log(ticket_id, "resolved", at, actor_id=staff_id)
+        return bool(result.rowcount)
+
+    async def rate(self, ticket_id: int, user_id: int, rating: int, at: datetime) -> bool:
+        """The member rates a resolved ticket once."""
+        result = await self._db.execute(
+            update(Ticket)
+            .where(
+                Ticket.id == ticket_id,
+                Ticket.user_id == user_id,
+                Ticket.status == "resolved",
+                Ticket.rating.is_(None),
+            )
+            .values(rating=rating, updated_at=at)
+        )
+        if result.rowcount:
+            await self.log(ticket_id, "rated", at, actor_id=user_id, text=str(rating))
+        return bool(result.rowcount)
+
+    async def ongoing(self, limit: int = 30) -> list[TicketRecord]:
+        """Open tickets, the most severe and then the oldest first."""
+        order = case({"crisis": 3, "high": 2, "low": 1}, value=Ticket.severity, else_=0)
+        query = (
+            select(Ticket)
+            .where(Ticket.status.in_(ONGOING))
+            .order_by(order.desc(), Ticket.created_at)
+            .limit(limit)
+        )
+        return [to_record(TicketRecord, r) for r in (await self._db.execute(query)).all()]
+
+    async def of_member(self, user_id: int, limit: int = 10) -> list[TicketRecord]:
+        query = (
+            select(Ticket).where(Ticket.user_id == user_id).order_by(Ticket.id.desc()).limit(limit)
+        )
+        return [to_record(TicketRecord, r) for r in (await self._db.execute(query)).all()]
+
+    async def history(self, ticket_id: int) -> list[TicketEventRecord]:
+        query = (
+            select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.id)
+        )
+        return [to_record(TicketEventRecord, r) for r in (await self._db.execute(query)).all()]

@@ -1,0 +1,117 @@
+"""The ticket loop through the real dispatcher: a member complains, staff get a
+card, exactly one claims, the reply reaches the member signed by the role,
+resolving asks for a rating, the rating is kept; members see only their own."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.app import build_app
+from bot.channels.rendering import plain_text
+from handlers.actions import AnswerButton, NotifyStaff, SendPrivate
+from handlers.clock import ManualClock
+from handlers.events import MessageRef
+from storage.database import Storage
+from tests.chat_harness import Chat, said
+from tests.conftest import make_settings
+from tests.helpers import joined, person, private_chat
+
+# 10:00 in Shanghai: staff are on duty.
+MORNING = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
+ALICE, BOB = person("1", "Alice <b>"), person("2", "Bob")
+STAFF_A, STAFF_B = person("900", "Staffer A"), person("901", "Staffer B")
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(start=MORNING)
+
+
+@pytest.fixture
+async def chat(tmp_path: Path, sqlite_storage: Storage, clock: ManualClock) -> Chat:
+    settings = make_settings(
+        tmp_path,
+        community={"staff": ["testnet:900", "testnet:901"]},
+        faq={"enabled": False},
+        points={"enabled": False},
+        onboarding={"enabled": False},
+    )
+    c = Chat(build_app(settings, clock=clock, storage=sqlite_storage))
+    for user in (ALICE, BOB):
+        await c.send(joined(c.now, user))
+    return c
+
+
+def cards(actions: list) -> list[NotifyStaff]:
+    return [a for a in actions if isinstance(a, NotifyStaff)]
+
+
+async def test_the_whole_loop(chat: Chat) -> None:
+    actions = await chat.cmd(ALICE, "/complain 课程视频第三次打不开了，我真的无语！！")
+    assert "工单 #1" in said(actions) and "小时内回复" in said(actions)
+    [card] = cards(actions)
+    assert "Alice <b>" in plain_text(card.text) and "&lt;b&gt;" in str(card.text)
+    claim, resolve = (b.data for b in card.buttons[0])
+    desk = MessageRef(private_chat(STAFF_A), "1")
+    first = await chat.press(STAFF_A, claim, on=desk)
+    second = await chat.press(STAFF_B, claim, on=desk)
+    assert [a.text for a in first if isinstance(a, AnswerButton)] == ["已认领"]
+    assert [a.text for a in second if isinstance(a, AnswerButton)] == ["已被 Staffer A 认领"]
+    answer = await chat.cmd(
+        STAFF_A, "/reply 1 抱歉给你带来不便，已经修复，请刷新再试。", private_chat(STAFF_A)
+    )
+    [to_member] = [a for a in answer if isinstance(a, SendPrivate)]
+    assert to_member.user.id == ALICE.id and "工作人员回复（工单 #1）" in plain_text(to_member.text)
+    assert "Staffer" not in plain_text(to_member.text)  # signed by the role, not the person
+    assert to_member.fallback_chat is not None  # in the group when she never started the bot
+    done = await chat.press(STAFF_B, resolve, on=desk)
+    [rating] = [a for a in done if isinstance(a, SendPrivate)]
+    five = rating.buttons[1][1].data
+    assert [a.text for a in await chat.press(ALICE, five) if isinstance(a, AnswerButton)] == [
+        "谢谢你的评价！"
+    ]
+    assert [a.text for a in await chat.press(ALICE, five) if isinstance(a, AnswerButton)] == [
+        "这个工单已经评价过了。"
+    ]
+    async with chat.app.storage.transaction() as repos:
+        ticket = await repos.tickets.get(1)
+        kinds = [event.kind for event in await repos.tickets.history(1)]
+    assert ticket is not None and ticket.status == "resolved" and ticket.rating == 5
+    assert ticket.first_response_at is not None
+    assert kinds == ["opened", "claimed", "replied", "resolved", "rated"]
+    assert "已经解决" in said(await chat.cmd(STAFF_A, "/reply 1 还有吗", private_chat(STAFF_A)))
+
+
+async def test_repeated_complaints_join_one_ticket_and_grade_up(chat: Chat) -> None:
+    await chat.cmd(BOB, "/complain 直播有点卡")
+    again = await chat.cmd(BOB, "/complain 你们就是骗子，我要找律师维权！")
+    assert "已补充到你的工单 #1" in said(again)
+    async with chat.app.storage.transaction() as repos:
+        ticket = await repos.tickets.get(1)
+    assert ticket is not None and ticket.severity == "crisis"
+
+
+async def test_members_and_staff_see_what_they_may(chat: Chat) -> None:
+    await chat.cmd(ALICE, "/complain 积分莫名其妙清零了")
+    await chat.cmd(BOB, "/human")
+    assert "仅限客服人员" in said(await chat.cmd(ALICE, "/tickets"))
+    assert "仅限客服人员" in said(await chat.cmd(ALICE, "/ticket 2"))
+    mine = said(await chat.cmd(ALICE, "/mytickets"))
+    assert "积分莫名其妙清零了" in mine and "请求人工" not in mine
+    listing = said(await chat.cmd(STAFF_A, "/tickets", private_chat(STAFF_A)))
+    assert "#1" in listing and "#2" in listing
+    assert "没有编号为 9" in said(await chat.cmd(STAFF_A, "/reply 9 你好", private_chat(STAFF_A)))
+    assert "用法" in said(await chat.cmd(STAFF_A, "/reply", private_chat(STAFF_A)))
+    assert "用法" in said(await chat.cmd(ALICE, "/complain"))
+    pressed = await chat.press(ALICE, "esc:claim:1")
+    assert [a.text for a in pressed if isinstance(a, AnswerButton)] == [
+        "只有工作人员可以处理工单。"
+    ]
+
+
+async def test_out_of_hours_the_member_is_told_when(chat: Chat) -> None:
+    chat.wait(13 * 3600)  # 23:00 in Shanghai
+    assert "非工作时间" in said(await chat.cmd(ALICE, "/complain 课件下载不了"))
