@@ -4,6 +4,7 @@ features hand each other signals (onboarding ↔ points)."""
 from __future__ import annotations
 
 from handlers import basics, escalation, faq, onboarding, points, topics
+from handlers.escalation import Tickets
 from handlers.escalation.config import EscalationConfig
 from handlers.faq.library import FaqLibrary
 from handlers.onboarding.config import OnboardingConfig
@@ -26,7 +27,9 @@ def build_router(
     onboarding.register(router, flow)
     points.register(router, economy, flow.participated)
     topics.register(router, economy, flow.participated)
-    escalation.register(router, EscalationConfig())
+    # The FAQ's "talk to staff" opens a ticket.
+    tickets = Tickets(EscalationConfig())
+    escalation.register(router, tickets)
     if faq_library is not None:
-        faq.register(router, faq_library)
+        faq.register(router, faq_library, tickets.hand_over)
     return router

@@ -115,3 +115,15 @@ async def test_members_and_staff_see_what_they_may(chat: Chat) -> None:
 async def test_out_of_hours_the_member_is_told_when(chat: Chat) -> None:
     chat.wait(13 * 3600)  # 23:00 in Shanghai
     assert "非工作时间" in said(await chat.cmd(ALICE, "/complain 课件下载不了"))
+
+
+async def test_complaints_in_group_messages_become_one_ticket(chat: Chat) -> None:
+    assert said(await chat.say(ALICE, "退款一般几天到账？")) == ""  # an inquiry
+    assert said(await chat.say(ALICE, "今天的分享太棒了，谢谢！")) == ""
+    first = await chat.say(BOB, "续费被自动扣款了，我根本没开自动续费，这不是坑钱吗！！")
+    assert "工单 #1" in said(first) and cards(first)
+    again = await chat.say(BOB, "到现在还没人理我，太过分了！")
+    assert "已收到" not in said(again)  # no second acknowledgement in the group
+    assert "补充了" in said(cards(again))
+    async with chat.app.storage.transaction() as repos:
+        assert [t.id for t in await repos.tickets.ongoing()] == [1]

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from handlers.escalation.config import EscalationConfig
 from handlers.escalation.tickets import Tickets
-from handlers.events import ButtonPressed
+from handlers.events import ButtonPressed, MessagePosted
 from handlers.roles import Role
 from handlers.router import Command, Router
 
 
-def register(router: Router, config: EscalationConfig) -> None:
-    tickets = Tickets(config)
+def register(router: Router, tickets: Tickets) -> None:
     router.on(ButtonPressed, tickets.on_button, priority=130, name="tickets.button", exclusive=True)
+    router.on(MessagePosted, tickets.on_message, priority=40, name="tickets.detect")
     for command in (
         Command("complain", tickets.complain, Role.MEMBER, "help.complain"),
         Command("human", tickets.human, Role.MEMBER, "help.human"),
@@ -24,4 +24,4 @@ def register(router: Router, config: EscalationConfig) -> None:
         router.command(command)
 
 
-__all__ = ["EscalationConfig", "register"]
+__all__ = ["EscalationConfig", "Tickets", "register"]

@@ -21,3 +21,5 @@ class EscalationConfig:
     #: When staff are on duty, in the community's timezone (None: always).
     staff_hours: tuple[time, time] | None = (time(9, 0), time(21, 0))
     detector: DetectorConfig = field(default_factory=DetectorConfig)
+    #: Open tickets for complaints spotted in group messages (not only /complain).
+    auto_detect: bool = True

@@ -22,7 +22,7 @@ from handlers.actions import (
 from handlers.context import Context
 from handlers.escalation.config import EscalationConfig
 from handlers.escalation.detector import Detector, Severity
-from handlers.events import ButtonPressed, CommandIssued, Event
+from handlers.events import ButtonPressed, CommandIssued, Event, MessagePosted, UserRef
 from handlers.points.economy import chat_ref_of, user_ref_of
 from handlers.roles import Role
 from storage.records import TicketRecord
@@ -51,33 +51,51 @@ class Tickets:
         return await self._raise(event, ctx, text)
 
     async def _raise(self, event: CommandIssued, ctx: Context, text: str) -> list[Action]:
+        ticket, new, staff = await self.open_ticket(ctx, event.sender, text, event.message.id)
+        if not new:
+            return [reply(event.message, ctx.texts.t("tickets.appended", id=ticket.id)), *staff]
+        return [reply(event.message, self._acknowledgement(ctx, ticket)), *staff]
+
+    async def open_ticket(
+        self, ctx: Context, member: UserRef, text: str, message_id: str | None = None
+    ) -> tuple[TicketRecord, bool, list[Action]]:
+        """Open (or add to) the member's ticket; returns it, whether it is new, and
+        what staff are told. Other features hand members over through this."""
         texts = ctx.texts
         assert ctx.chat is not None and ctx.sender is not None
         graded = self.detector.grade(text).severity
         severity = max(graded, Severity.LOW).label
         ticket, new = await ctx.repos.tickets.open_or_append(
-            ctx.chat.id,
-            ctx.sender.id,
-            SUBJECT,
-            text,
-            severity,
-            ctx.now,
-            message_id=event.message.id,
+            ctx.chat.id, ctx.sender.id, SUBJECT, text, severity, ctx.now, message_id=message_id
         )
         if not new:
-            return [
-                reply(event.message, texts.t("tickets.appended", id=ticket.id)),
-                NotifyStaff(
-                    text=texts.t(
-                        "tickets.staff_appended",
-                        id=ticket.id,
-                        name=mention(event.sender),
-                        text=text,
-                    )
-                ),
-            ]
-        ack = self._acknowledgement(ctx, ticket)
-        return [reply(event.message, ack), self._card(ctx, ticket, event, text)]
+            note = texts.t("tickets.staff_appended", id=ticket.id, name=mention(member), text=text)
+            return ticket, False, [NotifyStaff(text=note)]
+        return ticket, True, [self._card(ctx, ticket, member, text)]
+
+    async def on_message(self, event: Event, ctx: Context) -> list[Action]:
+        """A complaint spotted in a group message becomes a ticket; more complaints
+        from the same member join it (a flood is one ticket, one acknowledgement)."""
+        assert isinstance(event, MessagePosted)
+        if (
+            not self.config.auto_detect
+            or event.chat.is_private
+            or event.sender.is_bot
+            or event.sender_is_anonymous_admin
+            or not event.text.strip()
+        ):
+            return []
+        if not self.detector.grade(event.text).is_complaint:
+            return []
+        ticket, new, staff = await self.open_ticket(ctx, event.sender, event.text, event.message.id)
+        if not new:
+            return staff
+        return [reply(event.message, self._acknowledgement(ctx, ticket)), *staff]
+
+    async def hand_over(self, ctx: Context, member: UserRef, text: str) -> list[Action]:
+        """The FAQ's "talk to staff": a ticket, staff told; the FAQ tells the member."""
+        _, _, staff = await self.open_ticket(ctx, member, text)
+        return staff
 
     def _acknowledgement(self, ctx: Context, ticket: TicketRecord) -> Markup:
         texts = ctx.texts
@@ -96,16 +114,14 @@ class Tickets:
         )
         return texts.t("tickets.ack", id=ticket.id, when=when)
 
-    def _card(
-        self, ctx: Context, ticket: TicketRecord, event: CommandIssued, text: str
-    ) -> NotifyStaff:
+    def _card(self, ctx: Context, ticket: TicketRecord, member: UserRef, text: str) -> NotifyStaff:
         texts = ctx.texts
         assert ctx.chat is not None
         group = ctx.chat.title or (texts.plain("tickets.private_chat"))
         card = texts.t(
             f"tickets.card_{ticket.severity}",
             id=ticket.id,
-            name=mention(event.sender),
+            name=mention(member),
             group=group,
             text=text[:500],
         )

@@ -9,15 +9,15 @@ from handlers.events import ButtonPressed, MessagePosted
 from handlers.faq.config import FaqConfig
 from handlers.faq.library import FaqLibrary
 from handlers.faq.manage import FaqManagement
-from handlers.faq.replies import FaqReplies
+from handlers.faq.replies import FaqReplies, HandOver
 from handlers.roles import Role
 from handlers.router import Command, Router
 from handlers.sweeper import SweepTask
 from storage.repositories import Repositories
 
 
-def register(router: Router, library: FaqLibrary) -> None:
-    replies, manage = FaqReplies(library), FaqManagement(library)
+def register(router: Router, library: FaqLibrary, hand_over: HandOver | None = None) -> None:
+    replies, manage = FaqReplies(library, hand_over), FaqManagement(library)
     router.on(
         MessagePosted,
         manage.continue_conversation,

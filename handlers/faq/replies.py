@@ -8,6 +8,8 @@ threshold the bot stays quiet in groups and offers "did you mean…" privately.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from markupsafe import Markup
 
 from faq.matcher import Decision, Verdict
@@ -22,7 +24,7 @@ from handlers.actions import (
     reply,
 )
 from handlers.context import Context
-from handlers.events import ButtonPressed, CommandIssued, Event, MessagePosted
+from handlers.events import ButtonPressed, CommandIssued, Event, MessagePosted, UserRef
 from handlers.faq.config import AskFallback, FaqConfig
 from handlers.faq.library import FaqLibrary
 from handlers.faq.rendering import (
@@ -35,13 +37,18 @@ from handlers.faq.rendering import (
 from storage.records import FaqEntryRecord
 from storage.repositories.faq import HELPFUL, UNHELPFUL
 
+#: Hands a member over to staff with a text; returns what staff are told.
+HandOver = Callable[[Context, UserRef, str], Awaitable[list[Action]]]
+
 #: Question-like group messages shorter than this are not logged as misses.
 MIN_MISS_LENGTH = 4
 
 
 class FaqReplies:
-    def __init__(self, library: FaqLibrary) -> None:
+    def __init__(self, library: FaqLibrary, hand_over: HandOver | None = None) -> None:
         self.library = library
+        #: Opens a ticket for staff (the escalation feature); else staff get a notice.
+        self._hand_over = hand_over
 
     @property
     def _config(self) -> FaqConfig:
@@ -197,17 +204,25 @@ class FaqReplies:
         texts = ctx.texts
         if kind == "human":
             entry_question = await ctx.repos.faq.get(answer.entry_id)
+            bot_said = entry_question.question if entry_question else "—"
+            if self._hand_over is not None:
+                text = texts.plain("faq.ticket_text", question=answer.question, entry=bot_said)
+                staff = await self._hand_over(ctx, event.sender, text)
+            else:
+                staff = [
+                    NotifyStaff(
+                        text=texts.t(
+                            "faq.staff_escalation",
+                            name=mention(event.sender),
+                            group=_group_name(ctx),
+                            question=answer.question,
+                            entry=bot_said,
+                        )
+                    )
+                ]
             return [
                 _toast(event, texts.plain("faq.escalated_toast")),
-                NotifyStaff(
-                    text=texts.t(
-                        "faq.staff_escalation",
-                        name=mention(event.sender),
-                        group=_group_name(ctx),
-                        question=answer.question,
-                        entry=entry_question.question if entry_question else "—",
-                    )
-                ),
+                *staff,
                 *self._in_chat(event, texts.t("faq.escalated")),
             ]
         vote = HELPFUL if kind == "up" else UNHELPFUL
