@@ -425,3 +425,38 @@ def test_points_checkin_invite_and_a_refused_redemption_over_telegram(
         balance = db.execute("select balance from points_accounts").fetchall()
         invites = db.execute("select count(*) from invites").fetchone()[0]
     assert (5,) in balance and invites == 1  # refunded; the friend's join is on record
+
+
+def test_a_complaint_goes_to_staff_and_back_over_telegram(
+    fake: FakeBotApiThread, start_bot: Any
+) -> None:
+    fake.add_chat(STAFF, "supergroup", "Staff")
+    start_bot(
+        SHEQUN_TELEGRAM__STAFF_CHAT_ID=str(STAFF),
+        SHEQUN_COMMUNITY__STAFF=f'["telegram:{MOD["id"]}"]',
+    )
+    say(fake, ALICE, "/complain 课程视频第三次打不开了，我真的无语！！")
+    assert "工单 #1" in wait_for_text(fake, GROUP, "工单 #1")["text"]
+    card = wait_for_text(fake, STAFF, "工单 #1")
+    assert "&lt;b&gt;Alice&lt;/b&gt;" in card["text"]
+    claim, resolve = card["reply_markup"]["inline_keyboard"][0]
+    push(fake, fake.callback_query_update(STAFF, MOD, card["message_id"], claim["callback_data"]))
+    wait_for_text(fake, STAFF, "已由 Mod 认领")
+    say(fake, MOD, "/reply 1 已经修复，请刷新再试 <b>谢谢</b>", chat=STAFF)
+    # Alice never opened a private chat: the answer reaches her in the group, with a mention.
+    answer = wait_for_text(fake, GROUP, "工作人员回复（工单 #1）")
+    assert "&lt;b&gt;谢谢&lt;/b&gt;" in answer["text"] and "tg://user?id=5151" in answer["text"]
+    push(fake, fake.callback_query_update(STAFF, MOD, card["message_id"], resolve["callback_data"]))
+    rating = wait_for_text(fake, GROUP, "请打分")
+    five = rating["reply_markup"]["inline_keyboard"][1][1]
+    push(
+        fake, fake.callback_query_update(GROUP, ALICE, rating["message_id"], five["callback_data"])
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        answered = [c for c in fake.api.calls("answerCallbackQuery")
+                    if "谢谢你的评价" in str(c.params.get("text"))]  # fmt: skip
+        if answered:
+            break
+        time.sleep(0.05)
+    assert answered

@@ -11,7 +11,7 @@ import pytest
 
 from bot.app import build_app
 from bot.channels.rendering import plain_text
-from handlers.actions import AnswerButton, NotifyStaff, SendPrivate
+from handlers.actions import AnswerButton, NotifyStaff, SendMessage, SendPrivate
 from handlers.clock import ManualClock
 from handlers.events import MessageRef
 from storage.database import Storage
@@ -63,12 +63,13 @@ async def test_the_whole_loop(chat: Chat) -> None:
     answer = await chat.cmd(
         STAFF_A, "/reply 1 抱歉给你带来不便，已经修复，请刷新再试。", private_chat(STAFF_A)
     )
-    [to_member] = [a for a in answer if isinstance(a, SendPrivate)]
-    assert to_member.user.id == ALICE.id and "工作人员回复（工单 #1）" in plain_text(to_member.text)
+    # Alice never opened a private chat with the bot: the answer comes in the group.
+    [to_member] = [a for a in answer if isinstance(a, SendMessage) and a.chat.id == "-100500"]
+    assert "@Alice <b>" in plain_text(to_member.text)
+    assert "工作人员回复（工单 #1）" in plain_text(to_member.text)
     assert "Staffer" not in plain_text(to_member.text)  # signed by the role, not the person
-    assert to_member.fallback_chat is not None  # in the group when she never started the bot
     done = await chat.press(STAFF_B, resolve, on=desk)
-    [rating] = [a for a in done if isinstance(a, SendPrivate)]
+    [rating] = [a for a in done if isinstance(a, SendMessage) and a.buttons]
     five = rating.buttons[1][1].data
     assert [a.text for a in await chat.press(ALICE, five) if isinstance(a, AnswerButton)] == [
         "谢谢你的评价！"
@@ -110,6 +111,14 @@ async def test_members_and_staff_see_what_they_may(chat: Chat) -> None:
     assert [a.text for a in pressed if isinstance(a, AnswerButton)] == [
         "只有工作人员可以处理工单。"
     ]
+
+
+async def test_a_member_who_opened_a_private_chat_is_answered_privately(chat: Chat) -> None:
+    await chat.cmd(BOB, "/start", private_chat(BOB))
+    await chat.cmd(BOB, "/complain 证书名字打错了")
+    answer = await chat.cmd(STAFF_A, "/reply 1 已经更正，明天重新发放。", private_chat(STAFF_A))
+    [to_member] = [a for a in answer if isinstance(a, SendPrivate)]
+    assert to_member.user.id == BOB.id and to_member.fallback_chat is not None
 
 
 async def test_out_of_hours_the_member_is_told_when(chat: Chat) -> None:

@@ -15,6 +15,7 @@ from handlers.actions import (
     Button,
     Keyboard,
     NotifyStaff,
+    SendMessage,
     SendPrivate,
     mention,
     reply,
@@ -223,13 +224,17 @@ class Tickets:
     async def _to_member(
         self, ctx: Context, ticket: TicketRecord, text: Markup, buttons: Keyboard = ()
     ) -> Action:
+        """Privately when the member opened a private chat with the bot; otherwise in
+        the group, mentioning them (a private message could not reach them)."""
         member = await ctx.repos.users.get_by_id(ticket.user_id)
         chat = await ctx.repos.chats.get_by_id(ticket.chat_id)
         assert member is not None and chat is not None
-        fallback = chat_ref_of(chat) if chat.kind == "group" else None
-        return SendPrivate(
-            user=user_ref_of(member), text=text, buttons=buttons, fallback_chat=fallback
-        )
+        person = user_ref_of(member)
+        group = chat_ref_of(chat) if chat.kind == "group" else None
+        if member.started_bot_at is None and group is not None:
+            text = Markup("{} {}").format(mention(person), text)
+            return SendMessage(chat=group, text=text, buttons=buttons)
+        return SendPrivate(user=person, text=text, buttons=buttons, fallback_chat=group)
 
     async def on_button(self, event: Event, ctx: Context) -> list[Action]:
         assert isinstance(event, ButtonPressed)
