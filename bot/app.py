@@ -7,13 +7,15 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-from bot.settings import ConfigError, Settings
+from bot.settings import ConfigError, Settings, quiet_hours
 from faq.matcher import MatcherConfig
 from faq.synonyms import DEFAULT_SYNONYMS
 from handlers.actions import Action, Receipt
 from handlers.clock import Clock, SystemClock, parse_duration
 from handlers.context import Community
 from handlers.dispatcher import Dispatcher
+from handlers.escalation.config import EscalationConfig
+from handlers.escalation.sla import SlaSweep
 from handlers.faq import sync_task
 from handlers.faq.config import AskFallback, FaqConfig
 from handlers.faq.library import FaqLibrary
@@ -217,6 +219,20 @@ def build_topics(settings: Settings) -> TopicsConfig:
     )
 
 
+def build_escalation(settings: Settings) -> EscalationConfig:
+    section = settings.escalation
+    return EscalationConfig(
+        targets={
+            "crisis": timedelta(minutes=section.crisis_minutes),
+            "high": timedelta(minutes=section.high_minutes),
+            "low": timedelta(minutes=section.low_minutes),
+        },
+        staff_hours=quiet_hours(section.staff_hours) if section.staff_hours else None,
+        auto_detect=section.auto_detect,
+        leads=tuple(section.leads),
+    )
+
+
 def build_app(
     settings: Settings, *, clock: Clock | None = None, storage: Storage | None = None
 ) -> App:
@@ -228,7 +244,8 @@ def build_app(
     community = build_community(settings)
     faq_library = FaqLibrary(build_faq(settings))
     economy = Economy(build_points(settings))
-    router = build_router(onboarding, faq_library, economy)
+    escalation = build_escalation(settings)
+    router = build_router(onboarding, faq_library, economy, escalation)
     dispatcher = Dispatcher(storage, router, catalog, community, clock)
     sweeper = Sweeper(
         storage,
@@ -239,6 +256,7 @@ def build_app(
             sync_task(faq_library),
             InviteSettlement(economy, catalog, community),
             TopicSweep(build_topics(settings), catalog, community),
+            SlaSweep(escalation, catalog, community),
         ],
     )
     return App(

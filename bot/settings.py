@@ -331,6 +331,26 @@ class TopicsSettings(Section):
     summary: bool = True
 
 
+class EscalationSettings(Section):
+    #: First-response targets in minutes, by severity (the playbook: within 2 hours).
+    crisis_minutes: int = Field(15, ge=1)
+    high_minutes: int = Field(60, ge=1)
+    low_minutes: int = Field(120, ge=1)
+    #: Staff hours in community time (HH:MM-HH:MM); "" means around the clock.
+    staff_hours: str = "09:00-21:00"
+    #: Open tickets for complaints spotted in group messages, not only /complain.
+    auto_detect: bool = True
+    #: Named when a target is missed or a crisis comes in, e.g. ["telegram:123456789"].
+    leads: list[str] = Field(default_factory=list)
+
+    @field_validator("staff_hours")
+    @classmethod
+    def _staff_hours(cls, value: str) -> str:
+        if value and quiet_hours(value) is None:
+            raise ValueError('use HH:MM-HH:MM, e.g. 09:00-21:00, or "" for around the clock')
+        return value
+
+
 class SandboxSettings(Section):
     group_title: str = "沙盒群 Sandbox group"
     #: The sandbox user you type as at first; they own the sandbox group (a moderator).
@@ -361,6 +381,7 @@ class Settings(BaseSettings):
     faq: FaqSettings = Field(default_factory=FaqSettings)
     points: PointsSettings = Field(default_factory=PointsSettings)
     topics: TopicsSettings = Field(default_factory=TopicsSettings)
+    escalation: EscalationSettings = Field(default_factory=EscalationSettings)
     sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
 

@@ -18,6 +18,7 @@ def build_router(
     onboarding_config: OnboardingConfig | None = None,
     faq_library: FaqLibrary | None = None,
     economy: Economy | None = None,
+    escalation_config: EscalationConfig | None = None,
 ) -> Router:
     router = Router()
     basics.register(router)
@@ -28,7 +29,7 @@ def build_router(
     points.register(router, economy, flow.participated)
     topics.register(router, economy, flow.participated)
     # The FAQ's "talk to staff" opens a ticket.
-    tickets = Tickets(EscalationConfig())
+    tickets = Tickets(escalation_config or EscalationConfig())
     escalation.register(router, tickets)
     if faq_library is not None:
         faq.register(router, faq_library, tickets.hand_over)

@@ -563,6 +563,9 @@ class Ticket(Base):
     first_response_at: Mapped[datetime | None]
     resolved_at: Mapped[datetime | None]
     rating: Mapped[int | None] = mapped_column(Integer)
+    #: When staff were reminded at half the response target, and told of a breach.
+    reminded_at: Mapped[datetime | None]
+    breached_at: Mapped[datetime | None]
 
 
 class TicketEvent(Base):

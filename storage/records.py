@@ -308,6 +308,8 @@ class TicketRecord:
     first_response_at: datetime | None
     resolved_at: datetime | None
     rating: int | None
+    reminded_at: datetime | None = None
+    breached_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -136,3 +136,52 @@ async def test_complaints_in_group_messages_become_one_ticket(chat: Chat) -> Non
     assert "补充了" in said(cards(again))
     async with chat.app.storage.transaction() as repos:
         assert [t.id for t in await repos.tickets.ongoing()] == [1]
+
+
+def staff_notes(actions: list) -> list[str]:
+    return [plain_text(a.text) for a in actions if isinstance(a, NotifyStaff)]
+
+
+async def test_sla_reminder_at_half_and_breach_at_the_target(
+    tmp_path: Path, sqlite_storage: Storage, clock: ManualClock
+) -> None:
+    settings = make_settings(
+        tmp_path,
+        community={"staff": ["testnet:900"]},
+        escalation={"leads": ["testnet:777"]},
+        faq={"enabled": False}, points={"enabled": False}, onboarding={"enabled": False},
+    )  # fmt: skip
+    c = Chat(build_app(settings, clock=clock, storage=sqlite_storage))
+    await c.cmd(ALICE, "/complain 课件下载不了")  # low: 2 hours, at 10:00
+    await c.cmd(BOB, "/complain 证书名字打错了")
+    await c.cmd(STAFF_A, "/reply 2 马上更正", private_chat(STAFF_A))  # answered in time
+    c.wait(59 * 60)
+    assert staff_notes(await c.app.sweep()) == []
+    c.wait(2 * 60)
+    [reminder] = staff_notes(await c.app.sweep())
+    assert "工单 #1" in reminder and ("还剩 58 分钟" in reminder or "还剩 59 分钟" in reminder)
+    assert staff_notes(await c.app.sweep()) == []  # reminded once
+    c.wait(60 * 60)
+    [breach] = staff_notes(await c.app.sweep())
+    assert "工单 #1" in breach and "testnet:777" in breach
+    assert staff_notes(await c.app.sweep()) == []
+
+
+async def test_the_clock_only_runs_in_staff_hours(
+    tmp_path: Path, sqlite_storage: Storage, clock: ManualClock
+) -> None:
+    settings = make_settings(tmp_path, community={"staff": ["testnet:900"]},
+                             faq={"enabled": False})  # fmt: skip
+    c = Chat(build_app(settings, clock=clock, storage=sqlite_storage))
+    c.wait(10 * 3600 + 30 * 60)  # 20:30
+    await c.cmd(ALICE, "/complain 课件下载不了")  # 30 minutes before staff go home
+    c.wait(12 * 3600)  # 08:30 the next day: 30 staff minutes have passed
+    assert staff_notes(await c.app.sweep()) == []
+    c.wait(3600)  # 09:30: 60 staff minutes, half the target
+    assert any("工单 #1" in note for note in staff_notes(await c.app.sweep()))
+
+
+async def test_a_crisis_notifies_the_leads_at_once(chat: Chat) -> None:
+    actions = await chat.cmd(ALICE, "/complain 你们就是骗子，我要找律师维权！")
+    notes = staff_notes(actions)
+    assert any("危机" in note for note in notes) and any("负责人" in note for note in notes)

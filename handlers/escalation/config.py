@@ -23,3 +23,5 @@ class EscalationConfig:
     detector: DetectorConfig = field(default_factory=DetectorConfig)
     #: Open tickets for complaints spotted in group messages (not only /complain).
     auto_detect: bool = True
+    #: Who is named when a target is missed or a crisis comes in (``telegram:123``…).
+    leads: tuple[str, ...] = ()

@@ -72,7 +72,12 @@ class Tickets:
         if not new:
             note = texts.t("tickets.staff_appended", id=ticket.id, name=mention(member), text=text)
             return ticket, False, [NotifyStaff(text=note)]
-        return ticket, True, [self._card(ctx, ticket, member, text)]
+        staff: list[Action] = [self._card(ctx, ticket, member, text)]
+        if ticket.severity == "crisis":
+            leads = ", ".join(self.config.leads) or texts.plain("tickets.no_leads")
+            staff.append(NotifyStaff(text=texts.t("tickets.crisis_leads", id=ticket.id,
+                                                  leads=leads)))  # fmt: skip
+        return ticket, True, staff
 
     async def on_message(self, event: Event, ctx: Context) -> list[Action]:
         """A complaint spotted in a group message becomes a ticket; more complaints

@@ -171,3 +171,27 @@ class TicketRepository:
             select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.id)
         )
         return [to_record(TicketEventRecord, r) for r in (await self._db.execute(query)).all()]
+
+    async def awaiting_first_response(self, limit: int = 200) -> list[TicketRecord]:
+        """Ongoing tickets no staff member has answered yet (the SLA clock runs)."""
+        query = (
+            select(Ticket)
+            .where(
+                Ticket.status.in_(ONGOING),
+                Ticket.first_response_at.is_(None),
+                Ticket.breached_at.is_(None),
+            )
+            .order_by(Ticket.created_at)
+            .limit(limit)
+        )
+        return [to_record(TicketRecord, r) for r in (await self._db.execute(query)).all()]
+
+    async def mark(self, ticket_id: int, column: str, at: datetime) -> bool:
+        """Set ``reminded_at`` or ``breached_at`` once; False if it was set already."""
+        if column not in ("reminded_at", "breached_at"):
+            raise ValueError(column)
+        field = getattr(Ticket, column)
+        result = await self._db.execute(
+            update(Ticket).where(Ticket.id == ticket_id, field.is_(None)).values({column: at})
+        )
+        return bool(result.rowcount)
