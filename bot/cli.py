@@ -460,6 +460,48 @@ async def _schedule_preview(settings: Settings, days: int) -> list[str]:
     return [line for _, line in sorted(entries)]
 
 
+@report_cli.command("sla")
+def report_sla(
+    config: ConfigOption = None,
+    days: Annotated[int, typer.Option(min=1, max=365, help="how far back tickets count")] = 30,
+    as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
+) -> None:
+    """First-response and resolution times (median, p90), breaches and satisfaction,
+    by severity and by week (minutes)."""
+    settings = _settings(config)
+    _logging(settings, quiet=True)
+    report = asyncio.run(_sla_report(settings, days))
+    if as_json:
+        typer.echo(json.dumps(report, ensure_ascii=False, indent=2))
+        return
+    if not report["by_severity"]:
+        typer.echo(f"no tickets in the last {days} days")
+        return
+    for title, rows in (("by severity", report["by_severity"]), ("by week", report["by_week"])):
+        typer.echo(title + ":")
+        for key, row in rows.items():
+            typer.echo(
+                f"  {key:<9} {row['tickets']:>4} tickets  first response median "
+                f"{row['first_response_median']} p90 {row['first_response_p90']}  resolution "
+                f"median {row['resolution_median']}  breaches {row['breaches']}  "
+                f"satisfaction {row['satisfaction']}"
+            )
+
+
+async def _sla_report(settings: Settings, days: int) -> dict[str, Any]:
+    from datetime import timedelta
+
+    from handlers.escalation.report import by_severity, by_week
+
+    async with _prepared(settings) as app, app.storage.transaction() as repos:
+        tickets = await repos.tickets.since(app.clock.now() - timedelta(days=days))
+        zone = app.community.timezone
+    return {
+        "by_severity": {k: v.as_dict() for k, v in by_severity(tickets).items()},
+        "by_week": {k: v.as_dict() for k, v in by_week(tickets, zone).items()},
+    }
+
+
 @cli.command("config")
 def show_config(config: ConfigOption = None) -> None:
     """Print the effective configuration (secrets hidden)."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -185,3 +186,23 @@ async def test_a_crisis_notifies_the_leads_at_once(chat: Chat) -> None:
     actions = await chat.cmd(ALICE, "/complain 你们就是骗子，我要找律师维权！")
     notes = staff_notes(actions)
     assert any("危机" in note for note in notes) and any("负责人" in note for note in notes)
+
+
+async def test_sla_figures_by_severity(chat: Chat) -> None:
+    await chat.cmd(ALICE, "/complain 课件下载不了")
+    await chat.cmd(BOB, "/complain 你们就是骗子，我要找律师维权！")
+    chat.wait(30 * 60)
+    await chat.cmd(STAFF_A, "/reply 1 已修复", private_chat(STAFF_A))
+    await chat.cmd(STAFF_A, "/resolve 1", private_chat(STAFF_A))
+    text = said(await chat.cmd(STAFF_A, "/sla", private_chat(STAFF_A)))
+    lines = text.splitlines()
+    assert "危机：1 单" in lines[1] and "首次响应中位 —" in lines[1]
+    assert "一般：1 单" in lines[2] and "首次响应中位 30" in lines[2]
+    assert "仅限客服人员" in said(await chat.cmd(ALICE, "/sla"))
+
+
+def test_report_sla_prints_the_figures(run: Any, tmp_path: Path) -> None:
+    code, out = run("report", "sla")
+    assert code == 0 and "no tickets" in out
+    code, out = run("report", "sla", "--json")
+    assert code == 0 and '"by_severity": {}' in out

@@ -20,6 +20,7 @@ def register(router: Router, tickets: Tickets) -> None:
         Command("ticket", tickets.show, Role.STAFF, "help.ticket"),
         Command("reply", tickets.answer, Role.STAFF, "help.reply"),
         Command("resolve", tickets.resolve, Role.STAFF, "help.resolve"),
+        Command("sla", tickets.sla, Role.STAFF, "help.sla"),
     ):
         router.command(command)
 

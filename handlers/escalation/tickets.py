@@ -5,7 +5,7 @@ privately when possible, in the group otherwise, signed by the staff role.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from markupsafe import Markup
 
@@ -23,12 +23,14 @@ from handlers.actions import (
 from handlers.context import Context
 from handlers.escalation.config import EscalationConfig
 from handlers.escalation.detector import Detector, Severity
+from handlers.escalation.report import by_severity
 from handlers.events import ButtonPressed, CommandIssued, Event, MessagePosted, UserRef
 from handlers.points.economy import chat_ref_of, user_ref_of
 from handlers.roles import Role
 from storage.records import TicketRecord
 
 PREFIX = "esc:"
+SLA_DAYS = 30
 SUBJECT = "general"
 
 
@@ -278,6 +280,28 @@ class Tickets:
             return [AnswerButton(press_id=press, text=texts.plain(key)), *done]
         return [AnswerButton(press_id=press, text=texts.plain("button.expired"))]
 
+    async def sla(self, event: CommandIssued, ctx: Context) -> list[Action]:
+        """``/sla``: the last 30 days' response figures, by severity."""
+        texts = ctx.texts
+        tickets = await ctx.repos.tickets.since(ctx.now - timedelta(days=SLA_DAYS))
+        if not tickets:
+            return [reply(event.message, texts.t("tickets.sla_none", days=SLA_DAYS))]
+        lines = [texts.t("tickets.sla_heading", days=SLA_DAYS)]
+        for severity, row in by_severity(tickets).items():
+            lines.append(
+                texts.t(
+                    "tickets.sla_line",
+                    severity=texts.plain(f"tickets.severity_{severity}"),
+                    count=row.tickets,
+                    first=_shown(row.first_response_median),
+                    first_p90=_shown(row.first_response_p90),
+                    resolved=_shown(row.resolution_median),
+                    breaches=row.breaches,
+                    rating=row.satisfaction if row.satisfaction is not None else "—",
+                )
+            )
+        return [reply(event.message, Markup("\n").join(lines))]
+
     def _line(self, ctx: Context, ticket: TicketRecord) -> Markup:
         texts = ctx.texts
         age = _age(ctx.now, ticket.created_at)
@@ -299,6 +323,10 @@ def _staff_buttons(ctx: Context, ticket_id: int) -> Keyboard:
             Button(texts.plain("tickets.resolve_button"), data=f"{PREFIX}resolve:{ticket_id}"),
         ),
     )
+
+
+def _shown(minutes: float | None) -> str:
+    return "—" if minutes is None else f"{minutes:g}"
 
 
 def _age(now: datetime, then: datetime) -> str:

@@ -195,3 +195,7 @@ class TicketRepository:
             update(Ticket).where(Ticket.id == ticket_id, field.is_(None)).values({column: at})
         )
         return bool(result.rowcount)
+
+    async def since(self, since: datetime) -> list[TicketRecord]:
+        query = select(Ticket).where(Ticket.created_at >= since).order_by(Ticket.id)
+        return [to_record(TicketRecord, r) for r in (await self._db.execute(query)).all()]

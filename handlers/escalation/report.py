@@ -1,0 +1,77 @@
+"""Response-time figures for ``/sla`` and ``shequn report sla``: first response
+and resolution (median, p90), breaches and satisfaction, by severity and week."""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from storage.records import TicketRecord
+
+
+@dataclass(frozen=True, slots=True)
+class SlaFigures:
+    tickets: int
+    answered: int
+    first_response_median: float | None
+    first_response_p90: float | None
+    resolved: int
+    resolution_median: float | None
+    resolution_p90: float | None
+    breaches: int
+    satisfaction: float | None
+
+    def as_dict(self) -> dict[str, float | int | None]:
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+
+def figures(tickets: Iterable[TicketRecord]) -> SlaFigures:
+    rows = list(tickets)
+    first = [_minutes(t.first_response_at - t.created_at) for t in rows if t.first_response_at]
+    solved = [_minutes(t.resolved_at - t.created_at) for t in rows if t.resolved_at]
+    ratings = [t.rating for t in rows if t.rating]
+    return SlaFigures(
+        tickets=len(rows),
+        answered=len(first),
+        first_response_median=_median(first),
+        first_response_p90=_p90(first),
+        resolved=len(solved),
+        resolution_median=_median(solved),
+        resolution_p90=_p90(solved),
+        breaches=sum(1 for t in rows if t.breached_at),
+        satisfaction=round(statistics.mean(ratings), 2) if ratings else None,
+    )
+
+
+def by_severity(tickets: Iterable[TicketRecord]) -> dict[str, SlaFigures]:
+    groups: dict[str, list[TicketRecord]] = defaultdict(list)
+    for ticket in tickets:
+        groups[ticket.severity].append(ticket)
+    order = ("crisis", "high", "low")
+    return {severity: figures(groups[severity]) for severity in order if groups[severity]}
+
+
+def by_week(tickets: Iterable[TicketRecord], zone: ZoneInfo) -> dict[str, SlaFigures]:
+    groups: dict[str, list[TicketRecord]] = defaultdict(list)
+    for ticket in tickets:
+        year, week, _ = ticket.created_at.astimezone(zone).isocalendar()
+        groups[f"{year}-W{week:02d}"].append(ticket)
+    return {week: figures(groups[week]) for week in sorted(groups)}
+
+
+def _minutes(delta: object) -> float:
+    return round(delta.total_seconds() / 60, 1)  # type: ignore[attr-defined]
+
+
+def _median(values: list[float]) -> float | None:
+    return round(statistics.median(values), 1) if values else None
+
+
+def _p90(values: list[float]) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * 0.9))]
