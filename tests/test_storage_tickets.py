@@ -1,0 +1,68 @@
+"""The tickets repository on SQLite and PostgreSQL, including two staff members
+claiming one ticket in concurrent transactions."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+from storage.database import Storage
+
+T0 = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
+
+
+async def _people(storage: Storage) -> tuple[int, list[int]]:
+    async with storage.transaction() as repos:
+        chat = await repos.chats.upsert("testnet", "-1", kind="group", title="群", at=T0)
+        users = [
+            (
+                await repos.users.upsert(
+                    "testnet", str(n), display_name=f"u{n}", username=None, language=None,
+                    is_bot=False, at=T0,
+                )
+            ).id
+            for n in (1, 2, 3)
+        ]  # fmt: skip
+    return chat.id, users
+
+
+async def test_one_ongoing_ticket_per_member_and_its_history(storage: Storage) -> None:
+    chat, (member, staff, _) = await _people(storage)
+    async with storage.transaction() as repos:
+        first, new = await repos.tickets.open_or_append(chat, member, "general", "慢", "low", T0)
+        again, new_again = await repos.tickets.open_or_append(
+            chat, member, "general", "骗子", "crisis", T0 + timedelta(minutes=1)
+        )
+        assert new and not new_again and again.id == first.id and again.severity == "crisis"
+        assert await repos.tickets.replied(first.id, staff, "在处理", T0 + timedelta(minutes=5))
+        assert await repos.tickets.resolve(first.id, staff, T0 + timedelta(minutes=9))
+        assert not await repos.tickets.replied(first.id, staff, "晚了", T0)
+        assert await repos.tickets.rate(first.id, member, 4, T0)
+        assert not await repos.tickets.rate(first.id, member, 5, T0)
+        done = await repos.tickets.get(first.id)
+        assert done is not None and done.assignee_id == staff and done.rating == 4
+        kinds = [event.kind for event in await repos.tickets.history(first.id)]
+        assert kinds == ["opened", "appended", "replied", "resolved", "rated"]
+        later, fresh = await repos.tickets.open_or_append(chat, member, "general", "又", "low", T0)
+        assert fresh and later.id != first.id  # a resolved ticket is not reopened
+        assert await repos.tickets.mark(later.id, "reminded_at", T0)
+        assert not await repos.tickets.mark(later.id, "reminded_at", T0)
+
+
+async def test_two_staff_claim_at_once_and_one_wins(storage: Storage) -> None:
+    chat, (member, staff_a, staff_b) = await _people(storage)
+    async with storage.transaction() as repos:
+        ticket, _ = await repos.tickets.open_or_append(chat, member, "general", "慢", "low", T0)
+
+    async def claim(staff: int, delay: float) -> bool:
+        await asyncio.sleep(delay)
+        async with storage.transaction() as repos:
+            won = await repos.tickets.claim(ticket.id, staff, T0)
+            await asyncio.sleep(0.2)  # keep the transaction open while the other tries
+            return won
+
+    results = await asyncio.gather(claim(staff_a, 0), claim(staff_b, 0.05))
+    assert sorted(results) == [False, True]
+    async with storage.transaction() as repos:
+        claimed = await repos.tickets.get(ticket.id)
+    assert claimed is not None and claimed.assignee_id == (staff_a if results[0] else staff_b)
