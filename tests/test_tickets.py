@@ -206,3 +206,22 @@ def test_report_sla_prints_the_figures(run: Any, tmp_path: Path) -> None:
     assert code == 0 and "no tickets" in out
     code, out = run("report", "sla", "--json")
     assert code == 0 and '"by_severity": {}' in out
+
+
+async def test_reminders_survive_a_restart_and_come_once(
+    tmp_path: Path, sqlite_storage: Storage, clock: ManualClock
+) -> None:
+    def app() -> Chat:
+        settings = make_settings(tmp_path, community={"staff": ["testnet:900"]},
+                                 faq={"enabled": False})  # fmt: skip
+        return Chat(build_app(settings, clock=clock, storage=sqlite_storage))
+
+    before = app()
+    await before.cmd(ALICE, "/complain 课件下载不了")
+    before.wait(61 * 60)
+    assert len(staff_notes(await before.app.sweep())) == 1  # the half-way reminder
+    after = app()  # a new process on the same database, later
+    after.wait(30 * 60)
+    assert staff_notes(await after.app.sweep()) == []  # not reminded again
+    after.wait(30 * 60)
+    assert any("超过" in note for note in staff_notes(await after.app.sweep()))  # the breach
