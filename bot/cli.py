@@ -6,10 +6,10 @@ import asyncio
 import json
 import logging
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
@@ -17,6 +17,8 @@ from bot.settings import ConfigError, Settings, load_settings
 
 if TYPE_CHECKING:
     from bot.app import App
+
+T = TypeVar("T")
 
 cli = typer.Typer(
     help="Shequn (社群): a self-hosted community-operations assistant.",
@@ -42,6 +44,10 @@ ConfigOption = Annotated[
     typer.Option(
         "--config", "-c", help="TOML config file (default: $SHEQUN_CONFIG or ./shequn.toml)"
     ),
+]
+
+SkipBadOption = Annotated[
+    bool, typer.Option("--skip-bad", help="import the good rows even if some are bad")
 ]
 
 SANDBOX_TIP = (
@@ -78,6 +84,15 @@ async def _prepared(settings: Settings) -> AsyncIterator[App]:
         yield app
     finally:
         await app.close()
+
+
+def _read_or_exit(read: Callable[[Path], T], file: Path, error_type: type[Exception]) -> T:
+    """What ``read`` makes of ``file``, or one line saying why it cannot (exit code 2)."""
+    try:
+        return read(file)
+    except error_type as error:
+        typer.echo(f"cannot import: {error}", err=True)
+        raise typer.Exit(2) from None
 
 
 def _logging(settings: Settings, quiet: bool = False) -> None:
@@ -189,20 +204,14 @@ async def _onboarding_report(settings: Settings, days: int) -> list[dict]:
 def faq_import(
     file: Annotated[Path, typer.Argument(help="a .yaml/.yml, .csv or .jsonl file")],
     config: ConfigOption = None,
-    skip_bad: Annotated[
-        bool, typer.Option("--skip-bad", help="import the good rows even if some are bad")
-    ] = False,
+    skip_bad: SkipBadOption = False,
 ) -> None:
     """Add or update entries from a file; any bad row stops the import unless --skip-bad."""
     from faq.formats import FormatError, read_entries
 
     settings = _settings(config)
     _logging(settings, quiet=True)
-    try:
-        result = read_entries(file)
-    except FormatError as error:
-        typer.echo(f"cannot import: {error}", err=True)
-        raise typer.Exit(2) from None
+    result = _read_or_exit(read_entries, file, FormatError)
     code = asyncio.run(_faq_import(settings, result.rows, result.problems, skip_bad))
     raise typer.Exit(code)
 
@@ -370,9 +379,7 @@ async def _points_report(settings: Settings, weeks: int, build: Any) -> Any:
 def topics_import(
     file: Annotated[Path, typer.Argument(help="a .yaml/.yml or .csv file of pool and text")],
     config: ConfigOption = None,
-    skip_bad: Annotated[
-        bool, typer.Option("--skip-bad", help="import the good rows even if some are bad")
-    ] = False,
+    skip_bad: SkipBadOption = False,
 ) -> None:
     """Add topics to pools; any bad row stops the import unless --skip-bad."""
     from bot.topics_file import read_topics
@@ -380,11 +387,7 @@ def topics_import(
 
     settings = _settings(config)
     _logging(settings, quiet=True)
-    try:
-        rows, problems = read_topics(file)
-    except FormatError as error:
-        typer.echo(f"cannot import: {error}", err=True)
-        raise typer.Exit(2) from None
+    rows, problems = _read_or_exit(read_topics, file, FormatError)
     for problem in problems:
         typer.echo(str(problem), err=True)
     if problems and not skip_bad:
