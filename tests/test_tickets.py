@@ -55,8 +55,10 @@ async def test_the_whole_loop(chat: Chat) -> None:
     assert "工单 #1" in said(actions) and "小时内回复" in said(actions)
     [card] = cards(actions)
     assert "Alice <b>" in plain_text(card.text) and "&lt;b&gt;" in str(card.text)
-    claim, resolve = (b.data for b in card.buttons[0])
+    claim, resolve, escalate = (b.data for b in card.buttons[0])
     desk = MessageRef(private_chat(STAFF_A), "1")
+    raised = await chat.press(STAFF_B, escalate, on=desk)
+    assert any("升级为「危机」" in plain_text(a.text) for a in cards(raised))
     first = await chat.press(STAFF_A, claim, on=desk)
     second = await chat.press(STAFF_B, claim, on=desk)
     assert [a.text for a in first if isinstance(a, AnswerButton)] == ["已认领"]
@@ -83,7 +85,7 @@ async def test_the_whole_loop(chat: Chat) -> None:
         kinds = [event.kind for event in await repos.tickets.history(1)]
     assert ticket is not None and ticket.status == "resolved" and ticket.rating == 5
     assert ticket.first_response_at is not None
-    assert kinds == ["opened", "claimed", "replied", "resolved", "rated"]
+    assert kinds == ["opened", "escalated", "claimed", "replied", "resolved", "rated"]
     assert "已经解决" in said(await chat.cmd(STAFF_A, "/reply 1 还有吗", private_chat(STAFF_A)))
 
 

@@ -77,8 +77,9 @@ class Tickets:
         staff: list[Action] = [self._card(ctx, ticket, member, text)]
         if ticket.severity == "crisis":
             leads = ", ".join(self.config.leads) or texts.plain("tickets.no_leads")
-            staff.append(NotifyStaff(text=texts.t("tickets.crisis_leads", id=ticket.id,
-                                                  leads=leads)))  # fmt: skip
+            staff.append(
+                NotifyStaff(text=texts.t("tickets.crisis_leads", id=ticket.id, leads=leads))
+            )
         return ticket, True, staff
 
     async def on_message(self, event: Event, ctx: Context) -> list[Action]:
@@ -134,6 +135,23 @@ class Tickets:
             text=text[:500],
         )
         return NotifyStaff(text=card, buttons=_staff_buttons(ctx, ticket.id))
+
+    async def _escalate(self, ctx: Context, ticket_id: int, by: UserRef) -> list[Action]:
+        """Staff raise a ticket a level and the leads are named in the staff chat."""
+        ticket = await ctx.repos.tickets.get(ticket_id)
+        if ticket is None or ticket.status == "resolved":
+            return []
+        raised = Severity(min(Severity.CRISIS, Severity[ticket.severity.upper()] + 1)).label
+        await ctx.repos.tickets.set_severity(
+            ticket.id, raised, ctx.now, by_id=ctx.sender.id if ctx.sender else None
+        )
+        texts = ctx.texts
+        leads = ", ".join(self.config.leads) or texts.plain("tickets.no_leads")
+        severity = texts.plain(f"tickets.severity_{raised}")
+        note = texts.t(
+            "tickets.escalated", id=ticket.id, severity=severity, leads=leads, name=by.display_name
+        )
+        return [NotifyStaff(text=note)]
 
     async def mine(self, event: CommandIssued, ctx: Context) -> list[Action]:
         texts = ctx.texts
@@ -274,6 +292,11 @@ class Tickets:
             )
             text = texts.plain("tickets.claimed_by", name=owner.display_name if owner else "—")
             return [AnswerButton(press_id=press, text=text)]
+        if kind == "escalate":
+            return [
+                AnswerButton(press_id=press, text=texts.plain("tickets.escalated_toast")),
+                *await self._escalate(ctx, ticket_id, event.sender),
+            ]
         if kind == "resolve":
             done = await self._resolve(ctx, ticket_id)
             key = "tickets.resolved_toast" if done else "tickets.unknown_or_done_toast"
@@ -321,6 +344,7 @@ def _staff_buttons(ctx: Context, ticket_id: int) -> Keyboard:
         (
             Button(texts.plain("tickets.claim_button"), data=f"{PREFIX}claim:{ticket_id}"),
             Button(texts.plain("tickets.resolve_button"), data=f"{PREFIX}resolve:{ticket_id}"),
+            Button(texts.plain("tickets.escalate_button"), data=f"{PREFIX}escalate:{ticket_id}"),
         ),
     )
 

@@ -199,3 +199,11 @@ class TicketRepository:
     async def since(self, since: datetime) -> list[TicketRecord]:
         query = select(Ticket).where(Ticket.created_at >= since).order_by(Ticket.id)
         return [to_record(TicketRecord, r) for r in (await self._db.execute(query)).all()]
+
+    async def set_severity(
+        self, ticket_id: int, severity: str, at: datetime, *, by_id: int | None = None
+    ) -> None:
+        await self._db.execute(
+            update(Ticket).where(Ticket.id == ticket_id).values(severity=severity, updated_at=at)
+        )
+        await self.log(ticket_id, "escalated", at, actor_id=by_id, text=severity)
