@@ -129,25 +129,5 @@ def summarize(predictions: Sequence[Prediction]) -> Report:
     )
 
 
-def calibrate(predictions: Sequence[Prediction], wrong_cost: float = 2.0) -> float:
-    """The threshold that maximises right answers minus ``wrong_cost`` × wrong ones.
-
-    A wrong answer (to chatter, or the wrong entry) costs more than silence:
-    that asymmetry is the product decision the threshold encodes.
-    """
-    candidates = sorted({p.score for p in predictions} | {1.01})
-    best, best_utility = 1.01, float("-inf")
-    for threshold in candidates:
-        utility = 0.0
-        for p in predictions:
-            top = p.top3[0] if p.top3 else None
-            if top is None or p.score < threshold:
-                continue
-            utility += 1.0 if top == p.expected_id else -wrong_cost
-        if utility > best_utility:
-            best, best_utility = threshold, utility
-    return best
-
-
 def _share(items: Sequence[Prediction], test: Callable[[Prediction], bool]) -> float:
     return sum(1 for item in items if test(item)) / len(items) if items else 0.0

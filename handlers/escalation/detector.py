@@ -67,6 +67,22 @@ class Detector:
     def __init__(self, config: DetectorConfig | None = None) -> None:
         self.config = config or DetectorConfig()
         self._t2s = opencc.OpenCC("t2s")
+        # Every group message is graded: order the terms (longest first, so 骗子 wins
+        # over 骗) and compile the whole-word patterns of Latin terms once.
+        kinds = {
+            "crisis": self.config.crisis_terms,
+            "complaint": self.config.complaint_terms,
+            "positive": self.config.positive_terms,
+        }
+        self._terms = sorted(
+            (
+                (term, kind, weight, _whole_word(term) if term.isascii() else None)
+                for kind, terms in kinds.items()
+                for term, weight in terms.items()
+            ),
+            key=lambda item: len(item[0]),
+            reverse=True,
+        )
 
     def grade(self, text: str, *, repeats: int = 0, others: int = 0) -> Verdict:
         """Grade ``text``; ``repeats`` is how many complaints this member made lately,
@@ -106,22 +122,10 @@ class Detector:
 
     def _scores(self, folded: str, counted: list[str]) -> dict[str, float]:
         """Points per kind; the longest term wins where terms overlap (骗子 over 骗)."""
-        config = self.config
-        kinds = {"crisis": config.crisis_terms, "complaint": config.complaint_terms,
-                 "positive": config.positive_terms}  # fmt: skip
-        ordered = sorted(
-            (
-                (term, kind, weight)
-                for kind, terms in kinds.items()
-                for term, weight in terms.items()
-            ),
-            key=lambda item: len(item[0]),
-            reverse=True,
-        )
-        scores = dict.fromkeys(kinds, 0.0)
+        scores = {"crisis": 0.0, "complaint": 0.0, "positive": 0.0}
         text = folded
-        for term, kind, weight in ordered:
-            start = self._find(text, term)
+        for term, kind, weight, pattern in self._terms:
+            start = _find(text, term, pattern)
             while start >= 0:
                 if not self._negated(text, start):
                     scores[kind] += weight
@@ -130,24 +134,25 @@ class Detector:
                     # Blank the match out so that shorter terms inside it do not count again.
                     text = text[:start] + " " * len(term) + text[start + len(term) :]
                     break
-                start = self._find(text, term, start + len(term))
+                start = _find(text, term, pattern, start + len(term))
         return scores
-
-    @staticmethod
-    def _find(text: str, term: str, start: int = 0) -> int:
-        """Chinese terms match anywhere; Latin ones only as whole words."""
-        if not term.isascii():
-            return text.find(term, start)
-        match = re.compile(rf"(?<![a-z0-9]){re.escape(term)}(?![a-z0-9])").search(text, start)
-        return match.start() if match else -1
 
     def _negated(self, text: str, start: int) -> bool:
         before = text[max(0, start - 8) : start]
-        for negation in self.config.negations:
-            if negation.isascii():
-                words = _LATIN_WORD.findall(before)
-                if negation in words[-3:]:
-                    return True
-            elif negation in before[-5:]:
-                return True
-        return False
+        last_words = _LATIN_WORD.findall(before)[-3:]
+        return any(
+            negation in last_words if negation.isascii() else negation in before[-5:]
+            for negation in self.config.negations
+        )
+
+
+def _whole_word(term: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![a-z0-9]){re.escape(term)}(?![a-z0-9])")
+
+
+def _find(text: str, term: str, pattern: re.Pattern[str] | None, start: int = 0) -> int:
+    """Chinese terms match anywhere; Latin ones (with a pattern) only as whole words."""
+    if pattern is None:
+        return text.find(term, start)
+    match = pattern.search(text, start)
+    return match.start() if match else -1

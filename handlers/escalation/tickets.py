@@ -25,7 +25,7 @@ from handlers.escalation.config import EscalationConfig
 from handlers.escalation.detector import Detector, Severity
 from handlers.escalation.report import by_severity
 from handlers.events import ButtonPressed, CommandIssued, Event, MessagePosted, UserRef
-from handlers.points.economy import chat_ref_of, user_ref_of
+from handlers.refs import chat_ref, user_ref
 from handlers.roles import Role
 from storage.records import TicketRecord
 
@@ -254,8 +254,8 @@ class Tickets:
         member = await ctx.repos.users.get_by_id(ticket.user_id)
         chat = await ctx.repos.chats.get_by_id(ticket.chat_id)
         assert member is not None and chat is not None
-        person = user_ref_of(member)
-        group = chat_ref_of(chat) if chat.kind == "group" else None
+        person = user_ref(member)
+        group = chat_ref(chat) if chat.kind == "group" else None
         if member.started_bot_at is None and group is not None:
             text = Markup("{} {}").format(mention(person), text)
             return SendMessage(chat=group, text=text, buttons=buttons)

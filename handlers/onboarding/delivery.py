@@ -20,7 +20,7 @@ from handlers.i18n import Catalog, Texts, supported_language
 from handlers.onboarding.config import Audience, OnboardingConfig, Step
 from handlers.onboarding.flow import GROUP_WELCOME, START_BUTTON, STEP_KIND
 from handlers.onboarding.quiet_hours import quiet_until
-from handlers.onboarding.refs import chat_ref, user_ref
+from handlers.refs import chat_ref, user_ref
 from storage.records import ChatRecord, DeliveryRecord, DeliveryStatus, UserRecord
 from storage.repositories import Repositories
 

@@ -7,8 +7,9 @@ from markupsafe import Markup
 from handlers.actions import Action, mention, reply
 from handlers.context import Context
 from handlers.events import CommandIssued
-from handlers.points.economy import Economy, periods, signed, user_ref_of
+from handlers.points.economy import Economy, periods, signed
 from handlers.points.targets import resolve_target
+from handlers.refs import user_ref
 from storage.records import LedgerRecord, UserRecord
 
 HISTORY = 5
@@ -105,7 +106,7 @@ class PointsCommands:
             who = target.user
         owned = await ctx.repos.points.badges(ctx.chat.id, who.id)
         account = await ctx.repos.points.account(ctx.chat.id, who.id)
-        lines = [texts.t("points.badges_heading", name=mention(user_ref_of(who)))]
+        lines = [texts.t("points.badges_heading", name=mention(user_ref(who)))]
         if not owned:
             lines.append(texts.t("points.badges_none"))
         for record in owned:

@@ -17,9 +17,9 @@ from markupsafe import Markup
 
 from handlers.actions import Action, SendMessage, SendPrivate, mention
 from handlers.context import Context
-from handlers.events import ChatKind, ChatRef, UserRef
 from handlers.points.config import PointsConfig
-from storage.records import ChatRecord, MessageGate, PointsAccountRecord, UserRecord
+from handlers.refs import chat_ref, user_ref
+from storage.records import ChatRecord, PointsAccountRecord, UserRecord
 
 #: Passes a sign of participation on (to onboarding's activation).
 Participation = Callable[[Context, int, int, str], Awaitable[list[Action]]]
@@ -41,14 +41,6 @@ def message_digest(text: str) -> str:
     return hashlib.blake2b(folded.encode(), digest_size=8).hexdigest()
 
 
-def user_ref_of(user: UserRecord) -> UserRef:
-    return UserRef(user.platform, user.external_id, user.display_name, user.username)
-
-
-def chat_ref_of(chat: ChatRecord) -> ChatRef:
-    return ChatRef(chat.platform, chat.external_id, ChatKind(chat.kind), chat.title)
-
-
 class Economy:
     def __init__(self, config: PointsConfig) -> None:
         self.config = config
@@ -67,7 +59,6 @@ class Economy:
         actor_user_id: int | None = None,
         earning: bool = True,
         require_balance: bool = False,
-        gate: MessageGate | None = None,
         bookkeeping: dict[str, Any] | None = None,
     ) -> tuple[PointsAccountRecord | None, list[Action]]:
         """Apply one change; returns the account (None if already applied) and announcements."""
@@ -84,7 +75,6 @@ class Economy:
             note=note,
             actor_user_id=actor_user_id,
             require_balance=require_balance,
-            gate=gate,
             bookkeeping=bookkeeping,
         )
         if account is None:
@@ -102,8 +92,8 @@ class Economy:
         """Level-ups and badges that ``account`` (just changed by ``stat``) now earns."""
         texts, config = ctx.texts, self.config
         actions: list[Action] = []
-        group = chat_ref_of(chat)
-        member = user_ref_of(user)
+        group = chat_ref(chat)
+        member = user_ref(user)
         title = chat.title or ctx.community.name
         level = config.level_for(account.earned)
         if level > account.level:

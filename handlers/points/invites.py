@@ -14,7 +14,8 @@ from handlers.actions import Action, SendPrivate, reply
 from handlers.context import Community, Context, Offline
 from handlers.events import CommandIssued, Event, MemberJoined
 from handlers.i18n import Catalog
-from handlers.points.economy import Economy, chat_ref_of, user_ref_of
+from handlers.points.economy import Economy
+from handlers.refs import chat_ref, user_ref
 from storage.records import JoinOutcome
 from storage.repositories import Repositories
 
@@ -117,14 +118,14 @@ class InviteSettlement:
             actions.extend(more)
             actions.append(
                 SendPrivate(
-                    user=user_ref_of(inviter),
+                    user=user_ref(inviter),
                     text=ctx.texts.t(
                         "points.invite_paid",
                         friend=friend.display_name,
                         points=config.invite_points,
                         group=chat.title or ctx.community.name,
                     ),
-                    fallback_chat=chat_ref_of(chat),
+                    fallback_chat=chat_ref(chat),
                     tell_staff_if_refused=False,
                 )
             )

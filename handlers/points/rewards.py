@@ -13,7 +13,8 @@ from markupsafe import Markup
 from handlers.actions import Action, AnswerButton, Button, NotifyStaff, SendPrivate, mention, reply
 from handlers.context import Context
 from handlers.events import ButtonPressed, CommandIssued, Event
-from handlers.points.economy import Economy, user_ref_of
+from handlers.points.economy import Economy
+from handlers.refs import user_ref
 from handlers.roles import Role
 
 PREFIX = "pts:"
@@ -156,7 +157,7 @@ class Rewards:
             )
         actions.append(
             SendPrivate(
-                user=user_ref_of(member),
+                user=user_ref(member),
                 text=texts.t(
                     f"points.redeem_{status}_member", name=name, cost=decided.cost, id=decided.id
                 ),

@@ -10,7 +10,7 @@ from markupsafe import Markup
 from handlers.actions import mention
 from handlers.context import Context
 from handlers.events import CommandIssued
-from handlers.points.economy import user_ref_of
+from handlers.refs import user_ref
 from storage.records import UserRecord
 
 
@@ -25,7 +25,7 @@ class Target:
     @property
     def mention(self) -> Markup:
         assert self.user is not None
-        return mention(user_ref_of(self.user))
+        return mention(user_ref(self.user))
 
 
 async def resolve_target(event: CommandIssued, ctx: Context) -> Target:

@@ -16,7 +16,7 @@ from datetime import datetime
 from handlers.actions import Action, NotifyStaff, SendMessage
 from handlers.context import Community
 from handlers.i18n import Catalog
-from handlers.points.economy import chat_ref_of
+from handlers.refs import chat_ref
 from handlers.topics.config import TopicsConfig
 from handlers.topics.holidays import Holiday
 from handlers.topics.slots import CronError, slots_between
@@ -98,7 +98,7 @@ class TopicSweep:
                 return []
             prompt = holiday.prompt_for(texts.language)
             text = texts.t("topics.holiday_post", holiday=holiday.name, text=prompt)
-            return [SendMessage(chat=chat_ref_of(chat), text=text)]
+            return [SendMessage(chat=chat_ref(chat), text=text)]
         pool = await repos.topics.pool(schedule.pool)
         if not pool:
             claimed = await repos.topics.claim_slot(schedule.id, chat.id, latest, "skipped")
@@ -122,7 +122,7 @@ class TopicSweep:
         if claimed is None:
             return []
         text = texts.t("topics.post", name=schedule.name, text=topic.text)
-        return [SendMessage(chat=chat_ref_of(chat), text=text)]
+        return [SendMessage(chat=chat_ref(chat), text=text)]
 
     async def _holiday(
         self, repos: Repositories, chat: ChatRecord, slot: datetime
@@ -154,5 +154,5 @@ class TopicSweep:
             names = await repos.topics.participant_names(post.id)
             joined = texts.plain("onboarding.name_separator").join(names)
             text = texts.t("topics.summary", count=post.participants, names=joined)
-            actions.append(SendMessage(chat=chat_ref_of(chat), text=text))
+            actions.append(SendMessage(chat=chat_ref(chat), text=text))
         return actions

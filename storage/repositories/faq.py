@@ -146,13 +146,6 @@ class FaqRepository:
             query = query.where(FaqEntry.enabled.is_(True))
         return [_entry(row) for row in (await self._db.execute(query)).all()]
 
-    async def changed_since(self, since: datetime | None) -> list[FaqEntryRecord]:
-        """Entries created, edited or deleted after ``since`` (all, when None)."""
-        query = select(FaqEntry).order_by(FaqEntry.updated_at, FaqEntry.id)
-        if since is not None:
-            query = query.where(FaqEntry.updated_at > since)
-        return [_entry(row) for row in (await self._db.execute(query)).all()]
-
     async def search_text(self, needle: str, limit: int = 20) -> list[FaqEntryRecord]:
         """Entries whose question or tags contain ``needle`` (for ``/faq WORD``)."""
         pattern = f"%{needle.replace('%', '').replace('_', '')}%"

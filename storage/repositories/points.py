@@ -58,13 +58,6 @@ class PointsRepository:
         ).first()
         return to_record(PointsAccountRecord, row) if row else None
 
-    async def ensure_account(self, chat_id: int, user_id: int, at: datetime) -> None:
-        await self._db.execute(
-            upsert_insert(self._db, PointsAccount)
-            .values(chat_id=chat_id, user_id=user_id, balance=0, earned=0, updated_at=at)
-            .on_conflict_do_nothing(index_elements=["chat_id", "user_id"])
-        )
-
     async def update_account(self, chat_id: int, user_id: int, **values: Any) -> None:
         """Set bookkeeping fields (streak, message cap, level…); never the balance."""
         if {"balance", "earned"} & set(values):
