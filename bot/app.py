@@ -20,7 +20,7 @@ from handlers.faq import sync_task
 from handlers.faq.config import AskFallback, FaqConfig
 from handlers.faq.library import FaqLibrary
 from handlers.features import build_router
-from handlers.housekeeping import forget_old_update_keys
+from handlers.housekeeping import forget_old_sent_messages, forget_old_update_keys
 from handlers.i18n import Catalog, Texts
 from handlers.onboarding.config import DEFAULT_STEPS, Audience, OnboardingConfig, Step
 from handlers.onboarding.delivery import OnboardingSweep
@@ -42,6 +42,9 @@ from storage.database import Storage
 from storage.migrate import upgrade
 
 log = logging.getLogger(__name__)
+
+#: How long a reply to one of the bot's tagged messages (a ticket card) is still routed.
+SENT_MESSAGES_KEPT = timedelta(days=180)
 
 
 @dataclass(slots=True)
@@ -253,11 +256,13 @@ def build_app(
         [
             OnboardingSweep(onboarding, catalog, community),
             forget_old_update_keys(timedelta(days=settings.scheduler.dedup_days)),
+            forget_old_sent_messages(SENT_MESSAGES_KEPT),
             sync_task(faq_library),
             InviteSettlement(economy, catalog, community),
             TopicSweep(build_topics(settings), catalog, community),
             SlaSweep(escalation, catalog, community),
         ],
+        router.receipt_hooks,
     )
     return App(
         settings,

@@ -530,10 +530,11 @@ async def _telegram(settings: Settings) -> None:
 
 async def _sandbox(settings: Settings, script: list[str] | None) -> None:
     from bot.channels.sandbox.console import SandboxConsole, interactive, play
+    from bot.channels.sandbox.world import operator_is_staff
     from handlers.clock import ManualClock
 
     clock = ManualClock()
-    app = _build(settings, clock=clock)
+    app = _build(operator_is_staff(settings), clock=clock)
     try:
         await app.prepare()
         console = await SandboxConsole.create(app, clock, write=_print)

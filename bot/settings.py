@@ -103,6 +103,8 @@ class TelegramSettings(Section):
     mode: Literal["polling", "webhook"] = "polling"
     webhook: WebhookSettings = Field(default_factory=WebhookSettings)
     staff_chat_id: int | None = None
+    #: Where missed response targets and crises go (second level); the staff chat if unset.
+    leads_chat_id: int | None = None
     rate_limit: RateLimitSettings = Field(default_factory=RateLimitSettings)
     #: How long a chat's administrator list is trusted before it is fetched again.
     admin_cache_seconds: int = Field(300, ge=10)

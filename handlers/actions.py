@@ -29,24 +29,69 @@ class Button:
 Keyboard = tuple[tuple[Button, ...], ...]
 
 
+@dataclass(frozen=True, slots=True)
+class Tag:
+    """A handler's name for a message it sends (``ticket_card`` 7).
+
+    The channel reports the platform ids it sent the message under; they are
+    remembered, so that a reply to the message finds its way back to what it
+    is about (staff answering a ticket card, a member answering staff).
+    """
+
+    kind: str
+    key: int
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Action:
     """Base of every action.
 
     ``receipt`` ties an action to a scheduled delivery: the channel reports
     whether it went out, and the delivery is closed as sent or failed.
+    ``tag`` asks the channel to report the ids of the messages it posted.
     """
 
     receipt: int | None = None
+    tag: Tag | None = None
 
 
 @dataclass(frozen=True, slots=True)
-class Receipt:
-    """A channel's report on an action that carried a receipt."""
+class Sent:
+    """One message a channel posted: where, and under which platform id."""
 
-    delivery_id: int
+    platform: str
+    chat_id: str
+    message_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Receipt:
+    """A channel's report on an action that carried a receipt or a tag."""
+
     ok: bool
+    delivery_id: int | None = None
+    tag: Tag | None = None
     error: str | None = None
+    #: The messages posted for the action (a long text is several).
+    sent: tuple[Sent, ...] = ()
+    #: A private message was refused and the fallback went out instead.
+    fell_back: bool = False
+
+
+def receipt_for(
+    action: Action, error: str | None, sent: tuple[Sent, ...] = (), fell_back: bool = False
+) -> Receipt | None:
+    """The report a channel owes for ``action`` (None when it asked for none)."""
+    if action.receipt is None and action.tag is None:
+        return None
+    return Receipt(
+        ok=error is None,
+        delivery_id=action.receipt,
+        tag=action.tag,
+        error=error,
+        sent=sent,
+        fell_back=fell_back,
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -76,6 +121,9 @@ class SendPrivate(Action):
     fallback_chat: ChatRef | None = None
     #: Without a fallback chat, tell staff when the platform refuses (else just record it).
     tell_staff_if_refused: bool = True
+    #: When refused, post the message itself in ``fallback_chat``, mentioning the member
+    #: (for answers to something they raised there), not just a link to the private chat.
+    public_fallback: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -101,10 +149,15 @@ class RestrictMember(Action):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class NotifyStaff(Action):
-    """Tell the staff chat something needs a human."""
+    """Tell the staff chat something needs a human.
+
+    ``leads`` notices (a crisis, a missed response target) go to the leads'
+    chat when one is configured, else to the staff chat like the rest.
+    """
 
     text: Markup
     buttons: Keyboard = ()
+    leads: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -49,13 +49,13 @@ class Capabilities:
 def degrade(actions: list[Action], caps: Capabilities, texts: Texts) -> list[Action]:
     """Rewrite ``actions`` so that ``caps`` can carry out every one of them.
 
-    A replacement keeps the receipt of the action it stands for.
+    A replacement keeps the receipt and tag of the action it stands for.
     """
     result: list[Action] = []
     for action in actions:
         for replacement in _degrade_one(action, caps, texts):
-            if action.receipt is not None and replacement.receipt != action.receipt:
-                replacement = replace(replacement, receipt=action.receipt)
+            if (replacement.receipt, replacement.tag) != (action.receipt, action.tag):
+                replacement = replace(replacement, receipt=action.receipt, tag=action.tag)
             result.append(replacement)
     return result
 
@@ -96,6 +96,15 @@ def private_fallback(action: SendPrivate, texts: Texts, open_link: str | None) -
     the member can start it with one tap; without a group, staff are told;
     None when neither is wanted (the refusal is only recorded).
     """
+    if action.fallback_chat is not None and action.public_fallback:
+        text = Markup("{} {}").format(mention(action.user), action.text)
+        return SendMessage(
+            chat=action.fallback_chat,
+            text=text,
+            buttons=action.buttons,
+            receipt=action.receipt,
+            tag=action.tag,
+        )
     if action.fallback_chat is not None:
         if open_link:
             text = texts.t(
@@ -103,10 +112,13 @@ def private_fallback(action: SendPrivate, texts: Texts, open_link: str | None) -
             )
         else:
             text = texts.t("fallback.private_refused", member=mention(action.user))
-        return SendMessage(chat=action.fallback_chat, text=text, receipt=action.receipt)
+        return SendMessage(
+            chat=action.fallback_chat, text=text, receipt=action.receipt, tag=action.tag
+        )
     if not action.tell_staff_if_refused:
         return None
     return NotifyStaff(
         text=texts.t("fallback.private_refused_staff", member=mention(action.user)),
         receipt=action.receipt,
+        tag=action.tag,
     )

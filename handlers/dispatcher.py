@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from handlers.actions import Action, AnswerButton, reply
+from handlers.actions import Action, AnswerButton, Receipt, reply
 from handlers.capabilities import degrade
 from handlers.clock import Clock
 from handlers.context import Community, Context, PlatformAccess
@@ -35,6 +35,7 @@ from handlers.events import (
     UserRef,
 )
 from handlers.i18n import Catalog, Texts, supported_language
+from handlers.receipts import record_receipts
 from handlers.record_cache import PendingRecords, RecordCache, started
 from handlers.roles import Role, platform_key
 from handlers.router import GROUP_ONLY, PRIVATE_ONLY, Router
@@ -44,8 +45,8 @@ from storage.repositories import Repositories
 
 log = logging.getLogger(__name__)
 
-#: Carries out actions on the channel the update came from.
-Deliver = Callable[[list[Action]], Awaitable[object]]
+#: Carries out actions on the channel the update came from, reporting on tagged ones.
+Deliver = Callable[[list[Action]], Awaitable[list[Receipt] | None]]
 
 
 @dataclass(slots=True)
@@ -104,8 +105,20 @@ class Dispatcher:
                 callback()
             actions = degrade(actions, platform.capabilities, self.texts_for(None, None))
             if deliver is not None and actions:
-                await deliver(actions)
+                await self._record(await deliver(actions))
         return actions
+
+    async def _record(self, receipts: list[Receipt] | None) -> None:
+        """Remember the ids of tagged messages before the chat's next update is handled,
+        so a quick reply to one of them already finds it."""
+        if not receipts:
+            return
+        now = self.clock.now()
+        hooks = self.router.receipt_hooks
+        try:
+            await self.storage.run(lambda repos: record_receipts(repos, receipts, now, hooks))
+        except SQLAlchemyError:
+            log.exception("could not record what the channel sent; replies to it are not routed")
 
     def texts_for(self, chat_language: str | None, user_language: str | None) -> Texts:
         return self.catalog.for_language(chat_language or user_language or self.community.language)
@@ -113,12 +126,14 @@ class Dispatcher:
     async def _roles(self, event: Event, platform: PlatformAccess) -> frozenset[Role]:
         """Roles are looked up before the transaction: it may ask the platform."""
         sender = _sender(event)
-        if sender is None or not isinstance(event, CommandIssued | ButtonPressed):
+        if sender is None:
             return frozenset()
         key = platform_key(sender.platform, sender.id)
         roles: set[Role] = set()
-        if key in self.community.staff:
+        if key in self.community.staff:  # a set lookup: known for every event
             roles.add(Role.STAFF)
+        if not isinstance(event, CommandIssued | ButtonPressed):
+            return frozenset(roles)  # asking the platform about admins is for commands only
         if (
             key in self.community.moderators
             or getattr(event, "sender_is_anonymous_admin", False)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from handlers.actions import Action
 from handlers.context import Context
 from handlers.events import CommandIssued, Event
+from handlers.receipts import ReceiptHook
 from handlers.roles import Role
 
 Handler = Callable[[Event, Context], Awaitable[list[Action]]]
@@ -47,6 +48,8 @@ class Command:
 class Router:
     routes: list[Route] = field(default_factory=list)
     commands: dict[str, Command] = field(default_factory=dict)
+    #: Follow-ups on what channels report for tagged messages, by tag kind.
+    receipt_hooks: dict[str, ReceiptHook] = field(default_factory=dict)
 
     def on(
         self,
@@ -61,6 +64,11 @@ class Router:
             Route(event_type, handler, priority, name or handler.__name__, exclusive)
         )
         self.routes.sort(key=lambda route: route.priority)
+
+    def on_receipt(self, kind: str, hook: ReceiptHook) -> None:
+        if kind in self.receipt_hooks:
+            raise ValueError(f"receipts of {kind} handled twice")
+        self.receipt_hooks[kind] = hook
 
     def command(self, command: Command) -> None:
         if command.name in self.commands:

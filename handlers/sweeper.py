@@ -9,13 +9,13 @@ stops the others.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 
 from handlers.actions import Action, Receipt
 from handlers.clock import Clock
+from handlers.receipts import ReceiptHook, record_receipts
 from storage.database import Storage
-from storage.records import DeliveryStatus
 from storage.repositories import Repositories
 
 log = logging.getLogger(__name__)
@@ -24,10 +24,17 @@ SweepTask = Callable[[Repositories, datetime], Awaitable[list[Action]]]
 
 
 class Sweeper:
-    def __init__(self, storage: Storage, clock: Clock, tasks: list[SweepTask]) -> None:
+    def __init__(
+        self,
+        storage: Storage,
+        clock: Clock,
+        tasks: list[SweepTask],
+        receipt_hooks: Mapping[str, ReceiptHook] | None = None,
+    ) -> None:
         self._storage = storage
         self._clock = clock
         self._tasks = tasks
+        self._receipt_hooks = receipt_hooks or {}
 
     async def sweep(self) -> list[Action]:
         now = self._clock.now()
@@ -40,14 +47,10 @@ class Sweeper:
         return actions
 
     async def record(self, receipts: list[Receipt]) -> None:
-        """Close delivered (or refused) deliveries with what the channel reported."""
+        """Close delivered (or refused) deliveries and remember tagged messages."""
         if not receipts:
             return
         now = self._clock.now()
-
-        async def work(repos: Repositories) -> None:
-            for receipt in receipts:
-                status = DeliveryStatus.SENT if receipt.ok else DeliveryStatus.FAILED
-                await repos.deliveries.finish(receipt.delivery_id, status, now, receipt.error)
-
-        await self._storage.run(work)
+        await self._storage.run(
+            lambda repos: record_receipts(repos, receipts, now, self._receipt_hooks)
+        )

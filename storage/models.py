@@ -566,6 +566,10 @@ class Ticket(Base):
     #: When staff were reminded at half the response target, and told of a breach.
     reminded_at: Mapped[datetime | None]
     breached_at: Mapped[datetime | None]
+    #: Re-sending the staff card while the staff chat cannot be reached: how often
+    #: it was tried again, and when it is next due.
+    card_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    card_retry_at: Mapped[datetime | None]
 
 
 class TicketEvent(Base):
@@ -580,3 +584,18 @@ class TicketEvent(Base):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     text: Mapped[str | None] = mapped_column(Text)
     at: Mapped[datetime]
+
+
+class SentMessage(Base):
+    """Messages the bot posted under a tag (a ticket's card, a reply to a member):
+    a reply to one of them is routed back to what it is about."""
+
+    __tablename__ = "sent_messages"
+    __table_args__ = (Index("ix_sent_messages_tag", "tag_kind", "tag_key"),)
+
+    platform: Mapped[str] = mapped_column(String(32), primary_key=True)
+    chat_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tag_kind: Mapped[str] = mapped_column(String(32))
+    tag_key: Mapped[int] = mapped_column(Id)
+    sent_at: Mapped[datetime] = mapped_column(index=True)

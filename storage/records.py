@@ -310,6 +310,8 @@ class TicketRecord:
     rating: int | None
     reminded_at: datetime | None = None
     breached_at: datetime | None = None
+    card_attempts: int = 0
+    card_retry_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,13 +8,23 @@ from typing import Any
 
 from bot.app import App
 from bot.channels.rendering import plain_text
-from handlers.actions import Action, AnswerButton, NotifyStaff, SendMessage, SendPrivate
-from handlers.events import ButtonPressed, MessagePosted, MessageRef
+from handlers.actions import (
+    Action,
+    AnswerButton,
+    NotifyStaff,
+    Receipt,
+    SendMessage,
+    SendPrivate,
+    Sent,
+    receipt_for,
+)
+from handlers.events import ButtonPressed, ChatKind, ChatRef, MessagePosted, MessageRef
 from tests.conftest import FakePlatform
 from tests.fake_telegram.html_check import validate_telegram_html
-from tests.helpers import GROUP, command, incoming, message
+from tests.helpers import GROUP, PLATFORM, command, incoming, message, private_chat
 
 MODERATOR_ID = "42"
+STAFF_CHAT = ChatRef(PLATFORM, "-900", ChatKind.GROUP, "Staff")
 
 
 class Chat:
@@ -23,13 +33,58 @@ class Chat:
     def __init__(self, app: App) -> None:
         self.app, self.platform = app, FakePlatform()
         self.platform.admins.add(MODERATOR_ID)
+        #: Where each delivered action landed, like a channel's message ids.
+        self.posted: dict[int, MessageRef] = {}
+        #: Set to False to make the staff chat refuse notices.
+        self.staff_reachable = True
+        self._next_id = 10_000
+
+    async def deliver(self, actions: list[Action]) -> list[Receipt]:
+        """Carry out actions as a channel would: every posted message gets an id, and
+        tagged ones are reported back (so replies to them can be routed)."""
+        receipts = []
+        for action in actions:
+            sent, error = self._post(action)
+            receipt = receipt_for(action, error, sent)
+            if receipt is not None:
+                receipts.append(receipt)
+        return receipts
+
+    def _post(self, action: Action) -> tuple[tuple[Sent, ...], str | None]:
+        match action:
+            case NotifyStaff() if not self.staff_reachable:
+                return (), "Forbidden: bot was kicked from the supergroup chat"
+            case NotifyStaff():
+                where = STAFF_CHAT
+            case SendMessage():
+                where = action.chat
+            case SendPrivate():
+                where = private_chat(action.user)
+            case _:
+                return (), None
+        self._next_id += 1
+        ref = MessageRef(where, str(self._next_id))
+        self.posted[id(action)] = ref
+        return (Sent(where.platform, where.id, ref.id),), None
+
+    def where(self, action: Action) -> MessageRef:
+        """The message an action became, to reply to it."""
+        return self.posted[id(action)]
+
+    async def sweep(self) -> list[Action]:
+        """Due work, delivered and recorded as the runtime does."""
+        actions = await self.app.sweep()
+        await self.app.record(await self.deliver(actions))
+        return actions
 
     @property
     def now(self) -> datetime:
         return self.app.clock.now()
 
     async def send(self, event: Any, key: str | None = None) -> list[Action]:
-        actions = await self.app.dispatcher.handle(incoming(event, key=key), self.platform)
+        actions = await self.app.dispatcher.handle(
+            incoming(event, key=key), self.platform, self.deliver
+        )
         for action in actions:  # everything the bot says must pass Telegram's HTML rules
             text = getattr(action, "text", None)
             if text is not None and not isinstance(action, AnswerButton):

@@ -67,7 +67,9 @@ class Harness:
     async def sweep(self, after: timedelta = timedelta(0)) -> list[Action]:
         self.app.clock.advance(after)  # type: ignore[attr-defined]
         actions = await self.app.sweep()
-        await self.app.record([Receipt(a.receipt, True) for a in actions if a.receipt is not None])
+        await self.app.record(
+            [Receipt(ok=True, delivery_id=a.receipt) for a in actions if a.receipt is not None]
+        )
         return actions
 
     async def counts(self) -> dict[str, int]:
@@ -242,7 +244,7 @@ async def test_refused_deliveries_are_recorded_with_the_reason(h: Harness) -> No
     actions = await h.app.sweep()
     await h.app.record(
         [
-            Receipt(a.receipt, False, "Forbidden: bot was blocked by the user")
+            Receipt(ok=False, delivery_id=a.receipt, error="Forbidden: bot was blocked by the user")
             for a in actions
             if a.receipt
         ]

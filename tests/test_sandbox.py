@@ -5,9 +5,16 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
+
+from bot.app import build_app
+from bot.channels.sandbox.console import SandboxConsole
+from bot.channels.sandbox.world import operator_is_staff
+from handlers.clock import ManualClock
+from tests.conftest import make_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -45,7 +52,8 @@ def test_demo_script_tells_the_whole_story(tmp_path: Path) -> None:
     assert "请先私聊我并发送 /start" in said
     # …and after /start it arrives privately.
     assert any(
-        line.startswith("🤖 [私聊 小明] 你在「沙盒群 Sandbox group」可以使用") for line in lines
+        line.startswith("🤖 [私聊 小明 #") and "你在「沙盒群 Sandbox group」可以使用" in line
+        for line in lines
     )
     assert "时钟前进 clock advanced 3d" in said
     assert "看到你已经在群里发言" in said  # the day-3 check-in adapted to an active member
@@ -152,3 +160,25 @@ def test_topic_slots_survive_restarts_within_the_grace_window_only(tmp_path: Pat
     # Down over the next noon until 14:00: past the hour of grace, the slot is missed.
     missed = play("/time 10:00\n/advance 1d4h\n", tmp_path)
     assert not any("今日话题" in line for line in missed)
+
+
+async def test_a_ticket_answered_by_replying_to_its_card_in_the_sandbox(tmp_path: Path) -> None:
+    clock = ManualClock()
+    app = build_app(operator_is_staff(make_settings(tmp_path)), clock=clock)
+    lines: list[str] = []
+    try:
+        await app.prepare()
+        console = await SandboxConsole.create(app, clock, write=lines.append)
+        for line in ("/join 小明", "/as 小明", "/complain 课件 <下载> 不了"):
+            await console.handle_line(line)
+        [card] = [line for line in lines if line.startswith("📋 [staff #") and "工单 #1" in line]
+        number = re.match(r"📋 \[staff #(\d+)\]", card)
+        assert number is not None and "课件 <下载> 不了" in card
+        await console.handle_line("/as operator")
+        await console.handle_line(f"/re {number.group(1)} 已经修复，请刷新")
+        answer = [line for line in lines if "工作人员回复（工单 #1）" in line]
+        assert answer and answer[0].startswith("🤖 [群 #") and "@小明" in answer[0]
+        await console.handle_line("/re 9999 你好")
+        assert "用法 usage: /re N TEXT" in lines[-1]
+    finally:
+        await app.close()

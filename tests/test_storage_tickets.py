@@ -66,3 +66,47 @@ async def test_two_staff_claim_at_once_and_one_wins(storage: Storage) -> None:
     async with storage.transaction() as repos:
         claimed = await repos.tickets.get(ticket.id)
     assert claimed is not None and claimed.assignee_id == (staff_a if results[0] else staff_b)
+
+
+async def test_cards_never_posted_are_found_until_one_is_remembered(storage: Storage) -> None:
+    chat, (member, staff, other) = await _people(storage)
+    async with storage.transaction() as repos:
+        ticket, _ = await repos.tickets.open_or_append(chat, member, "general", "慢", "low", T0)
+        resolved, _ = await repos.tickets.open_or_append(chat, other, "general", "卡", "low", T0)
+        await repos.tickets.resolve(resolved.id, staff, T0)
+    later = T0 + timedelta(minutes=2)
+    async with storage.transaction() as repos:
+        assert (
+            await repos.tickets.without_card("ticket_card", T0 - timedelta(minutes=1), later) == []
+        )
+        [lost] = await repos.tickets.without_card("ticket_card", T0, later)
+        assert lost.id == ticket.id  # resolved tickets need no card
+        await repos.tickets.card_retried(ticket.id, 1, later + timedelta(minutes=1))
+        assert await repos.tickets.without_card("ticket_card", T0, later) == []  # not yet due
+        due = later + timedelta(minutes=1)
+        assert [t.id for t in await repos.tickets.without_card("ticket_card", T0, due)] == [
+            ticket.id
+        ]
+        gave_up = T0 + timedelta(seconds=1)  # older than the window: no more tries
+        assert await repos.tickets.without_card("ticket_card", T0, due, created_after=gave_up) == []
+        # A note about the ticket is not its card; the card, remembered, ends the search.
+        await repos.sent.remember("testnet", "-9", "70", kind="ticket", key=ticket.id, at=due)
+        assert len(await repos.tickets.without_card("ticket_card", T0, due)) == 1
+        await repos.sent.remember("testnet", "-9", "71", kind="ticket_card", key=ticket.id, at=due)
+        await repos.sent.remember("testnet", "-9", "71", kind="ticket_card", key=ticket.id, at=due)
+        assert await repos.tickets.without_card("ticket_card", T0, due) == []
+        assert await repos.sent.tag_of("testnet", "-9", "71") == ("ticket_card", ticket.id)
+        assert await repos.sent.tag_of("testnet", "-8", "71") is None  # ids are per chat
+        assert await repos.sent.forget_before(due + timedelta(seconds=1)) == 2
+        assert await repos.sent.tag_of("testnet", "-9", "71") is None
+
+
+async def test_a_member_answering_puts_the_ticket_back_with_staff(storage: Storage) -> None:
+    chat, (member, staff, _) = await _people(storage)
+    async with storage.transaction() as repos:
+        ticket, _ = await repos.tickets.open_or_append(chat, member, "general", "慢", "low", T0)
+        await repos.tickets.replied(ticket.id, staff, "试试刷新", T0)
+        waiting = await repos.tickets.get(ticket.id)
+        assert waiting is not None and waiting.status == "waiting"
+        again, new = await repos.tickets.open_or_append(chat, member, "general", "不行", "low", T0)
+        assert not new and again.status == "claimed" and again.assignee_id == staff

@@ -4,7 +4,9 @@ resolving asks for a rating, the rating is kept; members see only their own."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import asyncio
+import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +18,7 @@ from handlers.actions import AnswerButton, NotifyStaff, SendMessage, SendPrivate
 from handlers.clock import ManualClock
 from handlers.events import MessageRef
 from storage.database import Storage
-from tests.chat_harness import Chat, said
+from tests.chat_harness import STAFF_CHAT, Chat, said
 from tests.conftest import make_settings
 from tests.helpers import joined, person, private_chat
 
@@ -141,6 +143,11 @@ async def test_complaints_in_group_messages_become_one_ticket(chat: Chat) -> Non
         assert [t.id for t in await repos.tickets.ongoing()] == [1]
 
 
+def ticket_cards(actions: list) -> list[NotifyStaff]:
+    """Only the cards (not reminders or other notices)."""
+    return [a for a in cards(actions) if a.tag is not None and a.tag.kind == "ticket_card"]
+
+
 def staff_notes(actions: list) -> list[str]:
     return [plain_text(a.text) for a in actions if isinstance(a, NotifyStaff)]
 
@@ -159,15 +166,15 @@ async def test_sla_reminder_at_half_and_breach_at_the_target(
     await c.cmd(BOB, "/complain 证书名字打错了")
     await c.cmd(STAFF_A, "/reply 2 马上更正", private_chat(STAFF_A))  # answered in time
     c.wait(59 * 60)
-    assert staff_notes(await c.app.sweep()) == []
+    assert staff_notes(await c.sweep()) == []
     c.wait(2 * 60)
-    [reminder] = staff_notes(await c.app.sweep())
+    [reminder] = staff_notes(await c.sweep())
     assert "工单 #1" in reminder and ("还剩 58 分钟" in reminder or "还剩 59 分钟" in reminder)
-    assert staff_notes(await c.app.sweep()) == []  # reminded once
+    assert staff_notes(await c.sweep()) == []  # reminded once
     c.wait(60 * 60)
-    [breach] = staff_notes(await c.app.sweep())
+    [breach] = staff_notes(await c.sweep())
     assert "工单 #1" in breach and "testnet:777" in breach
-    assert staff_notes(await c.app.sweep()) == []
+    assert staff_notes(await c.sweep()) == []
 
 
 async def test_the_clock_only_runs_in_staff_hours(
@@ -179,9 +186,9 @@ async def test_the_clock_only_runs_in_staff_hours(
     c.wait(10 * 3600 + 30 * 60)  # 20:30
     await c.cmd(ALICE, "/complain 课件下载不了")  # 30 minutes before staff go home
     c.wait(12 * 3600)  # 08:30 the next day: 30 staff minutes have passed
-    assert staff_notes(await c.app.sweep()) == []
+    assert staff_notes(await c.sweep()) == []
     c.wait(3600)  # 09:30: 60 staff minutes, half the target
-    assert any("工单 #1" in note for note in staff_notes(await c.app.sweep()))
+    assert any("工单 #1" in note for note in staff_notes(await c.sweep()))
 
 
 async def test_a_crisis_notifies_the_leads_at_once(chat: Chat) -> None:
@@ -208,6 +215,63 @@ def test_report_sla_prints_the_figures(run: Any, tmp_path: Path) -> None:
     assert code == 0 and "no tickets" in out
     code, out = run("report", "sla", "--json")
     assert code == 0 and '"by_severity": {}' in out
+    asyncio.run(_fill_tickets(tmp_path))
+    code, out = run("report", "sla", "--json")
+    assert code == 0, out
+    report = json.loads(out)
+    low, crisis = report["by_severity"]["low"], report["by_severity"]["crisis"]
+    assert list(report["by_severity"]) == ["crisis", "low"]
+    assert low["tickets"] == 4 and low["answered"] == 3  # one still waits for an answer
+    assert low["first_response_median"] == 30 and low["first_response_p90"] == 50
+    assert low["resolved"] == 2 and low["resolution_median"] == 75
+    assert low["breaches"] == 1 and low["satisfaction"] == 4.5
+    assert crisis["tickets"] == 1 and crisis["first_response_median"] == 5
+    assert sum(week["tickets"] for week in report["by_week"].values()) == 5
+    code, out = run("report", "sla")
+    assert code == 0 and "low" in out and "breaches 1" in out and "satisfaction 4.5" in out
+    code, out = run("report", "sla", "--days", "1")
+    assert code == 0 and "no tickets" in out  # all five are older than a day
+
+
+async def _fill_tickets(tmp_path: Path) -> None:
+    """Five tickets two days ago with known response, resolution and ratings."""
+    storage = Storage.from_url(f"sqlite+aiosqlite:///{tmp_path / 'data' / 'shequn.db'}")
+    t0 = datetime.now(UTC) - timedelta(days=2)
+    minutes = [timedelta(minutes=m) for m in range(200)]
+    try:
+        async with storage.transaction() as repos:
+            chat = await repos.chats.upsert("telegram", "-1", kind="group", title="群", at=t0)
+            people = [
+                (
+                    await repos.users.upsert(
+                        "telegram", str(n), display_name=f"u{n}", username=None, language=None,
+                        is_bot=False, at=t0,
+                    )
+                ).id
+                for n in range(6)
+            ]  # fmt: skip
+            staff, members = people[0], people[1:]
+            plan = [  # severity, first response, resolved, rating
+                ("low", 10, 60, 4),
+                ("low", 30, 90, 5),
+                ("low", 50, None, None),
+                ("low", None, None, None),
+                ("crisis", 5, None, None),
+            ]
+            for member, (severity, first, solved, rating) in zip(members, plan, strict=True):
+                ticket, _ = await repos.tickets.open_or_append(
+                    chat.id, member, "general", "问题", severity, t0
+                )
+                if first is not None:
+                    await repos.tickets.replied(ticket.id, staff, "在看", t0 + minutes[first])
+                if solved is not None:
+                    await repos.tickets.resolve(ticket.id, staff, t0 + minutes[solved])
+                if rating is not None:
+                    await repos.tickets.rate(ticket.id, member, rating, t0 + minutes[199])
+                if first is None and severity == "low":
+                    await repos.tickets.mark(ticket.id, "breached_at", t0 + minutes[120])
+    finally:
+        await storage.close()
 
 
 async def test_reminders_survive_a_restart_and_come_once(
@@ -221,9 +285,81 @@ async def test_reminders_survive_a_restart_and_come_once(
     before = app()
     await before.cmd(ALICE, "/complain 课件下载不了")
     before.wait(61 * 60)
-    assert len(staff_notes(await before.app.sweep())) == 1  # the half-way reminder
+    assert len(staff_notes(await before.sweep())) == 1  # the half-way reminder
     after = app()  # a new process on the same database, later
     after.wait(30 * 60)
-    assert staff_notes(await after.app.sweep()) == []  # not reminded again
+    assert staff_notes(await after.sweep()) == []  # not reminded again
     after.wait(30 * 60)
-    assert any("超过" in note for note in staff_notes(await after.app.sweep()))  # the breach
+    assert any("超过" in note for note in staff_notes(await after.sweep()))  # the breach
+
+
+def answers_to(actions: list, user: Any) -> list[str]:
+    """What reached ``user``: privately, or in the group with a mention."""
+    return [
+        plain_text(a.text)
+        for a in actions
+        if (isinstance(a, SendPrivate) and a.user.id == user.id)
+        or (
+            isinstance(a, SendMessage)
+            and a.chat.id == "-100500"
+            and user.display_name in plain_text(a.text)
+        )
+    ]
+
+
+async def test_staff_answer_by_replying_to_the_card_and_the_member_by_replying_back(
+    chat: Chat,
+) -> None:
+    [card] = cards(await chat.cmd(ALICE, "/complain 课件下载不了"))
+    on_card = chat.where(card)
+    # Someone in the staff chat who is not staff: an ordinary message, nothing sent.
+    outsider = await chat.say(BOB, "我也看看", STAFF_CHAT, reply_to=on_card, reply_to_bot=True)
+    assert answers_to(outsider, ALICE) == []
+    answered = await chat.say(
+        STAFF_A, "已经修复 <b>请刷新</b>", STAFF_CHAT, reply_to=on_card, reply_to_bot=True
+    )
+    [to_alice] = answers_to(answered, ALICE)
+    assert "工作人员回复（工单 #1）" in to_alice and "已经修复 <b>请刷新</b>" in to_alice
+    assert "已发送给成员（工单 #1）" in said(answered)
+    [message] = [a for a in answered if isinstance(a, SendMessage) and a.chat.id == "-100500"]
+    back = await chat.say(
+        ALICE, "还是不行，提示 404", reply_to=chat.where(message), reply_to_bot=True
+    )
+    assert "已补充到工单 #1" in said(back)
+    assert any("Alice <b> 回复了：还是不行，提示 404" in note for note in staff_notes(back))
+    async with chat.app.storage.transaction() as repos:
+        ticket = await repos.tickets.get(1)
+        kinds = [event.kind for event in await repos.tickets.history(1)]
+    assert ticket is not None and ticket.status == "claimed"  # back with staff
+    assert kinds == ["opened", "replied", "appended"]
+    # A reply to the answer of a ticket resolved meanwhile opens a new ticket.
+    await chat.cmd(STAFF_A, "/resolve 1", private_chat(STAFF_A))
+    later = await chat.say(ALICE, "又坏了！", reply_to=chat.where(message), reply_to_bot=True)
+    assert "工单 #2" in said(later) and cards(later)
+
+
+async def test_staff_talking_about_refunds_open_no_ticket(chat: Chat) -> None:
+    assert cards(await chat.say(STAFF_A, "退款太慢了，这不是坑钱吗！！投诉的人很多")) == []
+    assert cards(await chat.say(BOB, "退款太慢了，这不是坑钱吗！！我要投诉")) != []
+
+
+async def test_a_card_the_staff_chat_refused_is_listed_and_posted_again(chat: Chat) -> None:
+    chat.staff_reachable = False
+    await chat.cmd(ALICE, "/complain 课件下载不了")
+    listing = said(await chat.cmd(STAFF_A, "/tickets", private_chat(STAFF_A)))
+    assert "#1" in listing and "课件下载不了" in listing  # stored, visible
+    assert ticket_cards(await chat.sweep()) == []  # not yet: the first post only just failed
+    chat.wait(61)
+    assert len(ticket_cards(await chat.sweep())) == 1  # tried again after a minute …
+    chat.wait(30)
+    assert ticket_cards(await chat.sweep()) == []  # … then after two, not at every sweep
+    chat.staff_reachable = True
+    chat.wait(95)
+    [resent] = ticket_cards(await chat.sweep())
+    assert "工单 #1" in plain_text(resent.text) and "补发" in plain_text(resent.text)
+    assert resent.buttons  # with its Claim / Resolve / Escalate buttons
+    chat.wait(3600)
+    assert ticket_cards(await chat.sweep()) == []  # posted: never again
+    async with chat.app.storage.transaction() as repos:
+        ticket = await repos.tickets.get(1)
+    assert ticket is not None and ticket.card_attempts == 2  # posted again twice

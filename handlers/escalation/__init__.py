@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from handlers.escalation import cards
 from handlers.escalation.config import EscalationConfig
 from handlers.escalation.tickets import Tickets
 from handlers.events import ButtonPressed, MessagePosted
@@ -11,7 +12,10 @@ from handlers.router import Command, Router
 
 def register(router: Router, tickets: Tickets) -> None:
     router.on(ButtonPressed, tickets.on_button, priority=130, name="tickets.button", exclusive=True)
+    # A reply to a ticket message is an answer, never an FAQ question or a new complaint.
+    router.on(MessagePosted, tickets.on_reply, priority=35, name="tickets.reply", exclusive=True)
     router.on(MessagePosted, tickets.on_message, priority=40, name="tickets.detect")
+    router.on_receipt(cards.TO_MEMBER, tickets.on_delivery)
     for command in (
         Command("complain", tickets.complain, Role.MEMBER, "help.complain"),
         Command("human", tickets.human, Role.MEMBER, "help.human"),

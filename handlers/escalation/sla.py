@@ -9,9 +9,17 @@ from zoneinfo import ZoneInfo
 
 from handlers.actions import Action, NotifyStaff
 from handlers.context import Community
+from handlers.escalation import cards
 from handlers.escalation.config import EscalationConfig
-from handlers.i18n import Catalog
+from handlers.i18n import Catalog, Texts
+from handlers.refs import user_ref
 from storage.repositories import Repositories
+
+#: How long after a complaint its card counts as lost (the first post is at once).
+CARD_GRACE = timedelta(minutes=1)
+MAX_RETRY_DELAY = timedelta(hours=1)
+#: A card not posted for this long is given up on (the ticket stays in /tickets).
+CARD_GIVE_UP = timedelta(days=7)
 
 
 def staff_time(
@@ -37,7 +45,8 @@ def staff_time(
 
 
 class SlaSweep:
-    """The sweep task that watches unanswered tickets."""
+    """The sweep task that watches unanswered tickets, and posts again the cards the
+    staff chat could not take (tickets are stored first, so none is lost)."""
 
     __name__ = "sla"
 
@@ -48,7 +57,7 @@ class SlaSweep:
 
     async def __call__(self, repos: Repositories, now: datetime) -> list[Action]:
         texts = self.catalog.for_language(self.community.language)
-        actions: list[Action] = []
+        actions = await self._resend_cards(repos, texts, now)
         leads = ", ".join(self.config.leads) or texts.plain("tickets.no_leads")
         for ticket in await repos.tickets.awaiting_first_response():
             target = self.config.targets.get(ticket.severity, self.config.targets["low"])
@@ -59,15 +68,33 @@ class SlaSweep:
             if waited >= target:
                 if await repos.tickets.mark(ticket.id, "breached_at", now):
                     await repos.tickets.log(ticket.id, "breached", now)
-                    actions.append(
-                        NotifyStaff(
-                            text=texts.t("tickets.breach", id=ticket.id, minutes=minutes,
-                                         leads=leads)
-                        )
-                    )  # fmt: skip
+                    text = texts.t("tickets.breach", id=ticket.id, minutes=minutes, leads=leads)
+                    actions.append(NotifyStaff(text=text, tag=cards.note(ticket.id), leads=True))
             elif waited >= target / 2 and await repos.tickets.mark(ticket.id, "reminded_at", now):
                 left = int((target - waited).total_seconds() // 60)
-                actions.append(
-                    NotifyStaff(text=texts.t("tickets.reminder", id=ticket.id, left=left))
-                )
+                text = texts.t("tickets.reminder", id=ticket.id, left=left)
+                actions.append(NotifyStaff(text=text, tag=cards.note(ticket.id)))
         return actions
+
+    async def _resend_cards(self, repos: Repositories, texts: Texts, now: datetime) -> list[Action]:
+        """Cards never posted are tried again after 1, 2, 4 … minutes (then hourly, for a
+        week); a posted card is remembered with its message id, which ends the tries."""
+        actions: list[Action] = []
+        lost = await repos.tickets.without_card(
+            cards.CARD, now - CARD_GRACE, now, created_after=now - CARD_GIVE_UP
+        )
+        for ticket in lost:
+            member = await repos.users.get_by_id(ticket.user_id)
+            chat = await repos.chats.get_by_id(ticket.chat_id)
+            if member is None or chat is None:
+                continue
+            attempts = ticket.card_attempts + 1
+            await repos.tickets.card_retried(ticket.id, attempts, now + retry_delay(attempts))
+            group = chat.title if chat.kind == "group" else None
+            actions.append(cards.card(texts, ticket, user_ref(member), group, resent=True))
+        return actions
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """How long to wait after the ``attempts``-th try before the next one."""
+    return min(CARD_GRACE * 2 ** (attempts - 1), MAX_RETRY_DELAY)

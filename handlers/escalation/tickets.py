@@ -15,21 +15,32 @@ from handlers.actions import (
     Button,
     Keyboard,
     NotifyStaff,
+    Receipt,
     SendMessage,
     SendPrivate,
+    Tag,
     mention,
     reply,
 )
 from handlers.context import Context
+from handlers.escalation import cards
+from handlers.escalation.cards import PREFIX
 from handlers.escalation.config import EscalationConfig
 from handlers.escalation.detector import Detector, Severity
 from handlers.escalation.report import by_severity
-from handlers.events import ButtonPressed, CommandIssued, Event, MessagePosted, UserRef
+from handlers.events import (
+    ButtonPressed,
+    CommandIssued,
+    Event,
+    MessagePosted,
+    MessageRef,
+    UserRef,
+)
 from handlers.refs import chat_ref, user_ref
 from handlers.roles import Role
 from storage.records import TicketRecord
+from storage.repositories import Repositories
 
-PREFIX = "esc:"
 SLA_DAYS = 30
 SUBJECT = "general"
 
@@ -73,12 +84,16 @@ class Tickets:
         )
         if not new:
             note = texts.t("tickets.staff_appended", id=ticket.id, name=mention(member), text=text)
-            return ticket, False, [NotifyStaff(text=note)]
-        staff: list[Action] = [self._card(ctx, ticket, member, text)]
+            return ticket, False, [NotifyStaff(text=note, tag=cards.note(ticket.id))]
+        staff: list[Action] = [cards.card(texts, ticket, member, ctx.chat.title, text=text)]
         if ticket.severity == "crisis":
             leads = ", ".join(self.config.leads) or texts.plain("tickets.no_leads")
             staff.append(
-                NotifyStaff(text=texts.t("tickets.crisis_leads", id=ticket.id, leads=leads))
+                NotifyStaff(
+                    text=texts.t("tickets.crisis_leads", id=ticket.id, leads=leads),
+                    tag=cards.note(ticket.id),
+                    leads=True,
+                )
             )
         return ticket, True, staff
 
@@ -91,6 +106,7 @@ class Tickets:
             or event.chat.is_private
             or event.sender.is_bot
             or event.sender_is_anonymous_admin
+            or Role.STAFF in ctx.roles  # staff talking about refunds are not complaining
             or not event.text.strip()
         ):
             return []
@@ -123,19 +139,6 @@ class Tickets:
         )
         return texts.t("tickets.ack", id=ticket.id, when=when)
 
-    def _card(self, ctx: Context, ticket: TicketRecord, member: UserRef, text: str) -> NotifyStaff:
-        texts = ctx.texts
-        assert ctx.chat is not None
-        group = ctx.chat.title or (texts.plain("tickets.private_chat"))
-        card = texts.t(
-            f"tickets.card_{ticket.severity}",
-            id=ticket.id,
-            name=mention(member),
-            group=group,
-            text=text[:500],
-        )
-        return NotifyStaff(text=card, buttons=_staff_buttons(ctx, ticket.id))
-
     async def _escalate(self, ctx: Context, ticket_id: int, by: UserRef) -> list[Action]:
         """Staff raise a ticket a level and the leads are named in the staff chat."""
         ticket = await ctx.repos.tickets.get(ticket_id)
@@ -151,7 +154,7 @@ class Tickets:
         note = texts.t(
             "tickets.escalated", id=ticket.id, severity=severity, leads=leads, name=by.display_name
         )
-        return [NotifyStaff(text=note)]
+        return [NotifyStaff(text=note, tag=cards.note(ticket.id), leads=True)]
 
     async def mine(self, event: CommandIssued, ctx: Context) -> list[Action]:
         texts = ctx.texts
@@ -207,18 +210,71 @@ class Tickets:
         number, text = number.lstrip("#"), text.strip()
         if not number.isdigit() or not text:
             return [reply(event.message, texts.t("tickets.reply_usage"))]
-        ticket = await ctx.repos.tickets.get(int(number))
+        return await self._answer(ctx, int(number), text, event.message)
+
+    async def _answer(
+        self, ctx: Context, ticket_id: int, text: str, message: MessageRef
+    ) -> list[Action]:
+        """Staff's answer reaches the member, signed by the role; staff are told it went."""
+        texts = ctx.texts
+        assert ctx.sender is not None
+        ticket = await ctx.repos.tickets.get(ticket_id)
         if ticket is None:
-            return [reply(event.message, texts.t("tickets.unknown", id=number))]
+            return [reply(message, texts.t("tickets.unknown", id=ticket_id))]
         if ticket.status == "resolved":
-            return [reply(event.message, texts.t("tickets.already_resolved", id=ticket.id))]
+            return [reply(message, texts.t("tickets.already_resolved", id=ticket.id))]
         await ctx.repos.tickets.replied(ticket.id, ctx.sender.id, text, ctx.now)
         return [
             await self._to_member(
                 ctx, ticket, texts.t("tickets.staff_reply", id=ticket.id, text=text)
             ),
-            reply(event.message, texts.t("tickets.reply_sent", id=ticket.id)),
+            reply(message, texts.t("tickets.reply_sent", id=ticket.id)),
         ]
+
+    async def on_reply(self, event: Event, ctx: Context) -> list[Action]:
+        """A reply to one of the bot's ticket messages: staff answering a card (as
+        ``/reply``), or the member answering staff (added to the ticket)."""
+        assert isinstance(event, MessagePosted)
+        target = event.reply_to
+        if target is None or not event.reply_to_bot or not event.text.strip():
+            return []
+        tag = await ctx.repos.sent.tag_of(target.chat.platform, target.chat.id, target.id)
+        if tag is None or tag[0] not in cards.KINDS or ctx.sender is None:
+            return []
+        ticket = await ctx.repos.tickets.get(tag[1])
+        if ticket is None:
+            return []
+        if Role.STAFF in ctx.roles:
+            return await self._answer(ctx, ticket.id, event.text.strip(), event.message)
+        if ticket.user_id != ctx.sender.id:
+            return []  # someone else replying to it: an ordinary message
+        return await self._member_answered(ctx, ticket, event)
+
+    async def _member_answered(
+        self, ctx: Context, ticket: TicketRecord, event: MessagePosted
+    ) -> list[Action]:
+        texts = ctx.texts
+        assert ctx.chat is not None and ctx.sender is not None
+        text = event.text.strip()
+        updated, new, staff = await self.open_ticket(ctx, event.sender, text, event.message.id)
+        if new:  # the answered ticket was closed meanwhile: this is a new one
+            return [reply(event.message, self._acknowledgement(ctx, updated)), *staff]
+        note = texts.t(
+            "tickets.staff_member_answered", id=updated.id, name=mention(event.sender), text=text
+        )
+        return [
+            reply(event.message, texts.t("tickets.member_added", id=updated.id)),
+            NotifyStaff(text=note, tag=cards.note(updated.id)),
+        ]
+
+    async def on_delivery(self, repos: Repositories, receipt: Receipt, now: datetime) -> None:
+        """The ticket's history says how a message to the member went."""
+        if receipt.tag is None:
+            return
+        if not receipt.ok:
+            await repos.tickets.log(receipt.tag.key, "undelivered", now, text=receipt.error)
+        elif receipt.fell_back:
+            await repos.tickets.log(receipt.tag.key, "delivered_in_group", now)
 
     async def resolve(self, event: CommandIssued, ctx: Context) -> list[Action]:
         texts = ctx.texts
@@ -256,10 +312,18 @@ class Tickets:
         assert member is not None and chat is not None
         person = user_ref(member)
         group = chat_ref(chat) if chat.kind == "group" else None
+        tag = Tag(cards.TO_MEMBER, ticket.id)
         if member.started_bot_at is None and group is not None:
             text = Markup("{} {}").format(mention(person), text)
-            return SendMessage(chat=group, text=text, buttons=buttons)
-        return SendPrivate(user=person, text=text, buttons=buttons, fallback_chat=group)
+            return SendMessage(chat=group, text=text, buttons=buttons, tag=tag)
+        return SendPrivate(
+            user=person,
+            text=text,
+            buttons=buttons,
+            fallback_chat=group,
+            public_fallback=True,
+            tag=tag,
+        )
 
     async def on_button(self, event: Event, ctx: Context) -> list[Action]:
         assert isinstance(event, ButtonPressed)
@@ -282,7 +346,7 @@ class Tickets:
                 note = texts.t("tickets.claimed", id=ticket_id, name=event.sender.display_name)
                 return [
                     AnswerButton(press_id=press, text=texts.plain("tickets.claimed_toast")),
-                    NotifyStaff(text=note),
+                    NotifyStaff(text=note, tag=cards.note(ticket_id)),
                 ]
             ticket = await ctx.repos.tickets.get(ticket_id)
             owner = (
@@ -336,17 +400,6 @@ class Tickets:
             age=age,
             text=ticket.text[:60],
         )
-
-
-def _staff_buttons(ctx: Context, ticket_id: int) -> Keyboard:
-    texts = ctx.texts
-    return (
-        (
-            Button(texts.plain("tickets.claim_button"), data=f"{PREFIX}claim:{ticket_id}"),
-            Button(texts.plain("tickets.resolve_button"), data=f"{PREFIX}resolve:{ticket_id}"),
-            Button(texts.plain("tickets.escalate_button"), data=f"{PREFIX}escalate:{ticket_id}"),
-        ),
-    )
 
 
 def _shown(minutes: float | None) -> str:

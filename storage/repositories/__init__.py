@@ -13,6 +13,7 @@ from storage.repositories.events import EventLogRepository
 from storage.repositories.faq import FaqRepository
 from storage.repositories.members import MemberRepository
 from storage.repositories.points import PointsRepository
+from storage.repositories.sent import SentMessageRepository
 from storage.repositories.tickets import TicketRepository
 from storage.repositories.topics import TopicRepository
 from storage.repositories.updates import ProcessedUpdateRepository
@@ -34,6 +35,7 @@ class Repositories:
     points: PointsRepository
     topics: TopicRepository
     tickets: TicketRepository
+    sent: SentMessageRepository
 
     @classmethod
     def bind(cls, db: AsyncConnection) -> Repositories:
@@ -49,4 +51,5 @@ class Repositories:
             points=PointsRepository(db),
             topics=TopicRepository(db),
             tickets=TicketRepository(db),
+            sent=SentMessageRepository(db),
         )

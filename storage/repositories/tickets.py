@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
-from sqlalchemy import case, insert, select, update
+from sqlalchemy import case, exists, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.models import Ticket, TicketEvent
+from storage.models import SentMessage, Ticket, TicketEvent
 from storage.records import TicketEventRecord, TicketRecord
 from storage.repositories._sql import to_record
 
@@ -45,7 +45,11 @@ class TicketRepository:
         if row is not None:
             ticket = to_record(TicketRecord, row)
             worse = SEVERITY_ORDER[severity] > SEVERITY_ORDER.get(ticket.severity, 0)
-            values = {"updated_at": at, **({"severity": severity} if worse else {})}
+            values: dict[str, object] = {"updated_at": at}
+            if worse:
+                values["severity"] = severity
+            if ticket.status == "waiting":  # the member answered: back with staff
+                values["status"] = "claimed" if ticket.assignee_id else "open"
             await self._db.execute(update(Ticket).where(Ticket.id == ticket.id).values(**values))
             await self.log(ticket.id, "appended", at, actor_id=user_id, text=text)
             return (await self.get(ticket.id)) or ticket, False
@@ -207,3 +211,36 @@ class TicketRepository:
             update(Ticket).where(Ticket.id == ticket_id).values(severity=severity, updated_at=at)
         )
         await self.log(ticket_id, "escalated", at, actor_id=by_id, text=severity)
+
+    async def without_card(
+        self,
+        card_kind: str,
+        created_before: datetime,
+        now: datetime,
+        *,
+        created_after: datetime | None = None,
+        limit: int = 50,
+    ) -> list[TicketRecord]:
+        """Ongoing tickets created in the window whose staff card was never posted (the
+        staff chat could not be reached) and whose next try is due."""
+        posted = exists().where(SentMessage.tag_kind == card_kind, SentMessage.tag_key == Ticket.id)
+        query = (
+            select(Ticket)
+            .where(
+                Ticket.status.in_(ONGOING),
+                Ticket.created_at <= created_before,
+                Ticket.created_at >= (created_after or datetime.min.replace(tzinfo=UTC)),
+                (Ticket.card_retry_at.is_(None)) | (Ticket.card_retry_at <= now),
+                ~posted,
+            )
+            .order_by(Ticket.created_at)
+            .limit(limit)
+        )
+        return [to_record(TicketRecord, r) for r in (await self._db.execute(query)).all()]
+
+    async def card_retried(self, ticket_id: int, attempts: int, next_at: datetime) -> None:
+        await self._db.execute(
+            update(Ticket)
+            .where(Ticket.id == ticket_id)
+            .values(card_attempts=attempts, card_retry_at=next_at)
+        )

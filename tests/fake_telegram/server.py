@@ -159,6 +159,10 @@ class FakeBotApi:
     def kick_bot(self, chat_id: int) -> None:
         self.add_chat(chat_id).bot_present = False
 
+    def restore_bot(self, chat_id: int) -> None:
+        """The bot is added back to a chat it was removed from."""
+        self.add_chat(chat_id).bot_present = True
+
     def set_admins(
         self,
         chat_id: int,

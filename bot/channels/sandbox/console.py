@@ -6,7 +6,8 @@ chat with the bot · ``/group`` back to the group · ``/advance 3d`` move the
 clock and run due work · ``/press N`` press button N of the last message ·
 ``/time 10:00`` move the clock to the next 10:00 · ``/promote NAME`` /
 ``/demote NAME`` group admin · ``/staff`` what staff
-received · ``/who`` · ``/sandbox`` this list · ``/quit``.
+received · ``/re N TEXT`` reply to the bot's message #N (a staff card, an
+answer) · ``/who`` · ``/sandbox`` this list · ``/quit``.
 """
 
 from __future__ import annotations
@@ -35,10 +36,12 @@ from handlers.actions import (
     RestrictMember,
     SendMessage,
     SendPrivate,
+    Sent,
+    receipt_for,
 )
 from handlers.capabilities import private_fallback
 from handlers.clock import ManualClock, parse_duration
-from handlers.events import Incoming, MessageRef
+from handlers.events import ChatRef, Incoming, MessageRef
 
 log = logging.getLogger(__name__)
 META_HELP = __doc__.split("\n\n", 1)[1] if __doc__ else ""
@@ -52,6 +55,8 @@ class SandboxConsole:
     staff_inbox: list[str] = field(default_factory=list)
     last_buttons: list[Button] = field(default_factory=list)
     last_buttons_message: MessageRef | None = None
+    #: The bot's messages by the number shown, for ``/re N``.
+    bot_messages: dict[str, MessageRef] = field(default_factory=dict)
     #: Repeat typed lines in the transcript (scripts); a terminal already shows them.
     echo_input: bool = True
 
@@ -185,6 +190,16 @@ class SandboxConsole:
             self.write(f"📋 staff #{index}: {notice}")
         return True
 
+    async def _reply_to(self, text: str) -> bool:
+        number, _, answer = text.partition(" ")
+        target = self.bot_messages.get(number.lstrip("#"))
+        if target is None or not answer.strip():
+            self.write("(!) 用法 usage: /re N TEXT — N 是机器人消息的编号 (the bot message's #)")
+            return True
+        self.write(f"[{self.world.current.display_name} 回复 replied to #{target.id}] {answer}")
+        await self._dispatch(self.world.reply(target, answer.strip()))
+        return True
+
     async def _who(self, _: str) -> bool:
         admins = ", ".join(self.world.name_of(a) for a in sorted(self.world.admins))
         self.write(
@@ -212,6 +227,7 @@ class SandboxConsole:
         "/promote": _promote,
         "/demote": _demote,
         "/staff": _staff,
+        "/re": _reply_to,
         "/who": _who,
         "/sandbox": _sandbox_help,
         "/quit": _quit,
@@ -222,36 +238,48 @@ class SandboxConsole:
     async def execute(self, actions: list[Action]) -> list[Receipt]:
         receipts = []
         for action in actions:
-            error = self._show(action)
-            if action.receipt is not None:
-                receipts.append(Receipt(action.receipt, error is None, error))
+            sent: list[Sent] = []
+            error = self._show(action, sent)
+            receipt = receipt_for(action, error, tuple(sent))
+            if receipt is not None:
+                receipts.append(receipt)
         return receipts
 
-    def _show(self, action: Action) -> str | None:
+    def _show(self, action: Action, sent: list[Sent]) -> str | None:
         """Print what the bot does; returns why it could not, like a platform refusal."""
         world = self.world
         match action:
             case SendMessage(chat=chat):
                 where = f"私聊 {world.name_of(chat.id)}" if chat.is_private else "群"
                 quote = " ↩" if action.reply_to is not None else ""
-                self._bot_says(where + quote, plain_text(action.text), action.buttons)
+                self._bot_says(chat, where + quote, plain_text(action.text), action.buttons, sent)
             case SendPrivate(user=user):
                 if user.id in world.started:
                     self._bot_says(
-                        f"私聊 {user.display_name}", plain_text(action.text), action.buttons
+                        world.private_chat(user),
+                        f"私聊 {user.display_name}",
+                        plain_text(action.text),
+                        action.buttons,
+                        sent,
                     )
                     return None
                 fallback = private_fallback(action, self.app.texts, world.private_chat_link(""))
                 if fallback is None:
                     return "member has not started a private chat with the bot"
-                return self._show(fallback)
+                return self._show(fallback, sent)
             case NotifyStaff():
                 notice = plain_text(action.text)
                 self.staff_inbox.append(notice)
-                self.write(f"📋 [staff] {notice}")
+                ref = self._posted(world.staff_chat, sent)
+                self.write(f"📋 [staff #{ref.id}] {notice}")
+                self._offer(ref, action.buttons)
             case EditMessage():
                 self._bot_says(
-                    f"编辑 edit #{action.message.id}", plain_text(action.text), action.buttons
+                    action.message.chat,
+                    f"编辑 edit #{action.message.id}",
+                    plain_text(action.text),
+                    action.buttons,
+                    sent,
                 )
             case DeleteMessage():
                 self.write(f"🗑  (bot 删除了消息 deleted message #{action.message.id})")
@@ -261,13 +289,25 @@ class SandboxConsole:
                 self.write(f"💬 (toast) {text}")
         return None
 
-    def _bot_says(self, where: str, text: str, buttons: Keyboard) -> None:
+    def _posted(self, chat: ChatRef, sent: list[Sent]) -> MessageRef:
+        ref = self.world.bot_message(chat)
+        self.bot_messages[ref.id] = ref
+        sent.append(Sent(self.world.name, chat.id, ref.id))
+        return ref
+
+    def _bot_says(
+        self, chat: ChatRef, where: str, text: str, buttons: Keyboard, sent: list[Sent]
+    ) -> None:
+        ref = self._posted(chat, sent)
         body = text.replace("\n", "\n    ")
-        self.write(f"🤖 [{where}] {body}")
+        self.write(f"🤖 [{where} #{ref.id}] {body}")
+        self._offer(ref, buttons)
+
+    def _offer(self, ref: MessageRef, buttons: Keyboard) -> None:
         if buttons:
             flat = [button for row in buttons for button in row]
             self.last_buttons = flat
-            self.last_buttons_message = MessageRef(self.world.here, str(self.world.next_message_id))
+            self.last_buttons_message = ref
             labels = "  ".join(f"[{i}] {b.label}" for i, b in enumerate(flat, 1))
             self.write(f"    {labels}   (/press N)")
 

@@ -6,6 +6,7 @@ import re
 import uuid
 from dataclasses import dataclass, field
 
+from bot.settings import Settings
 from handlers.capabilities import Capabilities
 from handlers.clock import ManualClock
 from handlers.events import (
@@ -24,6 +25,7 @@ from handlers.events import (
 
 PLATFORM = "sandbox"
 GROUP_ID = "sandbox-group"
+STAFF_CHAT_ID = "sandbox-staff"
 
 #: Like Telegram: the bot may write privately only to people who wrote first.
 CAPABILITIES = Capabilities(private_first_contact=False)
@@ -33,6 +35,16 @@ def user_id_for(name: str) -> str:
     """A stable id from a display name, so a name means the same person across runs."""
     slug = re.sub(r"\s+", "_", name.strip().lower())
     return slug or "anonymous"
+
+
+def operator_is_staff(settings: Settings) -> Settings:
+    """In the sandbox the operator also answers tickets, so the whole loop can be tried."""
+    community = settings.community
+    operator = f"{PLATFORM}:{user_id_for(settings.sandbox.operator)}"
+    if operator in community.staff:
+        return settings
+    staff = community.model_copy(update={"staff": [*community.staff, operator]})
+    return settings.model_copy(update={"community": staff})
 
 
 @dataclass
@@ -57,6 +69,11 @@ class SandboxWorld:
     @property
     def group(self) -> ChatRef:
         return ChatRef(PLATFORM, GROUP_ID, ChatKind.GROUP, self.group_title)
+
+    @property
+    def staff_chat(self) -> ChatRef:
+        """Where staff notices go; ``/re N`` answers one from here."""
+        return ChatRef(PLATFORM, STAFF_CHAT_ID, ChatKind.GROUP, "客服群 Staff chat")
 
     def private_chat(self, user: UserRef) -> ChatRef:
         return ChatRef(PLATFORM, user.id, ChatKind.PRIVATE, user.display_name)
@@ -133,6 +150,26 @@ class SandboxWorld:
                 mentions_bot=f"@{self.bot_username}" in text.lower(),
             )
         )
+
+    def reply(self, to: MessageRef, text: str) -> Incoming:
+        """The current user answering the bot's message ``to`` in its chat."""
+        if to.chat.is_private:
+            self.started.add(self.current.id)
+        return self.incoming(
+            MessagePosted(
+                chat=to.chat,
+                occurred_at=self.clock.now(),
+                sender=self.current,
+                message=self._message_ref(to.chat),
+                text=text,
+                reply_to=to,
+                reply_to_bot=True,
+            )
+        )
+
+    def bot_message(self, chat: ChatRef) -> MessageRef:
+        """An id for a message the bot posts."""
+        return self._message_ref(chat)
 
     def join(self, name: str) -> Incoming:
         member = self.user(name)

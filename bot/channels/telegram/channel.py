@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 
-from telegram import Bot, BotCommand, ChatPermissions, Update
+from telegram import Bot, BotCommand, ChatPermissions, Message, Update
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
 
@@ -30,6 +31,8 @@ from handlers.actions import (
     RestrictMember,
     SendMessage,
     SendPrivate,
+    Sent,
+    receipt_for,
 )
 from handlers.capabilities import Capabilities, private_fallback
 from handlers.dispatcher import Dispatcher
@@ -56,6 +59,21 @@ ANONYMOUS_ADMIN_BOT_ID = 1087968824
 
 class PrivateRefused(Exception):
     """Telegram refused a private message and no fallback was wanted."""
+
+
+class StaffChatMissing(Exception):
+    """A staff notice that must be seen had nowhere to go."""
+
+
+@dataclass(slots=True)
+class _Outcome:
+    """What carrying out one action posted, for its receipt."""
+
+    sent: list[Sent] = field(default_factory=list)
+    fell_back: bool = False
+
+    def posted(self, message: Message) -> None:
+        self.sent.append(Sent(PLATFORM, str(message.chat.id), str(message.message_id)))
 
 
 class TelegramPlatform:
@@ -241,32 +259,35 @@ class TelegramChannel:
     async def execute(self, actions: list[Action]) -> list[Receipt]:
         """Carry out actions in order; one failure never blocks the rest.
 
-        Returns a receipt for every action that asked for one (scheduled deliveries).
+        Returns a receipt for every action that asked for one (scheduled
+        deliveries, tagged messages), with the ids of the messages posted.
         """
         receipts: list[Receipt] = []
         for action in actions:
             error: str | None = None
+            outcome = _Outcome()
             try:
-                await self._execute(action)
+                await self._execute(action, outcome)
             except RetryAfter as failure:
                 error = f"still flooded after retries: {failure}"
                 log.error("dropped %s: %s", type(action).__name__, error)
-            except (TelegramError, PrivateRefused) as failure:
+            except (TelegramError, PrivateRefused, StaffChatMissing) as failure:
                 error = str(failure)
                 log.warning("Telegram refused %s: %s", type(action).__name__, failure)
-            if action.receipt is not None:
-                receipts.append(Receipt(action.receipt, error is None, error))
+            receipt = receipt_for(action, error, tuple(outcome.sent), outcome.fell_back)
+            if receipt is not None:
+                receipts.append(receipt)
         return receipts
 
-    async def _execute(self, action: Action) -> None:
+    async def _execute(self, action: Action, outcome: _Outcome) -> None:
         match action:
             case SendMessage():
                 for kwargs in render.send_message_kwargs(action):
-                    await self.bot.send_message(**kwargs)
+                    outcome.posted(await self.bot.send_message(**kwargs))
             case SendPrivate():
-                await self._send_private(action)
+                await self._send_private(action, outcome)
             case NotifyStaff():
-                await self._notify_staff(action)
+                await self._notify_staff(action, outcome)
             case EditMessage():
                 await self._edit(action)
             case DeleteMessage():
@@ -283,27 +304,32 @@ class TelegramChannel:
             case _:
                 log.error("Telegram cannot carry out %r", action)
 
-    async def _send_private(self, action: SendPrivate) -> None:
+    async def _send_private(self, action: SendPrivate, outcome: _Outcome) -> None:
         try:
             for kwargs in render.send_kwargs(
                 int(action.user.id), action.text, action.buttons, None
             ):
-                await self.bot.send_message(**kwargs)
+                outcome.posted(await self.bot.send_message(**kwargs))
         except Forbidden as error:
             log.info("private message to %s refused (%s); falling back", action.user.id, error)
             link = self.platform.private_chat_link("from_group")
             fallback = private_fallback(action, self._texts, link)
             if fallback is None:
                 raise PrivateRefused(str(error)) from error
-            await self._execute(fallback)
+            outcome.fell_back = True
+            await self._execute(fallback, outcome)
 
-    async def _notify_staff(self, action: NotifyStaff) -> None:
+    async def _notify_staff(self, action: NotifyStaff, outcome: _Outcome) -> None:
         chat_id = self._settings.staff_chat_id
+        if action.leads and self._settings.leads_chat_id is not None:
+            chat_id = self._settings.leads_chat_id
         if chat_id is None:
             log.warning("staff notice (no staff chat configured): %s", action.text.striptags())
+            if action.tag is not None:  # the sender wants it seen: say it did not go out
+                raise StaffChatMissing("no staff chat configured (telegram.staff_chat_id)")
             return
         for kwargs in render.send_kwargs(chat_id, action.text, action.buttons, None):
-            await self.bot.send_message(**kwargs)
+            outcome.posted(await self.bot.send_message(**kwargs))
 
     async def _edit(self, action: EditMessage) -> None:
         chunks = render.message_chunks(action.text)

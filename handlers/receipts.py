@@ -1,0 +1,38 @@
+"""What channels report back after carrying out actions: scheduled deliveries are
+closed as sent or failed, and tagged messages are remembered under their
+platform ids so that replies to them can be routed (a staff member answering
+a ticket card by replying to it)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime
+
+from handlers.actions import Receipt
+from storage.records import DeliveryStatus
+from storage.repositories import Repositories
+
+#: A feature's follow-up on the receipts of messages it tagged with its kind.
+ReceiptHook = Callable[[Repositories, Receipt, datetime], Awaitable[None]]
+
+
+async def record_receipts(
+    repos: Repositories,
+    receipts: list[Receipt],
+    now: datetime,
+    hooks: Mapping[str, ReceiptHook],
+) -> None:
+    for receipt in receipts:
+        if receipt.delivery_id is not None:
+            status = DeliveryStatus.SENT if receipt.ok else DeliveryStatus.FAILED
+            await repos.deliveries.finish(receipt.delivery_id, status, now, receipt.error)
+        tag = receipt.tag
+        if tag is None:
+            continue
+        for sent in receipt.sent:
+            await repos.sent.remember(
+                sent.platform, sent.chat_id, sent.message_id, kind=tag.kind, key=tag.key, at=now
+            )
+        hook = hooks.get(tag.kind)
+        if hook is not None:
+            await hook(repos, receipt, now)

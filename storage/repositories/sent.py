@@ -1,0 +1,58 @@
+"""Messages the bot posted under a tag, so that replies to them find their way back."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage.models import SentMessage
+from storage.repositories._sql import upsert_insert
+
+
+class SentMessageRepository:
+    def __init__(self, db: AsyncConnection) -> None:
+        self._db = db
+
+    async def remember(
+        self,
+        platform: str,
+        chat_id: str,
+        message_id: str,
+        *,
+        kind: str,
+        key: int,
+        at: datetime,
+    ) -> None:
+        """Record what a posted message is about (a second report changes nothing)."""
+        await self._db.execute(
+            upsert_insert(self._db, SentMessage)
+            .values(
+                platform=platform,
+                chat_id=chat_id,
+                message_id=message_id,
+                tag_kind=kind,
+                tag_key=key,
+                sent_at=at,
+            )
+            .on_conflict_do_nothing(index_elements=["platform", "chat_id", "message_id"])
+        )
+
+    async def tag_of(self, platform: str, chat_id: str, message_id: str) -> tuple[str, int] | None:
+        """What the bot's message ``message_id`` in ``chat_id`` was about, if it was tagged."""
+        row = (
+            await self._db.execute(
+                select(SentMessage.tag_kind, SentMessage.tag_key).where(
+                    SentMessage.platform == platform,
+                    SentMessage.chat_id == chat_id,
+                    SentMessage.message_id == message_id,
+                )
+            )
+        ).first()
+        return (row.tag_kind, row.tag_key) if row else None
+
+    async def forget_before(self, cutoff: datetime) -> int:
+        """Replies to messages this old are no longer routed (housekeeping)."""
+        result = await self._db.execute(delete(SentMessage).where(SentMessage.sent_at < cutoff))
+        return result.rowcount or 0
