@@ -110,3 +110,7 @@ async def test_a_member_answering_puts_the_ticket_back_with_staff(storage: Stora
         assert waiting is not None and waiting.status == "waiting"
         again, new = await repos.tickets.open_or_append(chat, member, "general", "不行", "low", T0)
         assert not new and again.status == "claimed" and again.assignee_id == staff
+        assert await repos.tickets.count_events(ticket.id, "appended", T0) == 1
+        assert (
+            await repos.tickets.count_events(ticket.id, "appended", T0 + timedelta(seconds=1)) == 0
+        )

@@ -363,3 +363,22 @@ async def test_a_card_the_staff_chat_refused_is_listed_and_posted_again(chat: Ch
     async with chat.app.storage.transaction() as repos:
         ticket = await repos.tickets.get(1)
     assert ticket is not None and ticket.card_attempts == 2  # posted again twice
+
+
+async def test_a_flood_of_complaints_is_one_ticket_and_few_staff_notices(chat: Chat) -> None:
+    notices = []
+    for n in range(12):
+        notices += staff_notes(
+            await chat.say(BOB, f"第{n}次了！退款到现在还没到账，这不是坑钱吗！！")
+        )
+        chat.wait(10)
+    assert len([n for n in notices if "工单 #1（" in n]) == 1  # one card
+    assert len([n for n in notices if "补充了" in n]) == 1  # one notice for eleven additions
+    chat.wait(5 * 60)
+    later = staff_notes(await chat.say(BOB, "还是没人管吗！！太过分了，我要投诉"))
+    assert len([n for n in later if "补充了" in n]) == 1  # minutes later, staff hear again
+    async with chat.app.storage.transaction() as repos:
+        ticket = await repos.tickets.get(1)
+        appended = [e for e in await repos.tickets.history(1) if e.kind == "appended"]
+        assert await repos.tickets.get(2) is None
+    assert ticket is not None and len(appended) == 12  # every word is on the ticket

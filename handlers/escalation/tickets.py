@@ -42,6 +42,8 @@ from storage.records import TicketRecord
 from storage.repositories import Repositories
 
 SLA_DAYS = 30
+#: Staff hear of additions to a ticket at most this often (a member's flood).
+APPEND_NOTICE_EVERY = timedelta(minutes=5)
 SUBJECT = "general"
 
 
@@ -83,7 +85,18 @@ class Tickets:
             ctx.chat.id, ctx.sender.id, SUBJECT, text, severity, ctx.now, message_id=message_id
         )
         if not new:
-            note = texts.t("tickets.staff_appended", id=ticket.id, name=mention(member), text=text)
+            recent = await ctx.repos.tickets.count_events(
+                ticket.id, "appended", ctx.now - APPEND_NOTICE_EVERY
+            )
+            if recent > 1:  # a flood: staff were told minutes ago; /ticket shows it all
+                return ticket, False, []
+            note = texts.t(
+                "tickets.staff_appended",
+                id=ticket.id,
+                name=mention(member),
+                text=text,
+                minutes=int(APPEND_NOTICE_EVERY.total_seconds() // 60),
+            )
             return ticket, False, [NotifyStaff(text=note, tag=cards.note(ticket.id))]
         staff: list[Action] = [cards.card(texts, ticket, member, ctx.chat.title, text=text)]
         if ticket.severity == "crisis":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import case, exists, insert, select, update
+from sqlalchemy import case, exists, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.models import SentMessage, Ticket, TicketEvent
@@ -169,6 +169,13 @@ class TicketRepository:
             select(Ticket).where(Ticket.user_id == user_id).order_by(Ticket.id.desc()).limit(limit)
         )
         return [to_record(TicketRecord, r) for r in (await self._db.execute(query)).all()]
+
+    async def count_events(self, ticket_id: int, kind: str, since: datetime) -> int:
+        """How many ``kind`` events the ticket had from ``since`` on (flood control)."""
+        query = select(func.count()).where(
+            TicketEvent.ticket_id == ticket_id, TicketEvent.kind == kind, TicketEvent.at >= since
+        )
+        return int((await self._db.execute(query)).scalar_one())
 
     async def history(self, ticket_id: int) -> list[TicketEventRecord]:
         query = (
