@@ -7,14 +7,16 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-from bot.settings import ConfigError, Settings, quiet_hours
+from bot.settings import ConfigError, DetectorSettings, Settings, quiet_hours
 from faq.matcher import MatcherConfig
 from faq.synonyms import DEFAULT_SYNONYMS
 from handlers.actions import Action, Receipt
 from handlers.clock import Clock, SystemClock, parse_duration
 from handlers.context import Community
 from handlers.dispatcher import Dispatcher
+from handlers.escalation import lexicon
 from handlers.escalation.config import EscalationConfig
+from handlers.escalation.detector import DetectorConfig
 from handlers.escalation.sla import SlaSweep
 from handlers.faq import sync_task
 from handlers.faq.config import AskFallback, FaqConfig
@@ -233,6 +235,27 @@ def build_escalation(settings: Settings) -> EscalationConfig:
         staff_hours=quiet_hours(section.staff_hours) if section.staff_hours else None,
         auto_detect=section.auto_detect,
         leads=tuple(section.leads),
+        detector=build_detector(section.detector),
+        surge_window=timedelta(minutes=section.detector.window_minutes),
+    )
+
+
+def build_detector(section: DetectorSettings) -> DetectorConfig:
+    """The built-in lexicon with the config's terms added or re-weighted (0 removes)."""
+
+    def merged(defaults: dict[str, float], extra: dict[str, float]) -> dict[str, float]:
+        terms = {**defaults, **{term.strip().lower(): w for term, w in extra.items()}}
+        return {term: weight for term, weight in terms.items() if term and weight}
+
+    return DetectorConfig(
+        complaint_terms=merged(lexicon.COMPLAINT, section.complaint_terms),
+        crisis_terms=merged(lexicon.CRISIS, section.crisis_terms),
+        positive_terms=merged(lexicon.POSITIVE, section.positive_terms),
+        negations=lexicon.NEGATIONS + tuple(n.strip().lower() for n in section.negations),
+        complaint_threshold=section.complaint_threshold,
+        high_threshold=section.high_threshold,
+        crisis_threshold=section.crisis_threshold,
+        question_factor=section.question_factor,
     )
 
 

@@ -38,6 +38,8 @@ topics_cli = typer.Typer(help="Discussion topic pools.", no_args_is_help=True)
 cli.add_typer(topics_cli, name="topics")
 schedule_cli = typer.Typer(help="The programme of scheduled topics.", no_args_is_help=True)
 cli.add_typer(schedule_cli, name="schedule")
+complaints_cli = typer.Typer(help="The complaint detector.", no_args_is_help=True)
+cli.add_typer(complaints_cli, name="complaints")
 
 ConfigOption = Annotated[
     Path | None,
@@ -86,12 +88,14 @@ async def _prepared(settings: Settings) -> AsyncIterator[App]:
         await app.close()
 
 
-def _read_or_exit(read: Callable[[Path], T], file: Path, error_type: type[Exception]) -> T:
+def _read_or_exit(
+    read: Callable[[Path], T], file: Path, error_type: type[Exception], verb: str = "import"
+) -> T:
     """What ``read`` makes of ``file``, or one line saying why it cannot (exit code 2)."""
     try:
         return read(file)
-    except error_type as error:
-        typer.echo(f"cannot import: {error}", err=True)
+    except (error_type, OSError) as error:
+        typer.echo(f"cannot {verb}: {error}", err=True)
         raise typer.Exit(2) from None
 
 
@@ -316,6 +320,27 @@ def faq_eval(
     except FormatError as error:
         typer.echo(f"cannot evaluate: {error}", err=True)
         raise typer.Exit(2) from None
+    if as_json:
+        typer.echo(json.dumps(report.as_dict(), indent=2))
+    else:
+        for line in report.lines():
+            typer.echo(line)
+
+
+@complaints_cli.command("eval")
+def complaints_eval(
+    file: Annotated[Path, typer.Argument(help='JSONL of {"text", "severity", "lang"}')],
+    config: ConfigOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="machine-readable figures")] = False,
+) -> None:
+    """Measure the detector, with this config's lexicon and thresholds, on labelled messages."""
+    from bot.app import build_detector
+    from handlers.escalation.detector import Detector
+    from handlers.escalation.evaluation import LabelError, evaluate, read_labelled
+
+    settings = _settings(config)
+    rows = _read_or_exit(read_labelled, file, LabelError, verb="evaluate")
+    report = evaluate(Detector(build_detector(settings.escalation.detector)), rows)
     if as_json:
         typer.echo(json.dumps(report.as_dict(), indent=2))
     else:

@@ -333,6 +333,32 @@ class TopicsSettings(Section):
     summary: bool = True
 
 
+class DetectorSettings(Section):
+    """The complaint detector's thresholds and lexicon (added to the built-in one)."""
+
+    #: Points a message needs to be a complaint, a serious one, and (from crisis terms) a crisis.
+    complaint_threshold: float = Field(2.0, gt=0)
+    high_threshold: float = Field(5.5, gt=0)
+    crisis_threshold: float = Field(4.0, gt=0)
+    #: A calm question's points are scaled by this ("退款几天到账？" is an inquiry).
+    question_factor: float = Field(0.7, ge=0, le=1)
+    #: Extra or re-weighted terms, e.g. {"割韭菜" = 3.0}; a weight of 0 removes a built-in term.
+    complaint_terms: dict[str, float] = Field(default_factory=dict)
+    crisis_terms: dict[str, float] = Field(default_factory=dict)
+    positive_terms: dict[str, float] = Field(default_factory=dict)
+    #: Extra words that cancel a term right after them ("不是要投诉").
+    negations: list[str] = Field(default_factory=list)
+    #: How far back a member's repeated complaints, and other members' complaints on
+    #: the same subject, raise the grade.
+    window_minutes: int = Field(30, ge=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DetectorSettings:
+        if self.high_threshold < self.complaint_threshold:
+            raise ValueError("high_threshold must not be below complaint_threshold")
+        return self
+
+
 class EscalationSettings(Section):
     #: First-response targets in minutes, by severity (the playbook: within 2 hours).
     crisis_minutes: int = Field(15, ge=1)
@@ -344,6 +370,7 @@ class EscalationSettings(Section):
     auto_detect: bool = True
     #: Named when a target is missed or a crisis comes in, e.g. ["telegram:123456789"].
     leads: list[str] = Field(default_factory=list)
+    detector: DetectorSettings = Field(default_factory=DetectorSettings)
 
     @field_validator("staff_hours")
     @classmethod

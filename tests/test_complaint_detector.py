@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -66,3 +68,28 @@ def test_precision_and_recall_on_the_labelled_set(detector: Detector) -> None:
     assert report.precision >= 0.80
     assert report.recall >= 0.75
     assert report.severity_accuracy >= 0.70
+
+
+def test_the_cli_measures_the_configured_detector(run: Any, tmp_path: Path) -> None:
+    labelled = tmp_path / "mine.jsonl"
+    rows = [
+        {"text": "又在割韭菜", "severity": "low", "lang": "zh"},
+        {"text": "骗子！我要投诉！！", "severity": "high", "lang": "zh"},
+        {"text": "今天的分享很棒", "severity": "none", "lang": "zh"},
+    ]
+    labelled.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), "utf-8")
+    code, out = run("complaints", "eval", str(labelled), "--json")
+    assert code == 0, out
+    assert json.loads(out)["messages"] == 3
+    config = tmp_path / "shequn.toml"
+    config.write_text('[escalation.detector]\ncomplaint_terms = { "割韭菜" = 3.0 }\n', "utf-8")
+    code, tuned = run("complaints", "eval", str(labelled), "--config", str(config), "--json")
+    assert code == 0, tuned
+    assert json.loads(tuned)["recall"] > json.loads(out)["recall"]
+    code, text = run("complaints", "eval", str(labelled))
+    assert "labelled \\ found" in text and "precision" in text
+    labelled.write_text('{"text": "x", "severity": "meh"}\n', "utf-8")
+    code, out = run("complaints", "eval", str(labelled))
+    assert code == 2 and "line 1" in out
+    code, out = run("complaints", "eval", str(tmp_path / "missing.jsonl"))
+    assert code == 2 and "cannot evaluate" in out

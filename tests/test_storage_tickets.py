@@ -29,11 +29,12 @@ async def _people(storage: Storage) -> tuple[int, list[int]]:
 async def test_one_ongoing_ticket_per_member_and_its_history(storage: Storage) -> None:
     chat, (member, staff, _) = await _people(storage)
     async with storage.transaction() as repos:
-        first, new = await repos.tickets.open_or_append(chat, member, "general", "慢", "low", T0)
-        again, new_again = await repos.tickets.open_or_append(
+        first, new, _ = await repos.tickets.open_or_append(chat, member, "general", "慢", "low", T0)
+        again, new_again, raised = await repos.tickets.open_or_append(
             chat, member, "general", "骗子", "crisis", T0 + timedelta(minutes=1)
         )
         assert new and not new_again and again.id == first.id and again.severity == "crisis"
+        assert raised
         assert await repos.tickets.replied(first.id, staff, "在处理", T0 + timedelta(minutes=5))
         assert await repos.tickets.resolve(first.id, staff, T0 + timedelta(minutes=9))
         assert not await repos.tickets.replied(first.id, staff, "晚了", T0)
@@ -42,8 +43,10 @@ async def test_one_ongoing_ticket_per_member_and_its_history(storage: Storage) -
         done = await repos.tickets.get(first.id)
         assert done is not None and done.assignee_id == staff and done.rating == 4
         kinds = [event.kind for event in await repos.tickets.history(first.id)]
-        assert kinds == ["opened", "appended", "replied", "resolved", "rated"]
-        later, fresh = await repos.tickets.open_or_append(chat, member, "general", "又", "low", T0)
+        assert kinds == ["opened", "appended", "escalated", "replied", "resolved", "rated"]
+        later, fresh, _ = await repos.tickets.open_or_append(
+            chat, member, "general", "又", "low", T0
+        )
         assert fresh and later.id != first.id  # a resolved ticket is not reopened
         assert await repos.tickets.mark(later.id, "reminded_at", T0)
         assert not await repos.tickets.mark(later.id, "reminded_at", T0)
@@ -52,7 +55,7 @@ async def test_one_ongoing_ticket_per_member_and_its_history(storage: Storage) -
 async def test_two_staff_claim_at_once_and_one_wins(storage: Storage) -> None:
     chat, (member, staff_a, staff_b) = await _people(storage)
     async with storage.transaction() as repos:
-        ticket, _ = await repos.tickets.open_or_append(chat, member, "general", "慢", "low", T0)
+        ticket, _, _ = await repos.tickets.open_or_append(chat, member, "general", "慢", "low", T0)
 
     async def claim(staff: int, delay: float) -> bool:
         await asyncio.sleep(delay)
@@ -71,8 +74,8 @@ async def test_two_staff_claim_at_once_and_one_wins(storage: Storage) -> None:
 async def test_cards_never_posted_are_found_until_one_is_remembered(storage: Storage) -> None:
     chat, (member, staff, other) = await _people(storage)
     async with storage.transaction() as repos:
-        ticket, _ = await repos.tickets.open_or_append(chat, member, "general", "慢", "low", T0)
-        resolved, _ = await repos.tickets.open_or_append(chat, other, "general", "卡", "low", T0)
+        ticket, _, _ = await repos.tickets.open_or_append(chat, member, "general", "慢", "low", T0)
+        resolved, _, _ = await repos.tickets.open_or_append(chat, other, "general", "卡", "low", T0)
         await repos.tickets.resolve(resolved.id, staff, T0)
     later = T0 + timedelta(minutes=2)
     async with storage.transaction() as repos:
@@ -104,11 +107,13 @@ async def test_cards_never_posted_are_found_until_one_is_remembered(storage: Sto
 async def test_a_member_answering_puts_the_ticket_back_with_staff(storage: Storage) -> None:
     chat, (member, staff, _) = await _people(storage)
     async with storage.transaction() as repos:
-        ticket, _ = await repos.tickets.open_or_append(chat, member, "general", "慢", "low", T0)
+        ticket, _, _ = await repos.tickets.open_or_append(chat, member, "general", "慢", "low", T0)
         await repos.tickets.replied(ticket.id, staff, "试试刷新", T0)
         waiting = await repos.tickets.get(ticket.id)
         assert waiting is not None and waiting.status == "waiting"
-        again, new = await repos.tickets.open_or_append(chat, member, "general", "不行", "low", T0)
+        again, new, _ = await repos.tickets.open_or_append(
+            chat, member, "general", "不行", "low", T0
+        )
         assert not new and again.status == "claimed" and again.assignee_id == staff
         assert await repos.tickets.count_events(ticket.id, "appended", T0) == 1
         assert (

@@ -259,7 +259,7 @@ async def _fill_tickets(tmp_path: Path) -> None:
                 ("crisis", 5, None, None),
             ]
             for member, (severity, first, solved, rating) in zip(members, plan, strict=True):
-                ticket, _ = await repos.tickets.open_or_append(
+                ticket, _, _ = await repos.tickets.open_or_append(
                     chat.id, member, "general", "问题", severity, t0
                 )
                 if first is not None:
@@ -382,3 +382,61 @@ async def test_a_flood_of_complaints_is_one_ticket_and_few_staff_notices(chat: C
         appended = [e for e in await repos.tickets.history(1) if e.kind == "appended"]
         assert await repos.tickets.get(2) is None
     assert ticket is not None and len(appended) == 12  # every word is on the ticket
+
+
+async def _severity(chat: Chat, ticket_id: int) -> str:
+    async with chat.app.storage.transaction() as repos:
+        ticket = await repos.tickets.get(ticket_id)
+    assert ticket is not None
+    return ticket.severity
+
+
+async def test_several_members_on_one_subject_raise_the_grade(
+    tmp_path: Path, sqlite_storage: Storage, clock: ManualClock
+) -> None:
+    settings = make_settings(tmp_path, community={"staff": ["testnet:900"]},
+                             faq={"enabled": False}, points={"enabled": False},
+                             onboarding={"enabled": False})  # fmt: skip
+    c = Chat(build_app(settings, clock=clock, storage=sqlite_storage))
+    carol, dave = person("3", "Carol"), person("4", "Dave")
+    await c.cmd(ALICE, "/complain 课程视频打不开")  # another subject: does not count
+    await c.cmd(BOB, "/complain 退款申请了一周还没到账")
+    await c.cmd(dave, "/complain 退款到底什么时候到")  # two others complained, one on refunds
+    assert await _severity(c, 3) == "low"
+    surge = await c.cmd(carol, "/complain 我的退款也没到账")  # the third member on refunds
+    assert await _severity(c, 4) == "high"
+    assert "重大" in said(cards(surge))
+    c.wait(31 * 60)  # outside the window, the same words are an ordinary complaint again
+    await c.cmd(person("5", "Erin"), "/complain 退款到底什么时候到")
+    assert await _severity(c, 5) == "low"
+
+
+async def test_a_member_complaining_again_and_again_becomes_a_crisis_for_the_leads(
+    chat: Chat,
+) -> None:
+    await chat.cmd(BOB, "/complain 直播又卡死了")
+    await chat.cmd(BOB, "/complain 还是卡死")
+    third = await chat.cmd(BOB, "/complain 你们就是骗子，我要找律师维权！")
+    assert await _severity(chat, 1) == "crisis"
+    [leads] = [a for a in cards(third) if a.leads]
+    assert "危机工单 #1" in plain_text(leads.text)
+
+
+async def test_the_lexicon_and_thresholds_come_from_config(
+    tmp_path: Path, sqlite_storage: Storage, clock: ManualClock
+) -> None:
+    detector = {
+        "complaint_terms": {"割韭菜": 3.0, "無語": 0, "无语": 0},
+        "crisis_terms": {"消協": 4.5},  # Traditional in the config still matches
+        "negations": ["并非"],
+    }
+    settings = make_settings(tmp_path, community={"staff": ["testnet:900"]},
+                             faq={"enabled": False}, escalation={"detector": detector})  # fmt: skip
+    c = Chat(build_app(settings, clock=clock, storage=sqlite_storage))
+    assert cards(await c.say(ALICE, "又在割韭菜")) != []
+    assert cards(await c.say(BOB, "无语无语无语")) == []  # a built-in term, removed
+    assert cards(await c.say(person("3", "Carol"), "并非割韭菜")) == []  # an added negation
+    await c.say(person("4", "Dave"), "割韭菜，我去消协投诉")
+    assert await _severity(c, 2) == "crisis"
+    with pytest.raises(ValueError, match="high_threshold"):
+        make_settings(tmp_path, escalation={"detector": {"high_threshold": 1.0}})

@@ -25,3 +25,6 @@ class EscalationConfig:
     auto_detect: bool = True
     #: Who is named when a target is missed or a crisis comes in (``telegram:123``…).
     leads: tuple[str, ...] = ()
+    #: How far back a member's repeated complaints, and other members' complaints on
+    #: the same subject, raise the grade of a new one.
+    surge_window: timedelta = timedelta(minutes=30)

@@ -59,6 +59,9 @@ class Verdict:
         return self.severity is not Severity.NONE
 
 
+#: Terms this telling (退款, 骗, refund…) name a subject; lighter ones only intensify.
+SUBJECT_WEIGHT = 1.5
+
 _QUESTION = re.compile(r"[?？]|吗|呢$|请问|怎么|如何|多久|几天|what|how|when|where|can i|do you")
 _LATIN_WORD = re.compile(r"[a-z0-9][a-z0-9'\-]*")
 
@@ -74,10 +77,17 @@ class Detector:
             "complaint": self.config.complaint_terms,
             "positive": self.config.positive_terms,
         }
+        # Terms are folded like messages are (lower case, Simplified), so an operator's
+        # "詐騙" or "SCAM" in the config matches.
+        folded = {
+            kind: {self._t2s.convert(term.lower()): weight for term, weight in terms.items()}
+            for kind, terms in kinds.items()
+        }
+        self._negations = tuple(self._t2s.convert(n.lower()) for n in self.config.negations)
         self._terms = sorted(
             (
                 (term, kind, weight, _whole_word(term) if term.isascii() else None)
-                for kind, terms in kinds.items()
+                for kind, terms in folded.items()
                 for term, weight in terms.items()
             ),
             key=lambda item: len(item[0]),
@@ -120,6 +130,17 @@ class Detector:
             severity = Severity(min(Severity.CRISIS, severity + 1))
         return Verdict(severity, round(total, 2), tuple(counted))
 
+    def same_subject(self, verdict: Verdict, text: str) -> bool:
+        """Whether ``text`` shares one of the verdict's telling terms (not mere
+        intensifiers such as 一直 or 到底): the same subject, for spotting a surge."""
+        folded = self._t2s.convert(unicodedata.normalize("NFKC", text)[:1000].lower())
+        telling = set(verdict.terms)
+        return any(
+            _find(folded, term, pattern) >= 0
+            for term, kind, weight, pattern in self._terms
+            if term in telling and kind != "positive" and weight >= SUBJECT_WEIGHT
+        )
+
     def _scores(self, folded: str, counted: list[str]) -> dict[str, float]:
         """Points per kind; the longest term wins where terms overlap (骗子 over 骗)."""
         scores = {"crisis": 0.0, "complaint": 0.0, "positive": 0.0}
@@ -142,7 +163,7 @@ class Detector:
         last_words = _LATIN_WORD.findall(before)[-3:]
         return any(
             negation in last_words if negation.isascii() else negation in before[-5:]
-            for negation in self.config.negations
+            for negation in self._negations
         )
 
 

@@ -29,23 +29,53 @@ class DetectorReport:
     confusion: dict[tuple[str, str], int]
 
     def lines(self) -> list[str]:
+        labels = [severity.label for severity in Severity]
+        grid = ["labelled \\ found  " + " ".join(f"{label:>7}" for label in labels)]
+        for actual in labels:
+            counts = " ".join(f"{self.confusion.get((actual, found), 0):>7}" for found in labels)
+            grid.append(f"{actual:<17}{counts}")
         return [
             f"messages: {self.messages}",
             f"complaint precision {self.precision:.1%}, recall {self.recall:.1%}",
             f"severity exactly right: {self.severity_accuracy:.1%} of all messages, "
             f"{self.grade_accuracy:.1%} of the complaints caught",
+            *grid,
         ]
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "messages": self.messages,
+            "precision": round(self.precision, 4),
+            "recall": round(self.recall, 4),
+            "severity_accuracy": round(self.severity_accuracy, 4),
+            "grade_accuracy": round(self.grade_accuracy, 4),
+            "confusion": {f"{a}->{b}": n for (a, b), n in sorted(self.confusion.items())},
+        }
+
+
+class LabelError(ValueError):
+    """A labelled file line that cannot be read; says which line and why."""
 
 
 def read_labelled(path: Path) -> list[Labelled]:
+    """JSONL lines of ``{"text", "severity": none|low|high|crisis, "lang"}``."""
     rows = []
-    for line in path.read_text("utf-8").splitlines():
-        if line.strip():
+    for number, line in enumerate(path.read_text("utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
             record = json.loads(line)
-            rows.append(
-                Labelled(record["text"], Severity[record["severity"].upper()], record["lang"])
-            )
+            severity = Severity[str(record["severity"]).upper()]
+            rows.append(Labelled(str(record["text"]), severity, str(record.get("lang", "?"))))
+        except (ValueError, KeyError, TypeError) as error:
+            raise LabelError(f"{path.name} line {number}: {_why(error)}") from None
     return rows
+
+
+def _why(error: Exception) -> str:
+    if isinstance(error, KeyError):
+        return f"missing or unknown {error}"
+    return str(error) or type(error).__name__
 
 
 def evaluate(detector: Detector, rows: list[Labelled]) -> DetectorReport:

@@ -26,7 +26,7 @@ from handlers.context import Context
 from handlers.escalation import cards
 from handlers.escalation.cards import PREFIX
 from handlers.escalation.config import EscalationConfig
-from handlers.escalation.detector import Detector, Severity
+from handlers.escalation.detector import Detector, Severity, Verdict
 from handlers.escalation.report import by_severity
 from handlers.events import (
     ButtonPressed,
@@ -79,17 +79,18 @@ class Tickets:
         what staff are told. Other features hand members over through this."""
         texts = ctx.texts
         assert ctx.chat is not None and ctx.sender is not None
-        graded = self.detector.grade(text).severity
+        graded = (await self._grade(ctx, text)).severity
         severity = max(graded, Severity.LOW).label
-        ticket, new = await ctx.repos.tickets.open_or_append(
+        ticket, new, raised = await ctx.repos.tickets.open_or_append(
             ctx.chat.id, ctx.sender.id, SUBJECT, text, severity, ctx.now, message_id=message_id
         )
         if not new:
+            leads = self._crisis_leads(ctx, ticket) if raised else []
             recent = await ctx.repos.tickets.count_events(
                 ticket.id, "appended", ctx.now - APPEND_NOTICE_EVERY
             )
             if recent > 1:  # a flood: staff were told minutes ago; /ticket shows it all
-                return ticket, False, []
+                return ticket, False, leads
             note = texts.t(
                 "tickets.staff_appended",
                 id=ticket.id,
@@ -97,18 +98,40 @@ class Tickets:
                 text=text,
                 minutes=int(APPEND_NOTICE_EVERY.total_seconds() // 60),
             )
-            return ticket, False, [NotifyStaff(text=note, tag=cards.note(ticket.id))]
-        staff: list[Action] = [cards.card(texts, ticket, member, ctx.chat.title, text=text)]
-        if ticket.severity == "crisis":
-            leads = ", ".join(self.config.leads) or texts.plain("tickets.no_leads")
-            staff.append(
-                NotifyStaff(
-                    text=texts.t("tickets.crisis_leads", id=ticket.id, leads=leads),
-                    tag=cards.note(ticket.id),
-                    leads=True,
-                )
+            return ticket, False, [NotifyStaff(text=note, tag=cards.note(ticket.id)), *leads]
+        card = cards.card(texts, ticket, member, ctx.chat.title, text=text)
+        return ticket, True, [card, *self._crisis_leads(ctx, ticket)]
+
+    def _crisis_leads(self, ctx: Context, ticket: TicketRecord) -> list[Action]:
+        """A crisis goes to the leads at once (also when an addition makes it one)."""
+        if ticket.severity != "crisis":
+            return []
+        texts = ctx.texts
+        leads = ", ".join(self.config.leads) or texts.plain("tickets.no_leads")
+        return [
+            NotifyStaff(
+                text=texts.t("tickets.crisis_leads", id=ticket.id, leads=leads),
+                tag=cards.note(ticket.id),
+                leads=True,
             )
-        return ticket, True, staff
+        ]
+
+    async def _grade(self, ctx: Context, text: str) -> Verdict:
+        """The grade, raised when this member complained twice lately, or two other
+        members complained about the same subject in this chat (a surge)."""
+        verdict = self.detector.grade(text)
+        if not verdict.is_complaint or ctx.chat is None or ctx.sender is None:
+            return verdict
+        since = ctx.now - self.config.surge_window
+        recent = await ctx.repos.tickets.recent_complaints(ctx.chat.id, since)
+        me = ctx.sender.id
+        repeats = sum(1 for member, _ in recent if member == me)
+        others = {
+            member
+            for member, said in recent
+            if member != me and self.detector.same_subject(verdict, said)
+        }
+        return self.detector.grade(text, repeats=repeats, others=len(others))
 
     async def on_message(self, event: Event, ctx: Context) -> list[Action]:
         """A complaint spotted in a group message becomes a ticket; more complaints
@@ -123,7 +146,7 @@ class Tickets:
             or not event.text.strip()
         ):
             return []
-        if not self.detector.grade(event.text).is_complaint:
+        if not self.detector.grade(event.text).is_complaint:  # most messages stop here
             return []
         ticket, new, staff = await self.open_ticket(ctx, event.sender, event.text, event.message.id)
         if not new:

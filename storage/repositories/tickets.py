@@ -29,9 +29,10 @@ class TicketRepository:
         at: datetime,
         *,
         message_id: str | None = None,
-    ) -> tuple[TicketRecord, bool]:
+    ) -> tuple[TicketRecord, bool, bool]:
         """The member's ongoing ticket on ``subject`` gets the text appended (and a
-        higher severity if this is worse); else a new ticket. True when new."""
+        higher severity if this is worse); else a new ticket. Returns the ticket,
+        whether it is new, and whether the addition raised its severity."""
         row = (
             await self._db.execute(
                 select(Ticket)
@@ -52,7 +53,9 @@ class TicketRepository:
                 values["status"] = "claimed" if ticket.assignee_id else "open"
             await self._db.execute(update(Ticket).where(Ticket.id == ticket.id).values(**values))
             await self.log(ticket.id, "appended", at, actor_id=user_id, text=text)
-            return (await self.get(ticket.id)) or ticket, False
+            if worse:
+                await self.log(ticket.id, "escalated", at, actor_id=user_id, text=severity)
+            return (await self.get(ticket.id)) or ticket, False, worse
         created = (
             await self._db.execute(
                 insert(Ticket)
@@ -72,7 +75,7 @@ class TicketRepository:
         ).one()
         ticket = to_record(TicketRecord, created)
         await self.log(ticket.id, "opened", at, actor_id=user_id, text=text)
-        return ticket, True
+        return ticket, True, False
 
     async def log(
         self,
@@ -251,3 +254,19 @@ class TicketRepository:
             .where(Ticket.id == ticket_id)
             .values(card_attempts=attempts, card_retry_at=next_at)
         )
+
+    async def recent_complaints(self, chat_id: int, since: datetime) -> list[tuple[int, str]]:
+        """(member, text) of complaints raised or added in ``chat_id`` from ``since`` on."""
+        query = (
+            select(TicketEvent.actor_id, TicketEvent.text)
+            .join(Ticket, Ticket.id == TicketEvent.ticket_id)
+            .where(
+                TicketEvent.at >= since,
+                TicketEvent.kind.in_(("opened", "appended")),
+                Ticket.chat_id == chat_id,
+            )
+            .order_by(TicketEvent.id.desc())
+            .limit(200)
+        )
+        rows = (await self._db.execute(query)).all()
+        return [(row.actor_id, row.text or "") for row in rows if row.actor_id is not None]
