@@ -4,7 +4,8 @@ Texts are :class:`markupsafe.Markup` in the Telegram HTML subset (``b``, ``i``,
 ``u``, ``s``, ``code``, ``pre``, ``a``, ``blockquote``). Building them with
 ``Markup(...).format()`` or the message catalog escapes every user-supplied
 value, so a name like ``<b>&"`` can never break a message. Mentions use the
-neutral ``<a href="mention:PLATFORM_USER_ID">`` form that each channel renders.
+neutral ``<a href="mention:PLATFORM_USER_ID">`` form that each channel renders;
+links to a message use ``<a href="message:CHAT_ID/MESSAGE_ID">``.
 """
 
 from __future__ import annotations
@@ -176,3 +177,8 @@ def reply(message: MessageRef, text: Markup, buttons: Keyboard = ()) -> SendMess
 def mention(user: UserRef) -> Markup:
     """A platform-neutral mention of ``user``; the name is escaped."""
     return Markup('<a href="mention:{}">{}</a>').format(user.id, user.display_name)
+
+
+def message_link(message: MessageRef, label: str | Markup) -> Markup:
+    """A platform-neutral link to ``message`` (plain ``label`` where there is none)."""
+    return Markup('<a href="message:{}/{}">{}</a>').format(message.chat.id, message.id, label)

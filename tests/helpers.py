@@ -18,6 +18,7 @@ from handlers.events import (
     MessageRef,
     UserRef,
 )
+from storage.repositories import Repositories
 
 PLATFORM = "testnet"
 GROUP = ChatRef(PLATFORM, "-100500", ChatKind.GROUP, "测试群 <Test> & co")
@@ -76,3 +77,18 @@ def joined(at: datetime, member: UserRef, chat: ChatRef = GROUP) -> MemberJoined
 
 def left(at: datetime, member: UserRef, chat: ChatRef = GROUP) -> MemberLeft:
     return MemberLeft(chat=chat, occurred_at=at, member=member)
+
+
+async def stored_people(
+    repos: Repositories, count: int, at: datetime, platform: str = PLATFORM
+) -> list[int]:
+    """``count`` people stored directly (ids "0", "1", …), for storage-level tests."""
+    return [
+        (
+            await repos.users.upsert(
+                platform, str(n), display_name=f"u{n}", username=None, language=None,
+                is_bot=False, at=at,
+            )
+        ).id
+        for n in range(count)
+    ]  # fmt: skip

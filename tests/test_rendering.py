@@ -9,8 +9,8 @@ import pytest
 from markupsafe import Markup
 
 from bot.channels.rendering import plain_text, split_html, split_plain, telegram_html, utf16_len
-from handlers.actions import mention
-from handlers.events import UserRef
+from handlers.actions import mention, message_link
+from handlers.events import ChatKind, ChatRef, MessageRef, UserRef
 
 EVIL = UserRef("telegram", "123", '<b>Eve</b> & "co" \u202e')
 
@@ -82,3 +82,20 @@ def test_split_plain() -> None:
     chunks = split_plain(text, 2048)
     assert all(len(c) <= 2048 for c in chunks)
     assert "".join(chunks).replace("\n", "") == text.replace("\n", "")
+
+
+def test_message_links_where_the_platform_has_them() -> None:
+    supergroup = ChatRef("telegram", "-1001234567890", ChatKind.GROUP, "群")
+    basic = ChatRef("telegram", "-4242", ChatKind.GROUP, "小群")
+    name = "<b>群</b> & co"
+    linked = Markup("见 {}").format(message_link(MessageRef(supergroup, "77"), name))
+    assert telegram_html(linked) == (
+        '见 <a href="https://t.me/c/1234567890/77">&lt;b&gt;群&lt;/b&gt; &amp; co</a>'
+    )
+    # Basic groups have no message links: the label stays, as text.
+    plain = Markup("见 {}").format(message_link(MessageRef(basic, "77"), name))
+    assert telegram_html(plain) == "见 &lt;b&gt;群&lt;/b&gt; &amp; co"
+    assert plain_text(linked) == "见 <b>群</b> & co (#77)"
+    # A user's text that imitates a link is escaped and stays text.
+    forged = Markup("{}").format('<a href="message:-1001/2">x</a>')
+    assert "<a" not in telegram_html(forged)

@@ -7,6 +7,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 from storage.database import Storage
+from tests.helpers import stored_people
 
 T0 = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
 
@@ -14,15 +15,7 @@ T0 = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
 async def _people(storage: Storage) -> tuple[int, list[int]]:
     async with storage.transaction() as repos:
         chat = await repos.chats.upsert("testnet", "-1", kind="group", title="群", at=T0)
-        users = [
-            (
-                await repos.users.upsert(
-                    "testnet", str(n), display_name=f"u{n}", username=None, language=None,
-                    is_bot=False, at=T0,
-                )
-            ).id
-            for n in (1, 2, 3)
-        ]  # fmt: skip
+        users = await stored_people(repos, 3, T0)
     return chat.id, users
 
 

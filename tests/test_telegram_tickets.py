@@ -110,7 +110,8 @@ async def test_the_staff_loop_over_telegram_across_a_restart(
     await wait_for(fake, ALICE["id"], "")
     fake.block(ALICE["id"])  # … and then blocked the bot
     fake.kick_bot(STAFF)  # the staff chat cannot be reached
-    fake.push_update(fake.message_update(GROUP, ALICE, "/complain 课件一直下载不了，怎么回事！"))
+    complaint = fake.message_update(GROUP, ALICE, "/complain 课件一直下载不了，怎么回事！")
+    fake.push_update(complaint)
     await wait_for(fake, GROUP, "工单 #1")
     fake.push_update(fake.message_update(MOD["id"], MOD, "/tickets"))
     listing = await wait_for(fake, MOD["id"], "未解决的工单")
@@ -121,6 +122,8 @@ async def test_the_staff_loop_over_telegram_across_a_restart(
     await sweep(first, 1.5)
     [card] = await wait_for(fake, STAFF, "工单 #1")
     assert "补发" in card["text"] and "&lt;b&gt;Alice&lt;/b&gt;" in card["text"]
+    link = f"https://t.me/c/{str(GROUP)[4:]}/{complaint['message']['message_id']}"
+    assert f'<a href="{link}">Shequn 群</a>' in card["text"]  # the member's own message
     assert card["reply_markup"]["inline_keyboard"][0][0]["callback_data"] == "esc:claim:1"
 
     await stop(first)

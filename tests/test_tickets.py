@@ -20,7 +20,7 @@ from handlers.events import MessageRef
 from storage.database import Storage
 from tests.chat_harness import STAFF_CHAT, Chat, said
 from tests.conftest import make_settings
-from tests.helpers import joined, person, private_chat
+from tests.helpers import joined, person, private_chat, stored_people
 
 # 10:00 in Shanghai: staff are on duty.
 MORNING = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
@@ -241,15 +241,7 @@ async def _fill_tickets(tmp_path: Path) -> None:
     try:
         async with storage.transaction() as repos:
             chat = await repos.chats.upsert("telegram", "-1", kind="group", title="群", at=t0)
-            people = [
-                (
-                    await repos.users.upsert(
-                        "telegram", str(n), display_name=f"u{n}", username=None, language=None,
-                        is_bot=False, at=t0,
-                    )
-                ).id
-                for n in range(6)
-            ]  # fmt: skip
+            people = await stored_people(repos, 6, t0, platform="telegram")
             staff, members = people[0], people[1:]
             plan = [  # severity, first response, resolved, rating
                 ("low", 10, 60, 4),

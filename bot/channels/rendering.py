@@ -14,14 +14,24 @@ from html.parser import HTMLParser
 from markupsafe import Markup
 
 _MENTION = re.compile(r'<a href="mention:([^"]*)">')
+_MESSAGE_LINK = re.compile(r'<a href="message:([^"/]*)/([^"]*)">(.*?)</a>', re.DOTALL)
 
 #: Tags whose opening has to be repeated when a long text is split.
 _Open = tuple[str, str]  # (tag name, full opening tag)
 
 
 def telegram_html(text: Markup) -> str:
-    """Telegram HTML: neutral mentions become ``tg://user?id=`` links."""
-    return _MENTION.sub(lambda m: f'<a href="tg://user?id={m.group(1)}">', str(text))
+    """Telegram HTML: neutral mentions become ``tg://user?id=`` links, and neutral
+    message links ``t.me/c/…`` links where Telegram has them (supergroups)."""
+    html_text = _MESSAGE_LINK.sub(_telegram_message_link, str(text))
+    return _MENTION.sub(lambda m: f'<a href="tg://user?id={m.group(1)}">', html_text)
+
+
+def _telegram_message_link(match: re.Match[str]) -> str:
+    chat_id, message_id, label = match.groups()
+    if chat_id.startswith("-100") and chat_id[4:].isdigit() and message_id.isdigit():
+        return f'<a href="https://t.me/c/{chat_id[4:]}/{message_id}">{label}</a>'
+    return label  # basic groups and private chats have no message links
 
 
 def utf16_len(text: str) -> int:
@@ -38,6 +48,8 @@ class _PlainText(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "a":
             href = dict(attrs).get("href") or ""
+            if href.startswith("message:"):  # the message's number is enough in plain text
+                href = "#" + href.rpartition("/")[2]
             self._links.append(None if href.startswith("mention:") else href)
             if href.startswith("mention:"):
                 self.parts.append("@")

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from markupsafe import Markup
 
-from handlers.actions import Button, Keyboard, NotifyStaff, Tag, mention
-from handlers.events import UserRef
+from handlers.actions import Button, Keyboard, NotifyStaff, Tag, mention, message_link
+from handlers.events import ChatRef, MessageRef, UserRef
 from handlers.i18n import Texts
 from storage.records import TicketRecord
 
@@ -28,17 +28,23 @@ def card(
     texts: Texts,
     ticket: TicketRecord,
     member: UserRef,
-    group: str | None,
+    chat: ChatRef,
     *,
     text: str | None = None,
     resent: bool = False,
 ) -> NotifyStaff:
-    """The staff card: severity, member, group, the complaint, and the buttons."""
+    """The staff card: severity, member, the group (linked to the member's message
+    where the platform has links), the complaint, and the buttons."""
+    group: str | Markup = texts.plain("tickets.private_chat")
+    if not chat.is_private:
+        group = chat.title or chat.id
+        if ticket.message_id:
+            group = message_link(MessageRef(chat, ticket.message_id), group)
     body = texts.t(
         f"tickets.card_{ticket.severity}",
         id=ticket.id,
         name=mention(member),
-        group=group or texts.plain("tickets.private_chat"),
+        group=group,
         text=(text if text is not None else ticket.text)[:500],
     )
     if resent:

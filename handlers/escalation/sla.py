@@ -12,7 +12,7 @@ from handlers.context import Community
 from handlers.escalation import cards
 from handlers.escalation.config import EscalationConfig
 from handlers.i18n import Catalog, Texts
-from handlers.refs import user_ref
+from handlers.refs import chat_ref, user_ref
 from storage.repositories import Repositories
 
 #: How long after a complaint its card counts as lost (the first post is at once).
@@ -90,8 +90,8 @@ class SlaSweep:
                 continue
             attempts = ticket.card_attempts + 1
             await repos.tickets.card_retried(ticket.id, attempts, now + retry_delay(attempts))
-            group = chat.title if chat.kind == "group" else None
-            actions.append(cards.card(texts, ticket, user_ref(member), group, resent=True))
+            card = cards.card(texts, ticket, user_ref(member), chat_ref(chat), resent=True)
+            actions.append(card)
         return actions
 
 

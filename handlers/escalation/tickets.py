@@ -99,7 +99,7 @@ class Tickets:
                 minutes=int(APPEND_NOTICE_EVERY.total_seconds() // 60),
             )
             return ticket, False, [NotifyStaff(text=note, tag=cards.note(ticket.id)), *leads]
-        card = cards.card(texts, ticket, member, ctx.chat.title, text=text)
+        card = cards.card(texts, ticket, member, chat_ref(ctx.chat), text=text)
         return ticket, True, [card, *self._crisis_leads(ctx, ticket)]
 
     def _crisis_leads(self, ctx: Context, ticket: TicketRecord) -> list[Action]:
