@@ -35,21 +35,24 @@ def card(
 ) -> NotifyStaff:
     """The staff card: severity, member, the group (linked to the member's message
     where the platform has links), the complaint, and the buttons."""
-    group: str | Markup = texts.plain("tickets.private_chat")
-    if not chat.is_private:
-        group = chat.title or chat.id
-        if ticket.message_id:
-            group = message_link(MessageRef(chat, ticket.message_id), group)
     body = texts.t(
         f"tickets.card_{ticket.severity}",
         id=ticket.id,
         name=mention(member),
-        group=group,
+        group=origin(texts, ticket, chat),
         text=(text if text is not None else ticket.text)[:500],
     )
     if resent:
         body = Markup("{}\n{}").format(body, texts.t("tickets.card_resent"))
     return NotifyStaff(text=body, buttons=staff_buttons(texts, ticket.id), tag=Tag(CARD, ticket.id))
+
+
+def origin(texts: Texts, ticket: TicketRecord, chat: ChatRef) -> str | Markup:
+    """Where the complaint was made: the group, linked to the member's message."""
+    if chat.is_private:
+        return texts.plain("tickets.private_chat")
+    title = chat.title or chat.id
+    return message_link(MessageRef(chat, ticket.message_id), title) if ticket.message_id else title
 
 
 def staff_buttons(texts: Texts, ticket_id: int) -> Keyboard:

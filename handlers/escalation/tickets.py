@@ -220,10 +220,14 @@ class Tickets:
         if ticket is None:
             return [reply(event.message, texts.t("tickets.unknown", id=raw or "?"))]
         member = await ctx.repos.users.get_by_id(ticket.user_id)
+        chat = await ctx.repos.chats.get_by_id(ticket.chat_id)
         lines = [
             self._line(ctx, ticket),
             texts.t("tickets.show_member", name=member.display_name if member else "?"),
         ]
+        if chat is not None:
+            where = cards.origin(texts, ticket, chat_ref(chat))
+            lines.append(texts.t("tickets.show_origin", where=where))
         for item in await ctx.repos.tickets.history(ticket.id):
             actor = await ctx.repos.users.get_by_id(item.actor_id) if item.actor_id else None
             when = item.at.astimezone(ctx.community.timezone).strftime("%m-%d %H:%M")
