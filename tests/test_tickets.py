@@ -210,6 +210,7 @@ async def test_sla_figures_by_severity(chat: Chat) -> None:
     lines = text.splitlines()
     assert "危机：1 单" in lines[1] and "首次响应中位 —" in lines[1]
     assert "一般：1 单" in lines[2] and "首次响应中位 30" in lines[2]
+    assert lines[3] == "按周" and lines[4].startswith("2026-W48：2 单 · 首次响应中位 30")
     assert "仅限客服人员" in said(await chat.cmd(ALICE, "/sla"))
 
 

@@ -27,7 +27,7 @@ from handlers.escalation import cards
 from handlers.escalation.cards import PREFIX
 from handlers.escalation.config import EscalationConfig
 from handlers.escalation.detector import Detector, Severity, Verdict
-from handlers.escalation.report import by_severity
+from handlers.escalation.report import by_severity, by_week
 from handlers.events import (
     ButtonPressed,
     CommandIssued,
@@ -423,6 +423,19 @@ class Tickets:
                     first=_shown(row.first_response_median),
                     first_p90=_shown(row.first_response_p90),
                     resolved=_shown(row.resolution_median),
+                    breaches=row.breaches,
+                    rating=row.satisfaction if row.satisfaction is not None else "—",
+                )
+            )
+        lines.append(texts.t("tickets.sla_weeks"))
+        for week, row in by_week(tickets, ctx.community.timezone).items():
+            lines.append(
+                texts.t(
+                    "tickets.sla_week_line",
+                    week=week,
+                    count=row.tickets,
+                    first=_shown(row.first_response_median),
+                    first_p90=_shown(row.first_response_p90),
                     breaches=row.breaches,
                     rating=row.satisfaction if row.satisfaction is not None else "—",
                 )
