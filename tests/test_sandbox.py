@@ -66,6 +66,10 @@ def test_demo_script_tells_the_whole_story(tmp_path: Path) -> None:
     assert "工单 #1（一般）" in said and "机器人给出的答案：积分怎么兑换礼品？" in said
     assert "#1 积分怎么兑换礼品？ · 用了 1 次 👍0 👎1" in said
     assert "1 次 · 你们办公室在哪？" in said  # /faqmisses
+    # Complaints: the card, the answer signed by staff, the rating, the member's list.
+    assert "工单 #2（重大）" in said and "已收到（工单 #2）" in said
+    assert "@小红 💬 工作人员回复（工单 #2）" in said and "谢谢你的评价！" in said
+    assert "#2 [重大] 已解决" in said
     # Points: check-in, balance with history, a moderator's reward shown in the ledger.
     assert "签到成功 +5" in said and "完成新人引导" in said
     assert "已给 @小明 加 30 分（原因：分享了学习笔记）" in said

@@ -52,7 +52,8 @@ class SandboxConsole:
     app: App
     world: SandboxWorld
     write: Callable[[str], None] = print
-    staff_inbox: list[str] = field(default_factory=list)
+    #: What the staff chat received: (the message's number, the notice).
+    staff_inbox: list[tuple[str, str]] = field(default_factory=list)
     last_buttons: list[Button] = field(default_factory=list)
     last_buttons_message: MessageRef | None = None
     #: The bot's messages by the number shown, for ``/re N``.
@@ -186,8 +187,8 @@ class SandboxConsole:
     async def _staff(self, _: str) -> bool:
         if not self.staff_inbox:
             self.write("(客服收件箱为空 staff inbox is empty)")
-        for index, notice in enumerate(self.staff_inbox, 1):
-            self.write(f"📋 staff #{index}: {notice}")
+        for number, notice in self.staff_inbox:
+            self.write(f"📋 [staff #{number}] {notice}")
         return True
 
     async def _reply_to(self, text: str) -> bool:
@@ -269,8 +270,8 @@ class SandboxConsole:
                 return self._show(fallback, sent)
             case NotifyStaff():
                 notice = plain_text(action.text)
-                self.staff_inbox.append(notice)
                 ref = self._posted(world.staff_chat, sent)
+                self.staff_inbox.append((ref.id, notice))
                 self.write(f"📋 [staff #{ref.id}] {notice}")
                 self._offer(ref, action.buttons)
             case EditMessage():
