@@ -159,6 +159,9 @@ class NotifyStaff(Action):
     text: Markup
     buttons: Keyboard = ()
     leads: bool = False
+    #: Open a reply to this notice for the people it mentions (Telegram's ForceReply);
+    #: their reply comes back as a reply to a tagged message.
+    expects_reply: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -439,7 +439,7 @@ def test_a_complaint_goes_to_staff_and_back_over_telegram(
     assert "工单 #1" in wait_for_text(fake, GROUP, "工单 #1")["text"]
     card = wait_for_text(fake, STAFF, "工单 #1")
     assert "&lt;b&gt;Alice&lt;/b&gt;" in card["text"]
-    claim, resolve, _ = card["reply_markup"]["inline_keyboard"][0]
+    (claim, _), (resolve, _) = card["reply_markup"]["inline_keyboard"]
     push(fake, fake.callback_query_update(STAFF, MOD, card["message_id"], claim["callback_data"]))
     wait_for_text(fake, STAFF, "已由 Mod 认领")
     say(fake, MOD, "/reply 1 已经修复，请刷新再试 <b>谢谢</b>", chat=STAFF)

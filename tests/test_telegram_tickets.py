@@ -148,9 +148,24 @@ async def test_the_staff_loop_over_telegram_across_a_restart(
     fake.push_update(fake.message_update(GROUP, ALICE, "好了，谢谢", reply_to=answer["message_id"]))
     await wait_for(fake, GROUP, "已补充到工单 #1")
     await wait_for(fake, STAFF, "回复了：好了，谢谢")
+    # The Reply button claims the ticket and opens the reply box for whoever pressed it.
+    reply_button = card["reply_markup"]["inline_keyboard"][0][1]
+    fake.push_update(
+        fake.callback_query_update(STAFF, MOD, card["message_id"], reply_button["callback_data"])
+    )
+    [prompt] = await wait_for(fake, STAFF, "直接回复这条消息")
+    assert prompt["_requested_markup"] == {"force_reply": True, "selective": True}
+    assert "tg://user?id=4242" in prompt["text"]  # the staff member it is for
+    fake.push_update(
+        fake.message_update(STAFF, MOD, "已为你延长有效期", reply_to=prompt["message_id"])
+    )
+    await wait_for(fake, GROUP, "已为你延长有效期")
     app, _ = second
     async with app.storage.transaction() as repos:
         kinds = [event.kind for event in await repos.tickets.history(1)]
         ticket = await repos.tickets.get(1)
-    assert kinds == ["opened", "breached", "replied", "delivered_in_group", "appended"]
-    assert ticket is not None and ticket.status == "claimed" and ticket.breached_at is not None
+    assert kinds == [
+        "opened", "breached", "replied", "delivered_in_group", "appended", "replied",
+        "delivered_in_group",
+    ]  # fmt: skip
+    assert ticket is not None and ticket.status == "waiting" and ticket.breached_at is not None

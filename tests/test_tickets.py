@@ -57,7 +57,7 @@ async def test_the_whole_loop(chat: Chat) -> None:
     assert "工单 #1" in said(actions) and "小时内回复" in said(actions)
     [card] = cards(actions)
     assert "Alice <b>" in plain_text(card.text) and "&lt;b&gt;" in str(card.text)
-    claim, resolve, escalate = (b.data for b in card.buttons[0])
+    (claim, _), (resolve, escalate) = ([b.data for b in row] for row in card.buttons)
     desk = MessageRef(private_chat(STAFF_A), "1")
     raised = await chat.press(STAFF_B, escalate, on=desk)
     assert any("升级为「危机」" in plain_text(a.text) for a in cards(raised))
@@ -436,3 +436,30 @@ async def test_the_lexicon_and_thresholds_come_from_config(
     assert await _severity(c, 2) == "crisis"
     with pytest.raises(ValueError, match="high_threshold"):
         make_settings(tmp_path, escalation={"detector": {"high_threshold": 1.0}})
+
+
+async def test_the_reply_button_claims_and_opens_a_reply(chat: Chat) -> None:
+    [card] = cards(await chat.cmd(ALICE, "/complain 课件下载不了"))
+    [(_, reply_data), _] = [[b.data for b in row] for row in card.buttons]
+    pressed = await chat.press(STAFF_B, reply_data or "", on=chat.where(card))
+    [claimed, prompt] = cards(pressed)
+    assert "已由 Staffer B 认领" in plain_text(claimed.text)
+    assert prompt.expects_reply and "Staffer B" in plain_text(prompt.text)
+    answered = await chat.say(
+        STAFF_B, "已经修复", STAFF_CHAT, reply_to=chat.where(prompt), reply_to_bot=True
+    )
+    assert any("工作人员回复（工单 #1）" in text for text in answers_to(answered, ALICE))
+    async with chat.app.storage.transaction() as repos:
+        ticket = await repos.tickets.get(1)
+    assert ticket is not None and ticket.status == "waiting"
+    staff_b = await repos_user_id(chat, STAFF_B.id)
+    assert ticket.assignee_id == staff_b
+    # A second press by someone else does not take the ticket over.
+    again = cards(await chat.press(STAFF_A, reply_data or "", on=chat.where(card)))
+    assert [n for n in again if "认领" in plain_text(n.text)] == []
+
+
+async def repos_user_id(chat: Chat, platform_id: str) -> int | None:
+    async with chat.app.storage.transaction() as repos:
+        user = await repos.users.get("testnet", platform_id)
+    return user.id if user else None

@@ -56,9 +56,13 @@ def origin(texts: Texts, ticket: TicketRecord, chat: ChatRef) -> str | Markup:
 
 
 def staff_buttons(texts: Texts, ticket_id: int) -> Keyboard:
+    """Claim / Reply on the first row, Resolve / Escalate on the second."""
     return (
         (
             Button(texts.plain("tickets.claim_button"), data=f"{PREFIX}claim:{ticket_id}"),
+            Button(texts.plain("tickets.reply_button"), data=f"{PREFIX}reply:{ticket_id}"),
+        ),
+        (
             Button(texts.plain("tickets.resolve_button"), data=f"{PREFIX}resolve:{ticket_id}"),
             Button(texts.plain("tickets.escalate_button"), data=f"{PREFIX}escalate:{ticket_id}"),
         ),

@@ -271,6 +271,22 @@ class Tickets:
             reply(message, texts.t("tickets.reply_sent", id=ticket.id)),
         ]
 
+    async def _reply_prompt(self, ctx: Context, ticket_id: int, by: UserRef) -> list[Action]:
+        """Reply on a card: the ticket is claimed for whoever pressed it (if free), and a
+        notice asks them to write the answer as a reply to it."""
+        texts = ctx.texts
+        assert ctx.sender is not None
+        ticket = await ctx.repos.tickets.get(ticket_id)
+        if ticket is None or ticket.status == "resolved":
+            return [NotifyStaff(text=texts.t("tickets.unknown_or_done", id=ticket_id))]
+        actions: list[Action] = []
+        if await ctx.repos.tickets.claim(ticket.id, ctx.sender.id, ctx.now):
+            note = texts.t("tickets.claimed", id=ticket.id, name=by.display_name)
+            actions.append(NotifyStaff(text=note, tag=cards.note(ticket.id)))
+        prompt = texts.t("tickets.reply_prompt", id=ticket.id, name=mention(by))
+        actions.append(NotifyStaff(text=prompt, tag=cards.note(ticket.id), expects_reply=True))
+        return actions
+
     async def on_reply(self, event: Event, ctx: Context) -> list[Action]:
         """A reply to one of the bot's ticket messages: staff answering a card (as
         ``/reply``), or the member answering staff (added to the ticket)."""
@@ -396,6 +412,11 @@ class Tickets:
             )
             text = texts.plain("tickets.claimed_by", name=owner.display_name if owner else "—")
             return [AnswerButton(press_id=press, text=text)]
+        if kind == "reply":
+            return [
+                AnswerButton(press_id=press, text=texts.plain("tickets.reply_toast")),
+                *await self._reply_prompt(ctx, ticket_id, event.sender),
+            ]
         if kind == "escalate":
             return [
                 AnswerButton(press_id=press, text=texts.plain("tickets.escalated_toast")),

@@ -557,8 +557,9 @@ class FakeBotApi:
             "from": self.bot,
             "text": params.get("text"),
         }
-        if params.get("reply_markup"):
-            message["reply_markup"] = params["reply_markup"]
+        markup = params.get("reply_markup")
+        if markup and "inline_keyboard" in markup:  # Telegram returns only inline keyboards
+            message["reply_markup"] = markup
         if reply_to is not None and int(reply_to) in chat.messages:
             original = chat.messages[int(reply_to)]
             message["reply_to_message"] = {
@@ -570,6 +571,9 @@ class FakeBotApi:
             "_order": len(self._send_times),
             "parse_mode": params.get("parse_mode"),
             "reply_to_message_id": reply_to,
+            # What the bot asked for, for tests (ForceReply included, which Telegram
+            # never returns as the message's markup).
+            "_requested_markup": markup,
         }
         chat.messages[message["message_id"]] = stored
         return message

@@ -273,6 +273,8 @@ class SandboxConsole:
                 ref = self._posted(world.staff_chat, sent)
                 self.staff_inbox.append((ref.id, notice))
                 self.write(f"📋 [staff #{ref.id}] {notice}")
+                if action.expects_reply:
+                    self.write(f"    (/re {ref.id} 文本 TEXT)")
                 self._offer(ref, action.buttons)
             case EditMessage():
                 self._bot_says(

@@ -271,7 +271,10 @@ class TelegramChannel:
             except RetryAfter as failure:
                 error = f"still flooded after retries: {failure}"
                 log.error("dropped %s: %s", type(action).__name__, error)
-            except (TelegramError, PrivateRefused, StaffChatMissing) as failure:
+            except PrivateRefused as failure:  # a routine nudge nobody opened a chat for
+                error = str(failure)
+                log.info("private %s not delivered: %s", type(action).__name__, failure)
+            except (TelegramError, StaffChatMissing) as failure:
                 error = str(failure)
                 log.warning("Telegram refused %s: %s", type(action).__name__, failure)
             receipt = receipt_for(action, error, tuple(outcome.sent), outcome.fell_back)
@@ -328,7 +331,7 @@ class TelegramChannel:
             if action.tag is not None:  # the sender wants it seen: say it did not go out
                 raise StaffChatMissing("no staff chat configured (telegram.staff_chat_id)")
             return
-        for kwargs in render.send_kwargs(chat_id, action.text, action.buttons, None):
+        for kwargs in render.notify_staff_kwargs(chat_id, action):
             outcome.posted(await self.bot.send_message(**kwargs))
 
     async def _edit(self, action: EditMessage) -> None:

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, ReplyParameters
+from telegram import (
+    ForceReply,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    ReplyParameters,
+)
 from telegram.constants import MessageLimit, ParseMode
 
 from bot.channels.rendering import split_html, telegram_html
-from handlers.actions import Keyboard, SendMessage
+from handlers.actions import Keyboard, NotifyStaff, SendMessage
 
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
@@ -61,4 +67,13 @@ def send_message_kwargs(action: SendMessage) -> list[dict]:
     if action.silent:
         for call in calls:
             call["disable_notification"] = True
+    return calls
+
+
+def notify_staff_kwargs(chat_id: int, action: NotifyStaff) -> list[dict]:
+    """A staff notice; one that expects a reply opens the reply box for the staff
+    member it mentions (``selective``), not for the whole staff chat."""
+    calls = send_kwargs(chat_id, action.text, action.buttons, None)
+    if action.expects_reply and not action.buttons:
+        calls[-1]["reply_markup"] = ForceReply(selective=True)
     return calls
