@@ -145,6 +145,8 @@ async def test_the_staff_loop_over_telegram_across_a_restart(
     [answer] = await wait_for(fake, GROUP, "工作人员回复（工单 #1）")
     assert "tg://user?id=5151" in answer["text"] and "&lt;i&gt;Chrome&lt;/i&gt;" in answer["text"]
     await wait_for(fake, STAFF, "已发送给成员（工单 #1）")
+    edited = fake.chats[STAFF].messages[card["message_id"]]
+    assert "状态：待成员回复 · 负责人：Mod" in edited["text"]  # the card shows the state now
     fake.push_update(fake.message_update(GROUP, ALICE, "好了，谢谢", reply_to=answer["message_id"]))
     await wait_for(fake, GROUP, "已补充到工单 #1")
     await wait_for(fake, STAFF, "回复了：好了，谢谢")

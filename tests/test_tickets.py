@@ -14,7 +14,7 @@ import pytest
 
 from bot.app import build_app
 from bot.channels.rendering import plain_text
-from handlers.actions import AnswerButton, NotifyStaff, SendMessage, SendPrivate
+from handlers.actions import AnswerButton, EditMessage, NotifyStaff, SendMessage, SendPrivate
 from handlers.clock import ManualClock
 from handlers.events import MessageRef
 from storage.database import Storage
@@ -463,3 +463,25 @@ async def repos_user_id(chat: Chat, platform_id: str) -> int | None:
     async with chat.app.storage.transaction() as repos:
         user = await repos.users.get("testnet", platform_id)
     return user.id if user else None
+
+
+async def test_the_card_shows_who_has_the_ticket_and_closes_when_resolved(chat: Chat) -> None:
+    [card] = cards(await chat.cmd(ALICE, "/complain 课件下载不了"))
+    where = chat.where(card)
+    (claim, _), (resolve, _) = ([b.data or "" for b in row] for row in card.buttons)
+
+    def edits(actions: list) -> list[EditMessage]:
+        return [
+            a
+            for a in actions
+            if isinstance(a, EditMessage)
+            and (a.message.chat.id, a.message.id) == (where.chat.id, where.id)
+        ]
+
+    [claimed] = edits(await chat.press(STAFF_A, claim, on=where))
+    assert "状态：处理中 · 负责人：Staffer A" in plain_text(claimed.text)
+    assert claimed.buttons == card.buttons  # still open: the same buttons
+    [answered] = edits(await chat.cmd(STAFF_A, "/reply 1 已修复", private_chat(STAFF_A)))
+    assert "状态：待成员回复" in plain_text(answered.text)
+    [closed] = edits(await chat.press(STAFF_B, resolve, on=where))
+    assert "状态：已解决" in plain_text(closed.text) and closed.buttons == ()

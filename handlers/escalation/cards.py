@@ -5,8 +5,16 @@ from __future__ import annotations
 
 from markupsafe import Markup
 
-from handlers.actions import Button, Keyboard, NotifyStaff, Tag, mention, message_link
-from handlers.events import ChatRef, MessageRef, UserRef
+from handlers.actions import (
+    Button,
+    EditMessage,
+    Keyboard,
+    NotifyStaff,
+    Tag,
+    mention,
+    message_link,
+)
+from handlers.events import ChatKind, ChatRef, MessageRef, UserRef
 from handlers.i18n import Texts
 from storage.records import TicketRecord
 
@@ -32,9 +40,11 @@ def card(
     *,
     text: str | None = None,
     resent: bool = False,
+    assignee: str | None = None,
 ) -> NotifyStaff:
     """The staff card: severity, member, the group (linked to the member's message
-    where the platform has links), the complaint, and the buttons."""
+    where the platform has links), the complaint, its state once someone acts,
+    and the buttons (none once resolved)."""
     body = texts.t(
         f"tickets.card_{ticket.severity}",
         id=ticket.id,
@@ -42,9 +52,31 @@ def card(
         group=origin(texts, ticket, chat),
         text=(text if text is not None else ticket.text)[:500],
     )
+    if ticket.status != "open":
+        state = texts.t(
+            "tickets.card_state",
+            status=texts.plain(f"tickets.status_{ticket.status}"),
+            who=assignee or "—",
+        )
+        body = Markup("{}\n{}").format(body, state)
     if resent:
         body = Markup("{}\n{}").format(body, texts.t("tickets.card_resent"))
-    return NotifyStaff(text=body, buttons=staff_buttons(texts, ticket.id), tag=Tag(CARD, ticket.id))
+    buttons = () if ticket.status == "resolved" else staff_buttons(texts, ticket.id)
+    return NotifyStaff(text=body, buttons=buttons, tag=Tag(CARD, ticket.id))
+
+
+def updated_cards(
+    card_now: NotifyStaff, platform: str, posted: list[tuple[str, str]]
+) -> list[EditMessage]:
+    """Edits that bring the ticket's posted cards up to date."""
+    return [
+        EditMessage(
+            message=MessageRef(ChatRef(platform, chat_id, ChatKind.GROUP), message_id),
+            text=card_now.text,
+            buttons=card_now.buttons,
+        )
+        for chat_id, message_id in posted
+    ]
 
 
 def origin(texts: Texts, ticket: TicketRecord, chat: ChatRef) -> str | Markup:

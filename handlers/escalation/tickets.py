@@ -190,7 +190,10 @@ class Tickets:
         note = texts.t(
             "tickets.escalated", id=ticket.id, severity=severity, leads=leads, name=by.display_name
         )
-        return [NotifyStaff(text=note, tag=cards.note(ticket.id), leads=True)]
+        return [
+            NotifyStaff(text=note, tag=cards.note(ticket.id), leads=True),
+            *await self._refreshed_card(ctx, ticket.id),
+        ]
 
     async def mine(self, event: CommandIssued, ctx: Context) -> list[Action]:
         texts = ctx.texts
@@ -269,7 +272,30 @@ class Tickets:
                 ctx, ticket, texts.t("tickets.staff_reply", id=ticket.id, text=text)
             ),
             reply(message, texts.t("tickets.reply_sent", id=ticket.id)),
+            *await self._refreshed_card(ctx, ticket.id),
         ]
+
+    async def _refreshed_card(self, ctx: Context, ticket_id: int) -> list[Action]:
+        """The ticket's card, edited where it was posted to show its state now (who has
+        it, waiting or resolved), so staff never act on a stale card."""
+        repos = ctx.repos
+        posted = await repos.sent.messages_of(ctx.platform.name, cards.CARD, ticket_id)
+        ticket = await repos.tickets.get(ticket_id)
+        if not posted or ticket is None:
+            return []
+        member = await repos.users.get_by_id(ticket.user_id)
+        chat = await repos.chats.get_by_id(ticket.chat_id)
+        if member is None or chat is None:
+            return []
+        owner = await repos.users.get_by_id(ticket.assignee_id) if ticket.assignee_id else None
+        now = cards.card(
+            ctx.texts,
+            ticket,
+            user_ref(member),
+            chat_ref(chat),
+            assignee=owner.display_name if owner else None,
+        )
+        return [*cards.updated_cards(now, ctx.platform.name, posted)]
 
     async def _reply_prompt(self, ctx: Context, ticket_id: int, by: UserRef) -> list[Action]:
         """Reply on a card: the ticket is claimed for whoever pressed it (if free), and a
@@ -283,6 +309,7 @@ class Tickets:
         if await ctx.repos.tickets.claim(ticket.id, ctx.sender.id, ctx.now):
             note = texts.t("tickets.claimed", id=ticket.id, name=by.display_name)
             actions.append(NotifyStaff(text=note, tag=cards.note(ticket.id)))
+            actions.extend(await self._refreshed_card(ctx, ticket.id))
         prompt = texts.t("tickets.reply_prompt", id=ticket.id, name=mention(by))
         actions.append(NotifyStaff(text=prompt, tag=cards.note(ticket.id), expects_reply=True))
         return actions
@@ -321,6 +348,7 @@ class Tickets:
         return [
             reply(event.message, texts.t("tickets.member_added", id=updated.id)),
             NotifyStaff(text=note, tag=cards.note(updated.id)),
+            *await self._refreshed_card(ctx, updated.id),
         ]
 
     async def on_delivery(self, repos: Repositories, receipt: Receipt, now: datetime) -> None:
@@ -355,7 +383,8 @@ class Tickets:
         return [
             await self._to_member(
                 ctx, ticket, texts.t("tickets.rate_please", id=ticket.id), (stars[:3], stars[3:])
-            )
+            ),
+            *await self._refreshed_card(ctx, ticket.id),
         ]
 
     async def _to_member(
@@ -403,6 +432,7 @@ class Tickets:
                 return [
                     AnswerButton(press_id=press, text=texts.plain("tickets.claimed_toast")),
                     NotifyStaff(text=note, tag=cards.note(ticket_id)),
+                    *await self._refreshed_card(ctx, ticket_id),
                 ]
             ticket = await ctx.repos.tickets.get(ticket_id)
             owner = (

@@ -52,6 +52,19 @@ class SentMessageRepository:
         ).first()
         return (row.tag_kind, row.tag_key) if row else None
 
+    async def messages_of(self, platform: str, kind: str, key: int) -> list[tuple[str, str]]:
+        """(chat id, message id) of the messages posted on ``platform`` under a tag."""
+        rows = await self._db.execute(
+            select(SentMessage.chat_id, SentMessage.message_id)
+            .where(
+                SentMessage.tag_kind == kind,
+                SentMessage.tag_key == key,
+                SentMessage.platform == platform,
+            )
+            .order_by(SentMessage.sent_at)
+        )
+        return [(row.chat_id, row.message_id) for row in rows]
+
     async def forget_before(self, cutoff: datetime) -> int:
         """Replies to messages this old are no longer routed (housekeeping)."""
         result = await self._db.execute(delete(SentMessage).where(SentMessage.sent_at < cutoff))
