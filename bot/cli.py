@@ -494,8 +494,10 @@ def report_sla(
     days: Annotated[int, typer.Option(min=1, max=365, help="how far back tickets count")] = 30,
     as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
 ) -> None:
-    """First-response and resolution times (median, p90), breaches and satisfaction,
-    by severity and by week (minutes)."""
+    """First-response and resolution times (median, p90), breaches, satisfaction and the
+    share answered within 2 and 24 hours, by severity and by week (minutes)."""
+    from handlers.escalation.report import percent
+
     settings = _settings(config)
     _logging(settings, quiet=True)
     report = asyncio.run(_sla_report(settings, days))
@@ -512,7 +514,8 @@ def report_sla(
                 f"  {key:<9} {row['tickets']:>4} tickets  first response median "
                 f"{row['first_response_median']} p90 {row['first_response_p90']}  resolution "
                 f"median {row['resolution_median']}  breaches {row['breaches']}  "
-                f"satisfaction {row['satisfaction']}"
+                f"satisfaction {row['satisfaction']}  answered within 2 h "
+                f"{percent(row['answered_2h'])}, 24 h {percent(row['answered_24h'])}"
             )
 
 

@@ -210,6 +210,7 @@ async def test_sla_figures_by_severity(chat: Chat) -> None:
     lines = text.splitlines()
     assert "危机：1 单" in lines[1] and "首次响应中位 —" in lines[1]
     assert "一般：1 单" in lines[2] and "首次响应中位 30" in lines[2]
+    assert "2 小时内回复 100%，24 小时内 100%" in lines[2] and "2 小时内回复 0%" in lines[1]
     assert lines[3] == "按周" and lines[4].startswith("2026-W48：2 单 · 首次响应中位 30")
     assert "仅限客服人员" in said(await chat.cmd(ALICE, "/sla"))
 
@@ -229,10 +230,12 @@ def test_report_sla_prints_the_figures(run: Any, tmp_path: Path) -> None:
     assert low["first_response_median"] == 30 and low["first_response_p90"] == 50
     assert low["resolved"] == 2 and low["resolution_median"] == 75
     assert low["breaches"] == 1 and low["satisfaction"] == 4.5
+    assert low["answered_2h"] == 0.75 and low["answered_24h"] == 0.75  # 3 of 4 answered
     assert crisis["tickets"] == 1 and crisis["first_response_median"] == 5
     assert sum(week["tickets"] for week in report["by_week"].values()) == 5
     code, out = run("report", "sla")
     assert code == 0 and "low" in out and "breaches 1" in out and "satisfaction 4.5" in out
+    assert "answered within 2 h 75%, 24 h 75%" in out
     code, out = run("report", "sla", "--days", "1")
     assert code == 0 and "no tickets" in out  # all five are older than a day
 

@@ -23,6 +23,10 @@ class SlaFigures:
     resolution_p90: float | None
     breaches: int
     satisfaction: float | None
+    #: Share of tickets with a first answer within 2 and within 24 hours (the playbook's
+    #: response rates), on the wall clock.
+    answered_2h: float | None = None
+    answered_24h: float | None = None
 
     def as_dict(self) -> dict[str, float | int | None]:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
@@ -43,7 +47,16 @@ def figures(tickets: Iterable[TicketRecord]) -> SlaFigures:
         resolution_p90=_p90(solved),
         breaches=sum(1 for t in rows if t.breached_at),
         satisfaction=round(statistics.mean(ratings), 2) if ratings else None,
+        answered_2h=_share(first, rows, 120),
+        answered_24h=_share(first, rows, 24 * 60),
     )
+
+
+def _share(first_minutes: list[float], rows: list[TicketRecord], within: float) -> float | None:
+    """Tickets answered within ``within`` minutes, as a share of all (unanswered count)."""
+    if not rows:
+        return None
+    return round(sum(1 for minutes in first_minutes if minutes <= within) / len(rows), 3)
 
 
 def by_severity(tickets: Iterable[TicketRecord]) -> dict[str, SlaFigures]:
@@ -75,3 +88,8 @@ def _p90(values: list[float]) -> float | None:
         return None
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(len(ordered) * 0.9))]
+
+
+def percent(share: float | None) -> str:
+    """A share as shown to people: "75%", or "—" when there is nothing to share."""
+    return "—" if share is None else f"{share:.0%}"

@@ -27,7 +27,7 @@ from handlers.escalation import cards
 from handlers.escalation.cards import PREFIX
 from handlers.escalation.config import EscalationConfig
 from handlers.escalation.detector import Detector, Severity, Verdict
-from handlers.escalation.report import by_severity, by_week
+from handlers.escalation.report import by_severity, by_week, percent
 from handlers.events import (
     ButtonPressed,
     CommandIssued,
@@ -476,6 +476,8 @@ class Tickets:
                     resolved=_shown(row.resolution_median),
                     breaches=row.breaches,
                     rating=row.satisfaction if row.satisfaction is not None else "—",
+                    in_2h=percent(row.answered_2h),
+                    in_24h=percent(row.answered_24h),
                 )
             )
         lines.append(texts.t("tickets.sla_weeks"))
@@ -489,6 +491,8 @@ class Tickets:
                     first_p90=_shown(row.first_response_p90),
                     breaches=row.breaches,
                     rating=row.satisfaction if row.satisfaction is not None else "—",
+                    in_2h=percent(row.answered_2h),
+                    in_24h=percent(row.answered_24h),
                 )
             )
         return [reply(event.message, Markup("\n").join(lines))]
