@@ -97,6 +97,18 @@ async def wait_for(fake: FakeBotApi, chat: int, needle: str, count: int = 1) -> 
     raise AssertionError(f"{needle!r} never reached {chat}: {fake.sent_messages(chat)}")
 
 
+async def history_until(app: App, ticket_id: int, done: Callable[[list[str]], bool]) -> list[str]:
+    """The ticket's history once ``done`` holds for it (or after five seconds)."""
+    kinds: list[str] = []
+    for _ in range(250):
+        async with app.storage.transaction() as repos:
+            kinds = [event.kind for event in await repos.tickets.history(ticket_id)]
+        if done(kinds):
+            break
+        await asyncio.sleep(0.02)
+    return kinds
+
+
 def said(fake: FakeBotApi, chat: int, needle: str) -> list[dict]:
     return [m for m in fake.sent_messages(chat) if needle in m["text"]]
 
@@ -145,8 +157,12 @@ async def test_the_staff_loop_over_telegram_across_a_restart(
     [answer] = await wait_for(fake, GROUP, "工作人员回复（工单 #1）")
     assert "tg://user?id=5151" in answer["text"] and "&lt;i&gt;Chrome&lt;/i&gt;" in answer["text"]
     await wait_for(fake, STAFF, "已发送给成员（工单 #1）")
-    edited = fake.chats[STAFF].messages[card["message_id"]]
-    assert "状态：待成员回复 · 负责人：Mod" in edited["text"]  # the card shows the state now
+    for _ in range(250):  # the card is edited right after: it shows the state now
+        edited = fake.chats[STAFF].messages[card["message_id"]]["text"]
+        if "状态：待成员回复" in edited:
+            break
+        await asyncio.sleep(0.02)
+    assert "状态：待成员回复 · 负责人：Mod" in edited
     fake.push_update(fake.message_update(GROUP, ALICE, "好了，谢谢", reply_to=answer["message_id"]))
     await wait_for(fake, GROUP, "已补充到工单 #1")
     await wait_for(fake, STAFF, "回复了：好了，谢谢")
@@ -163,8 +179,9 @@ async def test_the_staff_loop_over_telegram_across_a_restart(
     )
     await wait_for(fake, GROUP, "已为你延长有效期")
     app, _ = second
+    # The channel reports how the answer went right after posting it: wait for the record.
+    kinds = await history_until(app, 1, lambda kinds: len(kinds) >= 7)
     async with app.storage.transaction() as repos:
-        kinds = [event.kind for event in await repos.tickets.history(1)]
         ticket = await repos.tickets.get(1)
     assert kinds == [
         "opened", "breached", "replied", "delivered_in_group", "appended", "replied",
