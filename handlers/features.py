@@ -29,8 +29,8 @@ def build_router(
     points.register(router, economy, flow.participated)
     topics.register(router, economy, flow.participated)
     # The FAQ's "talk to staff" opens a ticket.
-    tickets = Tickets(escalation_config or EscalationConfig())
+    tickets = Tickets.build(escalation_config or EscalationConfig())
     escalation.register(router, tickets)
     if faq_library is not None:
-        faq.register(router, faq_library, tickets.hand_over)
+        faq.register(router, faq_library, tickets.intake.hand_over)
     return router

@@ -11,20 +11,21 @@ from handlers.router import Command, Router
 
 
 def register(router: Router, tickets: Tickets) -> None:
-    router.on(ButtonPressed, tickets.on_button, priority=130, name="tickets.button", exclusive=True)
+    intake, desk, views = tickets.intake, tickets.desk, tickets.views
+    router.on(ButtonPressed, desk.on_button, priority=130, name="tickets.button", exclusive=True)
     # A reply to a ticket message is an answer, never an FAQ question or a new complaint.
-    router.on(MessagePosted, tickets.on_reply, priority=35, name="tickets.reply", exclusive=True)
-    router.on(MessagePosted, tickets.on_message, priority=40, name="tickets.detect")
-    router.on_receipt(cards.TO_MEMBER, tickets.on_delivery)
+    router.on(MessagePosted, desk.on_reply, priority=35, name="tickets.reply", exclusive=True)
+    router.on(MessagePosted, intake.on_message, priority=40, name="tickets.detect")
+    router.on_receipt(cards.TO_MEMBER, desk.on_delivery)
     for command in (
-        Command("complain", tickets.complain, Role.MEMBER, "help.complain"),
-        Command("human", tickets.human, Role.MEMBER, "help.human"),
-        Command("mytickets", tickets.mine, Role.MEMBER, "help.mytickets"),
-        Command("tickets", tickets.list_open, Role.STAFF, "help.tickets"),
-        Command("ticket", tickets.show, Role.STAFF, "help.ticket"),
-        Command("reply", tickets.answer, Role.STAFF, "help.reply"),
-        Command("resolve", tickets.resolve, Role.STAFF, "help.resolve"),
-        Command("sla", tickets.sla, Role.STAFF, "help.sla"),
+        Command("complain", intake.complain, Role.MEMBER, "help.complain"),
+        Command("human", intake.human, Role.MEMBER, "help.human"),
+        Command("mytickets", views.mine, Role.MEMBER, "help.mytickets"),
+        Command("tickets", views.list_open, Role.STAFF, "help.tickets"),
+        Command("ticket", views.show, Role.STAFF, "help.ticket"),
+        Command("reply", desk.answer, Role.STAFF, "help.reply"),
+        Command("resolve", desk.resolve, Role.STAFF, "help.resolve"),
+        Command("sla", views.sla, Role.STAFF, "help.sla"),
     ):
         router.command(command)
 

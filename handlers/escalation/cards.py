@@ -6,6 +6,7 @@ from __future__ import annotations
 from markupsafe import Markup
 
 from handlers.actions import (
+    Action,
     Button,
     EditMessage,
     Keyboard,
@@ -14,8 +15,10 @@ from handlers.actions import (
     mention,
     message_link,
 )
+from handlers.context import Context
 from handlers.events import ChatKind, ChatRef, MessageRef, UserRef
 from handlers.i18n import Texts
+from handlers.refs import chat_ref, user_ref
 from storage.records import TicketRecord
 
 PREFIX = "esc:"
@@ -99,3 +102,26 @@ def staff_buttons(texts: Texts, ticket_id: int) -> Keyboard:
             Button(texts.plain("tickets.escalate_button"), data=f"{PREFIX}escalate:{ticket_id}"),
         ),
     )
+
+
+async def refreshed_card(ctx: Context, ticket_id: int) -> list[Action]:
+    """The ticket's card, edited where it was posted to show its state now (who has
+    it, waiting or resolved), so staff never act on a stale card."""
+    repos = ctx.repos
+    posted = await repos.sent.messages_of(ctx.platform.name, CARD, ticket_id)
+    ticket = await repos.tickets.get(ticket_id)
+    if not posted or ticket is None:
+        return []
+    member = await repos.users.get_by_id(ticket.user_id)
+    chat = await repos.chats.get_by_id(ticket.chat_id)
+    if member is None or chat is None:
+        return []
+    owner = await repos.users.get_by_id(ticket.assignee_id) if ticket.assignee_id else None
+    now = card(
+        ctx.texts,
+        ticket,
+        user_ref(member),
+        chat_ref(chat),
+        assignee=owner.display_name if owner else None,
+    )
+    return [*updated_cards(now, ctx.platform.name, posted)]

@@ -1,0 +1,236 @@
+"""The staff side of a ticket: claim, reply (by command, by replying to the card,
+or with the card's Reply button), resolve, escalate. Answers reach the member
+privately when possible, in the group otherwise, signed by the staff role.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from markupsafe import Markup
+
+from handlers.actions import (
+    Action,
+    AnswerButton,
+    Button,
+    Keyboard,
+    NotifyStaff,
+    Receipt,
+    SendMessage,
+    SendPrivate,
+    Tag,
+    mention,
+    reply,
+)
+from handlers.context import Context
+from handlers.escalation import cards
+from handlers.escalation.cards import PREFIX
+from handlers.escalation.config import EscalationConfig
+from handlers.escalation.detector import Severity
+from handlers.escalation.intake import Intake
+from handlers.events import ButtonPressed, CommandIssued, Event, MessagePosted, MessageRef, UserRef
+from handlers.refs import chat_ref, user_ref
+from handlers.roles import Role
+from storage.records import TicketRecord
+from storage.repositories import Repositories
+
+
+class Desk:
+    """What staff do with tickets, and what members' replies to staff become."""
+
+    def __init__(self, config: EscalationConfig, intake: Intake) -> None:
+        self.config = config
+        self.intake = intake
+
+    async def answer(self, event: CommandIssued, ctx: Context) -> list[Action]:
+        """``/reply N TEXT``: the answer reaches the member, signed by the staff role."""
+        texts = ctx.texts
+        assert ctx.sender is not None
+        number, _, text = event.args.strip().partition(" ")
+        number, text = number.lstrip("#"), text.strip()
+        if not number.isdigit() or not text:
+            return [reply(event.message, texts.t("tickets.reply_usage"))]
+        return await self._answer(ctx, int(number), text, event.message)
+
+    async def _answer(
+        self, ctx: Context, ticket_id: int, text: str, message: MessageRef
+    ) -> list[Action]:
+        """Staff's answer reaches the member, signed by the role; staff are told it went."""
+        texts = ctx.texts
+        assert ctx.sender is not None
+        ticket = await ctx.repos.tickets.get(ticket_id)
+        if ticket is None:
+            return [reply(message, texts.t("tickets.unknown", id=ticket_id))]
+        if ticket.status == "resolved":
+            return [reply(message, texts.t("tickets.already_resolved", id=ticket.id))]
+        await ctx.repos.tickets.replied(ticket.id, ctx.sender.id, text, ctx.now)
+        return [
+            await self._to_member(
+                ctx, ticket, texts.t("tickets.staff_reply", id=ticket.id, text=text)
+            ),
+            reply(message, texts.t("tickets.reply_sent", id=ticket.id)),
+            *await cards.refreshed_card(ctx, ticket.id),
+        ]
+
+    async def _reply_prompt(self, ctx: Context, ticket_id: int, by: UserRef) -> list[Action]:
+        """Reply on a card: the ticket is claimed for whoever pressed it (if free), and a
+        notice asks them to write the answer as a reply to it."""
+        texts = ctx.texts
+        assert ctx.sender is not None
+        ticket = await ctx.repos.tickets.get(ticket_id)
+        if ticket is None or ticket.status == "resolved":
+            return [NotifyStaff(text=texts.t("tickets.unknown_or_done", id=ticket_id))]
+        actions: list[Action] = []
+        if await ctx.repos.tickets.claim(ticket.id, ctx.sender.id, ctx.now):
+            note = texts.t("tickets.claimed", id=ticket.id, name=by.display_name)
+            actions.append(NotifyStaff(text=note, tag=cards.note(ticket.id)))
+            actions.extend(await cards.refreshed_card(ctx, ticket.id))
+        prompt = texts.t("tickets.reply_prompt", id=ticket.id, name=mention(by))
+        actions.append(NotifyStaff(text=prompt, tag=cards.note(ticket.id), expects_reply=True))
+        return actions
+
+    async def on_reply(self, event: Event, ctx: Context) -> list[Action]:
+        """A reply to one of the bot's ticket messages: staff answering a card (as
+        ``/reply``), or the member answering staff (added to the ticket)."""
+        assert isinstance(event, MessagePosted)
+        target = event.reply_to
+        if target is None or not event.reply_to_bot or not event.text.strip():
+            return []
+        tag = await ctx.repos.sent.tag_of(target.chat.platform, target.chat.id, target.id)
+        if tag is None or tag[0] not in cards.KINDS or ctx.sender is None:
+            return []
+        ticket = await ctx.repos.tickets.get(tag[1])
+        if ticket is None:
+            return []
+        if Role.STAFF in ctx.roles:
+            return await self._answer(ctx, ticket.id, event.text.strip(), event.message)
+        if ticket.user_id != ctx.sender.id:
+            return []  # someone else replying to it: an ordinary message
+        return await self.intake.member_answered(ctx, ticket, event)
+
+    async def on_delivery(self, repos: Repositories, receipt: Receipt, now: datetime) -> None:
+        """The ticket's history says how a message to the member went."""
+        if receipt.tag is None:
+            return
+        if not receipt.ok:
+            await repos.tickets.log(receipt.tag.key, "undelivered", now, text=receipt.error)
+        elif receipt.fell_back:
+            await repos.tickets.log(receipt.tag.key, "delivered_in_group", now)
+
+    async def resolve(self, event: CommandIssued, ctx: Context) -> list[Action]:
+        texts = ctx.texts
+        raw = event.args.strip().lstrip("#")
+        if not raw.isdigit():
+            return [reply(event.message, texts.t("tickets.resolve_usage"))]
+        done = await self._resolve(ctx, int(raw))
+        if not done:
+            return [reply(event.message, texts.t("tickets.unknown_or_done", id=raw))]
+        return [reply(event.message, texts.t("tickets.resolved", id=raw)), *done]
+
+    async def _resolve(self, ctx: Context, ticket_id: int) -> list[Action]:
+        assert ctx.sender is not None
+        if not await ctx.repos.tickets.resolve(ticket_id, ctx.sender.id, ctx.now):
+            return []
+        ticket = await ctx.repos.tickets.get(ticket_id)
+        assert ticket is not None
+        texts = ctx.texts
+        stars = tuple(
+            Button("⭐" * score, data=f"{PREFIX}rate:{ticket.id}:{score}") for score in range(1, 6)
+        )
+        return [
+            await self._to_member(
+                ctx, ticket, texts.t("tickets.rate_please", id=ticket.id), (stars[:3], stars[3:])
+            ),
+            *await cards.refreshed_card(ctx, ticket.id),
+        ]
+
+    async def _to_member(
+        self, ctx: Context, ticket: TicketRecord, text: Markup, buttons: Keyboard = ()
+    ) -> Action:
+        """Privately when the member opened a private chat with the bot; otherwise in
+        the group, mentioning them (a private message could not reach them)."""
+        member = await ctx.repos.users.get_by_id(ticket.user_id)
+        chat = await ctx.repos.chats.get_by_id(ticket.chat_id)
+        assert member is not None and chat is not None
+        person = user_ref(member)
+        group = chat_ref(chat) if chat.kind == "group" else None
+        tag = Tag(cards.TO_MEMBER, ticket.id)
+        if member.started_bot_at is None and group is not None:
+            text = Markup("{} {}").format(mention(person), text)
+            return SendMessage(chat=group, text=text, buttons=buttons, tag=tag)
+        return SendPrivate(
+            user=person,
+            text=text,
+            buttons=buttons,
+            fallback_chat=group,
+            public_fallback=True,
+            tag=tag,
+        )
+
+    async def on_button(self, event: Event, ctx: Context) -> list[Action]:
+        assert isinstance(event, ButtonPressed)
+        if not event.data.startswith(PREFIX) or ctx.sender is None:
+            return []
+        texts = ctx.texts
+        parts = event.data[len(PREFIX) :].split(":")
+        press = event.press_id or ""
+        if len(parts) < 2 or not parts[1].isdigit():
+            return [AnswerButton(press_id=press, text=texts.plain("button.expired"))]
+        kind, ticket_id = parts[0], int(parts[1])
+        if kind == "rate" and len(parts) == 3 and parts[2] in "12345":
+            rated = await ctx.repos.tickets.rate(ticket_id, ctx.sender.id, int(parts[2]), ctx.now)
+            key = "tickets.thanks_rating" if rated else "tickets.rating_once"
+            return [AnswerButton(press_id=press, text=texts.plain(key))]
+        if Role.STAFF not in ctx.roles:
+            return [AnswerButton(press_id=press, text=texts.plain("tickets.staff_only"))]
+        if kind == "claim":
+            if await ctx.repos.tickets.claim(ticket_id, ctx.sender.id, ctx.now):
+                note = texts.t("tickets.claimed", id=ticket_id, name=event.sender.display_name)
+                return [
+                    AnswerButton(press_id=press, text=texts.plain("tickets.claimed_toast")),
+                    NotifyStaff(text=note, tag=cards.note(ticket_id)),
+                    *await cards.refreshed_card(ctx, ticket_id),
+                ]
+            ticket = await ctx.repos.tickets.get(ticket_id)
+            owner = (
+                await ctx.repos.users.get_by_id(ticket.assignee_id)
+                if ticket and ticket.assignee_id
+                else None
+            )
+            text = texts.plain("tickets.claimed_by", name=owner.display_name if owner else "—")
+            return [AnswerButton(press_id=press, text=text)]
+        if kind == "reply":
+            return [
+                AnswerButton(press_id=press, text=texts.plain("tickets.reply_toast")),
+                *await self._reply_prompt(ctx, ticket_id, event.sender),
+            ]
+        if kind == "escalate":
+            return [
+                AnswerButton(press_id=press, text=texts.plain("tickets.escalated_toast")),
+                *await self._escalate(ctx, ticket_id, event.sender),
+            ]
+        if kind == "resolve":
+            done = await self._resolve(ctx, ticket_id)
+            key = "tickets.resolved_toast" if done else "tickets.unknown_or_done_toast"
+            return [AnswerButton(press_id=press, text=texts.plain(key)), *done]
+        return [AnswerButton(press_id=press, text=texts.plain("button.expired"))]
+
+    async def _escalate(self, ctx: Context, ticket_id: int, by: UserRef) -> list[Action]:
+        """Staff raise a ticket a level and the leads are named in the staff chat."""
+        ticket = await ctx.repos.tickets.get(ticket_id)
+        if ticket is None or ticket.status == "resolved":
+            return []
+        raised = Severity(min(Severity.CRISIS, Severity[ticket.severity.upper()] + 1)).label
+        await ctx.repos.tickets.set_severity(
+            ticket.id, raised, ctx.now, by_id=ctx.sender.id if ctx.sender else None
+        )
+        texts = ctx.texts
+        leads = ", ".join(self.config.leads) or texts.plain("tickets.no_leads")
+        severity = texts.plain(f"tickets.severity_{raised}")
+        note = texts.t(
+            "tickets.escalated", id=ticket.id, severity=severity, leads=leads, name=by.display_name
+        )
+        return [
+            NotifyStaff(text=note, tag=cards.note(ticket.id), leads=True),
+            *await cards.refreshed_card(ctx, ticket.id),
+        ]

@@ -1,0 +1,171 @@
+"""Complaints coming in: ``/complain``, ``/human``, complaints spotted in group
+messages, the FAQ's hand-over, and members answering staff. Each opens (or adds
+to) the member's one ongoing ticket and tells staff, graded by the detector.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from markupsafe import Markup
+
+from handlers.actions import Action, NotifyStaff, mention, reply
+from handlers.context import Context
+from handlers.escalation import cards
+from handlers.escalation.config import EscalationConfig
+from handlers.escalation.detector import Detector, Severity, Verdict
+from handlers.events import CommandIssued, Event, MessagePosted, UserRef
+from handlers.refs import chat_ref
+from handlers.roles import Role
+from storage.records import TicketRecord
+
+#: Staff hear of additions to a ticket at most this often (a member's flood).
+APPEND_NOTICE_EVERY = timedelta(minutes=5)
+SUBJECT = "general"
+
+
+class Intake:
+    """Opens and adds to tickets; acknowledges members; tells staff."""
+
+    def __init__(self, config: EscalationConfig) -> None:
+        self.config = config
+        self.detector = Detector(config.detector)
+
+    async def complain(self, event: CommandIssued, ctx: Context) -> list[Action]:
+        """``/complain TEXT``: open (or add to) the member's ticket."""
+        text = event.args.strip()
+        if not text:
+            return [reply(event.message, ctx.texts.t("tickets.complain_usage"))]
+        return await self._raise(event, ctx, text)
+
+    async def human(self, event: CommandIssued, ctx: Context) -> list[Action]:
+        """``/human [TEXT]``: ask for a person."""
+        text = event.args.strip() or ctx.texts.plain("tickets.human_default")
+        return await self._raise(event, ctx, text)
+
+    async def _raise(self, event: CommandIssued, ctx: Context, text: str) -> list[Action]:
+        ticket, new, staff = await self.open_ticket(ctx, event.sender, text, event.message.id)
+        if not new:
+            return [reply(event.message, ctx.texts.t("tickets.appended", id=ticket.id)), *staff]
+        return [reply(event.message, self.acknowledgement(ctx, ticket)), *staff]
+
+    async def open_ticket(
+        self, ctx: Context, member: UserRef, text: str, message_id: str | None = None
+    ) -> tuple[TicketRecord, bool, list[Action]]:
+        """Open (or add to) the member's ticket; returns it, whether it is new, and
+        what staff are told. Other features hand members over through this."""
+        texts = ctx.texts
+        assert ctx.chat is not None and ctx.sender is not None
+        graded = (await self._grade(ctx, text)).severity
+        severity = max(graded, Severity.LOW).label
+        ticket, new, raised = await ctx.repos.tickets.open_or_append(
+            ctx.chat.id, ctx.sender.id, SUBJECT, text, severity, ctx.now, message_id=message_id
+        )
+        if not new:
+            leads = self._crisis_leads(ctx, ticket) if raised else []
+            recent = await ctx.repos.tickets.count_events(
+                ticket.id, "appended", ctx.now - APPEND_NOTICE_EVERY
+            )
+            if recent > 1:  # a flood: staff were told minutes ago; /ticket shows it all
+                return ticket, False, leads
+            note = texts.t(
+                "tickets.staff_appended",
+                id=ticket.id,
+                name=mention(member),
+                text=text,
+                minutes=int(APPEND_NOTICE_EVERY.total_seconds() // 60),
+            )
+            return ticket, False, [NotifyStaff(text=note, tag=cards.note(ticket.id)), *leads]
+        card = cards.card(texts, ticket, member, chat_ref(ctx.chat), text=text)
+        return ticket, True, [card, *self._crisis_leads(ctx, ticket)]
+
+    def _crisis_leads(self, ctx: Context, ticket: TicketRecord) -> list[Action]:
+        """A crisis goes to the leads at once (also when an addition makes it one)."""
+        if ticket.severity != "crisis":
+            return []
+        texts = ctx.texts
+        leads = ", ".join(self.config.leads) or texts.plain("tickets.no_leads")
+        return [
+            NotifyStaff(
+                text=texts.t("tickets.crisis_leads", id=ticket.id, leads=leads),
+                tag=cards.note(ticket.id),
+                leads=True,
+            )
+        ]
+
+    async def _grade(self, ctx: Context, text: str) -> Verdict:
+        """The grade, raised when this member complained twice lately, or two other
+        members complained about the same subject in this chat (a surge)."""
+        verdict = self.detector.grade(text)
+        if not verdict.is_complaint or ctx.chat is None or ctx.sender is None:
+            return verdict
+        since = ctx.now - self.config.surge_window
+        recent = await ctx.repos.tickets.recent_complaints(ctx.chat.id, since)
+        me = ctx.sender.id
+        repeats = sum(1 for member, _ in recent if member == me)
+        others = {
+            member
+            for member, said in recent
+            if member != me and self.detector.same_subject(verdict, said)
+        }
+        return self.detector.grade(text, repeats=repeats, others=len(others))
+
+    async def on_message(self, event: Event, ctx: Context) -> list[Action]:
+        """A complaint spotted in a group message becomes a ticket; more complaints
+        from the same member join it (a flood is one ticket, one acknowledgement)."""
+        assert isinstance(event, MessagePosted)
+        if (
+            not self.config.auto_detect
+            or event.chat.is_private
+            or event.sender.is_bot
+            or event.sender_is_anonymous_admin
+            or Role.STAFF in ctx.roles  # staff talking about refunds are not complaining
+            or not event.text.strip()
+        ):
+            return []
+        if not self.detector.grade(event.text).is_complaint:  # most messages stop here
+            return []
+        ticket, new, staff = await self.open_ticket(ctx, event.sender, event.text, event.message.id)
+        if not new:
+            return staff
+        return [reply(event.message, self.acknowledgement(ctx, ticket)), *staff]
+
+    async def hand_over(self, ctx: Context, member: UserRef, text: str) -> list[Action]:
+        """The FAQ's "talk to staff": a ticket, staff told; the FAQ tells the member."""
+        _, _, staff = await self.open_ticket(ctx, member, text)
+        return staff
+
+    async def member_answered(
+        self, ctx: Context, ticket: TicketRecord, event: MessagePosted
+    ) -> list[Action]:
+        texts = ctx.texts
+        assert ctx.chat is not None and ctx.sender is not None
+        text = event.text.strip()
+        updated, new, staff = await self.open_ticket(ctx, event.sender, text, event.message.id)
+        if new:  # the answered ticket was closed meanwhile: this is a new one
+            return [reply(event.message, self.acknowledgement(ctx, updated)), *staff]
+        note = texts.t(
+            "tickets.staff_member_answered", id=updated.id, name=mention(event.sender), text=text
+        )
+        return [
+            reply(event.message, texts.t("tickets.member_added", id=updated.id)),
+            NotifyStaff(text=note, tag=cards.note(updated.id)),
+            *await cards.refreshed_card(ctx, updated.id),
+        ]
+
+    def acknowledgement(self, ctx: Context, ticket: TicketRecord) -> Markup:
+        texts = ctx.texts
+        target = self.config.targets.get(ticket.severity, self.config.targets["low"])
+        minutes = int(target.total_seconds() // 60)
+        hours = self.config.staff_hours
+        local = ctx.local_now.time()
+        if hours is not None and not (hours[0] <= local < hours[1]):
+            return texts.t(
+                "tickets.ack_out_of_hours", id=ticket.id, opens=hours[0].strftime("%H:%M")
+            )
+        when = (
+            texts.t("tickets.within_hours", hours=minutes // 60)
+            if minutes >= 60
+            else (texts.t("tickets.within_minutes", minutes=minutes))
+        )
+        return texts.t("tickets.ack", id=ticket.id, when=when)

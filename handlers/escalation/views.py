@@ -1,0 +1,131 @@
+"""Looking at tickets: ``/mytickets`` for members, ``/tickets``, ``/ticket N`` and
+``/sla`` for staff. Read-only.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from markupsafe import Markup
+
+from handlers.actions import Action, reply
+from handlers.context import Context
+from handlers.escalation import cards
+from handlers.escalation.report import by_severity, by_week, percent
+from handlers.events import CommandIssued
+from handlers.refs import chat_ref
+from storage.records import TicketRecord
+
+SLA_DAYS = 30
+
+
+class TicketViews:
+    """Lists and figures; members only ever see their own tickets."""
+
+    async def mine(self, event: CommandIssued, ctx: Context) -> list[Action]:
+        texts = ctx.texts
+        assert ctx.sender is not None
+        tickets = await ctx.repos.tickets.of_member(ctx.sender.id)
+        if not tickets:
+            return [reply(event.message, texts.t("tickets.mine_none"))]
+        lines = [texts.t("tickets.mine_heading")]
+        lines.extend(self._line(ctx, ticket) for ticket in tickets)
+        return [reply(event.message, Markup("\n").join(lines))]
+
+    async def list_open(self, event: CommandIssued, ctx: Context) -> list[Action]:
+        texts = ctx.texts
+        tickets = await ctx.repos.tickets.ongoing()
+        if not tickets:
+            return [reply(event.message, texts.t("tickets.none_open"))]
+        lines = [texts.t("tickets.open_heading", count=len(tickets))]
+        lines.extend(self._line(ctx, ticket) for ticket in tickets)
+        return [reply(event.message, Markup("\n").join(lines))]
+
+    async def show(self, event: CommandIssued, ctx: Context) -> list[Action]:
+        texts = ctx.texts
+        raw = event.args.strip().lstrip("#")
+        ticket = await ctx.repos.tickets.get(int(raw)) if raw.isdigit() else None
+        if ticket is None:
+            return [reply(event.message, texts.t("tickets.unknown", id=raw or "?"))]
+        member = await ctx.repos.users.get_by_id(ticket.user_id)
+        chat = await ctx.repos.chats.get_by_id(ticket.chat_id)
+        lines = [
+            self._line(ctx, ticket),
+            texts.t("tickets.show_member", name=member.display_name if member else "?"),
+        ]
+        if chat is not None:
+            where = cards.origin(texts, ticket, chat_ref(chat))
+            lines.append(texts.t("tickets.show_origin", where=where))
+        for item in await ctx.repos.tickets.history(ticket.id):
+            actor = await ctx.repos.users.get_by_id(item.actor_id) if item.actor_id else None
+            when = item.at.astimezone(ctx.community.timezone).strftime("%m-%d %H:%M")
+            lines.append(
+                texts.t(
+                    "tickets.history_line",
+                    when=when,
+                    kind=texts.plain(f"tickets.event_{item.kind}"),
+                    actor=actor.display_name if actor else "—",
+                    text=item.text or "",
+                )
+            )
+        return [reply(event.message, Markup("\n").join(lines))]
+
+    async def sla(self, event: CommandIssued, ctx: Context) -> list[Action]:
+        """``/sla``: the last 30 days' response figures, by severity."""
+        texts = ctx.texts
+        tickets = await ctx.repos.tickets.since(ctx.now - timedelta(days=SLA_DAYS))
+        if not tickets:
+            return [reply(event.message, texts.t("tickets.sla_none", days=SLA_DAYS))]
+        lines = [texts.t("tickets.sla_heading", days=SLA_DAYS)]
+        for severity, row in by_severity(tickets).items():
+            lines.append(
+                texts.t(
+                    "tickets.sla_line",
+                    severity=texts.plain(f"tickets.severity_{severity}"),
+                    count=row.tickets,
+                    first=_shown(row.first_response_median),
+                    first_p90=_shown(row.first_response_p90),
+                    resolved=_shown(row.resolution_median),
+                    breaches=row.breaches,
+                    rating=row.satisfaction if row.satisfaction is not None else "—",
+                    in_2h=percent(row.answered_2h),
+                    in_24h=percent(row.answered_24h),
+                )
+            )
+        lines.append(texts.t("tickets.sla_weeks"))
+        for week, row in by_week(tickets, ctx.community.timezone).items():
+            lines.append(
+                texts.t(
+                    "tickets.sla_week_line",
+                    week=week,
+                    count=row.tickets,
+                    first=_shown(row.first_response_median),
+                    first_p90=_shown(row.first_response_p90),
+                    breaches=row.breaches,
+                    rating=row.satisfaction if row.satisfaction is not None else "—",
+                    in_2h=percent(row.answered_2h),
+                    in_24h=percent(row.answered_24h),
+                )
+            )
+        return [reply(event.message, Markup("\n").join(lines))]
+
+    def _line(self, ctx: Context, ticket: TicketRecord) -> Markup:
+        texts = ctx.texts
+        age = _age(ctx.now, ticket.created_at)
+        return texts.t(
+            "tickets.line",
+            id=ticket.id,
+            severity=texts.plain(f"tickets.severity_{ticket.severity}"),
+            status=texts.plain(f"tickets.status_{ticket.status}"),
+            age=age,
+            text=ticket.text[:60],
+        )
+
+
+def _shown(minutes: float | None) -> str:
+    return "—" if minutes is None else f"{minutes:g}"
+
+
+def _age(now: datetime, then: datetime) -> str:
+    minutes = int((now - then).total_seconds() // 60)
+    return f"{minutes // 60}h{minutes % 60:02d}m" if minutes >= 60 else f"{minutes}m"
