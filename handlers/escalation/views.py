@@ -11,7 +11,7 @@ from markupsafe import Markup
 from handlers.actions import Action, reply
 from handlers.context import Context
 from handlers.escalation import cards
-from handlers.escalation.report import by_severity, by_week, percent
+from handlers.escalation.report import SlaFigures, by_severity, by_week, percent
 from handlers.events import CommandIssued
 from handlers.refs import chat_ref
 from storage.records import TicketRecord
@@ -78,35 +78,11 @@ class TicketViews:
             return [reply(event.message, texts.t("tickets.sla_none", days=SLA_DAYS))]
         lines = [texts.t("tickets.sla_heading", days=SLA_DAYS)]
         for severity, row in by_severity(tickets).items():
-            lines.append(
-                texts.t(
-                    "tickets.sla_line",
-                    severity=texts.plain(f"tickets.severity_{severity}"),
-                    count=row.tickets,
-                    first=_shown(row.first_response_median),
-                    first_p90=_shown(row.first_response_p90),
-                    resolved=_shown(row.resolution_median),
-                    breaches=row.breaches,
-                    rating=row.satisfaction if row.satisfaction is not None else "—",
-                    in_2h=percent(row.answered_2h),
-                    in_24h=percent(row.answered_24h),
-                )
-            )
+            label = texts.plain(f"tickets.severity_{severity}")
+            lines.append(texts.t("tickets.sla_line", severity=label, **_figures(row)))
         lines.append(texts.t("tickets.sla_weeks"))
         for week, row in by_week(tickets, ctx.community.timezone).items():
-            lines.append(
-                texts.t(
-                    "tickets.sla_week_line",
-                    week=week,
-                    count=row.tickets,
-                    first=_shown(row.first_response_median),
-                    first_p90=_shown(row.first_response_p90),
-                    breaches=row.breaches,
-                    rating=row.satisfaction if row.satisfaction is not None else "—",
-                    in_2h=percent(row.answered_2h),
-                    in_24h=percent(row.answered_24h),
-                )
-            )
+            lines.append(texts.t("tickets.sla_week_line", week=week, **_figures(row)))
         return [reply(event.message, Markup("\n").join(lines))]
 
     def _line(self, ctx: Context, ticket: TicketRecord) -> Markup:
@@ -120,6 +96,20 @@ class TicketViews:
             age=age,
             text=ticket.text[:60],
         )
+
+
+def _figures(row: SlaFigures) -> dict[str, object]:
+    """One row of ``/sla`` as the catalog's placeholders."""
+    return {
+        "count": row.tickets,
+        "first": _shown(row.first_response_median),
+        "first_p90": _shown(row.first_response_p90),
+        "resolved": _shown(row.resolution_median),
+        "breaches": row.breaches,
+        "rating": row.satisfaction if row.satisfaction is not None else "—",
+        "in_2h": percent(row.answered_2h),
+        "in_24h": percent(row.answered_24h),
+    }
 
 
 def _shown(minutes: float | None) -> str:
