@@ -20,6 +20,7 @@ from handlers.events import ChatKind, ChatRef, MessageRef, UserRef
 from handlers.i18n import Texts
 from handlers.refs import chat_ref, user_ref
 from storage.records import TicketRecord
+from storage.repositories import Repositories
 
 PREFIX = "esc:"
 #: The card itself: while none was posted, the sweep tries again.
@@ -104,24 +105,29 @@ def staff_buttons(texts: Texts, ticket_id: int) -> Keyboard:
     )
 
 
-async def refreshed_card(ctx: Context, ticket_id: int) -> list[Action]:
-    """The ticket's card, edited where it was posted to show its state now (who has
-    it, waiting or resolved), so staff never act on a stale card."""
-    repos = ctx.repos
-    posted = await repos.sent.messages_of(ctx.platform.name, CARD, ticket_id)
-    ticket = await repos.tickets.get(ticket_id)
-    if not posted or ticket is None:
-        return []
+async def card_now(
+    repos: Repositories, texts: Texts, ticket: TicketRecord, *, resent: bool = False
+) -> NotifyStaff | None:
+    """The ticket's card as it stands, read from storage (None if its people are gone)."""
     member = await repos.users.get_by_id(ticket.user_id)
     chat = await repos.chats.get_by_id(ticket.chat_id)
     if member is None or chat is None:
-        return []
+        return None
     owner = await repos.users.get_by_id(ticket.assignee_id) if ticket.assignee_id else None
-    now = card(
-        ctx.texts,
+    return card(
+        texts,
         ticket,
         user_ref(member),
         chat_ref(chat),
+        resent=resent,
         assignee=owner.display_name if owner else None,
     )
-    return [*updated_cards(now, ctx.platform.name, posted)]
+
+
+async def refreshed_card(ctx: Context, ticket_id: int) -> list[Action]:
+    """The ticket's card, edited where it was posted to show its state now (who has
+    it, waiting or resolved), so staff never act on a stale card."""
+    posted = await ctx.repos.sent.messages_of(ctx.platform.name, CARD, ticket_id)
+    ticket = await ctx.repos.tickets.get(ticket_id) if posted else None
+    now = await card_now(ctx.repos, ctx.texts, ticket) if ticket else None
+    return [*updated_cards(now, ctx.platform.name, posted)] if now else []

@@ -12,7 +12,6 @@ from handlers.context import Community
 from handlers.escalation import cards
 from handlers.escalation.config import EscalationConfig
 from handlers.i18n import Catalog, Texts
-from handlers.refs import chat_ref, user_ref
 from storage.repositories import Repositories
 
 #: How long after a complaint its card counts as lost (the first post is at once).
@@ -84,14 +83,11 @@ class SlaSweep:
             cards.CARD, now - CARD_GRACE, now, created_after=now - CARD_GIVE_UP
         )
         for ticket in lost:
-            member = await repos.users.get_by_id(ticket.user_id)
-            chat = await repos.chats.get_by_id(ticket.chat_id)
-            if member is None or chat is None:
-                continue
             attempts = ticket.card_attempts + 1
             await repos.tickets.card_retried(ticket.id, attempts, now + retry_delay(attempts))
-            card = cards.card(texts, ticket, user_ref(member), chat_ref(chat), resent=True)
-            actions.append(card)
+            card = await cards.card_now(repos, texts, ticket, resent=True)
+            if card is not None:
+                actions.append(card)
         return actions
 
 
