@@ -5,6 +5,7 @@ resolving asks for a rating, the rating is kept; members see only their own."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,7 +21,7 @@ from handlers.events import MessageRef
 from storage.database import Storage
 from tests.chat_harness import STAFF_CHAT, Chat, said
 from tests.conftest import make_settings
-from tests.helpers import joined, person, private_chat, stored_people
+from tests.helpers import command, joined, person, private_chat, stored_people
 
 # 10:00 in Shanghai: staff are on duty.
 MORNING = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
@@ -488,3 +489,16 @@ async def test_the_card_shows_who_has_the_ticket_and_closes_when_resolved(chat: 
     assert "状态：待成员回复" in plain_text(answered.text)
     [closed] = edits(await chat.press(STAFF_B, resolve, on=where))
     assert "状态：已解决" in plain_text(closed.text) and closed.buttons == ()
+
+
+async def test_resolve_and_show_as_a_reply_to_the_card(chat: Chat) -> None:
+    [card] = cards(await chat.cmd(ALICE, "/complain 课件下载不了"))
+    on_card = chat.where(card)
+    base = command(chat.now, STAFF_A, "/ticket", STAFF_CHAT)
+    shown = await chat.send(dataclasses.replace(base, reply_to=on_card))
+    assert "课件下载不了" in said(shown) and "来源" in said(shown)
+    unrelated = dataclasses.replace(base, reply_to=MessageRef(STAFF_CHAT, "1"))
+    assert "没有编号为 ?" in said(await chat.send(unrelated))
+    resolve = command(chat.now, STAFF_A, "/resolve", STAFF_CHAT)
+    done = await chat.send(dataclasses.replace(resolve, reply_to=on_card))
+    assert "工单 #1 已标记为解决" in said(done)

@@ -119,7 +119,7 @@ class Desk:
 
     async def resolve(self, event: CommandIssued, ctx: Context) -> list[Action]:
         texts = ctx.texts
-        raw = event.args.strip().lstrip("#")
+        raw = await cards.ticket_number(ctx, event.args, event.reply_to)
         if not raw.isdigit():
             return [reply(event.message, texts.t("tickets.resolve_usage"))]
         done = await self._resolve(ctx, int(raw))

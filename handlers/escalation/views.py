@@ -43,7 +43,7 @@ class TicketViews:
 
     async def show(self, event: CommandIssued, ctx: Context) -> list[Action]:
         texts = ctx.texts
-        raw = event.args.strip().lstrip("#")
+        raw = await cards.ticket_number(ctx, event.args, event.reply_to)
         ticket = await ctx.repos.tickets.get(int(raw)) if raw.isdigit() else None
         if ticket is None:
             return [reply(event.message, texts.t("tickets.unknown", id=raw or "?"))]
