@@ -83,6 +83,9 @@ async def test_the_whole_loop(chat: Chat) -> None:
     assert [a.text for a in await chat.press(ALICE, five) if isinstance(a, AnswerButton)] == [
         "这个工单已经评价过了。"
     ]
+    assert [a.text for a in await chat.press(BOB, five) if isinstance(a, AnswerButton)] == [
+        "只有提出这个工单的成员可以评价。"
+    ]
     async with chat.app.storage.transaction() as repos:
         ticket = await repos.tickets.get(1)
         kinds = [event.kind for event in await repos.tickets.history(1)]

@@ -179,7 +179,11 @@ class Desk:
         kind, ticket_id = parts[0], int(parts[1])
         if kind == "rate" and len(parts) == 3 and parts[2] in "12345":
             rated = await ctx.repos.tickets.rate(ticket_id, ctx.sender.id, int(parts[2]), ctx.now)
-            key = "tickets.thanks_rating" if rated else "tickets.rating_once"
+            key = "tickets.thanks_rating"
+            if not rated:  # rated before, or someone else's ticket (the buttons may be public)
+                ticket = await ctx.repos.tickets.get(ticket_id)
+                mine = ticket is not None and ticket.user_id == ctx.sender.id
+                key = "tickets.rating_once" if mine else "tickets.rating_not_yours"
             return [AnswerButton(press_id=press, text=texts.plain(key))]
         if Role.STAFF not in ctx.roles:
             return [AnswerButton(press_id=press, text=texts.plain("tickets.staff_only"))]
