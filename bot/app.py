@@ -236,6 +236,7 @@ def build_escalation(settings: Settings) -> EscalationConfig:
         auto_detect=section.auto_detect,
         leads=tuple(section.leads),
         detector=build_detector(section.detector),
+        replies={name.strip().lower(): text for name, text in section.replies.items()},
         surge_window=timedelta(minutes=section.detector.window_minutes),
     )
 

@@ -370,6 +370,8 @@ class EscalationSettings(Section):
     auto_detect: bool = True
     #: Named when a target is missed or a crisis comes in, e.g. ["telegram:123456789"].
     leads: list[str] = Field(default_factory=list)
+    #: Standard wording (口径) for answers: staff write ":refund" to send the "refund" text.
+    replies: dict[str, str] = Field(default_factory=dict)
     detector: DetectorSettings = Field(default_factory=DetectorSettings)
 
     @field_validator("staff_hours")

@@ -505,3 +505,23 @@ async def test_resolve_and_show_as_a_reply_to_the_card(chat: Chat) -> None:
     resolve = command(chat.now, STAFF_A, "/resolve", STAFF_CHAT)
     done = await chat.send(dataclasses.replace(resolve, reply_to=on_card))
     assert "工单 #1 已标记为解决" in said(done)
+
+
+async def test_standard_wording_by_name(
+    tmp_path: Path, sqlite_storage: Storage, clock: ManualClock
+) -> None:
+    wording = {"Refund": "您好，退款会在 3–5 个工作日内原路退回 <到账提醒>。"}
+    settings = make_settings(tmp_path, community={"staff": ["testnet:900"]},
+                             faq={"enabled": False}, escalation={"replies": wording})  # fmt: skip
+    c = Chat(build_app(settings, clock=clock, storage=sqlite_storage))
+    [card] = cards(await c.cmd(ALICE, "/complain 退款申请一周了还没到账"))
+    unknown = said(await c.cmd(STAFF_A, "/reply 1 :发票", private_chat(STAFF_A)))
+    assert "没有名为「发票」的标准回复" in unknown and ":refund" in unknown
+    answered = await c.say(
+        STAFF_A, "：refund", STAFF_CHAT, reply_to=c.where(card), reply_to_bot=True
+    )
+    [to_alice] = answers_to(answered, ALICE)
+    assert "退款会在 3–5 个工作日内原路退回 <到账提醒>。" in to_alice
+    async with c.app.storage.transaction() as repos:
+        [replied] = [e for e in await repos.tickets.history(1) if e.kind == "replied"]
+    assert replied.text == wording["Refund"]  # the history keeps what the member read

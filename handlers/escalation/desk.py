@@ -63,6 +63,12 @@ class Desk:
             return [reply(message, texts.t("tickets.unknown", id=ticket_id))]
         if ticket.status == "resolved":
             return [reply(message, texts.t("tickets.already_resolved", id=ticket.id))]
+        if text.startswith((":", "：")):  # standard wording, by name
+            name = text[1:].strip().lower()
+            if name not in self.config.replies:
+                known = " ".join(f":{n}" for n in sorted(self.config.replies)) or "—"
+                return [reply(message, texts.t("tickets.unknown_wording", name=name, known=known))]
+            text = self.config.replies[name]
         await ctx.repos.tickets.replied(ticket.id, ctx.sender.id, text, ctx.now)
         return [
             await self._to_member(
