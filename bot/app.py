@@ -253,6 +253,7 @@ def build_detector(section: DetectorSettings) -> DetectorConfig:
         crisis_terms=merged(lexicon.CRISIS, section.crisis_terms),
         positive_terms=merged(lexicon.POSITIVE, section.positive_terms),
         negations=lexicon.NEGATIONS + tuple(n.strip().lower() for n in section.negations),
+        harm_terms=lexicon.HARM + tuple(t.strip().lower() for t in section.harm_terms if t.strip()),
         complaint_threshold=section.complaint_threshold,
         high_threshold=section.high_threshold,
         crisis_threshold=section.crisis_threshold,

@@ -348,6 +348,8 @@ class DetectorSettings(Section):
     positive_terms: dict[str, float] = Field(default_factory=dict)
     #: Extra words that cancel a term right after them ("不是要投诉").
     negations: list[str] = Field(default_factory=list)
+    #: Extra signs of harm that make a complaint serious (重大): money, several people.
+    harm_terms: list[str] = Field(default_factory=list)
     #: How far back a member's repeated complaints, and other members' complaints on
     #: the same subject, raise the grade.
     window_minutes: int = Field(30, ge=1)

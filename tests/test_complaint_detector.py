@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from handlers.escalation.detector import Detector, Severity
+from handlers.escalation import lexicon
+from handlers.escalation.detector import Detector, DetectorConfig, Severity
 from handlers.escalation.evaluation import evaluate, read_labelled
 
 DATA = Path(__file__).parent / "data" / "complaints" / "messages.jsonl"
@@ -49,6 +50,30 @@ def test_persistence_and_spread_raise_the_grade(detector: Detector) -> None:
     assert detector.grade(text, others=3).severity is Severity.HIGH
 
 
+@pytest.mark.parametrize(
+    ("text", "severity"),
+    [
+        ("app 又闪退了，好烦", Severity.LOW),  # a nuisance to one member
+        ("花了1999买的课，一半章节打不开", Severity.HIGH),  # money paid
+        ("Paid $299 and half the videos won't load", Severity.HIGH),
+        ("我们宿舍四个人都打不开课程", Severity.HIGH),  # several people affected
+        ("At least six of us can't access the course", Severity.HIGH),
+        ("花了多少钱？", Severity.NONE),  # money alone is no complaint
+    ],
+)
+def test_money_lost_or_several_affected_is_serious(
+    detector: Detector, text: str, severity: Severity
+) -> None:
+    assert detector.grade(text).severity is severity
+
+
+def test_operators_add_signs_of_harm() -> None:
+    text = "押金到现在都没退，太慢了"
+    assert Detector().grade(text).severity is Severity.LOW
+    tuned = Detector(DetectorConfig(harm_terms=(*lexicon.HARM, "押金")))
+    assert tuned.grade(text).severity is Severity.HIGH
+
+
 def test_the_terms_that_counted_are_named(detector: Detector) -> None:
     verdict = detector.grade("你们就是骗子！我要找律师")
     assert "骗子" in verdict.terms and "律师" in verdict.terms and "骗" not in verdict.terms
@@ -58,6 +83,17 @@ def test_odd_and_huge_input(detector: Detector) -> None:
     assert detector.grade("").severity is Severity.NONE
     assert detector.grade("🙂" * 3000).severity is Severity.NONE
     assert detector.grade("骗子" + "\u202e\u200b" * 5000).is_complaint
+
+
+def test_the_held_out_set_keeps_false_alarms_rare(detector: Detector) -> None:
+    """Messages never used for tuning: what a community can expect before adding its
+    own terms. Precision stays high; recall is lower than on the tuning set."""
+    report = evaluate(detector, read_labelled(DATA.with_name("holdout.jsonl")))
+    assert report.messages == 100
+    assert report.precision >= 0.85
+    assert report.recall >= 0.45
+    serious = sum(n for (a, f), n in report.confusion.items() if a == "high" and f == "high")
+    assert serious >= 5  # money lost or several affected: serious, not minor
 
 
 def test_precision_and_recall_on_the_labelled_set(detector: Detector) -> None:

@@ -4,8 +4,9 @@ high (重大) or crisis (危机).
 A lexicon classifier, deliberately simple to explain to operators: terms
 score points unless negated right before ("不是要投诉"); calm questions and
 thanks weigh less; exclamation marks, shouting and crisis words (律师, 曝光,
-lawyer…) weigh more; a member complaining again, or several members at
-once, raise the grade. Thresholds and terms come from config.
+lawyer…) weigh more; money lost or several people affected make a complaint
+serious; a member complaining again, or several members at once, raise the
+grade. Thresholds and terms come from config.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ class DetectorConfig:
     crisis_terms: Mapping[str, float] = field(default_factory=lambda: dict(lexicon.CRISIS))
     positive_terms: Mapping[str, float] = field(default_factory=lambda: dict(lexicon.POSITIVE))
     negations: tuple[str, ...] = lexicon.NEGATIONS
+    #: Money or several people in a complaint make it at least serious (重大).
+    harm_terms: tuple[str, ...] = lexicon.HARM
     #: Points needed for a complaint, and for a serious one.
     complaint_threshold: float = 2.0
     high_threshold: float = 5.5
@@ -62,6 +65,16 @@ class Verdict:
 #: Terms this telling (退款, 骗, refund…) name a subject; lighter ones only intensify.
 SUBJECT_WEIGHT = 1.5
 
+#: Points a sign of harm adds to a message that already complains of something.
+HARM_POINTS = 1.0
+
+#: An amount of money, or a head count of people affected.
+_AMOUNT = re.compile(r"\d+\s*(元|块|rmb|yuan)|[$¥￥]\s*\d")
+_PEOPLE = re.compile(
+    r"[两三四五六七八九十几\d]+\s*个人|"
+    r"\b(\d+|two|three|four|five|six|seven|eight|nine|ten|several|many|most)\s+of\s+us\b"
+)
+
 _QUESTION = re.compile(r"[?？]|吗|呢$|请问|怎么|如何|多久|几天|what|how|when|where|can i|do you")
 _LATIN_WORD = re.compile(r"[a-z0-9][a-z0-9'\-]*")
 
@@ -84,6 +97,10 @@ class Detector:
             for kind, terms in kinds.items()
         }
         self._negations = tuple(self._t2s.convert(n.lower()) for n in self.config.negations)
+        self._harm = tuple(
+            (term, _whole_word(term) if term.isascii() else None)
+            for term in (self._t2s.convert(t.lower()) for t in self.config.harm_terms)
+        )
         self._terms = sorted(
             (
                 (term, kind, weight, _whole_word(term) if term.isascii() else None)
@@ -116,12 +133,16 @@ class Detector:
             score *= config.question_factor
         # Praise next to complaint words is often sarcasm ("好服务啊，等了三天"): it counts half.
         calm = calm / 2 if score >= config.complaint_threshold else calm
-        total = score + crisis + (intensity if score + crisis > 0 else 0) - calm
+        harmed = self._harmful(folded)
+        # Money lost or several people affected weigh like intensity: only next to a complaint.
+        weight = intensity + (HARM_POINTS if harmed else 0)
+        total = score + crisis + (weight if score + crisis > 0 else 0) - calm
         if total < config.complaint_threshold:
             return Verdict(Severity.NONE, round(total, 2), tuple(counted))
         if crisis >= config.crisis_threshold:
             severity = Severity.CRISIS
-        elif total >= config.high_threshold:
+        elif total >= config.high_threshold or harmed:
+            # Strong words, or money lost / several people affected: serious, not minor.
             severity = Severity.HIGH
         else:
             severity = Severity.LOW
@@ -129,6 +150,11 @@ class Detector:
         if repeats >= 2 or others >= 2:
             severity = Severity(min(Severity.CRISIS, severity + 1))
         return Verdict(severity, round(total, 2), tuple(counted))
+
+    def _harmful(self, folded: str) -> bool:
+        if _AMOUNT.search(folded) or _PEOPLE.search(folded):
+            return True
+        return any(_find(folded, term, pattern) >= 0 for term, pattern in self._harm)
 
     def same_subject(self, verdict: Verdict, text: str) -> bool:
         """Whether ``text`` shares one of the verdict's telling terms (not mere

@@ -53,6 +53,7 @@ COMPLAINT: dict[str, float] = {
     "sucks": 3.0, "hate": 2.5, "bad": 1.5, "poor": 2.0, "mess": 2.0, "fake": 3.0,
     "nobody": 1.0, "no one": 1.0, "demand": 2.5, "cancel": 1.0, "spam": 2.0, "too many": 1.5,
     "pay for": 1.0, "paid for": 1.5, "visible to everyone": 3.0, "without my": 2.0,
+    "won't load": 2.0, "doesn't load": 2.0, "can't load": 2.0, "won't open": 2.0,
 }  # fmt: skip
 
 #: Words that turn a complaint into a crisis (legal, media, regulators, safety).
@@ -66,6 +67,16 @@ CRISIS: dict[str, float] = {
     "report you": 4.5, "reporting you": 4.5, "data protection": 4.5, "authority": 3.5,
     "consumer protection": 5.0, "投诉到": 4.0, "12345": 5.0, "网信办": 5.0, "人肉": 4.5,
 }  # fmt: skip
+
+#: Signs of harm that make a complaint serious (重大) rather than minor: money paid or
+#: taken, or several people affected. Amounts ("1999元", "$299") and head counts
+#: ("四个人", "six of us") are recognised by pattern as well.
+HARM: tuple[str, ...] = (
+    "花了", "付了钱", "付款", "收了钱", "花的钱", "钱白花", "白花钱", "扣费", "扣款", "扣了",
+    "会员费", "年费", "学费", "充值", "交了钱", "我们这些", "我们宿舍", "大家都", "好几个人",
+    "很多人", "不止我", "全班", "所有人",
+    "paid", "charged", "billing", "money", "everyone", "we all", "all of us",
+)  # fmt: skip
 
 #: Words that soften what follows or mark contentment.
 POSITIVE: dict[str, float] = {
