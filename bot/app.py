@@ -237,6 +237,7 @@ def build_escalation(settings: Settings) -> EscalationConfig:
         leads=tuple(section.leads),
         detector=build_detector(section.detector),
         replies={name.strip().lower(): text for name, text in section.replies.items()},
+        owners={tier: tuple(people) for tier, people in section.owners.items() if people},
         surge_window=timedelta(minutes=section.detector.window_minutes),
     )
 

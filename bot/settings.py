@@ -372,6 +372,8 @@ class EscalationSettings(Section):
     auto_detect: bool = True
     #: Named when a target is missed or a crisis comes in, e.g. ["telegram:123456789"].
     leads: list[str] = Field(default_factory=list)
+    #: Owners per tier below crisis, e.g. {high = ["@li_ops"]}: named when such a ticket opens.
+    owners: dict[Literal["low", "high"], list[str]] = Field(default_factory=dict)
     #: Standard wording (口径) for answers: staff write ":refund" to send the "refund" text.
     replies: dict[str, str] = Field(default_factory=dict)
     detector: DetectorSettings = Field(default_factory=DetectorSettings)

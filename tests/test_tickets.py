@@ -525,3 +525,21 @@ async def test_standard_wording_by_name(
     async with c.app.storage.transaction() as repos:
         [replied] = [e for e in await repos.tickets.history(1) if e.kind == "replied"]
     assert replied.text == wording["Refund"]  # the history keeps what the member read
+
+
+async def test_each_tier_names_its_owners(
+    tmp_path: Path, sqlite_storage: Storage, clock: ManualClock
+) -> None:
+    escalation = {"owners": {"high": ["@li_ops"]}, "leads": ["@wang"]}
+    settings = make_settings(tmp_path, community={"staff": ["testnet:900"]},
+                             faq={"enabled": False}, points={"enabled": False},
+                             escalation=escalation)  # fmt: skip
+    c = Chat(build_app(settings, clock=clock, storage=sqlite_storage))
+    low = staff_notes(await c.cmd(ALICE, "/complain 课件下载不了"))
+    assert not any("跟进" in note for note in low)  # no owners for this tier
+    high = staff_notes(await c.cmd(BOB, "/complain 花了1999买的课一半打不开，退钱！！"))
+    assert any("工单 #2（重大）：请 @li_ops 跟进" in note for note in high)
+    crisis = staff_notes(await c.cmd(person("3", "Carol"), "/complain 骗子！我要去12315投诉"))
+    assert any("请负责人 @wang 立即跟进" in note for note in crisis)
+    with pytest.raises(ValueError, match="owners"):
+        make_settings(tmp_path, escalation={"owners": {"urgent": ["@x"]}})

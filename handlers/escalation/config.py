@@ -28,5 +28,7 @@ class EscalationConfig:
     #: How far back a member's repeated complaints, and other members' complaints on
     #: the same subject, raise the grade of a new one.
     surge_window: timedelta = timedelta(minutes=30)
+    #: Who owns each tier below crisis (``{"high": ("@li",)}``); named when one opens.
+    owners: dict[str, tuple[str, ...]] = field(default_factory=dict)
     #: Standard wording (口径) staff send with ``:name`` instead of typing it out.
     replies: dict[str, str] = field(default_factory=dict)

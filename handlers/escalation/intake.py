@@ -62,7 +62,7 @@ class Intake:
             ctx.chat.id, ctx.sender.id, SUBJECT, text, severity, ctx.now, message_id=message_id
         )
         if not new:
-            leads = self._crisis_leads(ctx, ticket) if raised else []
+            leads = self._owners(ctx, ticket) if raised else []
             recent = await ctx.repos.tickets.count_events(
                 ticket.id, "appended", ctx.now - APPEND_NOTICE_EVERY
             )
@@ -77,21 +77,22 @@ class Intake:
             )
             return ticket, False, [NotifyStaff(text=note, tag=cards.note(ticket.id)), *leads]
         card = cards.card(texts, ticket, member, chat_ref(ctx.chat), text=text)
-        return ticket, True, [card, *self._crisis_leads(ctx, ticket)]
+        return ticket, True, [card, *self._owners(ctx, ticket)]
 
-    def _crisis_leads(self, ctx: Context, ticket: TicketRecord) -> list[Action]:
-        """A crisis goes to the leads at once (also when an addition makes it one)."""
-        if ticket.severity != "crisis":
-            return []
+    def _owners(self, ctx: Context, ticket: TicketRecord) -> list[Action]:
+        """The tier's owners are named at once (also when an addition raises the tier):
+        a crisis goes to the leads, a serious ticket to its owners when configured."""
         texts = ctx.texts
-        leads = ", ".join(self.config.leads) or texts.plain("tickets.no_leads")
-        return [
-            NotifyStaff(
-                text=texts.t("tickets.crisis_leads", id=ticket.id, leads=leads),
-                tag=cards.note(ticket.id),
-                leads=True,
-            )
-        ]
+        if ticket.severity == "crisis":
+            leads = ", ".join(self.config.leads) or texts.plain("tickets.no_leads")
+            text = texts.t("tickets.crisis_leads", id=ticket.id, leads=leads)
+            return [NotifyStaff(text=text, tag=cards.note(ticket.id), leads=True)]
+        owners = self.config.owners.get(ticket.severity, ())
+        if not owners:
+            return []
+        severity = texts.plain(f"tickets.severity_{ticket.severity}")
+        text = texts.t("tickets.owners", id=ticket.id, severity=severity, owners=", ".join(owners))
+        return [NotifyStaff(text=text, tag=cards.note(ticket.id))]
 
     async def _grade(self, ctx: Context, text: str) -> Verdict:
         """The grade, raised when this member complained twice lately, or two other
