@@ -130,7 +130,7 @@ async def refreshed_card(ctx: Context, ticket_id: int) -> list[Action]:
     posted = await ctx.repos.sent.messages_of(ctx.platform.name, CARD, ticket_id)
     ticket = await ctx.repos.tickets.get(ticket_id) if posted else None
     now = await card_now(ctx.repos, ctx.texts, ticket) if ticket else None
-    return [*updated_cards(now, ctx.platform.name, posted)] if now else []
+    return list(updated_cards(now, ctx.platform.name, posted)) if now else []
 
 
 async def ticket_number(ctx: Context, args: str, replying_to: MessageRef | None) -> str:
