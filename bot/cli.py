@@ -173,6 +173,12 @@ def report_onboarding(
             percent = total["activated_percent"][span]
             typer.echo(f"  activated within {span:>3}  {count} ({percent}%)")
         typer.echo(f"  left      {total['left']} ({total['left_percent']}%)")
+        for step, row in report["reach"].items():
+            reasons = ", ".join(f"{code} {count}" for code, count in row["reasons"].items())
+            typer.echo(
+                f"  step {step}: privately {row['private']}, in the group {row['group']}, "
+                f"not reached {row['missed']}" + (f" ({reasons})" if reasons else "")
+            )
         for week, row in report["funnel"]["cohorts"].items():
             typer.echo(
                 f"  week of {week}: joined {row['joined']}, activated within 14d "
@@ -183,15 +189,19 @@ def report_onboarding(
 async def _onboarding_report(settings: Settings, days: int) -> list[dict]:
     from datetime import timedelta
 
-    from handlers.onboarding.funnel import compute_funnel
+    from handlers.desk import community_groups
+    from handlers.onboarding.flow import STEP_KIND
+    from handlers.onboarding.funnel import compute_funnel, compute_reach
 
     async with _prepared(settings) as app:
         since = app.clock.now() - timedelta(days=days)
         reports = []
         async with app.storage.transaction() as repos:
-            for chat in await repos.chats.list_groups():
+            for chat in await community_groups(repos, settings.staff):
                 members = await repos.members.onboarding_since(since, chat.id)
                 funnel = compute_funnel(members, since, app.community.timezone)
+                outcomes = await repos.deliveries.outcomes(chat.id, since, STEP_KIND, "private")
+                reach = compute_reach(outcomes, STEP_KIND)
                 reports.append(
                     {
                         "chat_id": chat.external_id,
@@ -199,6 +209,7 @@ async def _onboarding_report(settings: Settings, days: int) -> list[dict]:
                         "title": chat.title,
                         "onboarding_enabled": chat.onboarding_enabled,
                         "funnel": funnel.as_dict(),
+                        "reach": {step: row.as_dict() for step, row in reach.items()},
                     }
                 )
         return reports
@@ -334,13 +345,12 @@ def complaints_eval(
     as_json: Annotated[bool, typer.Option("--json", help="machine-readable figures")] = False,
 ) -> None:
     """Measure the detector, with this config's lexicon and thresholds, on labelled messages."""
-    from bot.app import build_detector
     from handlers.escalation.detector import Detector
     from handlers.escalation.evaluation import LabelError, evaluate, read_labelled
 
     settings = _settings(config)
     rows = _read_or_exit(read_labelled, file, LabelError, verb="evaluate")
-    report = evaluate(Detector(build_detector(settings.escalation.detector)), rows)
+    report = evaluate(Detector(settings.escalation.detector), rows)
     if as_json:
         typer.echo(json.dumps(report.as_dict(), indent=2))
     else:
@@ -453,14 +463,15 @@ def schedule_preview(
 async def _schedule_preview(settings: Settings, days: int) -> list[str]:
     from datetime import timedelta
 
-    from bot.app import build_topics
+    from handlers.desk import community_groups
+    from handlers.topics.holidays import load_calendar
     from handlers.topics.slots import CronError, slots_between
 
-    topics = build_topics(settings)
+    holidays = load_calendar(settings.topics.calendar_file) if settings.topics.holidays else {}
     async with _prepared(settings) as app, app.storage.transaction() as repos:
         now = app.clock.now()
         zone = app.community.timezone
-        groups = {chat.id: chat for chat in await repos.chats.list_groups()}
+        groups = {chat.id: chat for chat in await community_groups(repos, settings.staff)}
         schedules = await repos.topics.schedules(active_only=True)
         sizes = await repos.topics.pool_sizes()
         entries = []
@@ -474,7 +485,7 @@ async def _schedule_preview(settings: Settings, days: int) -> list[str]:
                 continue
             for slot in slots:
                 local = slot.astimezone(zone)
-                holiday = topics.holidays.get(local.date())
+                holiday = holidays.get(local.date())
                 what = (
                     f"holiday: {holiday.name}" if holiday else
                     f"pool {schedule.pool} ({sizes.get(schedule.pool, 0)} topics)"
@@ -552,17 +563,19 @@ async def _telegram(settings: Settings) -> None:
     app = _build(settings)
     token = settings.telegram_token
     assert token is not None
-    channel = TelegramChannel(settings.telegram, token, app.dispatcher, app.texts, app.router)
+    channel = TelegramChannel(
+        settings.telegram, token, app.dispatcher, app.texts, app.router, settings.staff
+    )
     await run_channels(app, [channel], channel.execute)
 
 
 async def _sandbox(settings: Settings, script: list[str] | None) -> None:
     from bot.channels.sandbox.console import SandboxConsole, interactive, play
-    from bot.channels.sandbox.world import operator_is_staff
+    from bot.channels.sandbox.world import sandbox_settings
     from handlers.clock import ManualClock
 
     clock = ManualClock()
-    app = _build(operator_is_staff(settings), clock=clock)
+    app = _build(sandbox_settings(settings), clock=clock)
     try:
         await app.prepare()
         console = await SandboxConsole.create(app, clock, write=_print)

@@ -6,7 +6,6 @@ import json
 from dataclasses import asdict
 from pathlib import Path
 
-from bot.app import build_faq
 from bot.settings import Settings
 from faq.evaluation import Report, predict, read_queries, summarize
 from faq.formats import FormatError, read_entries
@@ -19,7 +18,7 @@ def load_base(settings: Settings, base: Path) -> Matcher:
     result = read_entries(base)
     if result.problems:
         raise FormatError("; ".join(str(p) for p in result.problems[:5]))
-    matcher = build_matcher(build_faq(settings))
+    matcher = build_matcher(settings.faq)
     for index, row in enumerate(result.rows):
         if row.enabled:
             matcher.add(row.key or str(index + 1), (row.question, *row.alternatives))

@@ -23,27 +23,46 @@ Deliver = Callable[[list[Action]], Awaitable[list[Receipt]]]
 class SweepJob:
     """The scheduler's job: sweep due work and deliver it.
 
-    APScheduler cancels coroutine jobs that are running when it shuts down,
-    which would cut a sweep off between sending and recording; :meth:`drain`
-    lets the sweep in flight finish first, and no new one starts after it.
+    Sweeps never overlap: a sweep asked for while one runs (an update made a
+    welcome due, see :meth:`nudge`) runs once more right after it. APScheduler
+    cancels coroutine jobs that are running when it shuts down, which would
+    cut a sweep off between sending and recording; :meth:`drain` lets the
+    sweep in flight finish first, and no new one starts after it.
     """
 
     def __init__(self, app: App, deliver: Deliver) -> None:
         self._app, self._deliver = app, deliver
         self._in_flight: set[asyncio.Task[object]] = set()
         self._stopping = False
+        self._running = False
+        self._again = False
 
     async def run(self) -> None:
         task = asyncio.current_task()
         if self._stopping or task is None:
             return
+        if self._running:
+            self._again = True
+            return
+        self._running = True
         self._in_flight.add(task)
         try:
-            actions = await self._app.sweep()
-            if actions:
-                await self._app.record(await self._deliver(actions))
+            self._again = True
+            while self._again and not self._stopping:
+                self._again = False
+                actions = await self._app.sweep()
+                if actions:
+                    await self._app.record(await self._deliver(actions))
         finally:
+            self._running = False
             self._in_flight.discard(task)
+
+    def nudge(self) -> None:
+        """Sweep now rather than at the next interval (called after a commit)."""
+        if not self._stopping:
+            task = asyncio.get_running_loop().create_task(self.run())
+            self._in_flight.add(task)
+            task.add_done_callback(self._in_flight.discard)
 
     async def drain(self) -> None:
         self._stopping = True
@@ -79,6 +98,7 @@ async def run_channels(app: App, channels: list[Channel], deliver: Deliver) -> N
     started: list[Channel] = []
     scheduler: AsyncIOScheduler | None = None
     job = SweepJob(app, deliver)
+    app.dispatcher.on_due = job.nudge
     try:
         for channel in channels:
             await channel.start()

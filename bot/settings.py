@@ -10,15 +10,10 @@ from __future__ import annotations
 
 import os
 import tomllib
-from datetime import time
-from itertools import pairwise
 from pathlib import Path
 from typing import Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     SecretStr,
     ValidationError,
@@ -27,50 +22,20 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from handlers.community import Community
+from handlers.config import Section
+from handlers.desk import DeskSettings
+from handlers.escalation.settings import EscalationSettings
+from handlers.faq.settings import FaqSettings
+from handlers.onboarding.settings import OnboardingSettings
+from handlers.points.settings import PointsSettings
+from handlers.topics.settings import TopicsSettings
+
 DEFAULT_CONFIG_FILE = "shequn.toml"
 
 
 class ConfigError(Exception):
     """A bad configuration, explained in one line that names the key."""
-
-
-def _platform_ids(values: list[str]) -> list[str]:
-    for value in values:
-        platform, _, user_id = str(value).partition(":")
-        if not platform or not user_id:
-            raise ValueError(f"{value!r} should look like telegram:12345")
-    return [str(v) for v in values]
-
-
-class Section(BaseModel):
-    """A config section; a misspelt key is an error, not silently ignored."""
-
-    model_config = ConfigDict(extra="forbid")
-
-
-class CommunitySettings(Section):
-    name: str = "Shequn community"
-    timezone: str = "Asia/Shanghai"
-    language: Literal["zh", "en"] = "zh"
-    #: Extra moderators beyond chat admins, as ``platform:user_id`` (e.g. ``telegram:12345``).
-    moderators: list[str] = Field(default_factory=list)
-    #: Staff members, as ``platform:user_id``; they may use staff commands anywhere.
-    staff: list[str] = Field(default_factory=list)
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_timezone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as error:
-            raise ValueError(f"unknown time zone {value!r} (example: Asia/Shanghai)") from error
-        return value
-
-    _check_people = field_validator("moderators", "staff")(_platform_ids)
-
-    @property
-    def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
 
 
 class DatabaseSettings(Section):
@@ -138,254 +103,6 @@ class TelegramSettings(Section):
         return self
 
 
-def _duration(value: str) -> str:
-    from handlers.clock import parse_duration
-
-    try:
-        parse_duration(value)
-    except ValueError as error:
-        raise ValueError(f"{error} (examples: 0m, 90m, 3d, 1d12h)") from None
-    return value
-
-
-class StepSettings(Section):
-    """One onboarding step; see shequn.example.toml."""
-
-    id: str = Field(pattern=r"^[a-z0-9_]{1,32}$")
-    offset: str = "0m"
-    audience: Literal["private", "group", "staff"] = "private"
-    template: str = ""
-    text: str | None = None
-    stale_after: str = "1d"
-    fallback_to_group: bool = False
-    skip_if_active: bool = False
-    start_button: bool = False
-
-    _check_offset = field_validator("offset", "stale_after")(_duration)
-
-
-class ContentLink(Section):
-    title: str
-    url: str = Field(pattern=r"^(https?|tg)://")
-
-
-class OnboardingSettings(Section):
-    enabled: bool = True
-    #: Empty: the built-in 3-day / 7-day / 14-day flow.
-    steps: list[StepSettings] = Field(default_factory=list)
-    activation_days: int = Field(14, ge=1, le=90)
-    activation_signals: list[Literal["message", "topic_answer", "checkin", "start_button"]] = Field(
-        default_factory=lambda: ["message", "topic_answer", "checkin", "start_button"]
-    )
-    restart_on_rejoin: bool = False
-    welcome_batch_seconds: int = Field(60, ge=0, le=3600)
-    welcomers: list[str] = Field(default_factory=list)
-    #: Local times; "" switches quiet hours off.
-    quiet_hours: str = "22:00-08:00"
-    essential_content: list[ContentLink] = Field(default_factory=list)
-
-    _check_welcomers = field_validator("welcomers")(_platform_ids)
-
-    @field_validator("quiet_hours")
-    @classmethod
-    def _quiet_hours(cls, value: str) -> str:
-        if value and quiet_hours(value) is None:
-            raise ValueError('use HH:MM-HH:MM, e.g. 22:00-08:00, or "" to switch quiet hours off')
-        return value
-
-    @property
-    def quiet(self) -> tuple[time, time] | None:
-        return quiet_hours(self.quiet_hours) if self.quiet_hours else None
-
-
-def quiet_hours(value: str) -> tuple[time, time] | None:
-    """``22:00-08:00`` → (22:00, 08:00); None when malformed."""
-    try:
-        start, end = (time.fromisoformat(part.strip()) for part in value.split("-"))
-    except ValueError:
-        return None
-    return start, end
-
-
-class FaqSettings(Section):
-    enabled: bool = True
-    #: Answer question-like group messages unprompted (mentions of the bot are always answered).
-    group_replies: bool = True
-    #: At least this long between unprompted answers in one group.
-    cooldown_seconds: int = Field(60, ge=0)
-    #: Confidence (0-1) needed to answer; below it the bot stays quiet in groups.
-    answer_threshold: float = Field(0.38, ge=0, le=1)
-    #: Between this and answer_threshold, private chats get "did you mean…" buttons.
-    suggest_threshold: float = Field(0.25, ge=0, le=1)
-    #: /ask below the threshold: tell staff ("tell_staff") or give the best guess ("best_match").
-    ask_fallback: Literal["tell_staff", "best_match"] = "tell_staff"
-    log_misses: bool = True
-    #: Extra synonym groups, first word canonical: [["积分", "分数"], ["app", "客户端"]].
-    synonyms: list[list[str]] = Field(default_factory=list)
-    #: Replace the built-in synonym groups instead of adding to them.
-    replace_default_synonyms: bool = False
-    #: The community's own words, kept whole by the segmenter (product names, slang).
-    user_words: list[str] = Field(default_factory=list)
-    stop_words: list[str] = Field(default_factory=list)
-
-    @model_validator(mode="after")
-    def _thresholds(self) -> FaqSettings:
-        if self.suggest_threshold > self.answer_threshold:
-            raise ValueError("suggest_threshold must not be above answer_threshold")
-        return self
-
-
-class LevelSettings(Section):
-    id: str = Field(pattern=r"^[a-z0-9_]{1,32}$")
-    name: str = ""
-    name_en: str = ""
-    #: Points earned (lifetime) needed for this level.
-    at: int = Field(ge=0)
-
-
-class BadgeSettings(Section):
-    id: str = Field(pattern=r"^[a-z0-9_]{1,32}$")
-    name: str = ""
-    name_en: str = ""
-    #: messages, checkins, best_streak, helpful, topics, invites, early; omit for a manual badge.
-    stat: (
-        Literal["messages", "checkins", "best_streak", "helpful", "topics", "invites", "early"]
-        | None
-    ) = None
-    at_least: int = Field(1, ge=1)
-
-
-class RewardSettings(Section):
-    id: str = Field(pattern=r"^[a-z0-9_]{1,32}$")
-    name: str = ""
-    name_en: str = ""
-    cost: int = Field(ge=1)
-    stock: int = Field(ge=0)
-
-
-class PointsSettings(Section):
-    enabled: bool = True
-    message_points: int = Field(1, ge=0)
-    message_cooldown_seconds: int = Field(60, ge=0)
-    message_daily_cap: int = Field(20, ge=0)
-    message_min_length: int = Field(5, ge=0)
-    checkin_points: int = Field(5, ge=0)
-    #: Streak day → bonus points, e.g. {"3" = 5, "7" = 20, "30" = 100}.
-    streak_bonuses: dict[int, int] = Field(default_factory=lambda: {3: 5, 7: 20, 30: 100})
-    helpful_points: int = Field(10, ge=0)
-    #: This many people (not the author) reacting to a rewarded message earn its author
-    #: helpful_points too; 0 switches reactions off.
-    reactions_needed: int = Field(3, ge=0)
-    topic_points: int = Field(5, ge=0)
-    onboarding_points: int = Field(10, ge=0)
-    #: An inviter earns invite_points once a friend who joined by their /invite link stayed.
-    invite_points: int = Field(20, ge=0)
-    invite_stay_days: int = Field(3, ge=0)
-    early_days: int = Field(30, ge=0)
-    max_manual_amount: int = Field(500, ge=1)
-    moderator_daily_limit: int = Field(1000, ge=0)
-    allow_self_grant: bool = False
-    #: Empty: the built-in 新成员 / 活跃成员 / 核心成员 / 社区之星 at 0 / 100 / 500 / 2000.
-    levels: list[LevelSettings] = Field(default_factory=list)
-    #: Empty: the built-in badges.
-    badges: list[BadgeSettings] = Field(default_factory=list)
-    rewards: list[RewardSettings] = Field(default_factory=list)
-
-    @field_validator("levels")
-    @classmethod
-    def _levels_ascend(cls, value: list[LevelSettings]) -> list[LevelSettings]:
-        if value and (value[0].at != 0 or any(a.at >= b.at for a, b in pairwise(value))):
-            raise ValueError("levels must start at 0 and rise strictly")
-        return value
-
-
-class ScheduleSettings(Section):
-    name: str = Field(pattern=r"^[a-z0-9_]{1,32}$")
-    #: Five-field cron in the community's timezone: minute hour day month weekday.
-    cron: str
-    pool: str = Field(pattern=r"^[a-z0-9_]{1,32}$")
-
-    @field_validator("cron")
-    @classmethod
-    def _cron(cls, value: str) -> str:
-        from apscheduler.triggers.cron import CronTrigger
-
-        try:
-            CronTrigger.from_crontab(value)
-        except ValueError as error:
-            raise ValueError(f'{error}; e.g. "0 20 * * sat" is Saturdays at 20:00') from None
-        return value
-
-
-class TopicsSettings(Section):
-    enabled: bool = True
-    #: Empty: 周末话题 Sat 20:00 (pool weekend), 工作日答疑 Mon-Fri 12:00 (qa), and the
-    #: first Monday's expert session at 19:00 (expert), in every group.
-    schedules: list[ScheduleSettings] = Field(default_factory=list)
-    #: Messages within this many minutes of a posted topic count as taking part.
-    window_minutes: int = Field(180, ge=1)
-    #: A slot missed while the bot was down is posted at start only within this many minutes.
-    grace_minutes: int = Field(60, ge=0)
-    #: Festivals replace the day's first topic; "" uses the built-in Chinese calendar.
-    holidays: bool = True
-    holidays_file: str = ""
-    #: When a topic's window closes, thank the participants by name.
-    summary: bool = True
-
-
-class DetectorSettings(Section):
-    """The complaint detector's thresholds and lexicon (added to the built-in one)."""
-
-    #: Points a message needs to be a complaint, a serious one, and (from crisis terms) a crisis.
-    complaint_threshold: float = Field(2.0, gt=0)
-    high_threshold: float = Field(5.5, gt=0)
-    crisis_threshold: float = Field(4.0, gt=0)
-    #: A calm question's points are scaled by this ("退款几天到账？" is an inquiry).
-    question_factor: float = Field(0.7, ge=0, le=1)
-    #: Extra or re-weighted terms, e.g. {"割韭菜" = 3.0}; a weight of 0 removes a built-in term.
-    complaint_terms: dict[str, float] = Field(default_factory=dict)
-    crisis_terms: dict[str, float] = Field(default_factory=dict)
-    positive_terms: dict[str, float] = Field(default_factory=dict)
-    #: Extra words that cancel a term right after them ("不是要投诉").
-    negations: list[str] = Field(default_factory=list)
-    #: Extra signs of harm that make a complaint serious (重大): money, several people.
-    harm_terms: list[str] = Field(default_factory=list)
-    #: How far back a member's repeated complaints, and other members' complaints on
-    #: the same subject, raise the grade.
-    window_minutes: int = Field(30, ge=1)
-
-    @model_validator(mode="after")
-    def _ordered(self) -> DetectorSettings:
-        if self.high_threshold < self.complaint_threshold:
-            raise ValueError("high_threshold must not be below complaint_threshold")
-        return self
-
-
-class EscalationSettings(Section):
-    #: First-response targets in minutes, by severity (the playbook: within 2 hours).
-    crisis_minutes: int = Field(15, ge=1)
-    high_minutes: int = Field(60, ge=1)
-    low_minutes: int = Field(120, ge=1)
-    #: Staff hours in community time (HH:MM-HH:MM); "" means around the clock.
-    staff_hours: str = "09:00-21:00"
-    #: Open tickets for complaints spotted in group messages, not only /complain.
-    auto_detect: bool = True
-    #: Named when a target is missed or a crisis comes in, e.g. ["telegram:123456789"].
-    leads: list[str] = Field(default_factory=list)
-    #: Owners per tier below crisis, e.g. {high = ["@li_ops"]}: named when such a ticket opens.
-    owners: dict[Literal["low", "high"], list[str]] = Field(default_factory=dict)
-    #: Standard wording (口径) for answers: staff write ":refund" to send the "refund" text.
-    replies: dict[str, str] = Field(default_factory=dict)
-    detector: DetectorSettings = Field(default_factory=DetectorSettings)
-
-    @field_validator("staff_hours")
-    @classmethod
-    def _staff_hours(cls, value: str) -> str:
-        if value and quiet_hours(value) is None:
-            raise ValueError('use HH:MM-HH:MM, e.g. 09:00-21:00, or "" for around the clock')
-        return value
-
-
 class SandboxSettings(Section):
     group_title: str = "沙盒群 Sandbox group"
     #: The sandbox user you type as at first; they own the sandbox group (a moderator).
@@ -409,7 +126,8 @@ class Settings(BaseSettings):
 
     data_dir: Path = Path("data")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    community: CommunitySettings = Field(default_factory=CommunitySettings)
+    community: Community = Field(default_factory=Community)
+    staff: DeskSettings = Field(default_factory=DeskSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
     onboarding: OnboardingSettings = Field(default_factory=OnboardingSettings)
@@ -431,6 +149,20 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         # The TOML file arrives as init values; the environment overrides it.
         return (env_settings, init_settings)
+
+    @model_validator(mode="after")
+    def _desk_from_telegram_keys(self) -> Settings:
+        """``telegram.staff_chat_id`` / ``leads_chat_id`` (the keys before ``[staff]``)
+        still name the staff desk's rooms."""
+        desk, telegram = self.staff, self.telegram
+        update = {}
+        if desk.chat is None and telegram.staff_chat_id is not None:
+            update["chat"] = f"telegram:{telegram.staff_chat_id}"
+        if desk.leads_chat is None and telegram.leads_chat_id is not None:
+            update["leads_chat"] = f"telegram:{telegram.leads_chat_id}"
+        if update:
+            self.staff = DeskSettings(**{**desk.model_dump(), **update})
+        return self
 
     @property
     def database_url(self) -> str:

@@ -4,8 +4,10 @@ Texts are :class:`markupsafe.Markup` in the Telegram HTML subset (``b``, ``i``,
 ``u``, ``s``, ``code``, ``pre``, ``a``, ``blockquote``). Building them with
 ``Markup(...).format()`` or the message catalog escapes every user-supplied
 value, so a name like ``<b>&"`` can never break a message. Mentions use the
-neutral ``<a href="mention:PLATFORM_USER_ID">`` form that each channel renders;
-links to a message use ``<a href="message:CHAT_ID/MESSAGE_ID">``.
+neutral ``<a href="mention:USER_ID">`` form that each channel renders;
+links to a message use ``<a href="message:CHAT_ID/MESSAGE_ID">``, and a link that
+opens a private chat with the bot ``<a href="start:PAYLOAD">`` (Telegram: a
+``t.me`` deep link; without links, just its label).
 """
 
 from __future__ import annotations
@@ -47,12 +49,13 @@ class Tag:
 class Action:
     """Base of every action.
 
-    ``receipt`` ties an action to a scheduled delivery: the channel reports
-    whether it went out, and the delivery is closed as sent or failed.
+    ``deliveries`` ties an action to scheduled deliveries (one message may carry
+    several, such as a group greeting naming a day's newcomers): the channel
+    reports whether it went out, and each is closed as sent or failed.
     ``tag`` asks the channel to report the ids of the messages it posted.
     """
 
-    receipt: int | None = None
+    deliveries: tuple[int, ...] = ()
     tag: Tag | None = None
 
 
@@ -70,28 +73,46 @@ class Receipt:
     """A channel's report on an action that carried a receipt or a tag."""
 
     ok: bool
-    delivery_id: int | None = None
+    deliveries: tuple[int, ...] = ()
     tag: Tag | None = None
     error: str | None = None
     #: The messages posted for the action (a long text is several).
     sent: tuple[Sent, ...] = ()
     #: A private message was refused and the fallback went out instead.
     fell_back: bool = False
+    #: Where the message reached its reader: ``private``, ``group`` or ``staff``.
+    reached: str | None = None
+    #: What the platform made for the action (an invite link).
+    value: str | None = None
 
 
 def receipt_for(
-    action: Action, error: str | None, sent: tuple[Sent, ...] = (), fell_back: bool = False
+    action: Action,
+    error: str | None,
+    sent: tuple[Sent, ...] = (),
+    fell_back: bool = False,
+    value: str | None = None,
 ) -> Receipt | None:
     """The report a channel owes for ``action`` (None when it asked for none)."""
-    if action.receipt is None and action.tag is None:
+    if not action.deliveries and action.tag is None:
         return None
+    reached = None
+    if error is None:
+        if isinstance(action, SendPrivate) and not fell_back:
+            reached = "private"
+        elif isinstance(action, SendPrivate | SendMessage):
+            reached = "group"
+        elif isinstance(action, NotifyStaff):
+            reached = "staff"
     return Receipt(
         ok=error is None,
-        delivery_id=action.receipt,
+        deliveries=action.deliveries,
         tag=action.tag,
         error=error,
         sent=sent,
         fell_back=fell_back,
+        reached=reached,
+        value=value,
     )
 
 
@@ -164,6 +185,28 @@ class NotifyStaff(Action):
     expects_reply: bool = False
 
 
+#: Where a channel puts the invite link it made: user text can never contain it
+#: (quotes in user text are escaped), so the channel replaces exactly this.
+INVITE_LINK = Markup('<a href="invite:"></a>')
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SendInviteLink(Action):
+    """Make a personal invite link into ``chat`` (joins through it report ``name``)
+    and answer ``reply_to`` with ``text``, the link where :data:`INVITE_LINK` stands.
+
+    The platform call is the channel's, after the update's transaction; the link
+    comes back in the receipt (``value``) for the feature to keep.
+    """
+
+    chat: ChatRef
+    name: str
+    reply_to: MessageRef
+    text: Markup
+    #: Said instead when the platform will not make the link (not an admin, no such feature).
+    unavailable: Markup
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AnswerButton(Action):
     """Acknowledge a button press (a toast on Telegram; nothing elsewhere)."""
@@ -180,6 +223,11 @@ def reply(message: MessageRef, text: Markup, buttons: Keyboard = ()) -> SendMess
 def mention(user: UserRef) -> Markup:
     """A platform-neutral mention of ``user``; the name is escaped."""
     return Markup('<a href="mention:{}">{}</a>').format(user.id, user.display_name)
+
+
+def start_link(label: str | Markup, payload: str = "from_group") -> Markup:
+    """A platform-neutral link that opens a private chat with the bot."""
+    return Markup('<a href="start:{}">{}</a>').format(payload, label)
 
 
 def message_link(message: MessageRef, label: str | Markup) -> Markup:

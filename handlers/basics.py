@@ -1,14 +1,16 @@
-"""The basic commands every community needs: /start, /help, /rules, /setrules, /settings."""
+"""The basic commands every community needs: /start, /help, /rules, /setrules,
+/settings and /id."""
 
 from __future__ import annotations
 
 from markupsafe import Markup
 
 from handlers.actions import Action, AnswerButton, SendMessage, SendPrivate, reply
-from handlers.context import Context
+from handlers.commands import text
+from handlers.context import Context, Place
 from handlers.events import BotAddedToChat, ButtonPressed, CommandIssued, Event, MessagePosted
 from handlers.roles import Role
-from handlers.router import GROUP_ONLY, Command, Router
+from handlers.router import EVERYWHERE, GROUP_ONLY, GROUP_OR_ROOM, Command, Router, declare
 
 #: Rules longer than this would not fit one message with their heading.
 MAX_RULES_LENGTH = 3500
@@ -36,10 +38,11 @@ async def help_command(event: CommandIssued, ctx: Context) -> list[Action]:
     """
     texts = ctx.texts
     assert ctx.router is not None
-    if event.chat.is_private:
-        return [reply(event.message, _help_text(ctx, ctx.router.visible_commands(ctx.roles, True)))]
+    if ctx.place is not Place.GROUP:
+        commands = ctx.router.visible_commands(ctx.roles, ctx.place)
+        return [reply(event.message, _help_text(ctx, commands))]
     heading = texts.t("help.group_heading", title=_title(ctx))
-    commands = ctx.router.visible_commands(ctx.roles, private=False)
+    commands = ctx.router.visible_commands(ctx.roles, Place.GROUP)
     return [
         SendPrivate(
             user=event.sender,
@@ -70,9 +73,7 @@ async def rules(event: CommandIssued, ctx: Context) -> list[Action]:
 async def set_rules(event: CommandIssued, ctx: Context) -> list[Action]:
     texts = ctx.texts
     assert ctx.chat is not None
-    text = event.args.strip()
-    if not text:
-        return [reply(event.message, texts.t("rules.usage"))]
+    text = ctx.args["rules"]
     if len(text) > MAX_RULES_LENGTH:
         return [
             reply(
@@ -94,8 +95,11 @@ async def settings(event: CommandIssued, ctx: Context) -> list[Action]:
     texts = ctx.texts
     assert ctx.chat is not None
     members = await ctx.repos.members.count_present(ctx.chat.id)
-    lines = [
-        texts.t("settings.heading", title=_title(ctx)),
+    lines = [texts.t("settings.heading", title=_title(ctx))]
+    if ctx.place is Place.WORK_ROOM:
+        lines.append(texts.t("settings.work_room"))
+    lines += [
+        texts.t("settings.chat_id", platform=event.chat.platform, id=event.chat.id),
         texts.t("settings.community", name=ctx.community.name),
         texts.t("settings.language", language=texts.language),
         texts.t(
@@ -113,7 +117,30 @@ async def settings(event: CommandIssued, ctx: Context) -> list[Action]:
         texts.t("settings.channel", channel=ctx.platform.name),
     ]
     for key, value in ctx.platform.describe().items():
-        lines.append(texts.t("settings.platform_fact", fact=key, value=value))
+        fact = texts.plain(f"settings.fact_{key}") if texts.has(f"settings.fact_{key}") else key
+        shown = (
+            texts.plain(f"settings.value_{value}")
+            if texts.has(f"settings.value_{value}")
+            else value
+        )
+        lines.append(texts.t("settings.platform_fact", fact=fact, value=shown))
+    return [reply(event.message, Markup("\n").join(lines))]
+
+
+async def ids(event: CommandIssued, ctx: Context) -> list[Action]:
+    """``/id``: this chat's id and the caller's (and, as a reply, the other person's),
+    written as the config wants them (``telegram:12345``)."""
+    texts = ctx.texts
+    lines = []
+    if not event.chat.is_private:
+        lines.append(texts.t("ids.chat", address=f"{event.chat.platform}:{event.chat.id}"))
+    lines.append(texts.t("ids.you", address=f"{event.sender.platform}:{event.sender.id}"))
+    other = event.reply_to_sender
+    if other is not None and other.id != event.sender.id:
+        lines.append(
+            texts.t("ids.other", name=other.display_name, address=f"{other.platform}:{other.id}")
+        )
+    lines.append(texts.t("ids.hint"))
     return [reply(event.message, Markup("\n").join(lines))]
 
 
@@ -150,11 +177,14 @@ async def introduce_bot(event: Event, ctx: Context) -> list[Action]:
 
 
 def register(router: Router) -> None:
-    router.command(Command("start", start, help_key="help.start"))
-    router.command(Command("help", help_command, help_key="help.help"))
-    router.command(Command("rules", rules, help_key="help.rules", where=GROUP_ONLY))
-    router.command(Command("setrules", set_rules, Role.MODERATOR, "help.setrules", GROUP_ONLY))
-    router.command(Command("settings", settings, Role.MODERATOR, "help.settings", GROUP_ONLY))
+    router.command(declare("start", start, where=EVERYWHERE, args=None))
+    router.command(declare("help", help_command, where=EVERYWHERE))
+    router.command(declare("id", ids, where=EVERYWHERE))
+    router.command(declare("rules", rules, where=GROUP_ONLY))
+    router.command(
+        declare("setrules", set_rules, Role.MODERATOR, where=GROUP_ONLY, args=(text("rules"),))
+    )
+    router.command(declare("settings", settings, Role.MODERATOR, where=GROUP_OR_ROOM))
     router.on(MessagePosted, private_hint, priority=900, exclusive=True)
-    router.on(ButtonPressed, stale_button, priority=1000)
+    router.on(ButtonPressed, stale_button, priority=1000, work_rooms=True)
     router.on(BotAddedToChat, introduce_bot, priority=100)

@@ -20,9 +20,12 @@ from handlers.actions import (
     Keyboard,
     NotifyStaff,
     RestrictMember,
+    SendInviteLink,
     SendMessage,
     SendPrivate,
     mention,
+    reply,
+    start_link,
 )
 from handlers.i18n import Texts
 
@@ -42,6 +45,8 @@ class Capabilities:
     delete: bool = True
     restrict: bool = True
     buttons: bool = True
+    #: The bot can make personal invite links into a group (whose joins name the link).
+    invite_links: bool = False
     #: Longest text one message may carry, in the platform's own unit.
     max_text_length: int = 4096
 
@@ -54,8 +59,8 @@ def degrade(actions: list[Action], caps: Capabilities, texts: Texts) -> list[Act
     result: list[Action] = []
     for action in actions:
         for replacement in _degrade_one(action, caps, texts):
-            if (replacement.receipt, replacement.tag) != (action.receipt, action.tag):
-                replacement = replace(replacement, receipt=action.receipt, tag=action.tag)
+            if (replacement.deliveries, replacement.tag) != (action.deliveries, action.tag):
+                replacement = replace(replacement, deliveries=action.deliveries, tag=action.tag)
             result.append(replacement)
     return result
 
@@ -74,6 +79,8 @@ def _degrade_one(action: Action, caps: Capabilities, texts: Texts) -> list[Actio
             return [NotifyStaff(text=texts.t("degrade.restrict", member=mention(action.user)))]
         case AnswerButton() if not caps.buttons:
             return []
+        case SendInviteLink() if not caps.invite_links:
+            return [reply(action.reply_to, action.unavailable)]
     return [action]
 
 
@@ -89,7 +96,7 @@ def _buttons_as_text(text: Markup, buttons: Keyboard) -> Markup:
     return Markup("\n").join(lines)
 
 
-def private_fallback(action: SendPrivate, texts: Texts, open_link: str | None) -> Action | None:
+def private_fallback(action: SendPrivate, texts: Texts, start_links: bool) -> Action | None:
     """What to do when a platform refuses a private message.
 
     A short mention in the group with a link that opens the private chat, so
@@ -102,23 +109,22 @@ def private_fallback(action: SendPrivate, texts: Texts, open_link: str | None) -
             chat=action.fallback_chat,
             text=text,
             buttons=action.buttons,
-            receipt=action.receipt,
+            deliveries=action.deliveries,
             tag=action.tag,
         )
     if action.fallback_chat is not None:
-        if open_link:
-            text = texts.t(
-                "fallback.private_refused_link", member=mention(action.user), link=open_link
-            )
+        if start_links:
+            link = start_link(texts.plain("fallback.start_label"))
+            text = texts.t("fallback.private_refused_link", member=mention(action.user), link=link)
         else:
             text = texts.t("fallback.private_refused", member=mention(action.user))
         return SendMessage(
-            chat=action.fallback_chat, text=text, receipt=action.receipt, tag=action.tag
+            chat=action.fallback_chat, text=text, deliveries=action.deliveries, tag=action.tag
         )
     if not action.tell_staff_if_refused:
         return None
     return NotifyStaff(
         text=texts.t("fallback.private_refused_staff", member=mention(action.user)),
-        receipt=action.receipt,
+        deliveries=action.deliveries,
         tag=action.tag,
     )

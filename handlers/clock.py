@@ -48,3 +48,16 @@ def parse_duration(text: str) -> timedelta:
     if number:
         raise ValueError(f"bad duration {text!r}: missing unit (d, h, m, s)")
     return total
+
+
+def format_duration(delta: timedelta) -> str:
+    """The shortest ``1d6h30m`` form of ``delta`` (what :func:`parse_duration` reads)."""
+    seconds = int(delta.total_seconds())
+    if seconds == 0:
+        return "0m"
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        count, seconds = divmod(seconds, size)
+        if count:
+            parts.append(f"{count}{unit}")
+    return "".join(parts)

@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
-from zoneinfo import ZoneInfo
 
 from handlers.capabilities import Capabilities
+from handlers.commands import Args
+from handlers.community import Community
+from handlers.desk import DeskSettings
 from handlers.events import ChatRef, UserRef
 from handlers.i18n import Texts
 from handlers.roles import Role
@@ -19,19 +22,14 @@ if TYPE_CHECKING:
     from handlers.router import Router
 
 
-@dataclass(frozen=True, slots=True)
-class Community:
-    """The community-wide settings handlers need (built from the app settings)."""
+class PlatformFacts(Protocol):
+    """What a handler may know of the platform an update came from.
 
-    name: str
-    timezone: ZoneInfo
-    language: str
-    moderators: frozenset[str] = frozenset()
-    staff: frozenset[str] = frozenset()
-
-
-class PlatformAccess(Protocol):
-    """Platform facts a handler may ask for; each channel implements it."""
+    Facts only: asking the platform anything is a network call, and handlers run
+    inside the update's database transaction, where no platform call may happen
+    (a slow or rate-limited platform would hold every other chat's writes).
+    What needs the platform is an action the channel carries out afterwards.
+    """
 
     name: str
     capabilities: Capabilities
@@ -39,42 +37,38 @@ class PlatformAccess(Protocol):
     @property
     def bot_username(self) -> str | None: ...
 
-    async def is_chat_admin(self, chat: ChatRef, user: UserRef) -> bool:
-        """Whether ``user`` administers ``chat`` on the platform (cached by the channel)."""
-        ...
-
-    def private_chat_link(self, payload: str) -> str | None:
-        """A link that opens a private chat with the bot (Telegram deep link), if any."""
-        ...
-
-    async def create_invite_link(self, chat: ChatRef, name: str) -> str | None:
-        """A personal invite link into ``chat`` whose joins report ``name`` (None: unsupported
-        or not allowed)."""
-        ...
-
     def describe(self) -> dict[str, str]:
         """Channel facts for ``/settings`` (mode, privacy, …)."""
         ...
 
 
+class PlatformAccess(PlatformFacts, Protocol):
+    """What the dispatcher asks a channel before the transaction opens."""
+
+    async def is_chat_admin(self, chat: ChatRef, user: UserRef) -> bool:
+        """Whether ``user`` administers ``chat`` on the platform (cached by the channel)."""
+        ...
+
+
 class Offline:
-    """Platform access for work done outside an update (sweeps): no platform to ask."""
+    """Platform facts for work done outside an update (sweeps): no platform to ask."""
 
     name = "offline"
     capabilities = Capabilities()
     bot_username = None
 
-    async def is_chat_admin(self, chat: ChatRef, user: UserRef) -> bool:
-        return False
-
-    def private_chat_link(self, payload: str) -> str | None:
-        return None
-
-    async def create_invite_link(self, chat: ChatRef, name: str) -> str | None:
-        return None
-
     def describe(self) -> dict[str, str]:
         return {}
+
+
+class Place(StrEnum):
+    """Where a message was written."""
+
+    PRIVATE = "private"
+    #: A community group: where members are.
+    GROUP = "group"
+    #: The staff desk's chat or the leads' chat: a work room, not a community group.
+    WORK_ROOM = "work_room"
 
 
 @dataclass(slots=True)
@@ -85,8 +79,13 @@ class Context:
     now: datetime
     texts: Texts
     community: Community
-    platform: PlatformAccess
+    platform: PlatformFacts
     roles: frozenset[Role]
+    #: The staff desk: its rooms, where member features do not run.
+    desk: DeskSettings = field(default_factory=DeskSettings)
+    place: Place = Place.GROUP
+    #: A command's arguments, parsed as it declared them.
+    args: Args = field(default_factory=Args)
     chat: ChatRecord | None = None
     sender: UserRecord | None = None
     #: The membership, for message, join and leave events (commands skip the read).
@@ -97,10 +96,21 @@ class Context:
     router: Router | None = None
     #: Run after the event's transaction commits (never after a rollback).
     after_commit: list[Callable[[], None]] = field(default_factory=list)
+    #: Asks for due work to be swept at once (set by the runtime).
+    on_due: Callable[[], None] | None = None
 
     @property
     def local_now(self) -> datetime:
         return self.now.astimezone(self.community.timezone)
 
     def has_role(self, role: Role) -> bool:
-        return role is Role.MEMBER or role in self.roles
+        """Members can do what anyone can; in a work room, staff what moderators can."""
+        if role is Role.MEMBER or role in self.roles:
+            return True
+        return role is Role.MODERATOR and self.place is Place.WORK_ROOM and Role.STAFF in self.roles
+
+    def sweep_soon(self) -> None:
+        """Something just became due (a newcomer's welcome): sweep once this commits,
+        rather than at the next scheduled sweep."""
+        if self.on_due is not None and self.on_due not in self.after_commit:
+            self.after_commit.append(self.on_due)

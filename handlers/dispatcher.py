@@ -15,17 +15,21 @@ import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
 
 from handlers.actions import Action, AnswerButton, Receipt, reply
 from handlers.capabilities import degrade
 from handlers.clock import Clock
-from handlers.context import Community, Context, PlatformAccess
+from handlers.commands import ArgumentError, parse_forms
+from handlers.context import Community, Context, Place, PlatformAccess
+from handlers.desk import DeskSettings
 from handlers.events import (
     BotAddedToChat,
     BotRemovedFromChat,
     ButtonPressed,
     ChatMigrated,
+    ChatRef,
     CommandIssued,
     Event,
     Incoming,
@@ -38,7 +42,7 @@ from handlers.i18n import Catalog, Texts, supported_language
 from handlers.receipts import record_receipts
 from handlers.record_cache import PendingRecords, RecordCache, started
 from handlers.roles import Role, platform_key
-from handlers.router import GROUP_ONLY, PRIVATE_ONLY, Router
+from handlers.router import PRIVATE_ONLY, Command, Router
 from storage.database import Storage
 from storage.records import JoinOutcome
 from storage.repositories import Repositories
@@ -55,7 +59,10 @@ class Dispatcher:
     router: Router
     catalog: Catalog
     community: Community
+    desk: DeskSettings
     clock: Clock
+    #: Called after a commit that made work due at once (the runtime sweeps).
+    on_due: Callable[[], None] | None = None
     _chat_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = field(
         init=False, default_factory=weakref.WeakValueDictionary
     )
@@ -80,8 +87,9 @@ class Dispatcher:
         if not incoming.events:
             return []
         first = incoming.events[0]
+        place = self.place_of(first.chat)
         async with self._lock_for(f"{first.chat.platform}:{first.chat.id}"):
-            roles = await self._roles(first, platform)
+            roles = await self._roles(first, platform, place)
             now = self.clock.now()
 
             pending = PendingRecords()
@@ -94,7 +102,7 @@ class Dispatcher:
                     return []
                 actions: list[Action] = []
                 for event in incoming.events:
-                    ctx = await self._context(repos, event, platform, roles, pending)
+                    ctx = await self._context(repos, event, platform, roles, pending, place)
                     actions.extend(await self._route(event, ctx))
                 pending.changed_chat_ids |= repos.chats.changed
                 return actions
@@ -123,14 +131,20 @@ class Dispatcher:
     def texts_for(self, chat_language: str | None, user_language: str | None) -> Texts:
         return self.catalog.for_language(chat_language or user_language or self.community.language)
 
-    async def _roles(self, event: Event, platform: PlatformAccess) -> frozenset[Role]:
+    def place_of(self, chat: ChatRef) -> Place:
+        if chat.is_private:
+            return Place.PRIVATE
+        return Place.WORK_ROOM if self.desk.is_work_room(chat) else Place.GROUP
+
+    async def _roles(self, event: Event, platform: PlatformAccess, place: Place) -> frozenset[Role]:
         """Roles are looked up before the transaction: it may ask the platform."""
         sender = _sender(event)
         if sender is None:
             return frozenset()
         key = platform_key(sender.platform, sender.id)
         roles: set[Role] = set()
-        if key in self.community.staff:  # a set lookup: known for every event
+        # Listed staff, and everyone in the staff desk's rooms (a set lookup per event).
+        if key in self.community.staff or (place is Place.WORK_ROOM and not sender.is_bot):
             roles.add(Role.STAFF)
         if not isinstance(event, CommandIssued | ButtonPressed):
             return frozenset(roles)  # asking the platform about admins is for commands only
@@ -149,6 +163,7 @@ class Dispatcher:
         platform: PlatformAccess,
         roles: frozenset[Role],
         pending: PendingRecords,
+        place: Place,
     ) -> Context:
         """Record what the event says about chats, people and memberships.
 
@@ -244,12 +259,15 @@ class Dispatcher:
             community=self.community,
             platform=platform,
             roles=roles,
+            desk=self.desk,
+            place=place,
             chat=chat,
             sender=sender,
             member=member,
             join=join,
             router=self.router,
             after_commit=pending.after_commit,
+            on_due=self.on_due,
         )
 
     async def _route(self, event: Event, ctx: Context) -> list[Action]:
@@ -264,7 +282,7 @@ class Dispatcher:
                 actions.append(reply(event.message, ctx.texts.t("command.failed", name=event.name)))
             if actions:
                 return actions
-        for route in self.router.routes_for(event):
+        for route in self.router.routes_for(event, ctx.place):
             try:
                 produced = await route.handler(event, ctx)
             except SQLAlchemyError:
@@ -291,10 +309,8 @@ class Dispatcher:
             if event.chat.is_private or event.addressed:
                 return [reply(event.message, texts.t("command.unknown", name=event.name))]
             return []
-        if command.where == GROUP_ONLY and event.chat.is_private:
-            return [reply(event.message, texts.t("command.group_only", name=event.name))]
-        if command.where == PRIVATE_ONLY and not event.chat.is_private:
-            return [reply(event.message, texts.t("command.private_only", name=event.name))]
+        if ctx.place not in command.where:
+            return [reply(event.message, texts.t(_misplaced(command, ctx.place), name=event.name))]
         if not ctx.has_role(command.role):
             log.info("refused /%s for %s: needs %s", event.name, event.sender.id, command.role)
             return [
@@ -302,7 +318,36 @@ class Dispatcher:
                     event.message, texts.t(f"command.needs_{command.role.value}", name=event.name)
                 )
             ]
+        if command.forms is not None:
+            try:
+                ctx.args = parse_forms(
+                    command.forms,
+                    event.args,
+                    replying_to_someone=event.reply_to_sender is not None,
+                )
+            except ArgumentError as error:
+                return [reply(event.message, _argument_problem(texts, command, error))]
         return await command.handler(event, ctx)
+
+
+def _argument_problem(texts: Texts, command: Command, error: ArgumentError) -> Markup:
+    """What is wrong with the arguments, then how to call the command."""
+    values = dict(error.values)
+    if "arg" in values:
+        values["arg"] = texts.plain(f"args.{values['arg']}")
+    problem = texts.t(f"command.args_{error.problem}", **values)
+    return Markup("{}\n{}").format(problem, command.usage(texts))
+
+
+def _misplaced(command: Command, place: Place) -> str:
+    """Why a command cannot be used here, as a catalog key."""
+    if place is Place.WORK_ROOM:
+        return "command.not_in_work_room"
+    if command.where == PRIVATE_ONLY:
+        return "command.private_only"
+    if Place.WORK_ROOM in command.where:
+        return "command.desk_only"
+    return "command.group_only"
 
 
 def _sender(event: Event) -> UserRef | None:

@@ -5,31 +5,31 @@ from __future__ import annotations
 
 from handlers import basics, escalation, faq, onboarding, points, topics
 from handlers.escalation import Tickets
-from handlers.escalation.config import EscalationConfig
+from handlers.escalation.settings import EscalationSettings
 from handlers.faq.library import FaqLibrary
-from handlers.onboarding.config import OnboardingConfig
 from handlers.onboarding.flow import OnboardingFlow
-from handlers.points.config import PointsConfig
+from handlers.onboarding.settings import OnboardingSettings
 from handlers.points.economy import Economy
+from handlers.points.settings import PointsSettings
 from handlers.router import Router
 
 
 def build_router(
-    onboarding_config: OnboardingConfig | None = None,
+    onboarding_settings: OnboardingSettings | None = None,
     faq_library: FaqLibrary | None = None,
     economy: Economy | None = None,
-    escalation_config: EscalationConfig | None = None,
+    escalation_settings: EscalationSettings | None = None,
 ) -> Router:
     router = Router()
     basics.register(router)
-    economy = economy or Economy(PointsConfig())
+    economy = economy or Economy(PointsSettings())
     # Completing onboarding earns points; a check-in is a sign of taking part.
-    flow = OnboardingFlow(onboarding_config or OnboardingConfig(), economy.onboarding_completed)
+    flow = OnboardingFlow(onboarding_settings or OnboardingSettings(), economy.onboarding_completed)
     onboarding.register(router, flow)
     points.register(router, economy, flow.participated)
     topics.register(router, economy, flow.participated)
     # The FAQ's "talk to staff" opens a ticket.
-    tickets = Tickets.build(escalation_config or EscalationConfig())
+    tickets = Tickets.build(escalation_settings or EscalationSettings())
     escalation.register(router, tickets)
     if faq_library is not None:
         faq.register(router, faq_library, tickets.intake.hand_over)

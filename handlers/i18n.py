@@ -39,6 +39,10 @@ class Texts:
     def has(self, key: str) -> bool:
         return key in self.messages or key in self.fallback
 
+    def label(self, key: str, default: str) -> str:
+        """The catalog's name for a code (``settings.value_polling``), else the code."""
+        return self.plain(key) if self.has(key) else default
+
     def plain(self, key: str, **values: Any) -> str:
         """For places that take no markup (button labels, toasts)."""
         return self.t(key, **values).striptags()

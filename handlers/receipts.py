@@ -23,9 +23,11 @@ async def record_receipts(
     hooks: Mapping[str, ReceiptHook],
 ) -> None:
     for receipt in receipts:
-        if receipt.delivery_id is not None:
-            status = DeliveryStatus.SENT if receipt.ok else DeliveryStatus.FAILED
-            await repos.deliveries.finish(receipt.delivery_id, status, now, receipt.error)
+        status = DeliveryStatus.SENT if receipt.ok else DeliveryStatus.FAILED
+        for delivery_id in receipt.deliveries:
+            await repos.deliveries.finish(
+                delivery_id, status, now, receipt.error, reached=receipt.reached
+            )
         tag = receipt.tag
         if tag is None:
             continue

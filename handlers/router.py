@@ -2,7 +2,8 @@
 
 Lower priority numbers run first. A route marked ``exclusive`` ends routing
 for the event when it returned actions (e.g. a command answered stops the
-FAQ from also answering).
+FAQ from also answering). The staff desk's rooms are work rooms: only routes
+and commands that say so run there.
 """
 
 from __future__ import annotations
@@ -10,17 +11,29 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from markupsafe import Markup
+
 from handlers.actions import Action
-from handlers.context import Context
+from handlers.commands import Arg, Form, Kind
+from handlers.context import Context, Place
 from handlers.events import CommandIssued, Event
+from handlers.i18n import Texts
 from handlers.receipts import ReceiptHook
 from handlers.roles import Role
 
 Handler = Callable[[Event, Context], Awaitable[list[Action]]]
 CommandHandler = Callable[[CommandIssued, Context], Awaitable[list[Action]]]
 
+
 #: Where a command may be used.
-ANYWHERE, GROUP_ONLY, PRIVATE_ONLY = "anywhere", "group", "private"
+ANYWHERE = frozenset({Place.PRIVATE, Place.GROUP})
+GROUP_ONLY = frozenset({Place.GROUP})
+PRIVATE_ONLY = frozenset({Place.PRIVATE})
+#: The staff desk's commands: in the staff chat or privately, never before members.
+DESK = frozenset({Place.PRIVATE, Place.WORK_ROOM})
+#: Chat-level settings and facts: a community group or a staff room.
+GROUP_OR_ROOM = frozenset({Place.GROUP, Place.WORK_ROOM})
+EVERYWHERE = frozenset(Place)
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +43,8 @@ class Route:
     priority: int
     name: str
     exclusive: bool = False
+    #: Runs in the staff desk's rooms too (staff answering a card, pressing its buttons).
+    work_rooms: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,9 +54,50 @@ class Command:
     role: Role = Role.MEMBER
     #: Catalog key of the one-line description shown by /help.
     help_key: str = ""
-    where: str = ANYWHERE
+    where: frozenset[Place] = ANYWHERE
     #: Listed in /help and the platform's command menu.
     listed: bool = True
+    #: The ways to call it; None: the handler reads the raw text itself (``/start`` payloads).
+    forms: tuple[Form, ...] | None = ((),)
+
+    def usage(self, texts: Texts) -> Markup:
+        """``用法：/givepoints @成员 数量 原因``, one line per form, then the catalog's
+        example (``usage.NAME``) when it has one."""
+        lines = [
+            texts.t("command.usage_line", command=self.name, args=_form_text(texts, form))
+            for form in self.forms or ((),)
+        ]
+        if texts.has(f"usage.{self.name}"):
+            lines.append(texts.t(f"usage.{self.name}"))
+        return Markup("\n").join(lines)
+
+
+def _form_text(texts: Texts, form: Form) -> str:
+    shown = []
+    for arg in form:
+        label = arg.choices[0] if len(arg.choices) == 1 else texts.plain(f"args.{arg.name}")
+        if len(arg.choices) > 1:
+            label = "|".join(arg.choices)
+        if arg.kind is Kind.MEMBER:
+            label = "@" + label
+        shown.append(f"[{label}]" if arg.optional else label)
+    return " ".join(shown)
+
+
+def declare(
+    name: str,
+    handler: CommandHandler,
+    role: Role = Role.MEMBER,
+    *,
+    where: frozenset[Place] = ANYWHERE,
+    args: tuple[Arg, ...] | None = (),
+    forms: tuple[Form, ...] | None = None,
+    listed: bool = True,
+) -> Command:
+    """A command whose /help line is ``help.NAME`` and which takes ``args`` (or one of
+    several ``forms``)."""
+    declared = forms if forms is not None else (None if args is None else (args,))
+    return Command(name, handler, role, f"help.{name}", where, listed, declared)
 
 
 @dataclass(slots=True)
@@ -59,9 +115,10 @@ class Router:
         priority: int = 100,
         name: str | None = None,
         exclusive: bool = False,
+        work_rooms: bool = False,
     ) -> None:
         self.routes.append(
-            Route(event_type, handler, priority, name or handler.__name__, exclusive)
+            Route(event_type, handler, priority, name or handler.__name__, exclusive, work_rooms)
         )
         self.routes.sort(key=lambda route: route.priority)
 
@@ -75,16 +132,20 @@ class Router:
             raise ValueError(f"command /{command.name} registered twice")
         self.commands[command.name] = command
 
-    def routes_for(self, event: Event) -> list[Route]:
-        return [route for route in self.routes if isinstance(event, route.event_type)]
+    def routes_for(self, event: Event, place: Place) -> list[Route]:
+        return [
+            route
+            for route in self.routes
+            if isinstance(event, route.event_type)
+            and (place is not Place.WORK_ROOM or route.work_rooms)
+        ]
 
-    def visible_commands(self, roles: frozenset[Role], private: bool) -> list[Command]:
+    def visible_commands(self, roles: frozenset[Role], place: Place) -> list[Command]:
         """Commands a caller with ``roles`` may use here, for /help and menus."""
-        place = PRIVATE_ONLY if private else GROUP_ONLY
         return [
             command
             for command in self.commands.values()
             if command.listed
             and (command.role is Role.MEMBER or command.role in roles)
-            and command.where in (ANYWHERE, place)
+            and place in command.where
         ]

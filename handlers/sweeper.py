@@ -46,6 +46,19 @@ class Sweeper:
                 log.exception("sweep task %s failed; it will run again next sweep", task.__name__)
         return actions
 
+    async def next_due(self, now: datetime) -> datetime | None:
+        """The earliest moment after ``now`` a task says something falls due (tasks
+        that can tell have a ``next_due(repos, now)``). The sandbox steps its clock
+        through these, so moving it by days shows every message on the way."""
+        moments = []
+        for task in self._tasks:
+            estimate = getattr(task, "next_due", None)
+            if estimate is not None:
+                found = await self._storage.run(lambda repos, e=estimate: e(repos, now))
+                if found is not None and found > now:
+                    moments.append(found)
+        return min(moments, default=None)
+
     async def record(self, receipts: list[Receipt]) -> None:
         """Close delivered (or refused) deliveries and remember tagged messages."""
         if not receipts:

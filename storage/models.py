@@ -173,6 +173,7 @@ class Delivery(Base):
             sqlite_where=text("status = 'pending'"),
         ),
         Index("ix_deliveries_chat_user", "chat_id", "user_id"),
+        Index("ix_deliveries_chat_kind", "chat_id", "kind"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
@@ -190,6 +191,8 @@ class Delivery(Base):
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    #: How a message to a member reached them: ``private`` or ``group`` (a mention).
+    reached: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
 

@@ -95,6 +95,7 @@ class DeliveryRecord:
     status: str
     attempts: int
     last_error: str | None
+    reached: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,17 +6,22 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from markupsafe import Markup, escape
+
 from bot.app import App
 from bot.channels.rendering import plain_text
 from handlers.actions import (
+    INVITE_LINK,
     Action,
     AnswerButton,
     NotifyStaff,
     Receipt,
+    SendInviteLink,
     SendMessage,
     SendPrivate,
     Sent,
     receipt_for,
+    reply,
 )
 from handlers.events import ButtonPressed, ChatKind, ChatRef, MessagePosted, MessageRef
 from tests.conftest import FakePlatform
@@ -44,16 +49,20 @@ class Chat:
         tagged ones are reported back (so replies to them can be routed)."""
         receipts = []
         for action in actions:
-            sent, error = self._post(action)
-            receipt = receipt_for(action, error, sent)
+            sent, error, made = self._post(action)
+            receipt = receipt_for(action, error, sent, value=made)
             if receipt is not None:
                 receipts.append(receipt)
         return receipts
 
-    def _post(self, action: Action) -> tuple[tuple[Sent, ...], str | None]:
+    def _post(self, action: Action) -> tuple[tuple[Sent, ...], str | None, str | None]:
+        """What posting ``action`` gave: the messages, an error, what was made (a link)."""
         match action:
+            case SendInviteLink():
+                sent, error, _ = self._post(reply(action.reply_to, invited(action)))
+                return sent, error, invite_url(action)
             case NotifyStaff() if not self.staff_reachable:
-                return (), "Forbidden: bot was kicked from the supergroup chat"
+                return (), "Forbidden: bot was kicked from the supergroup chat", None
             case NotifyStaff():
                 where = STAFF_CHAT
             case SendMessage():
@@ -61,11 +70,11 @@ class Chat:
             case SendPrivate():
                 where = private_chat(action.user)
             case _:
-                return (), None
+                return (), None, None
         self._next_id += 1
         ref = MessageRef(where, str(self._next_id))
         self.posted[id(action)] = ref
-        return (Sent(where.platform, where.id, ref.id),), None
+        return (Sent(where.platform, where.id, ref.id),), None, None
 
     def where(self, action: Action) -> MessageRef:
         """The message an action became, to reply to it."""
@@ -121,11 +130,21 @@ def _fields(event: MessagePosted) -> dict[str, Any]:
     return {name: getattr(event, name) for name in event.__dataclass_fields__}
 
 
+def invite_url(action: SendInviteLink) -> str:
+    """The link the harness's platform makes for an /invite."""
+    return f"https://example.invalid/join/{action.chat.id}/{action.name}"
+
+
+def invited(action: SendInviteLink) -> Markup:
+    """The answer to /invite as the channel posts it, the link in place."""
+    return Markup(str(action.text).replace(str(INVITE_LINK), str(escape(invite_url(action)))))
+
+
 def said(actions: list[Action]) -> str:
     return "\n".join(
-        plain_text(a.text)
+        plain_text(invited(a) if isinstance(a, SendInviteLink) else a.text)
         for a in actions
-        if isinstance(a, SendMessage | SendPrivate | NotifyStaff)
+        if isinstance(a, SendMessage | SendPrivate | NotifyStaff | SendInviteLink)
     )
 
 

@@ -98,6 +98,10 @@ def clock() -> ManualClock:
 
 def make_settings(tmp_path: Path, **overrides: object) -> Settings:
     values: dict[str, object] = {"data_dir": tmp_path}
+    telegram = overrides.get("telegram")
+    if not (isinstance(telegram, dict) and "staff_chat_id" in telegram):
+        # The staff chat the chat harness posts staff notices in (tests.chat_harness.STAFF_CHAT).
+        values["staff"] = {"chat": "testnet:-900"}
     values.update(overrides)
     return Settings(**values)
 
@@ -112,7 +116,7 @@ class FakePlatform:
 
     def __init__(self, name: str = "testnet", capabilities: Capabilities | None = None) -> None:
         self.name = name
-        self.capabilities = capabilities or Capabilities()
+        self.capabilities = capabilities or Capabilities(invite_links=True)
         self.admins: set[str] = set()
         self.admin_lookups = 0
 
@@ -123,12 +127,6 @@ class FakePlatform:
     async def is_chat_admin(self, chat: ChatRef, user: UserRef) -> bool:
         self.admin_lookups += 1
         return user.id in self.admins
-
-    def private_chat_link(self, payload: str) -> str | None:
-        return f"https://example.invalid/start?{payload}"
-
-    async def create_invite_link(self, chat: ChatRef, name: str) -> str | None:
-        return f"https://example.invalid/join/{chat.id}/{name}"
 
     def describe(self) -> dict[str, str]:
         return {"mode": "test"}

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from markupsafe import Markup
 
-from bot.channels.rendering import plain_text
+from bot.channels.rendering import plain_text, telegram_html
 from handlers.actions import (
     AnswerButton,
     Button,
@@ -81,11 +81,14 @@ def test_button_acknowledgements_are_dropped_where_there_are_no_buttons() -> Non
 
 def test_refused_private_message_falls_back() -> None:
     action = SendPrivate(user=ALICE, text=Markup("secret"), fallback_chat=GROUP)
-    nudge = private_fallback(action, TEXTS, "https://t.me/shequn_bot?start=x")
+    nudge = private_fallback(action, TEXTS, start_links=True)
     assert isinstance(nudge, SendMessage) and nudge.chat == GROUP
-    assert "https://t.me/shequn_bot?start=x" in plain_text(nudge.text)
+    # The link that opens the private chat, rendered by each channel (a t.me deep link).
+    assert 'href="https://t.me/shequn_bot?start=from_group"' in telegram_html(
+        nudge.text, "shequn_bot"
+    )
     assert "secret" not in plain_text(nudge.text)  # private content never lands in the group
-    staff = private_fallback(SendPrivate(user=ALICE, text=Markup("x")), TEXTS, None)
+    staff = private_fallback(SendPrivate(user=ALICE, text=Markup("x")), TEXTS, start_links=True)
     assert isinstance(staff, NotifyStaff)
 
 

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from handlers.escalation import lexicon
-from handlers.escalation.detector import Detector, DetectorConfig, Severity
+from handlers.escalation.detector import Detector, Severity
 from handlers.escalation.evaluation import evaluate, read_labelled
+from handlers.escalation.settings import DetectorSettings
 
 DATA = Path(__file__).parent / "data" / "complaints" / "messages.jsonl"
 
@@ -70,7 +70,7 @@ def test_money_lost_or_several_affected_is_serious(
 def test_operators_add_signs_of_harm() -> None:
     text = "押金到现在都没退，太慢了"
     assert Detector().grade(text).severity is Severity.LOW
-    tuned = Detector(DetectorConfig(harm_terms=(*lexicon.HARM, "押金")))
+    tuned = Detector(DetectorSettings(harm_terms=["押金"]))
     assert tuned.grade(text).severity is Severity.HIGH
 
 

@@ -255,7 +255,7 @@ async def test_redeem_bad_input(chat: Chat) -> None:
     ("text", "expected"),
     [
         ("/givepoints 10", "用法"),
-        ("/givepoints -5 坏数字", "用法"),
+        ("/givepoints -5 坏数字", "1 到 500"),
         ("/givepoints abc 原因", "用法"),
         ("/givepoints 10000 太多", "1 到 500"),
         ("/givepoints 0 零", "1 到 500"),
@@ -277,7 +277,7 @@ async def test_targets_must_exist_and_be_members(chat: Chat) -> None:
 
     await chat.send(left(chat.now, stranger))
     assert "用法" in said(await chat.cmd(MOD, "/pointslog 谁"))
-    assert "请指定成员" in said(await chat.cmd(ALICE, "/badges 谁"))
+    assert "@用户名" in said(await chat.cmd(ALICE, "/badges 谁"))
     assert "不是本群成员" in said(await chat.cmd(MOD, "/givepoints 555 5 原因"))
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from bot.app import build_app
 from bot.channels.sandbox.console import SandboxConsole
-from bot.channels.sandbox.world import operator_is_staff
+from bot.channels.sandbox.world import sandbox_settings
 from handlers.clock import ManualClock
 from tests.conftest import make_settings
 
@@ -119,9 +119,10 @@ def test_scheduled_steps_survive_restarts_and_go_out_once(tmp_path: Path) -> Non
     first = "\n".join(play("/time 10:00\n/join 小红\n/advance 1m\n", tmp_path))
     assert first.count("欢迎 @小红 加入") == 1
     # A new process three days later: the day-3 check-in is due. 小红 never opened a private
-    # chat, so the check-in becomes a nudge in the group; the stale day-1 intro is dropped.
+    # chat, so she is greeted in the group, with the link to a private chat.
     second = "\n".join(play("/time 10:00\n/advance 3d1h\n", tmp_path))
-    assert second.count("@小红，我有一条私信要发给你") == 1
+    assert second.count("新朋友 @小红，加入「沙盒群 Sandbox group」三天啦") == 1
+    assert "点这里私聊我" in second
     assert "欢迎 @小红 加入" not in second
     # Yet another process at the same moment: nothing is sent again.
     third = "\n".join(play("/time 10:00\n/advance 3d1h\n", tmp_path))
@@ -161,22 +162,24 @@ def test_topic_slots_survive_restarts_within_the_grace_window_only(tmp_path: Pat
     # Another restart: the slot was decided, nothing is posted again.
     again = play("/time 10:00\n/advance 2h40m\n", tmp_path)
     assert not any("你最近读了什么书" in line for line in again)
-    # Down over the next noon until 14:00: past the hour of grace, the slot is missed.
-    missed = play("/time 10:00\n/advance 1d4h\n", tmp_path)
-    assert not any("今日话题" in line for line in missed)
+    # Moving the clock a day steps through the next noon: its slot is posted on the way.
+    next_day = play("/time 10:00\n/advance 1d4h\n", tmp_path)
+    assert sum("今日话题" in line for line in next_day) == 1
 
 
 async def test_a_ticket_answered_by_replying_to_its_card_in_the_sandbox(tmp_path: Path) -> None:
     clock = ManualClock()
-    app = build_app(operator_is_staff(make_settings(tmp_path)), clock=clock)
+    app = build_app(sandbox_settings(make_settings(tmp_path)), clock=clock)
     lines: list[str] = []
     try:
         await app.prepare()
         console = await SandboxConsole.create(app, clock, write=lines.append)
         for line in ("/join 小明", "/as 小明", "/complain 课件 <下载> 不了"):
             await console.handle_line(line)
-        [card] = [line for line in lines if line.startswith("📋 [staff #") and "工单 #1" in line]
-        number = re.match(r"📋 \[staff #(\d+)\]", card)
+        [card] = [
+            line for line in lines if line.startswith("📋 [客服群 staff #") and "工单 #1" in line
+        ]
+        number = re.match(r"📋 \[客服群 staff #(\d+)\]", card)
         assert number is not None and "课件 <下载> 不了" in card
         await console.handle_line("/as operator")
         await console.handle_line(f"/re {number.group(1)} 已经修复，请刷新")

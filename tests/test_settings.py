@@ -25,7 +25,9 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 def test_defaults_need_no_configuration() -> None:
     settings = load_settings()
     assert settings.database_url == "sqlite+aiosqlite:///data/shequn.db"
-    assert settings.community.timezone == "Asia/Shanghai" and settings.community.language == "zh"
+    assert (
+        str(settings.community.timezone) == "Asia/Shanghai" and settings.community.language == "zh"
+    )
     assert settings.telegram_token is None and settings.telegram.mode == "polling"
     assert settings.telegram.base_url == "https://api.telegram.org"
 

@@ -64,7 +64,9 @@ async def launch(
         await app.prepare()
         token = settings.telegram_token
         assert token is not None
-        channel = TelegramChannel(settings.telegram, token, app.dispatcher, app.texts, app.router)
+        channel = TelegramChannel(
+            settings.telegram, token, app.dispatcher, app.texts, app.router, settings.staff
+        )
         await channel.start()
         running.append((app, channel))
         return app, channel

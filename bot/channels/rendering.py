@@ -15,16 +15,26 @@ from markupsafe import Markup
 
 _MENTION = re.compile(r'<a href="mention:([^"]*)">')
 _MESSAGE_LINK = re.compile(r'<a href="message:([^"/]*)/([^"]*)">(.*?)</a>', re.DOTALL)
+_START_LINK = re.compile(r'<a href="start:([^"]*)">(.*?)</a>', re.DOTALL)
 
 #: Tags whose opening has to be repeated when a long text is split.
 _Open = tuple[str, str]  # (tag name, full opening tag)
 
 
-def telegram_html(text: Markup) -> str:
-    """Telegram HTML: neutral mentions become ``tg://user?id=`` links, and neutral
-    message links ``t.me/c/…`` links where Telegram has them (supergroups)."""
+def telegram_html(text: Markup, bot_username: str | None = None) -> str:
+    """Telegram HTML: neutral mentions become ``tg://user?id=`` links, neutral
+    message links ``t.me/c/…`` links where Telegram has them (supergroups), and
+    links that open a private chat the bot's ``t.me/<bot>?start=`` deep link."""
     html_text = _MESSAGE_LINK.sub(_telegram_message_link, str(text))
+    html_text = _START_LINK.sub(lambda m: _telegram_start_link(m, bot_username), html_text)
     return _MENTION.sub(lambda m: f'<a href="tg://user?id={m.group(1)}">', html_text)
+
+
+def _telegram_start_link(match: re.Match[str], bot_username: str | None) -> str:
+    payload, label = match.groups()
+    if not bot_username:
+        return label
+    return f'<a href="https://t.me/{bot_username}?start={payload}">{label}</a>'
 
 
 def _telegram_message_link(match: re.Match[str]) -> str:
@@ -50,7 +60,8 @@ class _PlainText(HTMLParser):
             href = dict(attrs).get("href") or ""
             if href.startswith("message:"):  # the message's number is enough in plain text
                 href = "#" + href.rpartition("/")[2]
-            self._links.append(None if href.startswith("mention:") else href)
+            neutral = href.startswith(("mention:", "start:"))
+            self._links.append(None if neutral else href)
             if href.startswith("mention:"):
                 self.parts.append("@")
 

@@ -133,12 +133,13 @@ async def refreshed_card(ctx: Context, ticket_id: int) -> list[Action]:
     return list(updated_cards(now, ctx.platform.name, posted)) if now else []
 
 
-async def ticket_number(ctx: Context, args: str, replying_to: MessageRef | None) -> str:
-    """The ticket a staff command is about: its number in ``args`` (``7`` or ``#7``), or,
-    without one, the ticket of the bot's message the command replies to (a card)."""
-    raw = args.strip().lstrip("#")
-    if raw or replying_to is None:
-        return raw
+async def ticket_number(
+    ctx: Context, given: int | None, replying_to: MessageRef | None
+) -> int | None:
+    """The ticket a staff command is about: the number given, or, without one, the
+    ticket of the bot's message the command replies to (a card)."""
+    if given is not None or replying_to is None:
+        return given
     chat = replying_to.chat
     tag = await ctx.repos.sent.tag_of(chat.platform, chat.id, replying_to.id)
-    return str(tag[1]) if tag is not None and tag[0] in KINDS else ""
+    return tag[1] if tag is not None and tag[0] in KINDS else None

@@ -25,9 +25,9 @@ from handlers.actions import (
 from handlers.context import Context
 from handlers.escalation import cards
 from handlers.escalation.cards import PREFIX
-from handlers.escalation.config import EscalationConfig
 from handlers.escalation.detector import Severity
 from handlers.escalation.intake import Intake
+from handlers.escalation.settings import EscalationSettings
 from handlers.events import ButtonPressed, CommandIssued, Event, MessagePosted, MessageRef, UserRef
 from handlers.refs import chat_ref, user_ref
 from handlers.roles import Role
@@ -38,19 +38,13 @@ from storage.repositories import Repositories
 class Desk:
     """What staff do with tickets, and what members' replies to staff become."""
 
-    def __init__(self, config: EscalationConfig, intake: Intake) -> None:
+    def __init__(self, config: EscalationSettings, intake: Intake) -> None:
         self.config = config
         self.intake = intake
 
     async def answer(self, event: CommandIssued, ctx: Context) -> list[Action]:
         """``/reply N TEXT``: the answer reaches the member, signed by the staff role."""
-        texts = ctx.texts
-        assert ctx.sender is not None
-        number, _, text = event.args.strip().partition(" ")
-        number, text = number.lstrip("#"), text.strip()
-        if not number.isdigit() or not text:
-            return [reply(event.message, texts.t("tickets.reply_usage"))]
-        return await self._answer(ctx, int(number), text, event.message)
+        return await self._answer(ctx, ctx.args["ticket"], ctx.args["answer"], event.message)
 
     async def _answer(
         self, ctx: Context, ticket_id: int, text: str, message: MessageRef
@@ -125,13 +119,13 @@ class Desk:
 
     async def resolve(self, event: CommandIssued, ctx: Context) -> list[Action]:
         texts = ctx.texts
-        raw = await cards.ticket_number(ctx, event.args, event.reply_to)
-        if not raw.isdigit():
-            return [reply(event.message, texts.t("tickets.resolve_usage"))]
-        done = await self._resolve(ctx, int(raw))
+        ticket_id = await cards.ticket_number(ctx, ctx.args["ticket"], event.reply_to)
+        if ticket_id is None:
+            return [reply(event.message, texts.t("tickets.which_ticket", command="resolve"))]
+        done = await self._resolve(ctx, ticket_id)
         if not done:
-            return [reply(event.message, texts.t("tickets.unknown_or_done", id=raw))]
-        return [reply(event.message, texts.t("tickets.resolved", id=raw)), *done]
+            return [reply(event.message, texts.t("tickets.unknown_or_done", id=ticket_id))]
+        return [reply(event.message, texts.t("tickets.resolved", id=ticket_id)), *done]
 
     async def _resolve(self, ctx: Context, ticket_id: int) -> list[Action]:
         assert ctx.sender is not None

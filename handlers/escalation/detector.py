@@ -14,12 +14,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import IntEnum
 
 import opencc
 
 from handlers.escalation import lexicon
+from handlers.escalation.settings import DetectorSettings
 
 
 class Severity(IntEnum):
@@ -31,23 +32,6 @@ class Severity(IntEnum):
     @property
     def label(self) -> str:
         return self.name.lower()
-
-
-@dataclass(frozen=True, slots=True)
-class DetectorConfig:
-    complaint_terms: Mapping[str, float] = field(default_factory=lambda: dict(lexicon.COMPLAINT))
-    crisis_terms: Mapping[str, float] = field(default_factory=lambda: dict(lexicon.CRISIS))
-    positive_terms: Mapping[str, float] = field(default_factory=lambda: dict(lexicon.POSITIVE))
-    negations: tuple[str, ...] = lexicon.NEGATIONS
-    #: Money or several people in a complaint make it at least serious (重大).
-    harm_terms: tuple[str, ...] = lexicon.HARM
-    #: Points needed for a complaint, and for a serious one.
-    complaint_threshold: float = 2.0
-    high_threshold: float = 5.5
-    #: Points of crisis terms (not negated) that make any complaint a crisis.
-    crisis_threshold: float = 4.0
-    #: A calm question ("退款几天到账？") is an inquiry: its points are scaled by this.
-    question_factor: float = 0.7
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,15 +64,15 @@ _LATIN_WORD = re.compile(r"[a-z0-9][a-z0-9'\-]*")
 
 
 class Detector:
-    def __init__(self, config: DetectorConfig | None = None) -> None:
-        self.config = config or DetectorConfig()
+    def __init__(self, settings: DetectorSettings | None = None) -> None:
+        self.config = config = settings or DetectorSettings()
         self._t2s = opencc.OpenCC("t2s")
         # Every group message is graded: order the terms (longest first, so 骗子 wins
         # over 骗) and compile the whole-word patterns of Latin terms once.
         kinds = {
-            "crisis": self.config.crisis_terms,
-            "complaint": self.config.complaint_terms,
-            "positive": self.config.positive_terms,
+            "crisis": _merged(lexicon.CRISIS, config.crisis_terms),
+            "complaint": _merged(lexicon.COMPLAINT, config.complaint_terms),
+            "positive": _merged(lexicon.POSITIVE, config.positive_terms),
         }
         # Terms are folded like messages are (lower case, Simplified), so an operator's
         # "詐騙" or "SCAM" in the config matches.
@@ -96,10 +80,14 @@ class Detector:
             kind: {self._t2s.convert(term.lower()): weight for term, weight in terms.items()}
             for kind, terms in kinds.items()
         }
-        self._negations = tuple(self._t2s.convert(n.lower()) for n in self.config.negations)
+        negations = lexicon.NEGATIONS + config.negations
+        self._negations = tuple(self._t2s.convert(n.strip().lower()) for n in negations)
         self._harm = tuple(
             (term, _whole_word(term) if term.isascii() else None)
-            for term in (self._t2s.convert(t.lower()) for t in self.config.harm_terms)
+            for term in (
+                self._t2s.convert(t.strip().lower()) for t in lexicon.HARM + config.harm_terms
+            )
+            if term
         )
         self._terms = sorted(
             (
@@ -191,6 +179,12 @@ class Detector:
             negation in last_words if negation.isascii() else negation in before[-5:]
             for negation in self._negations
         )
+
+
+def _merged(defaults: Mapping[str, float], extra: Mapping[str, float]) -> dict[str, float]:
+    """The built-in terms with the config's added or re-weighted (a weight of 0 removes)."""
+    terms = {**defaults, **{term.strip().lower(): weight for term, weight in extra.items()}}
+    return {term: weight for term, weight in terms.items() if term and weight}
 
 
 def _whole_word(term: str) -> re.Pattern[str]:

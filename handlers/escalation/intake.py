@@ -12,8 +12,8 @@ from markupsafe import Markup
 from handlers.actions import Action, NotifyStaff, mention, reply
 from handlers.context import Context
 from handlers.escalation import cards
-from handlers.escalation.config import EscalationConfig
 from handlers.escalation.detector import Detector, Severity, Verdict
+from handlers.escalation.settings import EscalationSettings
 from handlers.events import CommandIssued, Event, MessagePosted, UserRef
 from handlers.refs import chat_ref
 from handlers.roles import Role
@@ -27,20 +27,17 @@ SUBJECT = "general"
 class Intake:
     """Opens and adds to tickets; acknowledges members; tells staff."""
 
-    def __init__(self, config: EscalationConfig) -> None:
+    def __init__(self, config: EscalationSettings) -> None:
         self.config = config
         self.detector = Detector(config.detector)
 
     async def complain(self, event: CommandIssued, ctx: Context) -> list[Action]:
         """``/complain TEXT``: open (or add to) the member's ticket."""
-        text = event.args.strip()
-        if not text:
-            return [reply(event.message, ctx.texts.t("tickets.complain_usage"))]
-        return await self._raise(event, ctx, text)
+        return await self._raise(event, ctx, ctx.args["complaint"])
 
     async def human(self, event: CommandIssued, ctx: Context) -> list[Action]:
         """``/human [TEXT]``: ask for a person."""
-        text = event.args.strip() or ctx.texts.plain("tickets.human_default")
+        text = ctx.args["complaint"] or ctx.texts.plain("tickets.human_default")
         return await self._raise(event, ctx, text)
 
     async def _raise(self, event: CommandIssued, ctx: Context, text: str) -> list[Action]:
@@ -87,7 +84,7 @@ class Intake:
             leads = ", ".join(self.config.leads) or texts.plain("tickets.no_leads")
             text = texts.t("tickets.crisis_leads", id=ticket.id, leads=leads)
             return [NotifyStaff(text=text, tag=cards.note(ticket.id), leads=True)]
-        owners = self.config.owners.get(ticket.severity, ())
+        owners = self.config.owners_of(ticket.severity)
         if not owners:
             return []
         severity = texts.plain(f"tickets.severity_{ticket.severity}")
@@ -100,7 +97,7 @@ class Intake:
         verdict = self.detector.grade(text)
         if not verdict.is_complaint or ctx.chat is None or ctx.sender is None:
             return verdict
-        since = ctx.now - self.config.surge_window
+        since = ctx.now - self.config.detector.surge_window
         recent = await ctx.repos.tickets.recent_complaints(ctx.chat.id, since)
         me = ctx.sender.id
         repeats = sum(1 for member, _ in recent if member == me)
@@ -156,13 +153,11 @@ class Intake:
 
     def acknowledgement(self, ctx: Context, ticket: TicketRecord) -> Markup:
         texts = ctx.texts
-        target = self.config.targets.get(ticket.severity, self.config.targets["low"])
-        minutes = int(target.total_seconds() // 60)
+        minutes = int(self.config.target(ticket.severity).total_seconds() // 60)
         hours = self.config.staff_hours
-        local = ctx.local_now.time()
-        if hours is not None and not (hours[0] <= local < hours[1]):
+        if hours is not None and not hours.contains(ctx.now, ctx.community.timezone):
             return texts.t(
-                "tickets.ack_out_of_hours", id=ticket.id, opens=hours[0].strftime("%H:%M")
+                "tickets.ack_out_of_hours", id=ticket.id, opens=hours.start.strftime("%H:%M")
             )
         when = (
             texts.t("tickets.within_hours", hours=minutes // 60)

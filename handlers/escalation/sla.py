@@ -4,13 +4,12 @@ complaint at 23:00 is not "late" at 08:00."""
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
 from handlers.actions import Action, NotifyStaff
 from handlers.context import Community
 from handlers.escalation import cards
-from handlers.escalation.config import EscalationConfig
+from handlers.escalation.settings import EscalationSettings
 from handlers.i18n import Catalog, Texts
 from storage.repositories import Repositories
 
@@ -21,35 +20,13 @@ MAX_RETRY_DELAY = timedelta(hours=1)
 CARD_GIVE_UP = timedelta(days=7)
 
 
-def staff_time(
-    start: datetime, end: datetime, hours: tuple[time, time] | None, zone: ZoneInfo
-) -> timedelta:
-    """How much of ``start``–``end`` falls within staff hours (all of it when None)."""
-    if end <= start:
-        return timedelta(0)
-    if hours is None:
-        return end - start
-    opens, closes = hours
-    total = timedelta(0)
-    day = start.astimezone(zone).date()
-    last = end.astimezone(zone).date()
-    while day <= last:
-        window_start = datetime.combine(day, opens, zone)
-        window_end = datetime.combine(day, closes, zone)
-        overlap = min(end, window_end) - max(start, window_start)
-        if overlap > timedelta(0):
-            total += overlap
-        day += timedelta(days=1)
-    return total
-
-
 class SlaSweep:
     """The sweep task that watches unanswered tickets, and posts again the cards the
     staff chat could not take (tickets are stored first, so none is lost)."""
 
     __name__ = "sla"
 
-    def __init__(self, config: EscalationConfig, catalog: Catalog, community: Community) -> None:
+    def __init__(self, config: EscalationSettings, catalog: Catalog, community: Community) -> None:
         self.config = config
         self.catalog = catalog
         self.community = community
@@ -59,9 +36,12 @@ class SlaSweep:
         actions = await self._resend_cards(repos, texts, now)
         leads = ", ".join(self.config.leads) or texts.plain("tickets.no_leads")
         for ticket in await repos.tickets.awaiting_first_response():
-            target = self.config.targets.get(ticket.severity, self.config.targets["low"])
-            waited = staff_time(
-                ticket.created_at, now, self.config.staff_hours, self.community.timezone
+            target = self.config.target(ticket.severity)
+            hours = self.config.staff_hours
+            waited = (
+                hours.overlap(ticket.created_at, now, self.community.timezone)
+                if hours is not None
+                else now - ticket.created_at
             )
             minutes = int(target.total_seconds() // 60)
             if waited >= target:
@@ -74,6 +54,15 @@ class SlaSweep:
                 text = texts.t("tickets.reminder", id=ticket.id, left=left)
                 actions.append(NotifyStaff(text=text, tag=cards.note(ticket.id)))
         return actions
+
+    async def next_due(self, repos: Repositories, now: datetime) -> datetime | None:
+        """When the next reminder or breach could fall due: in wall time, which staff
+        time never outruns, so it is never late (outside staff hours, early)."""
+        moments = []
+        for ticket in await repos.tickets.awaiting_first_response():
+            target = self.config.target(ticket.severity)
+            moments += [ticket.created_at + target / 2, ticket.created_at + target]
+        return min((moment for moment in moments if moment > now), default=None)
 
     async def _resend_cards(self, repos: Repositories, texts: Texts, now: datetime) -> list[Action]:
         """Cards never posted are tried again after 1, 2, 4 … minutes (then hourly, for a

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from handlers.escalation.config import EscalationConfig
 from handlers.escalation.desk import Desk
 from handlers.escalation.intake import Intake
+from handlers.escalation.settings import EscalationSettings
 from handlers.escalation.views import TicketViews
 
 
@@ -20,6 +20,6 @@ class Tickets:
     views: TicketViews
 
     @classmethod
-    def build(cls, config: EscalationConfig) -> Tickets:
+    def build(cls, config: EscalationSettings) -> Tickets:
         intake = Intake(config)
         return cls(intake=intake, desk=Desk(config, intake), views=TicketViews())

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from markupsafe import Markup
 
-from handlers.actions import Action, reply
+from handlers.actions import Action, SendPrivate, reply
 from handlers.context import Context
 from handlers.escalation import cards
 from handlers.escalation.report import SlaFigures, by_severity, by_week, percent
@@ -27,10 +27,15 @@ class TicketViews:
         assert ctx.sender is not None
         tickets = await ctx.repos.tickets.of_member(ctx.sender.id)
         if not tickets:
-            return [reply(event.message, texts.t("tickets.mine_none"))]
-        lines = [texts.t("tickets.mine_heading")]
-        lines.extend(self._line(ctx, ticket) for ticket in tickets)
-        return [reply(event.message, Markup("\n").join(lines))]
+            text = texts.t("tickets.mine_none")
+        else:
+            lines = [texts.t("tickets.mine_heading")]
+            lines.extend(self._line(ctx, ticket) for ticket in tickets)
+            text = Markup("\n").join(lines)
+        if event.chat.is_private:
+            return [reply(event.message, text)]
+        # A member's complaints are theirs: never listed before the group.
+        return [SendPrivate(user=event.sender, text=text, fallback_chat=event.chat)]
 
     async def list_open(self, event: CommandIssued, ctx: Context) -> list[Action]:
         texts = ctx.texts
@@ -43,10 +48,12 @@ class TicketViews:
 
     async def show(self, event: CommandIssued, ctx: Context) -> list[Action]:
         texts = ctx.texts
-        raw = await cards.ticket_number(ctx, event.args, event.reply_to)
-        ticket = await ctx.repos.tickets.get(int(raw)) if raw.isdigit() else None
+        ticket_id = await cards.ticket_number(ctx, ctx.args["ticket"], event.reply_to)
+        if ticket_id is None:
+            return [reply(event.message, texts.t("tickets.which_ticket", command="ticket"))]
+        ticket = await ctx.repos.tickets.get(ticket_id)
         if ticket is None:
-            return [reply(event.message, texts.t("tickets.unknown", id=raw or "?"))]
+            return [reply(event.message, texts.t("tickets.unknown", id=ticket_id))]
         member = await ctx.repos.users.get_by_id(ticket.user_id)
         chat = await ctx.repos.chats.get_by_id(ticket.chat_id)
         lines = [

@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from handlers.actions import Action
+from handlers.commands import number, text, word
 from handlers.events import ButtonPressed, MessagePosted
-from handlers.faq.config import FaqConfig
 from handlers.faq.library import FaqLibrary
-from handlers.faq.manage import FaqManagement
+from handlers.faq.manage import FIELD_ALIASES, FIELD_NAMES, FaqManagement
 from handlers.faq.replies import FaqReplies, HandOver
+from handlers.faq.settings import FaqSettings
 from handlers.roles import Role
-from handlers.router import Command, Router
+from handlers.router import EVERYWHERE, Router, declare
 from handlers.sweeper import SweepTask
 from storage.repositories import Repositories
 
@@ -24,16 +25,26 @@ def register(router: Router, library: FaqLibrary, hand_over: HandOver | None = N
         priority=5,
         name="faq.conversation",
         exclusive=True,
+        work_rooms=True,
     )
     router.on(MessagePosted, replies.on_message, priority=800, name="faq.reply", exclusive=True)
     router.on(ButtonPressed, replies.on_button, priority=110, name="faq.button", exclusive=True)
-    router.command(Command("ask", replies.ask, Role.MEMBER, "help.ask"))
-    router.command(Command("faq", manage.list_or_search, Role.MODERATOR, "help.faq"))
-    router.command(Command("addfaq", manage.add, Role.MODERATOR, "help.addfaq"))
-    router.command(Command("editfaq", manage.edit, Role.MODERATOR, "help.editfaq"))
-    router.command(Command("delfaq", manage.delete, Role.MODERATOR, "help.delfaq"))
-    router.command(Command("faqmisses", manage.misses, Role.MODERATOR, "help.faqmisses"))
-    router.command(Command("cancel", manage.cancel, Role.MEMBER, "help.cancel"))
+    field_choice = word(
+        "field", optional=True, choices=(*FIELD_NAMES, "on", "off"), aliases=FIELD_ALIASES
+    )
+    for declared in (
+        declare("ask", replies.ask, args=(text("question"),)),
+        declare("faq", manage.list_or_search, Role.MODERATOR, where=EVERYWHERE,
+                args=(text("words", optional=True),)),
+        declare("addfaq", manage.add, Role.MODERATOR, where=EVERYWHERE,
+                args=(text("entry", optional=True),)),
+        declare("editfaq", manage.edit, Role.MODERATOR, where=EVERYWHERE,
+                args=(number("id"), field_choice, text("value", optional=True))),
+        declare("delfaq", manage.delete, Role.MODERATOR, where=EVERYWHERE, args=(number("id"),)),
+        declare("faqmisses", manage.misses, Role.MODERATOR, where=EVERYWHERE),
+        declare("cancel", manage.cancel, where=EVERYWHERE),
+    ):  # fmt: skip
+        router.command(declared)
 
 
 def sync_task(library: FaqLibrary) -> SweepTask:
@@ -48,4 +59,4 @@ def sync_task(library: FaqLibrary) -> SweepTask:
     return sync_faq_index
 
 
-__all__ = ["FaqConfig", "FaqLibrary", "register", "sync_task"]
+__all__ = ["FaqLibrary", "FaqSettings", "register", "sync_task"]

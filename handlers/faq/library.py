@@ -17,7 +17,7 @@ from faq.matcher import Decision, Match, Matcher, Verdict
 from faq.normalize import Normalizer
 from faq.stopwords import STOP_WORDS
 from faq.tokenizer import Tokenizer
-from handlers.faq.config import FaqConfig
+from handlers.faq.settings import FaqSettings
 from storage.records import FaqEntryRecord
 from storage.repositories import Repositories
 
@@ -27,7 +27,7 @@ _SILENT = Decision(Verdict.NONE, ())
 
 
 class FaqLibrary:
-    def __init__(self, config: FaqConfig) -> None:
+    def __init__(self, config: FaqSettings) -> None:
         self.config = config
         self._matcher: Matcher | None = None
         self._entries: dict[int, FaqEntryRecord] = {}
@@ -103,11 +103,11 @@ class FaqLibrary:
         return self._matcher
 
 
-def build_matcher(config: FaqConfig, entries: Iterable[FaqEntryRecord] = ()) -> Matcher:
+def build_matcher(config: FaqSettings, entries: Iterable[FaqEntryRecord] = ()) -> Matcher:
     """The matcher exactly as the bot uses it (also for ``shequn faq eval``)."""
     matcher = Matcher(
-        Normalizer(config.synonyms),
-        Tokenizer(config.user_words, STOP_WORDS | frozenset(config.extra_stop_words)),
+        Normalizer(config.all_synonyms),
+        Tokenizer(config.user_words, STOP_WORDS | frozenset(config.stop_words)),
         config.matcher,
     )
     for entry in entries:

@@ -12,6 +12,7 @@ from faq.answer_html import sanitize_answer
 from faq.clusters import cluster_texts
 from faq.formats import LIST_SEPARATOR, MAX_ANSWER, MAX_QUESTION, fold_question
 from handlers.actions import Action, reply
+from handlers.commands import SWITCH_ALIASES
 from handlers.context import Context
 from handlers.events import CommandIssued, Event, MessagePosted
 from handlers.faq.library import FaqLibrary
@@ -25,11 +26,12 @@ MISSES_SHOWN = 10
 SIMILAR = 0.9
 ADD_KIND = "faq.add"
 EDIT_KIND = "faq.edit"
-FIELD_NAMES = {
-    "question": "question", "q": "question", "问题": "question",
-    "answer": "answer", "a": "answer", "答案": "answer",
-    "alt": "alternatives", "alternatives": "alternatives", "同义": "alternatives",
-    "tags": "tags", "tag": "tags", "标签": "tags",
+#: The fields /editfaq changes, as typed → as stored.
+FIELD_NAMES = {"question": "question", "answer": "answer", "alt": "alternatives", "tags": "tags"}
+#: Other ways people write them.
+FIELD_ALIASES = {
+    "q": "question", "问题": "question", "a": "answer", "答案": "answer",
+    "alternatives": "alt", "同义": "alt", "tag": "tags", "标签": "tags", **SWITCH_ALIASES,
 }  # fmt: skip
 
 
@@ -42,7 +44,7 @@ class FaqManagement:
     async def list_or_search(self, event: CommandIssued, ctx: Context) -> list[Action]:
         texts = ctx.texts
         await self.library.ensure_loaded(ctx.repos)
-        query = event.args.strip()
+        query = ctx.args["words"]
         if query:
             return [reply(event.message, await self._search(ctx, query))]
         entries = await ctx.repos.faq.entries()
@@ -91,7 +93,7 @@ class FaqManagement:
 
     async def add(self, event: CommandIssued, ctx: Context) -> list[Action]:
         texts = ctx.texts
-        question, separator, answer = event.args.partition(LIST_SEPARATOR)
+        question, separator, answer = ctx.args.get("entry", "").partition(LIST_SEPARATOR)
         question, answer = question.strip(), answer.strip()
         if not question:
             await self._converse(ctx, ADD_KIND, {"step": "question"})
@@ -176,27 +178,25 @@ class FaqManagement:
     # -- /editfaq, /delfaq ---------------------------------------------------------------
 
     async def edit(self, event: CommandIssued, ctx: Context) -> list[Action]:
-        texts = ctx.texts
-        parts = event.args.split(maxsplit=2)
-        if not parts or not parts[0].lstrip("#").isdigit():
-            return [reply(event.message, texts.t("faq.edit_usage"))]
-        entry_id = int(parts[0].lstrip("#"))
+        texts, args = ctx.texts, ctx.args
+        entry_id = args["id"]
         entry = await ctx.repos.faq.get(entry_id)
         if entry is None:
             return [reply(event.message, texts.t("faq.not_found", id=entry_id))]
-        if len(parts) == 1:
+        field = args["field"]
+        if field is None:
             await self._converse(ctx, EDIT_KIND, {"entry": entry_id})
             return [reply(event.message, self._show(ctx, entry))]
-        field = parts[1].lower()
-        if field in ("on", "off", "开", "关"):
-            updated = await ctx.repos.faq.update(entry_id, ctx.now, enabled=field in ("on", "开"))
+        if field in ("on", "off"):
+            updated = await ctx.repos.faq.update(entry_id, ctx.now, enabled=field == "on")
             assert updated is not None
             ctx.after_commit.append(lambda: self.library.apply(updated))
             return [reply(event.message, self._edited(ctx, updated))]
-        name = FIELD_NAMES.get(field)
-        if name is None or len(parts) < 3 or not parts[2].strip():
-            return [reply(event.message, texts.t("faq.edit_usage"))]
-        return [reply(event.message, await self._edit(ctx, entry_id, name, parts[2].strip()))]
+        value = args["value"]
+        if not value:
+            return [reply(event.message, texts.t("faq.edit_needs_value", field=field))]
+        name = FIELD_NAMES[field]
+        return [reply(event.message, await self._edit(ctx, entry_id, name, value))]
 
     async def _edit(self, ctx: Context, entry_id: int, name: str, value: str) -> Markup:
         texts = ctx.texts
@@ -231,12 +231,10 @@ class FaqManagement:
 
     async def delete(self, event: CommandIssued, ctx: Context) -> list[Action]:
         texts = ctx.texts
-        raw = event.args.strip().lstrip("#")
-        if not raw.isdigit():
-            return [reply(event.message, texts.t("faq.bad_id", command="delfaq"))]
-        deleted = await ctx.repos.faq.delete(int(raw), ctx.now)
+        entry_id = ctx.args["id"]
+        deleted = await ctx.repos.faq.delete(entry_id, ctx.now)
         if deleted is None:
-            return [reply(event.message, texts.t("faq.not_found", id=raw))]
+            return [reply(event.message, texts.t("faq.not_found", id=entry_id))]
         ctx.after_commit.append(lambda: self.library.apply(deleted))
         return [
             reply(event.message, texts.t("faq.deleted", id=deleted.id, question=deleted.question))

@@ -25,7 +25,6 @@ from handlers.actions import (
 )
 from handlers.context import Context
 from handlers.events import ButtonPressed, CommandIssued, Event, MessagePosted, UserRef
-from handlers.faq.config import AskFallback, FaqConfig
 from handlers.faq.library import FaqLibrary
 from handlers.faq.rendering import (
     PREFIX,
@@ -34,6 +33,7 @@ from handlers.faq.rendering import (
     human_button,
     suggestion_buttons,
 )
+from handlers.faq.settings import AskFallback, FaqSettings
 from storage.records import FaqEntryRecord
 from storage.repositories.faq import HELPFUL, UNHELPFUL
 
@@ -51,7 +51,7 @@ class FaqReplies:
         self._hand_over = hand_over
 
     @property
-    def _config(self) -> FaqConfig:
+    def _config(self) -> FaqSettings:
         return self.library.config
 
     # -- messages ----------------------------------------------------------------
@@ -157,9 +157,7 @@ class FaqReplies:
     async def ask(self, event: CommandIssued, ctx: Context) -> list[Action]:
         """Always answers: the best entry, or an honest "don't know" with staff told."""
         texts = ctx.texts
-        question = event.args.strip()
-        if not question:
-            return [reply(event.message, texts.t("faq.ask_usage"))]
+        question = ctx.args["question"]
         if not self._config.enabled:
             return [reply(event.message, texts.t("faq.disabled"))]
         await self.library.ensure_loaded(ctx.repos)

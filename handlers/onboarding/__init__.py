@@ -3,11 +3,12 @@ of topic guidance — for every new member, on every channel."""
 
 from __future__ import annotations
 
+from handlers.commands import SWITCH_ALIASES, text, word
 from handlers.events import ButtonPressed, MemberJoined, MemberLeft, MessagePosted
 from handlers.onboarding import commands
 from handlers.onboarding.flow import OnboardingFlow
 from handlers.roles import Role
-from handlers.router import GROUP_ONLY, Command, Router
+from handlers.router import GROUP_ONLY, Router, declare
 
 
 def register(router: Router, flow: OnboardingFlow) -> None:
@@ -17,12 +18,12 @@ def register(router: Router, flow: OnboardingFlow) -> None:
     router.on(
         ButtonPressed, flow.on_start_button, priority=100, name="onboarding.start", exclusive=True
     )
-    router.command(
-        Command("setwelcome", commands.set_welcome, Role.MODERATOR, "help.setwelcome", GROUP_ONLY)
-    )
-    router.command(
-        Command("welcome", commands.preview_welcome, Role.MODERATOR, "help.welcome", GROUP_ONLY)
-    )
-    router.command(
-        Command("onboarding", commands.onboarding, Role.MODERATOR, "help.onboarding", GROUP_ONLY)
-    )
+    on_off = word("switch", optional=True, choices=("on", "off"), aliases=SWITCH_ALIASES)
+    for declared in (
+        declare("setwelcome", commands.set_welcome, Role.MODERATOR, where=GROUP_ONLY,
+                args=(text("welcome"),)),
+        declare("welcome", commands.preview_welcome, Role.MODERATOR, where=GROUP_ONLY),
+        declare("onboarding", commands.onboarding, Role.MODERATOR, where=GROUP_ONLY,
+                args=(on_off,)),
+    ):  # fmt: skip
+        router.command(declared)

@@ -11,27 +11,27 @@ from handlers.actions import Action, mention, reply
 from handlers.context import Context
 from handlers.events import CommandIssued
 from handlers.onboarding.delivery import WELCOME_PLACEHOLDERS, render_welcome
-from handlers.onboarding.funnel import MILESTONES, Funnel, compute_funnel
+from handlers.onboarding.flow import STEP_KIND
+from handlers.onboarding.funnel import MILESTONES, Funnel, StepReach, compute_funnel, compute_reach
 
 MAX_WELCOME_LENGTH = 1000
 FUNNEL_DAYS = 30
 
 
-def unknown_placeholders(template: str) -> list[str]:
-    """Placeholders in ``template`` a welcome cannot fill (also catches broken braces)."""
+def unknown_placeholders(template: str) -> list[str] | None:
+    """Placeholders in ``template`` a welcome cannot fill; None when its braces do not
+    pair up (``{name`` without its ``}``)."""
     try:
         names = [name for _, name, _, _ in Formatter().parse(template) if name is not None]
     except ValueError:
-        return ["{"]
+        return None
     return [name for name in names if name not in WELCOME_PLACEHOLDERS]
 
 
 async def set_welcome(event: CommandIssued, ctx: Context) -> list[Action]:
     texts, chat = ctx.texts, ctx.chat
     assert chat is not None
-    template = event.args.strip()
-    if not template:
-        return [reply(event.message, texts.t("onboarding.setwelcome_usage"))]
+    template = ctx.args["welcome"]
     if template == "-":
         await ctx.repos.chats.set_welcome_template(chat.id, None, ctx.now)
         return [reply(event.message, texts.t("onboarding.setwelcome_reset"))]
@@ -41,7 +41,10 @@ async def set_welcome(event: CommandIssued, ctx: Context) -> list[Action]:
                 event.message, texts.t("onboarding.setwelcome_too_long", limit=MAX_WELCOME_LENGTH)
             )
         ]
+    allowed = ", ".join("{" + name + "}" for name in WELCOME_PLACEHOLDERS)
     unknown = unknown_placeholders(template)
+    if unknown is None:
+        return [reply(event.message, texts.t("onboarding.setwelcome_braces", allowed=allowed))]
     if unknown:
         return [
             reply(
@@ -49,7 +52,7 @@ async def set_welcome(event: CommandIssued, ctx: Context) -> list[Action]:
                 texts.t(
                     "onboarding.setwelcome_unknown",
                     unknown=", ".join("{" + name + "}" for name in unknown),
-                    allowed=", ".join("{" + name + "}" for name in WELCOME_PLACEHOLDERS),
+                    allowed=allowed,
                 ),
             )
         ]
@@ -93,21 +96,50 @@ async def onboarding(event: CommandIssued, ctx: Context) -> list[Action]:
     """``/onboarding`` shows the funnel; ``on`` / ``off`` switch the flow for this chat."""
     texts, chat = ctx.texts, ctx.chat
     assert chat is not None
-    argument = event.args.strip().lower()
-    if argument in ("on", "off", "开", "关"):
-        enabled = argument in ("on", "开")
+    switch = ctx.args["switch"]
+    if switch is not None:
+        enabled = switch == "on"
         await ctx.repos.chats.set_onboarding_enabled(chat.id, enabled, ctx.now)
         return [
             reply(
                 event.message, texts.t("onboarding.state_on" if enabled else "onboarding.state_off")
             )
         ]
-    if argument:
-        return [reply(event.message, texts.t("onboarding.usage"))]
     since = ctx.now - timedelta(days=FUNNEL_DAYS)
     members = await ctx.repos.members.onboarding_since(since, chat.id)
     funnel = compute_funnel(members, since, ctx.community.timezone)
-    return [reply(event.message, render_funnel(ctx, funnel, chat.title or ctx.community.name))]
+    text = render_funnel(ctx, funnel, chat.title or ctx.community.name)
+    outcomes = await ctx.repos.deliveries.outcomes(chat.id, since, STEP_KIND, audience="private")
+    reach = compute_reach(outcomes, STEP_KIND)
+    if reach:
+        text = Markup("{}\n{}").format(text, render_reach(ctx, reach))
+    return [reply(event.message, text)]
+
+
+def render_reach(ctx: Context, reach: dict[str, StepReach]) -> Markup:
+    """How each step reached members: privately, in the group, or not at all (and why)."""
+    texts = ctx.texts
+    lines = [texts.t("onboarding.reach_heading")]
+    for step_id, row in reach.items():
+        reasons = texts.plain("onboarding.reason_separator").join(
+            texts.plain(
+                "onboarding.reason_count",
+                reason=texts.label(f"onboarding.reason_{code}", code),
+                count=count,
+            )
+            for code, count in row.reasons.most_common(3)
+        )
+        lines.append(
+            texts.t(
+                "onboarding.reach_line",
+                step=texts.label(f"onboarding.step_{step_id}", step_id),
+                private=row.private,
+                group=row.group,
+                missed=row.missed,
+                reasons=texts.t("onboarding.reach_reasons", reasons=reasons) if reasons else "",
+            )
+        )
+    return Markup("\n").join(lines)
 
 
 def render_funnel(ctx: Context, funnel: Funnel, title: str) -> Markup:

@@ -9,8 +9,8 @@ from datetime import datetime, timedelta
 from handlers.actions import Action, AnswerButton, SendMessage
 from handlers.context import Context
 from handlers.events import ButtonPressed, Event, MemberJoined, MemberLeft, MessagePosted
-from handlers.onboarding.config import OnboardingConfig, Step
-from storage.records import JoinOutcome
+from handlers.onboarding.settings import OnboardingSettings, Step
+from storage.records import DeliveryStatus, JoinOutcome
 from storage.repositories import Repositories
 
 GROUP_WELCOME = "onboarding.group_welcome"
@@ -24,21 +24,13 @@ def step_key(member_id: int, cycle: datetime, step: Step) -> str:
     return f"onb:{member_id}:{int(cycle.timestamp())}:{step.id}"
 
 
-def welcome_window_key(chat_id: int, at: datetime, batch: timedelta) -> tuple[str, datetime]:
-    """Joins in the same window share one group welcome, sent when the window closes."""
-    width = max(1, int(batch.total_seconds()))
-    window = int(at.timestamp()) // width
-    closes = datetime.fromtimestamp((window + 1) * width, tz=at.tzinfo)
-    return f"onb:welcome:{chat_id}:{window}", closes
-
-
 #: Told when a member completes onboarding (activates): e.g. the points economy.
 ActivationHook = Callable[[Context, int, int], Awaitable[list[Action]]]
 
 
 class OnboardingFlow:
     def __init__(
-        self, config: OnboardingConfig, on_activated: ActivationHook | None = None
+        self, config: OnboardingSettings, on_activated: ActivationHook | None = None
     ) -> None:
         self.config = config
         self._on_activated = on_activated
@@ -61,7 +53,8 @@ class OnboardingFlow:
         return []
 
     async def on_join(self, event: Event, ctx: Context) -> list[Action]:
-        """Start (or keep) the member's flow; nothing is sent now, the sweep sends."""
+        """Start (or keep) the member's flow. Messages go through the outbox; what is due
+        at once (the welcome) is swept right after this update commits."""
         assert isinstance(event, MemberJoined)
         chat, member = ctx.chat, ctx.member
         if (
@@ -82,16 +75,8 @@ class OnboardingFlow:
         repos = ctx.repos
         welcomer = await self._next_welcomer(repos, chat.id)
         await repos.members.start_onboarding(member.id, ctx.now, welcomer)
-        key, closes = welcome_window_key(chat.id, ctx.now, self.config.welcome_batch)
-        await repos.deliveries.schedule(
-            key,
-            kind=GROUP_WELCOME,
-            audience="group",
-            chat_id=chat.id,
-            due_at=closes,
-            stale_at=closes + timedelta(hours=1),
-            at=ctx.now,
-        )
+        await self._schedule_welcome(repos, chat.id, ctx.now)
+        ctx.sweep_soon()
         for step in self.config.steps:
             due = ctx.now + step.offset
             await repos.deliveries.schedule(
@@ -106,6 +91,24 @@ class OnboardingFlow:
                 payload={"member_id": member.id, "cycle": ctx.now.isoformat()},
             )
         return []
+
+    async def _schedule_welcome(self, repos: Repositories, chat_id: int, now: datetime) -> None:
+        """A lone newcomer is welcomed at once. Joins within ``welcome_batch`` of the last
+        welcome wait for the next one, which names them all: a burst is one message."""
+        last = await repos.deliveries.latest(chat_id, GROUP_WELCOME)
+        coming = last is not None and last.status == DeliveryStatus.PENDING.value
+        if coming and (last.stale_at is None or last.stale_at > now):
+            return  # the coming welcome names everyone not yet welcomed
+        due = now if last is None else max(now, last.due_at + self.config.welcome_batch)
+        await repos.deliveries.schedule(
+            f"onb:welcome:{chat_id}:{int(due.timestamp())}",
+            kind=GROUP_WELCOME,
+            audience="group",
+            chat_id=chat_id,
+            due_at=due,
+            stale_at=due + timedelta(hours=1),
+            at=now,
+        )
 
     async def _next_welcomer(self, repos: Repositories, chat_id: int) -> str | None:
         welcomers = self.config.welcomers

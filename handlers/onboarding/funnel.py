@@ -6,6 +6,7 @@ shown identically in chat (``/onboarding``) and on the CLI.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
@@ -70,3 +71,46 @@ def compute_funnel(members: Iterable[MemberRecord], since: datetime, zone: ZoneI
         total.add(member)
         cohorts.setdefault(week, FunnelRow()).add(member)
     return Funnel(since, total, cohorts)
+
+
+@dataclass(slots=True)
+class StepReach:
+    """How one step's messages reached members."""
+
+    private: int = 0
+    group: int = 0
+    missed: int = 0
+    #: Why the missed ones were not sent: reason code → count.
+    reasons: Counter[str] = field(default_factory=Counter)
+
+    def as_dict(self) -> dict:
+        return {
+            "private": self.private,
+            "group": self.group,
+            "missed": self.missed,
+            "reasons": dict(self.reasons.most_common()),
+        }
+
+
+def compute_reach(
+    outcomes: Iterable[tuple[str, str, str | None, str | None, int]], step_prefix: str
+) -> dict[str, StepReach]:
+    """Per step, from its members' deliveries' (kind, status, reached, last_error, count):
+    sent privately, greeted in the group, or not reached (skipped, refused, too late).
+    Deliveries still to come are not counted."""
+    reach: dict[str, StepReach] = {}
+    for kind, status, reached, error, count in outcomes:
+        if status in ("pending", "sending"):
+            continue
+        row = reach.setdefault(kind.removeprefix(step_prefix), StepReach())
+        if status == "sent" and reached == "private":
+            row.private += count
+        elif status == "sent" and reached == "group":
+            row.group += count
+        elif status == "sent":
+            continue  # sent before reach was recorded, or to a group-audience step
+        else:
+            row.missed += count
+            code = {"failed": "refused", "stale": "stale"}.get(status, error or "unknown")
+            row.reasons[code] += count
+    return reach

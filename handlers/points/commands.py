@@ -66,19 +66,13 @@ class PointsCommands:
         """Leaderboard: all time (default), ``week`` or ``month``."""
         texts = ctx.texts
         assert ctx.chat is not None
-        which = event.args.strip().lower()
         week, month = periods(ctx.now, ctx)
         scopes: dict[str, tuple[str, tuple[str, str] | None]] = {
             "all": ("points.top_all", None),
             "week": ("points.top_week", ("week", week)),
             "month": ("points.top_month", ("month", month)),
         }
-        aliases = {"": "all", "全部": "all", "周": "week", "本周": "week", "月": "month",
-                   "本月": "month"}  # fmt: skip
-        choice = aliases.get(which, which)
-        if choice not in scopes:
-            return [reply(event.message, texts.t("points.top_usage"))]
-        scope_key, period = scopes[choice]
+        scope_key, period = scopes[ctx.args.get("period", "all")]
         scope = texts.plain(scope_key)
         ranked = await ctx.repos.points.top(ctx.chat.id, period, TOP)
         if not ranked:
@@ -99,7 +93,7 @@ class PointsCommands:
         texts = ctx.texts
         assert ctx.chat is not None and ctx.sender is not None
         who: UserRecord = ctx.sender
-        if event.args.strip() or event.reply_to_sender is not None:
+        if ctx.args["member"] is not None or event.reply_to_sender is not None:
             target = await resolve_target(event, ctx)
             if target.user is None:
                 return [reply(event.message, texts.t(target.error or "points.unknown_user"))]
@@ -145,16 +139,10 @@ class PointsCommands:
         """``/givepoints @user N reason`` and ``/takepoints``: reason mandatory, limits apply."""
         texts, config = ctx.texts, self.config
         assert ctx.chat is not None and ctx.sender is not None
-        usage = "points.give_usage" if sign > 0 else "points.take_usage"
         target = await resolve_target(event, ctx)
         if target.user is None:
-            key = usage if target.error == "points.target_missing" else target.error
-            return [reply(event.message, texts.t(key or usage))]
-        amount_text, _, reason = target.rest.partition(" ")
-        reason = reason.strip()
-        if not amount_text.isdigit() or not reason:
-            return [reply(event.message, texts.t(usage))]
-        amount = int(amount_text)
+            return [reply(event.message, texts.t(target.error or "points.unknown_user"))]
+        amount, reason = ctx.args["amount"], ctx.args["reason"]
         if amount <= 0 or amount > config.max_manual_amount:
             return [
                 reply(event.message, texts.t("points.amount_range", limit=config.max_manual_amount))
@@ -203,8 +191,7 @@ class PointsCommands:
         assert ctx.chat is not None
         target = await resolve_target(event, ctx)
         if target.user is None:
-            key = "points.log_usage" if target.error == "points.target_missing" else target.error
-            return [reply(event.message, texts.t(key or "points.log_usage"))]
+            return [reply(event.message, texts.t(target.error or "points.unknown_user"))]
         rows = await ctx.repos.points.history(ctx.chat.id, target.user.id, 15)
         account = await ctx.repos.points.account(ctx.chat.id, target.user.id)
         lines = [
@@ -234,27 +221,20 @@ class PointsCommands:
     async def _badge(self, event: CommandIssued, ctx: Context, *, grant: bool) -> list[Action]:
         texts = ctx.texts
         assert ctx.chat is not None and ctx.sender is not None
-        usage = "points.grant_usage" if grant else "points.revoke_usage"
         target = await resolve_target(event, ctx)
         if target.user is None:
-            key = usage if target.error == "points.target_missing" else target.error
-            return [reply(event.message, texts.t(key or usage))]
-        badge_id, _, reason = target.rest.partition(" ")
-        rule = self.config.badge(badge_id.strip().lower()) if badge_id else None
+            return [reply(event.message, texts.t(target.error or "points.unknown_user"))]
+        rule = self.config.badge(ctx.args["badge"].lower())
         if rule is None:
-            if not badge_id:
-                return [reply(event.message, texts.t(usage))]
             known = ", ".join(b.id for b in self.config.badges)
             return [reply(event.message, texts.t("points.badge_unknown", known=known))]
         if grant:
-            if not reason.strip():
-                return [reply(event.message, texts.t(usage))]
             new = await ctx.repos.points.grant_badge(
                 ctx.chat.id,
                 target.user.id,
                 rule.id,
                 ctx.now,
-                reason=reason.strip(),
+                reason=ctx.args["reason"],
                 granted_by=ctx.sender.id,
             )
             key = "points.badge_granted" if new else "points.badge_had"

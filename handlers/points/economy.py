@@ -17,7 +17,7 @@ from markupsafe import Markup
 
 from handlers.actions import Action, SendMessage, SendPrivate, mention
 from handlers.context import Context
-from handlers.points.config import PointsConfig
+from handlers.points.settings import PointsSettings
 from handlers.refs import chat_ref, user_ref
 from storage.records import ChatRecord, PointsAccountRecord, UserRecord
 
@@ -42,7 +42,7 @@ def message_digest(text: str) -> str:
 
 
 class Economy:
-    def __init__(self, config: PointsConfig) -> None:
+    def __init__(self, config: PointsSettings) -> None:
         self.config = config
 
     async def award(

@@ -10,7 +10,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from handlers.actions import Action, SendPrivate, reply
+from handlers.actions import (
+    INVITE_LINK,
+    Action,
+    Receipt,
+    SendInviteLink,
+    SendPrivate,
+    Tag,
+    reply,
+)
 from handlers.context import Community, Context, Offline
 from handlers.events import CommandIssued, Event, MemberJoined
 from handlers.i18n import Catalog
@@ -20,6 +28,8 @@ from storage.records import JoinOutcome
 from storage.repositories import Repositories
 
 LINK_PREFIX = "sq:"
+#: The tag of an /invite answer: its receipt carries the link the channel made.
+INVITE_TAG = "invite_link"
 
 
 class Invitations:
@@ -28,20 +38,35 @@ class Invitations:
         self.config = economy.config
 
     async def invite(self, event: CommandIssued, ctx: Context) -> list[Action]:
-        """``/invite``: the member's own link (made once, then reused)."""
+        """``/invite``: the member's own link (made once by the channel, then reused)."""
         texts = ctx.texts
         assert ctx.chat is not None and ctx.sender is not None
-        link = await ctx.repos.points.invite_link(ctx.chat.id, ctx.sender.id)
-        if link is None:
-            link = await ctx.platform.create_invite_link(
-                event.chat, f"{LINK_PREFIX}{ctx.sender.id}"
-            )
-            if link is None:
-                return [reply(event.message, texts.t("points.invite_unavailable"))]
-            await ctx.repos.points.save_invite_link(ctx.chat.id, ctx.sender.id, link, ctx.now)
         days = max(1, round(self.config.invite_stay.total_seconds() / 86400))
-        text = texts.t("points.invite_link", link=link, points=self.config.invite_points, days=days)
-        return [reply(event.message, text)]
+        link = await ctx.repos.points.invite_link(ctx.chat.id, ctx.sender.id)
+        points = self.config.invite_points
+        if link is not None:
+            text = texts.t("points.invite_link", link=link, points=points, days=days)
+            return [reply(event.message, text)]
+        return [
+            SendInviteLink(
+                chat=event.chat,
+                name=f"{LINK_PREFIX}{ctx.sender.id}",
+                reply_to=event.message,
+                text=texts.t("points.invite_link", link=INVITE_LINK, points=points, days=days),
+                unavailable=texts.t("points.invite_unavailable"),
+                tag=Tag(INVITE_TAG, ctx.sender.id),
+            )
+        ]
+
+    @staticmethod
+    async def on_link(repos: Repositories, receipt: Receipt, now: datetime) -> None:
+        """Keep the link the channel made, so the member's next /invite reuses it."""
+        if receipt.value is None or receipt.tag is None or not receipt.sent:
+            return
+        where = receipt.sent[0]
+        chat = await repos.chats.get(where.platform, where.chat_id)
+        if chat is not None:
+            await repos.points.save_invite_link(chat.id, receipt.tag.key, receipt.value, now)
 
     async def on_join(self, event: Event, ctx: Context) -> list[Action]:
         assert isinstance(event, MemberJoined)

@@ -47,9 +47,7 @@ class Rewards:
     async def redeem(self, event: CommandIssued, ctx: Context) -> list[Action]:
         texts = ctx.texts
         assert ctx.chat is not None and ctx.sender is not None
-        item = event.args.strip().split(" ")[0] if event.args.strip() else ""
-        if not item:
-            return [reply(event.message, texts.t("points.redeem_usage"))]
+        item = ctx.args["reward"]
         reward = self.config.reward(item)
         if reward is None:
             return [reply(event.message, texts.t("points.redeem_unknown", item=item))]

@@ -122,7 +122,7 @@ class EarningRules:
         assert ctx.chat is not None and ctx.sender is not None
         if event.reply_to is None or event.reply_to_sender is None:
             return [reply(event.message, texts.t("points.helpful_usage"))]
-        target = await resolve_target(event, ctx)
+        target = await resolve_target(event, ctx, arg=None)
         if target.user is None:
             return [reply(event.message, texts.t(target.error or "points.unknown_user"))]
         if target.user.id == ctx.sender.id or target.user.is_bot:

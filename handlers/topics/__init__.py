@@ -3,29 +3,39 @@ with participation counted and rewarded."""
 
 from __future__ import annotations
 
+from handlers.commands import number, text, word
 from handlers.events import MessagePosted
 from handlers.points.economy import Economy, Participation
 from handlers.roles import Role
-from handlers.router import GROUP_ONLY, Command, Router
+from handlers.router import GROUP_ONLY, Router, declare
 from handlers.topics import commands
-from handlers.topics.config import TopicsConfig
 from handlers.topics.participation import TopicParticipation
+from handlers.topics.settings import TopicsSettings
+from handlers.topics.slots import CRON_FIELDS
 from handlers.topics.sweep import TopicSweep
 
 
 def register(router: Router, economy: Economy, participation: Participation | None) -> None:
     taking_part = TopicParticipation(economy, participation)
     router.on(MessagePosted, taking_part.on_message, priority=30, name="topics.participation")
-    router.command(
-        Command("schedule", commands.schedule, Role.MODERATOR, "help.schedule", GROUP_ONLY)
+    listing: tuple = ()
+    adding = (
+        word("action", choices=("add",)),
+        *(word(field) for field in CRON_FIELDS),
+        word("pool"),
+        text("name", optional=True),
     )
-    router.command(Command("addtopic", commands.add_topic, Role.MODERATOR, "help.addtopic"))
-    router.command(
-        Command("nexttopic", commands.next_topic, Role.MODERATOR, "help.nexttopic", GROUP_ONLY)
-    )
-    router.command(
-        Command("topicstats", commands.topic_stats, Role.MODERATOR, "help.topicstats", GROUP_ONLY)
-    )
+    changing = (word("action", choices=("pause", "resume", "remove")), number("id"))
+    for declared in (
+        declare("schedule", commands.schedule, Role.MODERATOR, where=GROUP_ONLY,
+                forms=(listing, adding, changing)),
+        declare("addtopic", commands.add_topic, Role.MODERATOR,
+                args=(word("pool"), text("topic"))),
+        declare("nexttopic", commands.next_topic, Role.MODERATOR, where=GROUP_ONLY,
+                args=(word("pool"), text("topic"))),
+        declare("topicstats", commands.topic_stats, Role.MODERATOR, where=GROUP_ONLY),
+    ):  # fmt: skip
+        router.command(declared)
 
 
-__all__ = ["TopicSweep", "TopicsConfig", "register"]
+__all__ = ["TopicSweep", "TopicsSettings", "register"]

@@ -2,49 +2,55 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from markupsafe import Markup
 
 from handlers.actions import Action, reply
 from handlers.context import Context
 from handlers.events import CommandIssued
-from handlers.topics.slots import CronError, next_slots, trigger
+from handlers.topics.slots import CRON_FIELDS, CronError, cron_problem, next_slots, trigger
 
 MAX_TOPIC = 3500
 UPCOMING = 3
 
 
 async def schedule(event: CommandIssued, ctx: Context) -> list[Action]:
-    texts = ctx.texts
+    """``/schedule`` lists; ``add``, ``pause``, ``resume`` and ``remove`` change one."""
+    texts, args = ctx.texts, ctx.args
     assert ctx.chat is not None
-    words = event.args.split()
-    if not words:
+    action = args["action"]
+    if action is None:
         return [reply(event.message, await _listing(ctx))]
-    action = words[0].lower()
     if action == "add":
-        if len(words) < 7:
-            return [reply(event.message, texts.t("topics.add_usage"))]
-        cron, pool = " ".join(words[1:6]), words[6].lower()
-        name = " ".join(words[7:]) or pool
+        cron = " ".join(args[name] for name in CRON_FIELDS)
+        pool = args["pool"].lower()[:32]
+        name = args.get("name", pool)
         try:
             trigger(cron, ctx.community.timezone)
-        except CronError as error:
-            return [reply(event.message, texts.t("topics.bad_cron", cron=cron, error=str(error)))]
-        added = await ctx.repos.topics.add_schedule(
-            ctx.chat.id, name[:64], cron, pool[:32], ctx.now
-        )
+        except CronError:
+            key, values = cron_problem(cron)
+            if "field" in values:
+                values["field"] = texts.plain(f"topics.cron_{values['field']}")
+            problem = texts.t(key, **values)
+            return [reply(event.message, texts.t("topics.bad_cron", cron=cron, error=problem))]
+        added = await ctx.repos.topics.add_schedule(ctx.chat.id, name[:64], cron, pool, ctx.now)
         upcoming = next_slots(cron, ctx.community.timezone, ctx.now, 1)
-        when = upcoming[0].strftime("%Y-%m-%d %H:%M") if upcoming else "—"
+        when = _when(upcoming[0], ctx) if upcoming else "—"
         return [reply(event.message, texts.t("topics.added", id=added.id, when=when, pool=pool))]
-    if action in ("pause", "resume", "remove") and len(words) == 2 and words[1].isdigit():
-        changes = {
-            "pause": {"paused": True},
-            "resume": {"paused": False, "checked_until": ctx.now},  # no backlog after a pause
-            "remove": {"removed": True},
-        }[action]
-        done = await ctx.repos.topics.set_schedule_state(int(words[1]), ctx.chat.id, **changes)
-        key = f"topics.{action}d" if done else "topics.no_schedule"
-        return [reply(event.message, texts.t(key, id=words[1]))]
-    return [reply(event.message, texts.t("topics.usage"))]
+    changes = {
+        "pause": {"paused": True},
+        "resume": {"paused": False, "checked_until": ctx.now},  # no backlog after a pause
+        "remove": {"removed": True},
+    }[action]
+    schedule_id = args["id"]
+    done = await ctx.repos.topics.set_schedule_state(schedule_id, ctx.chat.id, **changes)
+    key = f"topics.{action}d" if done else "topics.no_schedule"
+    return [reply(event.message, texts.t(key, id=schedule_id))]
+
+
+def _when(slot: datetime, ctx: Context) -> str:
+    return slot.astimezone(ctx.community.timezone).strftime("%m-%d %H:%M")
 
 
 async def _listing(ctx: Context) -> Markup:
@@ -56,25 +62,28 @@ async def _listing(ctx: Context) -> Markup:
     sizes = await ctx.repos.topics.pool_sizes()
     lines = [texts.t("topics.heading", zone=str(ctx.community.timezone))]
     for item in schedules:
-        try:
-            upcoming = next_slots(item.cron, ctx.community.timezone, ctx.now, UPCOMING)
-        except CronError:
-            upcoming = []
-        when = ", ".join(slot.strftime("%m-%d %H:%M") for slot in upcoming) or "—"
+        size = sizes.get(item.pool, 0)
+        if item.paused:
+            when = texts.plain("topics.when_paused")
+        elif not size:
+            when = texts.plain("topics.when_empty", pool=item.pool)
+        else:
+            try:
+                upcoming = next_slots(item.cron, ctx.community.timezone, ctx.now, UPCOMING)
+            except CronError:
+                upcoming = []
+            when = ", ".join(_when(slot, ctx) for slot in upcoming) or "—"
         state = texts.plain("topics.paused_mark") if item.paused else ""
         lines.append(
             texts.t("topics.line", id=item.id, name=item.name, cron=item.cron, pool=item.pool,
-                    size=sizes.get(item.pool, 0), when=when, state=state)
+                    size=size, when=when, state=state)
         )  # fmt: skip
     return Markup("\n").join(lines)
 
 
 async def add_topic(event: CommandIssued, ctx: Context) -> list[Action]:
     texts = ctx.texts
-    pool, _, text = event.args.strip().partition(" ")
-    text = text.strip()
-    if not pool or not text:
-        return [reply(event.message, texts.t("topics.addtopic_usage"))]
+    pool, text = ctx.args["pool"], ctx.args["topic"]
     if len(text) > MAX_TOPIC:
         return [reply(event.message, texts.t("topics.too_long", limit=MAX_TOPIC, length=len(text)))]
     topic = await ctx.repos.topics.add_topic(pool.lower()[:32], text, ctx.now)
@@ -85,11 +94,7 @@ async def next_topic(event: CommandIssued, ctx: Context) -> list[Action]:
     """``/nexttopic POOL TEXT`` or ``/nexttopic POOL #ID``: the pool's next slot posts it."""
     texts = ctx.texts
     assert ctx.chat is not None
-    pool, _, rest = event.args.strip().partition(" ")
-    rest = rest.strip()
-    if not pool or not rest:
-        return [reply(event.message, texts.t("topics.next_usage"))]
-    pool = pool.lower()[:32]
+    pool, rest = ctx.args["pool"].lower()[:32], ctx.args["topic"]
     if rest.startswith("#") and rest[1:].isdigit():
         topic = await ctx.repos.topics.get_topic(int(rest[1:]))
         if topic is None or topic.pool != pool:

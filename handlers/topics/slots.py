@@ -16,11 +16,31 @@ class CronError(ValueError):
     """The rule is not a valid five-field cron expression."""
 
 
-def trigger(cron: str, zone: ZoneInfo) -> CronTrigger:
+def trigger(cron: str, zone: ZoneInfo | None) -> CronTrigger:
     try:
         return CronTrigger.from_crontab(cron.strip(), timezone=zone)
     except (ValueError, TypeError) as error:
         raise CronError(str(error)) from None
+
+
+#: The five fields, in order, as the catalog names them (``topics.cron_minute`` …).
+CRON_FIELDS = ("minute", "hour", "day", "month", "weekday")
+
+
+def cron_problem(cron: str) -> tuple[str, dict[str, object]]:
+    """Why ``cron`` is not a valid rule, as a catalog key and its values, so the
+    explanation is in the chat's language rather than the library's English."""
+    fields = cron.split()
+    if len(fields) != len(CRON_FIELDS):
+        return "topics.cron_fields", {"count": len(fields)}
+    for position, (name, value) in enumerate(zip(CRON_FIELDS, fields, strict=True)):
+        alone = ["*"] * len(CRON_FIELDS)
+        alone[position] = value
+        try:
+            trigger(" ".join(alone), None)
+        except CronError:
+            return "topics.cron_field", {"position": position + 1, "field": name, "value": value}
+    return "topics.cron_combination", {}
 
 
 def slots_between(cron: str, zone: ZoneInfo, after: datetime, until: datetime) -> list[datetime]:

@@ -15,11 +15,12 @@ from datetime import datetime
 
 from handlers.actions import Action, NotifyStaff, SendMessage
 from handlers.context import Community
+from handlers.desk import DeskSettings, community_groups
 from handlers.i18n import Catalog
 from handlers.refs import chat_ref
-from handlers.topics.config import TopicsConfig
-from handlers.topics.holidays import Holiday
-from handlers.topics.slots import CronError, slots_between
+from handlers.topics.holidays import Holiday, load_calendar
+from handlers.topics.settings import TopicsSettings
+from handlers.topics.slots import CronError, next_slots, slots_between
 from storage.records import ChatRecord, TopicScheduleRecord
 from storage.repositories import Repositories
 
@@ -31,12 +32,15 @@ class TopicSweep:
 
     def __init__(
         self,
-        config: TopicsConfig,
+        config: TopicsSettings,
         catalog: Catalog,
         community: Community,
+        desk: DeskSettings | None = None,
         rng: random.Random | None = None,
     ) -> None:
         self.config = config
+        self.desk = desk or DeskSettings()
+        self.holidays = load_calendar(config.calendar_file) if config.holidays else {}
         self.catalog = catalog
         self.community = community
         self._rng = rng or random.Random()
@@ -46,7 +50,7 @@ class TopicSweep:
         if not self.config.enabled:
             return []
         actions: list[Action] = []
-        chats = {chat.id: chat for chat in await repos.chats.list_groups()}
+        chats = {chat.id: chat for chat in await community_groups(repos, self.desk)}
         for chat in chats.values():
             if chat.bot_status == "removed":
                 if await repos.topics.pause_chat(chat.id):
@@ -67,6 +71,25 @@ class TopicSweep:
             actions.extend(await self._run(repos, schedule, chat, now))
         actions.extend(await self._summaries(repos, chats, now))
         return actions
+
+    async def next_due(self, repos: Repositories, now: datetime) -> datetime | None:
+        """The next slot of any active schedule, or the next topic window to close."""
+        if not self.config.enabled:
+            return None
+        moments = []
+        groups = {chat.id for chat in await community_groups(repos, self.desk)}
+        for schedule in await repos.topics.schedules(active_only=True):
+            if schedule.chat_id not in groups:
+                continue
+            try:
+                upcoming = next_slots(schedule.cron, self.community.timezone, now, 1)
+            except CronError:
+                continue
+            moments.extend(slot.astimezone(now.tzinfo) for slot in upcoming)
+        closing = await repos.topics.next_window_end(now)
+        if closing is not None:
+            moments.append(closing)
+        return min(moments, default=None)
 
     async def _run(
         self, repos: Repositories, schedule: TopicScheduleRecord, chat: ChatRecord, now: datetime
@@ -129,7 +152,7 @@ class TopicSweep:
     ) -> Holiday | None:
         """The festival of the slot's local day, if no slot of that day used it yet."""
         local = slot.astimezone(self.community.timezone)
-        holiday = self.config.holidays.get(local.date())
+        holiday = self.holidays.get(local.date())
         if holiday is None:
             return None
         day_start = local.replace(hour=0, minute=0, second=0, microsecond=0)

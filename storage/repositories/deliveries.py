@@ -13,10 +13,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.models import Delivery
+from storage.models import Delivery, User
 from storage.records import DeliveryRecord, DeliveryStatus
 from storage.repositories._sql import to_record, upsert_insert
 
@@ -75,37 +75,97 @@ class DeliveryRepository:
         return result.rowcount or 0
 
     async def claim_due(self, now: datetime, limit: int) -> list[DeliveryRecord]:
-        """Atomically take up to ``limit`` due rows; two racing sweeps never share one.
-
-        PostgreSQL skips rows another sweep has locked; SQLite has one writer.
-        The outer ``status`` check makes a row claimed by a sweep that won the
-        race invisible to the other.
-        """
+        """Atomically take up to ``limit`` due rows; two racing sweeps never share one."""
         due = (
             select(Delivery.id)
             .where(Delivery.status == PENDING, Delivery.due_at <= now)
             .order_by(Delivery.due_at)
             .limit(limit)
-            .with_for_update(skip_locked=True)
         )
+        return await self._claim(due)
+
+    async def claim_unreached(
+        self, chat_id: int, kind: str, until: datetime
+    ) -> list[DeliveryRecord]:
+        """Take the chat's pending ``kind`` rows due before ``until`` whose member never
+        opened a private chat with the bot: they are greeted together in the group."""
+        never_started = select(User.id).where(User.started_bot_at.is_(None))
+        return await self._claim(
+            select(Delivery.id).where(
+                Delivery.status == PENDING,
+                Delivery.chat_id == chat_id,
+                Delivery.kind == kind,
+                Delivery.due_at < until,
+                Delivery.user_id.in_(never_started),
+            )
+        )
+
+    async def _claim(self, rows: Select[tuple[int]]) -> list[DeliveryRecord]:
+        """Mark the pending rows ``rows`` selects as being sent, and return them in due
+        order. PostgreSQL skips rows another sweep has locked; SQLite has one writer.
+        The outer ``status`` check makes a row claimed by a sweep that won the race
+        invisible to the other."""
         statement = (
             update(Delivery)
-            .where(Delivery.id.in_(due.scalar_subquery()), Delivery.status == PENDING)
+            .where(
+                Delivery.id.in_(rows.with_for_update(skip_locked=True).scalar_subquery()),
+                Delivery.status == PENDING,
+            )
             .values(status=SENDING, attempts=Delivery.attempts + 1)
             .returning(*Delivery.__table__.c)
         )
-        rows = (await self._db.execute(statement)).all()
-        return sorted((to_record(DeliveryRecord, row) for row in rows), key=lambda d: d.due_at)
+        found = (await self._db.execute(statement)).all()
+        return sorted((to_record(DeliveryRecord, row) for row in found), key=lambda d: d.due_at)
 
     async def finish(
-        self, delivery_id: int, status: DeliveryStatus, at: datetime, error: str | None = None
+        self,
+        delivery_id: int,
+        status: DeliveryStatus,
+        at: datetime,
+        error: str | None = None,
+        reached: str | None = None,
     ) -> None:
-        """Record how a claimed delivery ended."""
+        """Record how a claimed delivery ended (and, when sent, how it reached the member)."""
         await self._db.execute(
             update(Delivery)
             .where(Delivery.id == delivery_id)
-            .values(status=status.value, finished_at=at, last_error=error)
+            .values(status=status.value, finished_at=at, last_error=error, reached=reached)
         )
+
+    async def latest(self, chat_id: int, kind: str) -> DeliveryRecord | None:
+        """The chat's most recently due ``kind`` row (the last group welcome)."""
+        row = (
+            await self._db.execute(
+                select(Delivery)
+                .where(Delivery.chat_id == chat_id, Delivery.kind == kind)
+                .order_by(Delivery.due_at.desc())
+                .limit(1)
+            )
+        ).first()
+        return to_record(DeliveryRecord, row) if row else None
+
+    async def outcomes(
+        self, chat_id: int, since: datetime, kind_prefix: str, audience: str
+    ) -> list[tuple[str, str, str | None, str | None, int]]:
+        """How the chat's ``kind_prefix*`` rows for ``audience`` created since ``since``
+        ended: (kind, status, reached, last_error, count)."""
+        query = (
+            select(
+                Delivery.kind,
+                Delivery.status,
+                Delivery.reached,
+                Delivery.last_error,
+                func.count(),
+            )
+            .where(
+                Delivery.chat_id == chat_id,
+                Delivery.created_at >= since,
+                Delivery.kind.startswith(kind_prefix),
+                Delivery.audience == audience,
+            )
+            .group_by(Delivery.kind, Delivery.status, Delivery.reached, Delivery.last_error)
+        )
+        return [tuple(row) for row in (await self._db.execute(query)).all()]  # type: ignore[misc]
 
     async def defer(self, delivery_id: int, until: datetime) -> None:
         """Put a claimed delivery back for later (quiet hours, rate spreading)."""
@@ -139,6 +199,14 @@ class DeliveryRepository:
             )
         )
         return result.rowcount or 0
+
+    async def next_due(self, after: datetime) -> datetime | None:
+        """When the next pending row falls due after ``after``."""
+        return await self._db.scalar(
+            select(func.min(Delivery.due_at)).where(
+                Delivery.status == PENDING, Delivery.due_at > after
+            )
+        )
 
     async def get(self, delivery_id: int) -> DeliveryRecord | None:
         row = (await self._db.execute(select(Delivery).where(Delivery.id == delivery_id))).first()

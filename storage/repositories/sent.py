@@ -65,6 +65,19 @@ class SentMessageRepository:
         )
         return [(row.chat_id, row.message_id) for row in rows]
 
+    async def take(self, platform: str, kind: str, key: int) -> list[tuple[str, str]]:
+        """The messages posted under a tag, forgotten as they are handed over (the
+        previous group welcome, deleted when a new one is posted)."""
+        found = await self.messages_of(platform, kind, key)
+        await self._db.execute(
+            delete(SentMessage).where(
+                SentMessage.tag_kind == kind,
+                SentMessage.tag_key == key,
+                SentMessage.platform == platform,
+            )
+        )
+        return found
+
     async def forget_before(self, cutoff: datetime) -> int:
         """Replies to messages this old are no longer routed (housekeeping)."""
         result = await self._db.execute(delete(SentMessage).where(SentMessage.sent_at < cutoff))

@@ -265,6 +265,23 @@ class TopicRepository:
         )
         return [to_record(TopicPostRecord, r) for r in (await self._db.execute(query)).all()]
 
+    async def next_window_end(self, after: datetime) -> datetime | None:
+        """When the next open topic's window closes (its thank-you is due)."""
+        return await self._db.scalar(
+            select(func.min(TopicPost.window_ends_at)).where(
+                TopicPost.summarized_at.is_(None), TopicPost.window_ends_at > after
+            )
+        )
+
+    async def decided_between(self, start: datetime, end: datetime) -> list[TopicPostRecord]:
+        """Slots decided for ``(start, end]``, posted or not (skipped, missed)."""
+        query = (
+            select(TopicPost)
+            .where(TopicPost.slot_at > start, TopicPost.slot_at <= end)
+            .order_by(TopicPost.slot_at)
+        )
+        return [to_record(TopicPostRecord, r) for r in (await self._db.execute(query)).all()]
+
     async def mark_summarized(self, post_id: int, at: datetime) -> bool:
         result = await self._db.execute(
             update(TopicPost)

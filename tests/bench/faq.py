@@ -19,11 +19,10 @@ from pathlib import Path
 
 import jieba
 
-from bot.app import build_faq
 from bot.settings import Settings
 from faq.matcher import Matcher
-from handlers.faq.config import FaqConfig
 from handlers.faq.library import build_matcher
+from handlers.faq.settings import FaqSettings
 from tests.faq_baseline import PlainBm25
 
 ENTRIES, QUERIES = 10_000, 2_000
@@ -81,7 +80,7 @@ def _queries(rng: random.Random, base: list[tuple[str, list[str]]]) -> list[str]
 
 def main() -> None:
     rng = random.Random(7)
-    config = build_faq(Settings())
+    config = Settings().faq
     base = synthetic_base(rng, ENTRIES)
     queries = _queries(rng, base)
 
@@ -145,7 +144,7 @@ def main() -> None:
     print(f"  for scale: rank_bm25 scoring the same base, median {baseline_ms:.1f} ms per query")
 
 
-def _index_memory(config: FaqConfig, base: list[tuple[str, list[str]]]) -> int:
+def _index_memory(config: FaqSettings, base: list[tuple[str, list[str]]]) -> int:
     """Bytes a second, identical index holds (traced, so timed separately)."""
     matcher = build_matcher(config)
     gc.collect()

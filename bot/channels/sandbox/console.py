@@ -2,29 +2,34 @@
 
 Meta-commands (everything else goes to the bot as a member would type it):
 ``/as NAME`` type as NAME · ``/join NAME`` · ``/leave NAME`` · ``/dm`` private
-chat with the bot · ``/group`` back to the group · ``/advance 3d`` move the
-clock and run due work · ``/press N`` press button N of the last message ·
-``/time 10:00`` move the clock to the next 10:00 · ``/promote NAME`` /
-``/demote NAME`` group admin · ``/staff`` what staff
-received · ``/re N TEXT`` reply to the bot's message #N (a staff card, an
+chat with the bot · ``/desk`` the staff chat · ``/group`` back to the group ·
+``/advance 3d`` move the clock, showing every due moment on the way ·
+``/time 10:00`` move the clock to the next 10:00 · ``/press N`` press button N
+of the last message with buttons (``/press #M N``: of the bot's message #M) ·
+``/promote NAME`` / ``/demote NAME`` group admin · ``/staff`` what the staff
+chat received · ``/re N TEXT`` reply to the bot's message #N (a staff card, an
 answer) · ``/who`` · ``/sandbox`` this list · ``/quit``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sys
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from datetime import time as datetime_time
-from datetime import timedelta
 from typing import ClassVar
+
+from markupsafe import Markup, escape
 
 from bot.app import App
 from bot.channels.rendering import plain_text
 from bot.channels.sandbox.world import SandboxWorld
 from handlers.actions import (
+    INVITE_LINK,
     Action,
     AnswerButton,
     Button,
@@ -34,10 +39,12 @@ from handlers.actions import (
     NotifyStaff,
     Receipt,
     RestrictMember,
+    SendInviteLink,
     SendMessage,
     SendPrivate,
     Sent,
     receipt_for,
+    reply,
 )
 from handlers.capabilities import private_fallback
 from handlers.clock import ManualClock, parse_duration
@@ -45,6 +52,23 @@ from handlers.events import ChatRef, Incoming, MessageRef
 
 log = logging.getLogger(__name__)
 META_HELP = __doc__.split("\n\n", 1)[1] if __doc__ else ""
+
+#: The sandbox clock moves at most this far in one step, so work that cannot say
+#: when it falls due (a reminder counted in staff hours) is still seen within an hour.
+LONGEST_STEP = timedelta(hours=1)
+
+#: Why a topic slot was not posted.
+_SKIPPED = {"skipped": "话题池是空的 the pool is empty", "missed": "错过 missed"}
+
+
+@dataclass
+class _Shown:
+    """What printing one action amounted to, for its receipt."""
+
+    sent: list[Sent] = field(default_factory=list)
+    error: str | None = None
+    fell_back: bool = False
+    value: str | None = None
 
 
 @dataclass
@@ -54,10 +78,11 @@ class SandboxConsole:
     write: Callable[[str], None] = print
     #: What the staff chat received: (the message's number, the notice).
     staff_inbox: list[tuple[str, str]] = field(default_factory=list)
-    last_buttons: list[Button] = field(default_factory=list)
-    last_buttons_message: MessageRef | None = None
-    #: The bot's messages by the number shown, for ``/re N``.
+    #: The bot's messages by the number shown, for ``/re N`` and ``/press #N``.
     bot_messages: dict[str, MessageRef] = field(default_factory=dict)
+    #: The buttons of each bot message that had some, by its number.
+    buttons: dict[str, list[Button]] = field(default_factory=dict)
+    last_with_buttons: str | None = None
     #: Repeat typed lines in the transcript (scripts); a terminal already shows them.
     echo_input: bool = True
 
@@ -82,7 +107,7 @@ class SandboxConsole:
         if meta is not None:
             return await meta(self, rest.strip())
         if self.echo_input:
-            where = f"私聊 {self.world.current.display_name}" if self.world.in_private else "群"
+            where = self.world.where(self.world.here)
             self.write(f"[{where}] {self.world.current.display_name}: {line}")
         await self._dispatch(self.world.say(line))
         return True
@@ -134,11 +159,51 @@ class SandboxConsole:
         return await self._advance_by(delta, text or "1d")
 
     async def _advance_by(self, delta: timedelta, label: str) -> bool:
-        self.world.clock.advance(delta)
-        local = self.world.clock.now().astimezone(self.app.community.timezone)
-        self.write(f"(⏩ 时钟前进 clock advanced {label} → {local:%Y-%m-%d %H:%M %Z})")
-        await self.sweep()
+        """Move the clock by ``delta``, stopping at every moment something falls due on
+        the way (a welcome, a day-3 check-in, a topic slot), and say what happened."""
+        clock = self.world.clock
+        end = clock.now() + delta
+        while clock.now() < end:
+            now = clock.now()
+            due = await self.app.sweeper.next_due(now)
+            step_to = min(end, now + LONGEST_STEP, due or end)
+            clock.advance(step_to - now)
+            shown: list[str] = []
+            with self._collecting(shown):
+                await self.sweep()
+                await self._say_what_was_skipped(now, step_to)
+            if shown:
+                self.write(f"(⏩ {self._local(step_to)})")
+                for line in shown:
+                    self.write(line)
+        self.write(f"(⏩ 时钟前进 clock advanced {label} → {self._local(end)})")
         return True
+
+    def _local(self, moment: datetime) -> str:
+        return f"{moment.astimezone(self.app.community.timezone):%Y-%m-%d %H:%M %Z}"
+
+    @contextlib.contextmanager
+    def _collecting(self, into: list[str]):  # type: ignore[no-untyped-def]
+        """Hold what a step prints, so a step where nothing happened prints nothing."""
+        write = self.write
+        self.write = into.append
+        try:
+            yield
+        finally:
+            self.write = write
+
+    async def _say_what_was_skipped(self, start: datetime, end: datetime) -> None:
+        """Topic slots of the step that were not posted, and why: moving the clock must
+        never skip something silently."""
+        async with self.app.storage.transaction() as repos:
+            decided = await repos.topics.decided_between(start, end)
+        for post in decided:
+            if post.status in ("skipped", "missed"):
+                when = self._local(post.slot_at)
+                reason = (
+                    "话题池是空的 the pool is empty" if post.status == "skipped" else "错过 missed"
+                )
+                self.write(f"(话题时段 {when} 未发布 topic slot not posted: {reason})")
 
     async def _time(self, text: str) -> bool:
         """Move the clock forward to the next HH:MM in the community's time zone."""
@@ -159,19 +224,33 @@ class SandboxConsole:
         self.write(f"(私聊 private chat: {self.world.current.display_name} ↔ bot)")
         return True
 
+    async def _desk(self, _: str) -> bool:
+        self.world.in_private, self.world.at_desk = False, True
+        self.write(f"(客服群 staff chat: {self.world.staff_chat.title})")
+        return True
+
     async def _group(self, _: str) -> bool:
-        self.world.in_private = False
+        self.world.in_private, self.world.at_desk = False, False
         self.write(f"(群 group: {self.world.group_title})")
         return True
 
     async def _press(self, text: str) -> bool:
+        """``/press N`` on the last message with buttons, ``/press #M N`` on message #M."""
+        words = text.split()
+        number = self.last_with_buttons
+        if len(words) == 2 and words[0].startswith("#"):
+            number, words = words[0].lstrip("#"), words[1:]
         try:
-            button = self.last_buttons[int(text) - 1]
-        except (ValueError, IndexError):
-            self.write("(!) 用法 usage: /press N — N 是上一条消息的按钮序号 (button number)")
+            assert number is not None
+            button = self.buttons[number][int(words[0]) - 1]
+        except (AssertionError, KeyError, ValueError, IndexError):
+            self.write(
+                "(!) 用法 usage: /press N — 上一条带按钮消息的第 N 个按钮 (button N of the "
+                "last message with buttons); /press #M N — 机器人消息 #M 的按钮 (of message #M)"
+            )
             return True
-        self.write(f"[{self.world.current.display_name} 点击 pressed «{button.label}»]")
-        await self._dispatch(self.world.press(self.last_buttons_message, button.data or ""))
+        self.write(f"[{self.world.current.display_name} 点击 pressed «{button.label}» #{number}]")
+        await self._dispatch(self.world.press(self.bot_messages[number], button.data or ""))
         return True
 
     async def _promote(self, name: str) -> bool:
@@ -186,9 +265,9 @@ class SandboxConsole:
 
     async def _staff(self, _: str) -> bool:
         if not self.staff_inbox:
-            self.write("(客服收件箱为空 staff inbox is empty)")
+            self.write("(客服群为空 the staff chat is empty)")
         for number, notice in self.staff_inbox:
-            self.write(f"📋 [staff #{number}] {notice}")
+            self.write(f"📋 [客服群 staff #{number}] {notice}")
         return True
 
     async def _reply_to(self, text: str) -> bool:
@@ -205,7 +284,7 @@ class SandboxConsole:
         admins = ", ".join(self.world.name_of(a) for a in sorted(self.world.admins))
         self.write(
             f"(你是 you are {self.world.current.display_name}; "
-            f"{'私聊 private' if self.world.in_private else '群 group'}; 管理员 admins: {admins})"
+            f"{self.world.where(self.world.here)}; 管理员 admins: {admins})"
         )
         return True
 
@@ -223,6 +302,7 @@ class SandboxConsole:
         "/advance": _advance,
         "/time": _time,
         "/dm": _dm,
+        "/desk": _desk,
         "/group": _group,
         "/press": _press,
         "/promote": _promote,
@@ -239,21 +319,24 @@ class SandboxConsole:
     async def execute(self, actions: list[Action]) -> list[Receipt]:
         receipts = []
         for action in actions:
-            sent: list[Sent] = []
-            error = self._show(action, sent)
-            receipt = receipt_for(action, error, tuple(sent))
+            shown = _Shown()
+            shown.error = self._show(action, shown)
+            receipt = receipt_for(
+                action, shown.error, tuple(shown.sent), shown.fell_back, shown.value
+            )
             if receipt is not None:
                 receipts.append(receipt)
         return receipts
 
-    def _show(self, action: Action, sent: list[Sent]) -> str | None:
+    def _show(self, action: Action, shown: _Shown) -> str | None:
         """Print what the bot does; returns why it could not, like a platform refusal."""
-        world = self.world
+        world, sent = self.world, shown.sent
         match action:
             case SendMessage(chat=chat):
-                where = f"私聊 {world.name_of(chat.id)}" if chat.is_private else "群"
                 quote = " ↩" if action.reply_to is not None else ""
-                self._bot_says(chat, where + quote, plain_text(action.text), action.buttons, sent)
+                self._bot_says(
+                    chat, world.where(chat) + quote, plain_text(action.text), action.buttons, sent
+                )
             case SendPrivate(user=user):
                 if user.id in world.started:
                     self._bot_says(
@@ -264,18 +347,25 @@ class SandboxConsole:
                         sent,
                     )
                     return None
-                fallback = private_fallback(action, self.app.texts, world.private_chat_link(""))
+                fallback = private_fallback(action, self.app.texts, start_links=False)
                 if fallback is None:
                     return "member has not started a private chat with the bot"
-                return self._show(fallback, sent)
+                shown.fell_back = True
+                return self._show(fallback, shown)
             case NotifyStaff():
                 notice = plain_text(action.text)
                 ref = self._posted(world.staff_chat, sent)
                 self.staff_inbox.append((ref.id, notice))
-                self.write(f"📋 [staff #{ref.id}] {notice}")
+                body = notice.replace("\n", "\n    ")
+                self.write(f"📋 [客服群 staff #{ref.id}] {body}")
                 if action.expects_reply:
                     self.write(f"    (/re {ref.id} 文本 TEXT)")
                 self._offer(ref, action.buttons)
+            case SendInviteLink():
+                shown.value = f"sandbox://invite/{action.name}"
+                link = str(escape(shown.value))
+                text = Markup(str(action.text).replace(str(INVITE_LINK), link))
+                return self._show(reply(action.reply_to, text), shown)
             case EditMessage():
                 self._bot_says(
                     action.message.chat,
@@ -309,8 +399,8 @@ class SandboxConsole:
     def _offer(self, ref: MessageRef, buttons: Keyboard) -> None:
         if buttons:
             flat = [button for row in buttons for button in row]
-            self.last_buttons = flat
-            self.last_buttons_message = ref
+            self.buttons[ref.id] = flat
+            self.last_with_buttons = ref.id
             labels = "  ".join(f"[{i}] {b.label}" for i, b in enumerate(flat, 1))
             self.write(f"    {labels}   (/press N)")
 
@@ -329,13 +419,17 @@ async def play(console: SandboxConsole, lines: Iterable[str], echo_meta: bool = 
 
 
 async def interactive(console: SandboxConsole) -> None:
-    """Read from the terminal until /quit or end of input."""
+    """Read from the terminal until /quit or end of input; line editing and history
+    come from readline, so arrow keys move the cursor instead of typing escape codes."""
     console.echo_input = not sys.stdin.isatty()
+    if sys.stdin.isatty():
+        with contextlib.suppress(ImportError):  # not on every platform's Python
+            import readline  # noqa: F401  (importing it is what enables line editing)
     loop = asyncio.get_running_loop()
     while True:
-        prompt = (
-            f"{console.world.current.display_name}{' (私聊)' if console.world.in_private else ''}> "
-        )
+        world = console.world
+        place = " (私聊)" if world.in_private else " (客服群)" if world.at_desk else ""
+        prompt = f"{world.current.display_name}{place}> "
         try:
             line = await loop.run_in_executor(None, _read_line, prompt)
         except (EOFError, KeyboardInterrupt):

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from bot.settings import Settings
 from handlers.capabilities import Capabilities
 from handlers.clock import ManualClock
+from handlers.commands import is_for_bot, parse_command
+from handlers.desk import DeskSettings
 from handlers.events import (
     ButtonPressed,
     ChatKind,
@@ -28,7 +30,7 @@ GROUP_ID = "sandbox-group"
 STAFF_CHAT_ID = "sandbox-staff"
 
 #: Like Telegram: the bot may write privately only to people who wrote first.
-CAPABILITIES = Capabilities(private_first_contact=False)
+CAPABILITIES = Capabilities(private_first_contact=False, invite_links=True)
 
 
 def user_id_for(name: str) -> str:
@@ -37,14 +39,17 @@ def user_id_for(name: str) -> str:
     return slug or "anonymous"
 
 
-def operator_is_staff(settings: Settings) -> Settings:
-    """In the sandbox the operator also answers tickets, so the whole loop can be tried."""
+def sandbox_settings(settings: Settings) -> Settings:
+    """The sandbox has its own staff chat, and its operator answers tickets there, so
+    the whole loop can be tried."""
     community = settings.community
     operator = f"{PLATFORM}:{user_id_for(settings.sandbox.operator)}"
-    if operator in community.staff:
-        return settings
-    staff = community.model_copy(update={"staff": [*community.staff, operator]})
-    return settings.model_copy(update={"community": staff})
+    return settings.model_copy(
+        update={
+            "community": community.model_copy(update={"staff": community.staff | {operator}}),
+            "staff": DeskSettings(chat=f"{PLATFORM}:{STAFF_CHAT_ID}"),
+        }
+    )
 
 
 @dataclass
@@ -65,6 +70,8 @@ class SandboxWorld:
         self.admins.add(self.user(self.operator).id)
         self.current = self.user(self.operator)
         self.in_private = False
+        #: Typing in the staff chat (``/desk``) rather than the group.
+        self.at_desk = False
 
     @property
     def group(self) -> ChatRef:
@@ -80,7 +87,15 @@ class SandboxWorld:
 
     @property
     def here(self) -> ChatRef:
-        return self.private_chat(self.current) if self.in_private else self.group
+        if self.in_private:
+            return self.private_chat(self.current)
+        return self.staff_chat if self.at_desk else self.group
+
+    def where(self, chat: ChatRef) -> str:
+        """How the transcript names a chat."""
+        if chat.is_private:
+            return f"私聊 {self.name_of(chat.id)}"
+        return "客服群 staff" if chat.id == STAFF_CHAT_ID else "群"
 
     def user(self, name: str) -> UserRef:
         display = name.strip() or "anonymous"
@@ -100,14 +115,8 @@ class SandboxWorld:
     async def is_chat_admin(self, chat: ChatRef, user: UserRef) -> bool:
         return user.id in self.admins
 
-    def private_chat_link(self, payload: str) -> str | None:
-        return None
-
-    async def create_invite_link(self, chat: ChatRef, name: str) -> str | None:
-        return f"sandbox://invite/{name}"
-
     def describe(self) -> dict[str, str]:
-        return {"mode": "sandbox", "clock (UTC)": self.clock.now().strftime("%Y-%m-%d %H:%M")}
+        return {"mode": "sandbox", "clock": self.clock.now().strftime("%Y-%m-%d %H:%M UTC")}
 
     # -- building events --------------------------------------------------
     def _message_ref(self, chat: ChatRef) -> MessageRef:
@@ -124,10 +133,9 @@ class SandboxWorld:
         if chat.is_private:
             self.started.add(sender.id)
         message = self._message_ref(chat)
-        if text.startswith("/") and len(text) > 1:
-            head, _, args = text[1:].partition(" ")
-            name, _, target = head.partition("@")
-            if target and target.lower() != (self.bot_username or ""):
+        command = parse_command(text)
+        if command is not None:
+            if not is_for_bot(command, self.bot_username):
                 return self.incoming()
             return self.incoming(
                 CommandIssued(
@@ -135,9 +143,9 @@ class SandboxWorld:
                     occurred_at=now,
                     sender=sender,
                     message=message,
-                    name=name.lower(),
-                    args=args.strip(),
-                    addressed=bool(target),
+                    name=command.name,
+                    args=command.args,
+                    addressed=command.addressed_to is not None,
                 )
             )
         return self.incoming(
@@ -152,9 +160,23 @@ class SandboxWorld:
         )
 
     def reply(self, to: MessageRef, text: str) -> Incoming:
-        """The current user answering the bot's message ``to`` in its chat."""
+        """The current user answering the bot's message ``to`` in its chat (a command
+        sent as a reply, such as ``/resolve`` on a card, is a command)."""
         if to.chat.is_private:
             self.started.add(self.current.id)
+        command = parse_command(text)
+        if command is not None:
+            return self.incoming(
+                CommandIssued(
+                    chat=to.chat,
+                    occurred_at=self.clock.now(),
+                    sender=self.current,
+                    message=self._message_ref(to.chat),
+                    name=command.name,
+                    args=command.args,
+                    reply_to=to,
+                )
+            )
         return self.incoming(
             MessagePosted(
                 chat=to.chat,

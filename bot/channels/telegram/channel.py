@@ -10,9 +10,9 @@ with a deep link, never an error.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from markupsafe import Markup, escape
 from telegram import Bot, BotCommand, ChatPermissions, Message, Update
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
@@ -22,6 +22,7 @@ from bot.channels.telegram.admins import AdminCache
 from bot.channels.telegram.convert import ALLOWED_UPDATES, PLATFORM, to_incoming
 from bot.settings import TelegramSettings
 from handlers.actions import (
+    INVITE_LINK,
     Action,
     AnswerButton,
     DeleteMessage,
@@ -29,12 +30,16 @@ from handlers.actions import (
     NotifyStaff,
     Receipt,
     RestrictMember,
+    SendInviteLink,
     SendMessage,
     SendPrivate,
     Sent,
     receipt_for,
+    reply,
 )
 from handlers.capabilities import Capabilities, private_fallback
+from handlers.context import Place
+from handlers.desk import DeskSettings
 from handlers.dispatcher import Dispatcher
 from handlers.events import ChatRef, ModeratorsChanged, UserRef
 from handlers.i18n import Texts
@@ -50,6 +55,7 @@ CAPABILITIES = Capabilities(
     delete=True,
     restrict=True,
     buttons=True,
+    invite_links=True,
     max_text_length=4096,
 )
 
@@ -71,6 +77,8 @@ class _Outcome:
 
     sent: list[Sent] = field(default_factory=list)
     fell_back: bool = False
+    #: What the platform made (an invite link).
+    value: str | None = None
 
     def posted(self, message: Message) -> None:
         self.sent.append(Sent(PLATFORM, str(message.chat.id), str(message.message_id)))
@@ -82,15 +90,9 @@ class TelegramPlatform:
     name = PLATFORM
     capabilities = CAPABILITIES
 
-    def __init__(
-        self,
-        admins: AdminCache,
-        mode: str,
-        create_link: Callable[[int, str], Awaitable[str]] | None = None,
-    ) -> None:
+    def __init__(self, admins: AdminCache, mode: str) -> None:
         self._admins = admins
         self._mode = mode
-        self._create_link = create_link
         self.username: str | None = None
         self.reads_all_messages: bool | None = None
 
@@ -101,24 +103,12 @@ class TelegramPlatform:
     async def is_chat_admin(self, chat: ChatRef, user: UserRef) -> bool:
         return int(user.id) in await self._admins.admins(int(chat.id))
 
-    def private_chat_link(self, payload: str) -> str | None:
-        return f"https://t.me/{self.username}?start={payload}" if self.username else None
-
-    async def create_invite_link(self, chat: ChatRef, name: str) -> str | None:
-        if self._create_link is None:
-            return None
-        try:
-            return await self._create_link(int(chat.id), name)
-        except TelegramError as error:  # not an admin with "invite users", or a deleted chat
-            log.warning("could not create an invite link in %s: %s", chat.id, error)
-            return None
-
     def describe(self) -> dict[str, str]:
-        privacy = {True: "off (reads all messages)", False: "ON (sees commands and replies only)"}
+        privacy = {True: "privacy_off", False: "privacy_on"}
         return {
             "mode": self._mode,
             "bot": f"@{self.username}" if self.username else "?",
-            "privacy mode": privacy.get(self.reads_all_messages, "unknown"),
+            "privacy": privacy.get(self.reads_all_messages, "unknown"),
         }
 
 
@@ -155,14 +145,16 @@ class TelegramChannel:
         dispatcher: Dispatcher,
         texts: Texts,
         router: Router,
+        desk: DeskSettings,
     ) -> None:
         self._settings = settings
+        self._desk = desk
         self._dispatcher = dispatcher
         self._texts = texts
         self._router = router
         self.application = build_application(settings, token)
         self.admins = AdminCache(self._fetch_admins, settings.admin_cache_seconds)
-        self.platform = TelegramPlatform(self.admins, settings.mode, self._create_invite_link)
+        self.platform = TelegramPlatform(self.admins, settings.mode)
         self.application.add_handler(TypeHandler(Update, self._on_update))
         self.application.add_error_handler(self._on_error)
 
@@ -224,16 +216,12 @@ class TelegramChannel:
         """The member command menu in the client, in the community language."""
         commands = [
             BotCommand(c.name, self._texts.plain(c.help_key)[:256])
-            for c in self._router.visible_commands(frozenset(), private=True)
+            for c in self._router.visible_commands(frozenset(), Place.PRIVATE)
         ]
         try:
             await self.bot.set_my_commands(commands)
         except TelegramError as error:
             log.warning("could not publish the command menu: %s", error)
-
-    async def _create_invite_link(self, chat_id: int, name: str) -> str:
-        link = await self.bot.create_chat_invite_link(chat_id, name=name[:32])
-        return link.invite_link
 
     async def _fetch_admins(self, chat_id: int) -> frozenset[int]:
         members = await self.bot.get_chat_administrators(chat_id)
@@ -277,7 +265,9 @@ class TelegramChannel:
             except (TelegramError, StaffChatMissing) as failure:
                 error = str(failure)
                 log.warning("Telegram refused %s: %s", type(action).__name__, failure)
-            receipt = receipt_for(action, error, tuple(outcome.sent), outcome.fell_back)
+            receipt = receipt_for(
+                action, error, tuple(outcome.sent), outcome.fell_back, outcome.value
+            )
             if receipt is not None:
                 receipts.append(receipt)
         return receipts
@@ -285,7 +275,7 @@ class TelegramChannel:
     async def _execute(self, action: Action, outcome: _Outcome) -> None:
         match action:
             case SendMessage():
-                for kwargs in render.send_message_kwargs(action):
+                for kwargs in render.send_message_kwargs(action, self.platform.username):
                     outcome.posted(await self.bot.send_message(**kwargs))
             case SendPrivate():
                 await self._send_private(action, outcome)
@@ -304,38 +294,52 @@ class TelegramChannel:
                 )
             case AnswerButton():
                 await self.bot.answer_callback_query(action.press_id, text=action.text)
+            case SendInviteLink():
+                await self._send_invite_link(action, outcome)
             case _:
                 log.error("Telegram cannot carry out %r", action)
 
     async def _send_private(self, action: SendPrivate, outcome: _Outcome) -> None:
         try:
             for kwargs in render.send_kwargs(
-                int(action.user.id), action.text, action.buttons, None
+                int(action.user.id), action.text, action.buttons, None, self.platform.username
             ):
                 outcome.posted(await self.bot.send_message(**kwargs))
         except Forbidden as error:
             log.info("private message to %s refused (%s); falling back", action.user.id, error)
-            link = self.platform.private_chat_link("from_group")
-            fallback = private_fallback(action, self._texts, link)
+            fallback = private_fallback(action, self._texts, start_links=True)
             if fallback is None:
                 raise PrivateRefused(str(error)) from error
             outcome.fell_back = True
             await self._execute(fallback, outcome)
 
+    async def _send_invite_link(self, action: SendInviteLink, outcome: _Outcome) -> None:
+        """Make the link (the bot must be an admin allowed to invite), then answer with it."""
+        try:
+            made = await self.bot.create_chat_invite_link(
+                int(action.chat.id), name=action.name[:32]
+            )
+        except TelegramError as error:  # not an admin with "invite users", or a deleted chat
+            log.warning("could not create an invite link in %s: %s", action.chat.id, error)
+            text = action.unavailable
+        else:
+            outcome.value = made.invite_link
+            text = Markup(str(action.text).replace(str(INVITE_LINK), str(escape(made.invite_link))))
+        await self._execute(reply(action.reply_to, text), outcome)
+
     async def _notify_staff(self, action: NotifyStaff, outcome: _Outcome) -> None:
-        chat_id = self._settings.staff_chat_id
-        if action.leads and self._settings.leads_chat_id is not None:
-            chat_id = self._settings.leads_chat_id
-        if chat_id is None:
+        room = self._desk.room(leads=action.leads)
+        if room is None or room.platform != PLATFORM:
             log.warning("staff notice (no staff chat configured): %s", action.text.striptags())
             if action.tag is not None:  # the sender wants it seen: say it did not go out
-                raise StaffChatMissing("no staff chat configured (telegram.staff_chat_id)")
+                raise StaffChatMissing("no staff chat on Telegram is configured (staff.chat)")
             return
-        for kwargs in render.notify_staff_kwargs(chat_id, action):
+        chat_id = int(room.id)
+        for kwargs in render.notify_staff_kwargs(chat_id, action, self.platform.username):
             outcome.posted(await self.bot.send_message(**kwargs))
 
     async def _edit(self, action: EditMessage) -> None:
-        chunks = render.message_chunks(action.text)
+        chunks = render.message_chunks(action.text, self.platform.username)
         try:
             await self.bot.edit_message_text(
                 chunks[0],

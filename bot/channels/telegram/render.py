@@ -33,16 +33,20 @@ def keyboard(buttons: Keyboard) -> InlineKeyboardMarkup | None:
     )
 
 
-def message_chunks(text: str) -> list[str]:
+def message_chunks(text: str, bot_username: str | None = None) -> list[str]:
     """Telegram HTML in chunks that each fit one message."""
-    return split_html(telegram_html(text), MessageLimit.MAX_TEXT_LENGTH)
+    return split_html(telegram_html(text, bot_username), MessageLimit.MAX_TEXT_LENGTH)
 
 
 def send_kwargs(
-    chat_id: int, action_text: str, buttons: Keyboard, reply_to: str | None
+    chat_id: int,
+    action_text: str,
+    buttons: Keyboard,
+    reply_to: str | None,
+    bot_username: str | None = None,
 ) -> list[dict]:
     """One ``send_message`` call per chunk; buttons ride on the last, the quote on the first."""
-    chunks = message_chunks(action_text)
+    chunks = message_chunks(action_text, bot_username)
     calls = []
     for index, chunk in enumerate(chunks):
         call: dict = {
@@ -61,19 +65,21 @@ def send_kwargs(
     return calls
 
 
-def send_message_kwargs(action: SendMessage) -> list[dict]:
+def send_message_kwargs(action: SendMessage, bot_username: str | None = None) -> list[dict]:
     reply_to = action.reply_to.id if action.reply_to is not None else None
-    calls = send_kwargs(int(action.chat.id), action.text, action.buttons, reply_to)
+    calls = send_kwargs(int(action.chat.id), action.text, action.buttons, reply_to, bot_username)
     if action.silent:
         for call in calls:
             call["disable_notification"] = True
     return calls
 
 
-def notify_staff_kwargs(chat_id: int, action: NotifyStaff) -> list[dict]:
+def notify_staff_kwargs(
+    chat_id: int, action: NotifyStaff, bot_username: str | None = None
+) -> list[dict]:
     """A staff notice; one that expects a reply opens the reply box for the staff
     member it mentions (``selective``), not for the whole staff chat."""
-    calls = send_kwargs(chat_id, action.text, action.buttons, None)
+    calls = send_kwargs(chat_id, action.text, action.buttons, None, bot_username)
     if action.expects_reply and not action.buttons:
         calls[-1]["reply_markup"] = ForceReply(selective=True)
     return calls

@@ -1,0 +1,233 @@
+"""The one command parser, for every channel: ``/name@bot args`` into a name and
+arguments, and arguments into the values a command declares.
+
+Chinese input methods type a full-width slash (``／``) and full-width spaces
+(``　``); both are accepted here once, so no feature splits text by hand. A
+command declares its arguments (:class:`Arg`), and a mistake gets one usage
+line generated from that declaration, in the chat's language.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+#: ``/name`` or ``/name@bot`` at the start (names: 1-32 of A-Z, a-z, 0-9, _).
+_COMMAND = re.compile(r"^[/／]([A-Za-z0-9_]{1,32})(?:@([A-Za-z0-9_]{3,64}))?(?=\s|$)")
+
+
+@dataclass(frozen=True, slots=True)
+class CommandText:
+    name: str
+    args: str
+    #: The bot the command was addressed to (``/help@shequn_bot``), if any.
+    addressed_to: str | None = None
+
+
+def parse_command(text: str) -> CommandText | None:
+    """The command ``text`` starts with, or None when it is not a command."""
+    stripped = text.lstrip()
+    match = _COMMAND.match(_fold_each(stripped[:100]))
+    if match is None:
+        return None
+    args = stripped[match.end() :].strip()
+    return CommandText(match.group(1).lower(), args, match.group(2))
+
+
+def _fold_each(text: str) -> str:
+    """Full-width forms folded to ASCII (``／ｈｅｌｐ`` is ``/help``), one character for one,
+    so positions in the folded text are positions in ``text``."""
+    folded = []
+    for char in text:
+        plain = unicodedata.normalize("NFKC", char)
+        folded.append(plain if len(plain) == 1 else char)
+    return "".join(folded)
+
+
+def is_for_bot(command: CommandText, bot_username: str | None) -> bool:
+    """Commands addressed to another bot (``/help@other_bot``) are not ours."""
+    target = command.addressed_to
+    return target is None or (bot_username is not None and target.lower() == bot_username.lower())
+
+
+class Kind(StrEnum):
+    #: One word.
+    WORD = "word"
+    #: A whole number (full-width digits accepted).
+    INT = "int"
+    #: Who the command is about: ``@username`` or a numeric id; a reply to their
+    #: message stands in for it.
+    MEMBER = "member"
+    #: Everything that is left, spaces included.
+    TEXT = "text"
+
+
+@dataclass(frozen=True, slots=True)
+class Arg:
+    """One declared argument; ``name`` is also its catalog key (``args.NAME``)."""
+
+    name: str
+    kind: Kind = Kind.WORD
+    optional: bool = False
+    #: For words: the accepted values (lower case); aliases map other spellings.
+    choices: tuple[str, ...] = ()
+    aliases: Mapping[str, str] = field(default_factory=dict)
+    minimum: int | None = None
+    maximum: int | None = None
+
+
+#: How people write on and off.
+SWITCH_ALIASES = {"开": "on", "开启": "on", "打开": "on", "关": "off", "关闭": "off"}
+
+
+def word(name: str, *, optional: bool = False, **kw: Any) -> Arg:
+    return Arg(name, Kind.WORD, optional, **kw)
+
+
+def number(name: str, *, optional: bool = False, minimum: int | None = 1, **kw: Any) -> Arg:
+    return Arg(name, Kind.INT, optional, minimum=minimum, **kw)
+
+
+def member(name: str = "member", *, optional: bool = False) -> Arg:
+    return Arg(name, Kind.MEMBER, optional)
+
+
+def text(name: str, *, optional: bool = False) -> Arg:
+    return Arg(name, Kind.TEXT, optional)
+
+
+@dataclass(frozen=True, slots=True)
+class MemberToken:
+    """``@name`` or an id as typed; the feature looks the person up (it needs storage)."""
+
+    username: str | None = None
+    user_id: str | None = None
+
+
+class ArgumentError(ValueError):
+    """The arguments do not fit the declaration; ``problem`` is a catalog key."""
+
+    def __init__(self, problem: str, **values: Any) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.values = values
+
+
+@dataclass(frozen=True, slots=True)
+class Args:
+    """Parsed arguments by name; absent optional ones are None."""
+
+    values: Mapping[str, Any] = field(default_factory=dict)
+    #: The raw argument text, for commands that take free text.
+    raw: str = ""
+
+    def __getitem__(self, name: str) -> Any:
+        return self.values.get(name)
+
+    def get(self, name: str, default: Any = None) -> Any:
+        value = self.values.get(name)
+        return default if value is None else value
+
+
+#: One way to call a command: its arguments in order.
+Form = tuple[Arg, ...]
+
+
+def parse_forms(forms: tuple[Form, ...], raw: str, *, replying_to_someone: bool = False) -> Args:
+    """Fit ``raw`` to the first of ``forms`` it fits (``/schedule``, ``/schedule add …``,
+    ``/schedule pause 3``); the error reported is that of the form whose leading
+    word matched, so a mistake after ``add`` is explained as one."""
+    errors: list[tuple[bool, ArgumentError]] = []
+    first, _ = _next_token(raw)
+    for form in forms:
+        try:
+            return parse_args(form, raw, replying_to_someone=replying_to_someone)
+        except ArgumentError as error:
+            leads = bool(form) and bool(form[0].choices) and _fits_choice(form[0], first)
+            errors.append((leads, error))
+    chosen = next((error for leads, error in errors if leads), errors[-1][1])
+    raise chosen
+
+
+def _fits_choice(arg: Arg, token: str) -> bool:
+    choice = unicodedata.normalize("NFKC", token).lower()
+    return arg.aliases.get(choice, choice) in arg.choices
+
+
+def parse_args(spec: Form, raw: str, *, replying_to_someone: bool = False) -> Args:
+    """Fit ``raw`` to ``spec``; raises :class:`ArgumentError` with what is wrong."""
+    rest = raw.strip()
+    values: dict[str, Any] = {}
+    for index, arg in enumerate(spec):
+        if arg.kind is Kind.TEXT:
+            if not rest and not arg.optional:
+                raise ArgumentError("missing", arg=arg.name)
+            values[arg.name] = rest or None
+            rest = ""
+            break
+        token, rest = _next_token(rest)
+        if arg.kind is Kind.MEMBER and replying_to_someone and not token.startswith("@"):
+            # A reply names the member; the token (if any) belongs to the next argument.
+            values[arg.name] = None
+            rest = f"{token} {rest}".strip()
+            continue
+        if not token:
+            if arg.optional:
+                values[arg.name] = None
+                continue
+            raise ArgumentError("missing", arg=arg.name)
+        try:
+            values[arg.name] = _convert(arg, token)
+        except ArgumentError:
+            if arg.optional and index + 1 < len(spec):
+                values[arg.name] = None  # an optional value left out: try the token next
+                rest = f"{token} {rest}".strip()
+                continue
+            raise
+    if rest:
+        raise ArgumentError("extra", value=rest[:40])
+    return Args(values, raw.strip())
+
+
+def _next_token(text: str) -> tuple[str, str]:
+    """The first word and the rest; any whitespace separates (full-width spaces too)."""
+    parts = text.split(maxsplit=1)
+    if not parts:
+        return "", ""
+    return parts[0], parts[1] if len(parts) > 1 else ""
+
+
+def _convert(arg: Arg, token: str) -> Any:
+    folded = unicodedata.normalize("NFKC", token)
+    match arg.kind:
+        case Kind.INT:
+            folded = folded.removeprefix("#")  # ticket and entry numbers are shown as #7
+            if not folded.lstrip("+-").isdecimal():
+                raise ArgumentError("not_a_number", arg=arg.name, value=token[:20])
+            value = int(folded)
+            if (arg.minimum is not None and value < arg.minimum) or (
+                arg.maximum is not None and value > arg.maximum
+            ):
+                raise ArgumentError(
+                    "out_of_range", arg=arg.name, value=value,
+                    minimum=arg.minimum, maximum=arg.maximum,
+                )  # fmt: skip
+            return value
+        case Kind.MEMBER:
+            if folded.startswith("@") and len(folded) > 1:
+                return MemberToken(username=folded[1:])
+            if folded.lstrip("-").isdecimal():
+                return MemberToken(user_id=folded)
+            raise ArgumentError("not_a_member", arg=arg.name, value=token[:40])
+        case _:
+            if arg.choices:
+                choice = folded.lower()
+                choice = arg.aliases.get(choice, choice)
+                if choice not in arg.choices:
+                    raise ArgumentError("not_a_choice", arg=arg.name, value=token[:40])
+                return choice
+            return token

@@ -1,0 +1,89 @@
+"""A daily window of local time, such as staff hours (09:00-21:00) or quiet hours
+(22:00-08:00): the same idea wherever it is used, including windows that wrap
+midnight (20:00-02:00 is a night shift, not an empty window)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+
+@dataclass(frozen=True, slots=True)
+class DailyWindow:
+    """``start``–``end`` every day in local wall-clock time; ``end`` before ``start``
+    wraps midnight. Equal ends are refused by :meth:`parse` (it would mean nothing)."""
+
+    start: time
+    end: time
+
+    @classmethod
+    def parse(cls, text: str) -> DailyWindow:
+        """``"22:00-08:00"`` → a window; ValueError with an example otherwise."""
+        try:
+            start_text, end_text = text.replace("–", "-").split("-")
+            start, end = (
+                time.fromisoformat(start_text.strip()),
+                time.fromisoformat(end_text.strip()),
+            )
+        except ValueError:
+            raise ValueError(f"{text!r} is not HH:MM-HH:MM (e.g. 09:00-21:00)") from None
+        if start == end:
+            raise ValueError(f"{text!r} starts and ends at the same time")
+        return cls(start, end)
+
+    def __str__(self) -> str:
+        return f"{self.start:%H:%M}-{self.end:%H:%M}"
+
+    @property
+    def wraps(self) -> bool:
+        return self.end < self.start
+
+    def contains(self, moment: datetime, zone: ZoneInfo) -> bool:
+        clock = moment.astimezone(zone).time()
+        if self.wraps:
+            return clock >= self.start or clock < self.end
+        return self.start <= clock < self.end
+
+    def _spans(
+        self, first: datetime, last: datetime, zone: ZoneInfo
+    ) -> list[tuple[datetime, datetime]]:
+        """The windows (UTC-aware, start and end) that can touch ``first``–``last``."""
+        day = first.astimezone(zone).date() - timedelta(days=1)
+        final = last.astimezone(zone).date()
+        spans = []
+        while day <= final:
+            opens = datetime.combine(day, self.start, zone)
+            closes = datetime.combine(
+                day + timedelta(days=1) if self.wraps else day, self.end, zone
+            )
+            spans.append((opens, closes))
+            day += timedelta(days=1)
+        return spans
+
+    def end_after(self, moment: datetime, zone: ZoneInfo) -> datetime | None:
+        """When the window containing ``moment`` closes (in ``moment``'s zone), or None
+        when ``moment`` is outside it. Computed on the local calendar, so 08:00 stays
+        08:00 across daylight-saving changes."""
+        for opens, closes in self._spans(moment, moment, zone):
+            if opens <= moment < closes:
+                return closes.astimezone(moment.tzinfo)
+        return None
+
+    def next_start(self, moment: datetime, zone: ZoneInfo) -> datetime:
+        """The next time the window opens at or after ``moment``."""
+        for opens, _ in self._spans(moment, moment + timedelta(days=2), zone):
+            if opens >= moment:
+                return opens.astimezone(moment.tzinfo)
+        raise AssertionError("a daily window opens every day")
+
+    def overlap(self, start: datetime, end: datetime, zone: ZoneInfo) -> timedelta:
+        """How much of ``start``–``end`` falls inside the window."""
+        total = timedelta(0)
+        if end <= start:
+            return total
+        for opens, closes in self._spans(start, end, zone):
+            shared = min(end, closes) - max(start, opens)
+            if shared > timedelta(0):
+                total += shared
+        return total

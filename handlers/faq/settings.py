@@ -1,0 +1,69 @@
+"""``[faq]``: when the bot answers from the knowledge base, read by its handlers as it is."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from enum import StrEnum
+
+from pydantic import Field, model_validator
+
+from faq.matcher import MatcherConfig
+from faq.synonyms import DEFAULT_SYNONYMS
+from handlers.config import Section, TextList
+
+
+class AskFallback(StrEnum):
+    """What ``/ask`` does when nothing reaches the answer threshold."""
+
+    TELL_STAFF = "tell_staff"
+    BEST_MATCH = "best_match"
+
+
+class FaqSettings(Section):
+    enabled: bool = True
+    #: Answer question-like group messages unprompted (mentions of the bot are always answered).
+    group_replies: bool = True
+    #: At least this long between unprompted answers in one group.
+    cooldown_seconds: int = Field(60, ge=0)
+    #: Confidence (0-1) needed to answer; below it the bot stays quiet in groups.
+    answer_threshold: float = Field(0.38, ge=0, le=1)
+    #: Between this and answer_threshold, private chats get "did you mean…" buttons.
+    suggest_threshold: float = Field(0.25, ge=0, le=1)
+    #: /ask below the threshold: tell staff ("tell_staff") or give the best guess ("best_match").
+    ask_fallback: AskFallback = AskFallback.TELL_STAFF
+    #: Keep question-like group messages nobody could answer, for ``/faqmisses``.
+    log_misses: bool = True
+    #: Extra synonym groups, first word canonical: [["积分", "分数"], ["app", "客户端"]].
+    synonyms: tuple[tuple[str, ...], ...] = ()
+    #: Replace the built-in synonym groups instead of adding to them.
+    replace_default_synonyms: bool = False
+    #: The community's own words, kept whole by the segmenter (product names, slang).
+    user_words: TextList = ()
+    stop_words: TextList = ()
+    #: How long a guided ``/addfaq`` waits for the next reply.
+    conversation_minutes: int = Field(15, ge=1, le=1440)
+
+    @model_validator(mode="after")
+    def _thresholds(self) -> FaqSettings:
+        if self.suggest_threshold > self.answer_threshold:
+            raise ValueError("suggest_threshold must not be above answer_threshold")
+        return self
+
+    @property
+    def cooldown(self) -> timedelta:
+        return timedelta(seconds=self.cooldown_seconds)
+
+    @property
+    def conversation_timeout(self) -> timedelta:
+        return timedelta(minutes=self.conversation_minutes)
+
+    @property
+    def all_synonyms(self) -> tuple[tuple[str, ...], ...]:
+        """The groups the matcher uses: the built-in ones unless replaced, then the config's."""
+        return self.synonyms if self.replace_default_synonyms else DEFAULT_SYNONYMS + self.synonyms
+
+    @property
+    def matcher(self) -> MatcherConfig:
+        return MatcherConfig(
+            answer_threshold=self.answer_threshold, suggest_threshold=self.suggest_threshold
+        )
