@@ -39,7 +39,7 @@ from handlers.router import Router
 from handlers.sweeper import Sweeper
 from handlers.topics import TopicSweep
 from handlers.topics.config import DEFAULT_SCHEDULES, ScheduleRule, TopicsConfig
-from handlers.topics.holidays import CalendarError, load_calendar
+from handlers.topics.holidays import CalendarError, HolidayCalendar, load_calendar
 from storage.database import Storage
 from storage.migrate import upgrade
 
@@ -208,7 +208,7 @@ def build_topics(settings: Settings) -> TopicsConfig:
     schedules = DEFAULT_SCHEDULES
     if section.schedules:
         schedules = tuple(ScheduleRule(r.name, r.cron, r.pool) for r in section.schedules)
-    holidays = {}
+    holidays = HolidayCalendar()
     if section.holidays:
         try:
             holidays = load_calendar(Path(section.holidays_file) if section.holidays_file else None)

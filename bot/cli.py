@@ -460,6 +460,11 @@ async def _schedule_preview(settings: Settings, days: int) -> list[str]:
     async with _prepared(settings) as app, app.storage.transaction() as repos:
         now = app.clock.now()
         zone = app.community.timezone
+        today = now.astimezone(zone).date()
+        festivals = {
+            holiday.day: holiday
+            for holiday in topics.holidays.between(today, today + timedelta(days=days))
+        }
         groups = {chat.id: chat for chat in await repos.chats.list_groups()}
         schedules = await repos.topics.schedules(active_only=True)
         sizes = await repos.topics.pool_sizes()
@@ -474,7 +479,7 @@ async def _schedule_preview(settings: Settings, days: int) -> list[str]:
                 continue
             for slot in slots:
                 local = slot.astimezone(zone)
-                holiday = topics.holidays.get(local.date())
+                holiday = festivals.get(local.date())
                 what = (
                     f"holiday: {holiday.name}" if holiday else
                     f"pool {schedule.pool} ({sizes.get(schedule.pool, 0)} topics)"

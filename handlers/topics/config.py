@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 
-from handlers.topics.holidays import Holiday
+from handlers.topics.holidays import HolidayCalendar
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +33,6 @@ class TopicsConfig:
     #: A slot that fell due while the bot was down is posted late only within this.
     grace: timedelta = timedelta(hours=1)
     #: Festivals by local date; the day's first slot posts the festival's prompt.
-    holidays: dict[date, Holiday] = field(default_factory=dict)
+    holidays: HolidayCalendar = field(default_factory=HolidayCalendar)
     #: Post a short thank-you naming the participants when a topic's window closes.
     summary: bool = True
