@@ -464,10 +464,11 @@ async def _schedule_preview(settings: Settings, days: int) -> list[str]:
     from datetime import timedelta
 
     from handlers.desk import community_groups
-    from handlers.topics.holidays import load_calendar
+    from handlers.topics.holidays import HolidayCalendar, load_calendar
     from handlers.topics.slots import CronError, slots_between
 
-    holidays = load_calendar(settings.topics.calendar_file) if settings.topics.holidays else {}
+    topics = settings.topics
+    holidays = load_calendar(topics.calendar_file) if topics.holidays else HolidayCalendar()
     async with _prepared(settings) as app, app.storage.transaction() as repos:
         now = app.clock.now()
         zone = app.community.timezone

@@ -213,11 +213,28 @@ async def test_a_holiday_prompt_replaces_the_first_topic_of_the_day(
     assert any("你最近读了什么书" in text for text in evening)  # once a day is enough
 
 
-def test_the_builtin_calendar_has_the_coming_festivals() -> None:
-    from handlers.topics.holidays import load_calendar
-
-    names = {holiday.name for holiday in load_calendar().values()}
-    assert {"春节", "中秋节", "国庆节", "端午节"} <= names
+async def test_the_builtin_festivals_go_on_past_the_old_table(
+    tmp_path: Path, sqlite_storage: Storage
+) -> None:
+    """中秋 2029 falls on 22 September: its prompt replaces that day's first topic."""
+    clock = ManualClock(start=datetime(2029, 9, 22, 2, 0, tzinfo=UTC))  # 10:00 in Shanghai
+    schedules = [
+        {"name": "noon", "cron": "0 12 * * *", "pool": "daily"},
+        {"name": "evening", "cron": "0 20 * * *", "pool": "daily"},
+    ]
+    c = Chat(topics_app(tmp_path, sqlite_storage, clock, schedules=schedules))
+    await c.cmd(MOD, "/addtopic daily 你最近读了什么书？")
+    await c.send(joined(c.now, ALICE))
+    await c.app.sweep()
+    c.wait(2 * 3600 + 60)
+    [noon] = posts(await c.app.sweep())
+    assert "中秋节" in noon and "月饼" in noon
+    c.wait(8 * 3600)
+    [evening] = posts(await c.app.sweep())
+    assert "你最近读了什么书" in evening
+    c.wait(16 * 3600)
+    [next_noon] = posts(await c.app.sweep())
+    assert "你最近读了什么书" in next_noon  # 23 September is an ordinary day
 
 
 async def test_nexttopic_queues_and_the_window_ends_with_thanks(chat: Chat) -> None:

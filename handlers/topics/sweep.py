@@ -18,7 +18,7 @@ from handlers.context import Community
 from handlers.desk import DeskSettings, community_groups
 from handlers.i18n import Catalog
 from handlers.refs import chat_ref
-from handlers.topics.holidays import Holiday, load_calendar
+from handlers.topics.holidays import Holiday, HolidayCalendar, load_calendar
 from handlers.topics.settings import TopicsSettings
 from handlers.topics.slots import CronError, next_slots, slots_between
 from storage.records import ChatRecord, TopicScheduleRecord
@@ -40,7 +40,9 @@ class TopicSweep:
     ) -> None:
         self.config = config
         self.desk = desk or DeskSettings()
-        self.holidays = load_calendar(config.calendar_file) if config.holidays else {}
+        self.holidays = (
+            load_calendar(config.calendar_file) if config.holidays else HolidayCalendar()
+        )
         self.catalog = catalog
         self.community = community
         self._rng = rng or random.Random()
