@@ -16,8 +16,6 @@ from handlers.actions import (
     Keyboard,
     NotifyStaff,
     Receipt,
-    SendMessage,
-    SendPrivate,
     Tag,
     mention,
     reply,
@@ -29,7 +27,7 @@ from handlers.escalation.detector import Severity
 from handlers.escalation.intake import Intake
 from handlers.escalation.settings import EscalationSettings
 from handlers.events import ButtonPressed, CommandIssued, Event, MessagePosted, MessageRef, UserRef
-from handlers.refs import chat_ref, user_ref
+from handlers.reach import to_member
 from handlers.roles import Role
 from storage.records import TicketRecord
 from storage.repositories import Repositories
@@ -152,20 +150,7 @@ class Desk:
         member = await ctx.repos.users.get_by_id(ticket.user_id)
         chat = await ctx.repos.chats.get_by_id(ticket.chat_id)
         assert member is not None and chat is not None
-        person = user_ref(member)
-        group = chat_ref(chat) if chat.kind == "group" else None
-        tag = Tag(cards.TO_MEMBER, ticket.id)
-        if member.started_bot_at is None and group is not None:
-            text = Markup("{} {}").format(mention(person), text)
-            return SendMessage(chat=group, text=text, buttons=buttons, tag=tag)
-        return SendPrivate(
-            user=person,
-            text=text,
-            buttons=buttons,
-            fallback_chat=group,
-            public_fallback=True,
-            tag=tag,
-        )
+        return to_member(member, chat, text, buttons, Tag(cards.TO_MEMBER, ticket.id))
 
     async def on_button(self, event: Event, ctx: Context) -> list[Action]:
         assert isinstance(event, ButtonPressed)

@@ -59,7 +59,13 @@ class Intake:
             ctx.chat.id, ctx.sender.id, SUBJECT, text, severity, ctx.now, message_id=message_id
         )
         if not new:
-            leads = self._owners(ctx, ticket) if raised else []
+            # A worse grade: its owners (the leads, for a crisis) are told, and the card
+            # shows the new grade at once rather than the one it opened with.
+            leads = (
+                [*self._owners(ctx, ticket), *await cards.refreshed_card(ctx, ticket.id)]
+                if raised
+                else []
+            )
             recent = await ctx.repos.tickets.count_events(
                 ticket.id, "appended", ctx.now - APPEND_NOTICE_EVERY
             )

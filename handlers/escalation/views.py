@@ -13,6 +13,7 @@ from handlers.context import Context
 from handlers.escalation import cards
 from handlers.escalation.report import SlaFigures, by_severity, by_week, percent
 from handlers.events import CommandIssued
+from handlers.i18n import Texts
 from handlers.refs import chat_ref
 from storage.records import TicketRecord
 
@@ -66,13 +67,16 @@ class TicketViews:
         for item in await ctx.repos.tickets.history(ticket.id):
             actor = await ctx.repos.users.get_by_id(item.actor_id) if item.actor_id else None
             when = item.at.astimezone(ctx.community.timezone).strftime("%m-%d %H:%M")
+            text = item.text or ""
+            if item.kind in GRADE_CHANGES:  # the new grade, in the reader's language
+                text = texts.plain("tickets.raised_to", severity=_severity(texts, text))
             lines.append(
                 texts.t(
                     "tickets.history_line",
                     when=when,
                     kind=texts.plain(f"tickets.event_{item.kind}"),
-                    actor=actor.display_name if actor else "—",
-                    text=item.text or "",
+                    actor=actor.display_name if actor else texts.plain("tickets.actor_bot"),
+                    text=text,
                 )
             )
         return [reply(event.message, Markup("\n").join(lines))]
@@ -103,6 +107,15 @@ class TicketViews:
             age=age,
             text=ticket.text[:60],
         )
+
+
+#: History events whose text is the ticket's new grade.
+GRADE_CHANGES = frozenset({"raised", "escalated"})
+
+
+def _severity(texts: Texts, code: str) -> str:
+    key = f"tickets.severity_{code}"
+    return texts.plain(key) if texts.has(key) else code
 
 
 def _figures(row: SlaFigures) -> dict[str, object]:

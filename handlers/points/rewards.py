@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from markupsafe import Markup
 
-from handlers.actions import Action, AnswerButton, Button, NotifyStaff, SendPrivate, mention, reply
+from handlers.actions import Action, AnswerButton, Button, NotifyStaff, mention, reply
 from handlers.context import Context
 from handlers.events import ButtonPressed, CommandIssued, Event
 from handlers.points.economy import Economy
-from handlers.refs import user_ref
+from handlers.reach import to_member
 from handlers.roles import Role
 
 PREFIX = "pts:"
@@ -153,15 +153,12 @@ class Rewards:
                 note=name,
                 earning=False,
             )
-        actions.append(
-            SendPrivate(
-                user=user_ref(member),
-                text=texts.t(
-                    f"points.redeem_{status}_member", name=name, cost=decided.cost, id=decided.id
-                ),
-                tell_staff_if_refused=False,
-            )
+        # The member learns the outcome privately, or in their group if the bot cannot
+        # write to them privately (most members never started it).
+        outcome = texts.t(
+            f"points.redeem_{status}_member", name=name, cost=decided.cost, id=decided.id
         )
+        actions.append(to_member(member, chat, outcome))
         actions.append(
             NotifyStaff(
                 text=texts.t(

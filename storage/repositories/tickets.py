@@ -53,8 +53,8 @@ class TicketRepository:
                 values["status"] = "claimed" if ticket.assignee_id else "open"
             await self._db.execute(update(Ticket).where(Ticket.id == ticket.id).values(**values))
             await self.log(ticket.id, "appended", at, actor_id=user_id, text=text)
-            if worse:
-                await self.log(ticket.id, "escalated", at, actor_id=user_id, text=severity)
+            if worse:  # raised by what the member said, not by anyone's decision
+                await self.log(ticket.id, "raised", at, text=severity)
             return (await self.get(ticket.id)) or ticket, False, worse
         created = (
             await self._db.execute(
