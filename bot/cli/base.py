@@ -1,17 +1,23 @@
 """The ``shequn`` Typer app, its command groups, and what every command shares:
-settings loaded, an app built and migrated, one line for a bad file."""
+settings loaded (with warnings for unknown variables), an app built and
+migrated, and a user's mistake told in one line with exit code 2, never a
+traceback."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
+from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
-from bot.settings import ConfigError, Settings, load_settings
+from bot import startup
+from bot.settings import ConfigError, Settings, config_path, load_settings, unknown_variables
+from bot.settings import where_set as _where_set
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -51,7 +57,33 @@ SkipBadOption = Annotated[
 ]
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        try:
+            version = metadata.version("shequn")
+        except metadata.PackageNotFoundError:  # run from a checkout that was never installed
+            version = "(not installed)"
+        typer.echo(f"shequn {version}")
+        raise typer.Exit()
+
+
+@cli.callback()
+def _root(
+    _version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="print the version and exit"
+        ),
+    ] = False,
+) -> None:
+    pass
+
+
 def load(config: Path | None) -> Settings:
+    """The settings, or one line naming the bad key (exit code 2). Unknown ``SHEQUN_*``
+    variables are warned about first: a misspelt one is otherwise silently ignored."""
+    for warning in unknown_variables():
+        typer.echo(warning, err=True)
     try:
         return load_settings(config)
     except ConfigError as error:
@@ -59,22 +91,27 @@ def load(config: Path | None) -> Settings:
         raise typer.Exit(2) from None
 
 
-def build(settings: Settings, **kwargs: object) -> App:
-    from bot.app import build_app
+def where_set(config: Path | None) -> Callable[[str], str]:
+    """Where the operator fixes a setting: its variable, or the config file in use."""
+    source = config_path(config)
+    return lambda key: _where_set(key, source)
 
+
+def run_async(work: Coroutine[Any, Any, T], config: Path | None) -> T:
+    """``asyncio.run(work)``; a start-up failure is one line and its exit code."""
     try:
-        return build_app(settings, **kwargs)  # type: ignore[arg-type]
-    except ConfigError as error:
-        typer.echo(str(error), err=True)
-        raise typer.Exit(2) from None
+        return asyncio.run(work)
+    except startup.StartupError as error:
+        typer.echo(error.line(where_set(config)), err=True)
+        raise typer.Exit(error.code) from None
 
 
 @asynccontextmanager
 async def prepared(settings: Settings) -> AsyncIterator[App]:
     """An app with its schema up to date, closed afterwards (for one-shot commands)."""
-    app = build(settings)
+    app = startup.build(settings)
     try:
-        await app.prepare()
+        await startup.prepare(app, retry=False)
         yield app
     finally:
         await app.close()

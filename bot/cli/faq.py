@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 from typing import Annotated
@@ -16,6 +15,7 @@ from bot.cli.base import (
     load,
     prepared,
     read_or_exit,
+    run_async,
     setup_logging,
 )
 from bot.settings import Settings
@@ -33,7 +33,7 @@ def faq_import(
     settings = load(config)
     setup_logging(settings, quiet=True)
     result = read_or_exit(read_entries, file, FormatError)
-    code = asyncio.run(_faq_import(settings, result.rows, result.problems, skip_bad))
+    code = run_async(_faq_import(settings, result.rows, result.problems, skip_bad), config)
     raise typer.Exit(code)
 
 
@@ -75,7 +75,7 @@ def faq_export(
     except FormatError as error:
         typer.echo(f"cannot export: {error}", err=True)
         raise typer.Exit(2) from None
-    count = asyncio.run(_faq_export(settings, file))
+    count = run_async(_faq_export(settings, file), config)
     typer.echo(f"exported {count} entries to {file}")
 
 
@@ -98,7 +98,7 @@ def faq_misses(
     """The questions the bot could not answer (or got 👎), grouped by similarity."""
     settings = load(config)
     setup_logging(settings, quiet=True)
-    clusters = asyncio.run(_faq_misses(settings, days))
+    clusters = run_async(_faq_misses(settings, days), config)
     if as_json:
         rows = [{"count": count, "example": example} for example, count in clusters]
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))

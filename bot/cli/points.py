@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import typer
 
-from bot.cli.base import ConfigOption, load, points_cli, prepared, setup_logging
+from bot.cli.base import ConfigOption, load, points_cli, prepared, run_async, setup_logging
 from bot.settings import Settings
 
 
@@ -15,7 +13,7 @@ def points_verify(config: ConfigOption = None) -> None:
     """Recompute every balance from the ledger and report any difference (exit 1 if any)."""
     settings = load(config)
     setup_logging(settings, quiet=True)
-    differences, accounts = asyncio.run(_points_verify(settings))
+    differences, accounts = run_async(_points_verify(settings), config)
     for (chat_id, user_id), (stored, derived) in sorted(differences.items()):
         typer.echo(f"chat {chat_id} user {user_id}: balance {stored}, ledger says {derived}")
     if differences:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
+from datetime import timedelta
 from typing import Annotated, Any
 
 import typer
 
-from bot.cli.base import ConfigOption, load, prepared, report_cli, setup_logging
+from bot.cli.base import ConfigOption, load, prepared, report_cli, run_async, setup_logging
 from bot.settings import Settings
 
 
@@ -22,7 +22,7 @@ def report_onboarding(
     """The newcomer funnel of every group: joined, welcomed, activated within 3/7/14 days, left."""
     settings = load(config)
     setup_logging(settings, quiet=True)
-    reports = asyncio.run(_onboarding_report(settings, days))
+    reports = run_async(_onboarding_report(settings, days), config)
     if as_json:
         typer.echo(json.dumps(reports, ensure_ascii=False, indent=2))
         return
@@ -48,8 +48,6 @@ def report_onboarding(
 
 
 async def _onboarding_report(settings: Settings, days: int) -> list[dict]:
-    from datetime import timedelta
-
     from handlers.onboarding.funnel import compute_funnel
 
     async with prepared(settings) as app:
@@ -82,7 +80,7 @@ def report_points(
 
     settings = load(config)
     setup_logging(settings, quiet=True)
-    report = asyncio.run(_points_report(settings, weeks, points_report))
+    report = run_async(_points_report(settings, weeks, points_report), config)
     if as_csv:
         write_csv(report, sys.stdout)
     else:
@@ -90,8 +88,6 @@ def report_points(
 
 
 async def _points_report(settings: Settings, weeks: int, build: Any) -> Any:
-    from datetime import timedelta
-
     async with prepared(settings) as app, app.storage.transaction() as repos:
         now = app.clock.now()
         return await build(repos, now - timedelta(weeks=weeks), app.community.timezone)
@@ -104,12 +100,13 @@ def report_sla(
     as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
 ) -> None:
     """First-response and resolution times (median, p90), breaches, satisfaction and the
-    share answered within 2 and 24 hours, by severity and by week (minutes)."""
+    share answered within 2 and 24 hours, by severity and by week (minutes; — where
+    there is nothing to measure yet)."""
     from handlers.escalation.report import percent
 
     settings = load(config)
     setup_logging(settings, quiet=True)
-    report = asyncio.run(_sla_report(settings, days))
+    report = run_async(_sla_report(settings, days), config)
     if as_json:
         typer.echo(json.dumps(report, ensure_ascii=False, indent=2))
         return
@@ -121,16 +118,20 @@ def report_sla(
         for key, row in rows.items():
             typer.echo(
                 f"  {key:<9} {row['tickets']:>4} tickets  first response median "
-                f"{row['first_response_median']} p90 {row['first_response_p90']}  resolution "
-                f"median {row['resolution_median']}  breaches {row['breaches']}  "
-                f"satisfaction {row['satisfaction']}  answered within 2 h "
+                f"{_shown(row['first_response_median'])} p90 "
+                f"{_shown(row['first_response_p90'])}  resolution median "
+                f"{_shown(row['resolution_median'])}  breaches {row['breaches']}  "
+                f"satisfaction {_shown(row['satisfaction'])}  answered within 2 h "
                 f"{percent(row['answered_2h'])}, 24 h {percent(row['answered_24h'])}"
             )
 
 
-async def _sla_report(settings: Settings, days: int) -> dict[str, Any]:
-    from datetime import timedelta
+def _shown(value: float | None) -> str:
+    """A figure as ``/sla`` shows it: "—" when there is none (no ticket answered yet)."""
+    return "—" if value is None else f"{value:g}"
 
+
+async def _sla_report(settings: Settings, days: int) -> dict[str, Any]:
     from handlers.escalation.report import by_severity, by_week
 
     async with prepared(settings) as app, app.storage.transaction() as repos:

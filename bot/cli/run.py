@@ -2,34 +2,45 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
+import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from bot.cli.base import ConfigOption, build, cli, load, setup_logging
+from bot import startup
+from bot.channels.sandbox.world import operator_is_staff, sandbox_database, sandbox_url
+from bot.cli.base import ConfigOption, cli, load, run_async, setup_logging, where_set
 from bot.settings import Settings
 
 SANDBOX_TIP = (
     "No Telegram token configured, so Shequn starts in the local sandbox.\n"
     "未配置 Telegram token，进入本地沙盒。Type as a member; /sandbox lists sandbox commands, "
     "/help the bot's. Set SHEQUN_TELEGRAM__TOKEN to run on Telegram.\n"
+    "The sandbox keeps its own database ({database}); `shequn sandbox --reset` starts afresh.\n"
 )
 
 
 @cli.command()
 def run(config: ConfigOption = None) -> None:
-    """Run Shequn: on Telegram when a token is configured, else in the sandbox."""
+    """Run Shequn: on Telegram when a token is configured, else in the sandbox (in a terminal)."""
     settings = load(config)
     if settings.telegram_token is None:
-        typer.echo(SANDBOX_TIP)
+        if not sys.stdin.isatty():  # Docker -d, systemd: a sandbox nobody can type into
+            token = where_set(config)("telegram.token")
+            typer.echo(
+                f"no channel to run: set {token} to run on Telegram, "
+                "or run `shequn sandbox` in a terminal to try Shequn locally",
+                err=True,
+            )
+            raise typer.Exit(2)
+        typer.echo(SANDBOX_TIP.format(database=sandbox_database(settings)))
         setup_logging(settings, quiet=True)
-        asyncio.run(_sandbox(settings, None))
+        run_async(_sandbox(settings, None), config)
         return
     setup_logging(settings)
-    asyncio.run(_telegram(settings))
+    run_async(_telegram(settings), config)
 
 
 @cli.command()
@@ -39,15 +50,36 @@ def sandbox(
         Path | None,
         typer.Option("--script", "-s", help="play this file instead of reading the terminal"),
     ] = None,
+    reset: Annotated[
+        bool, typer.Option("--reset", help="delete the sandbox's database first, to start afresh")
+    ] = False,
 ) -> None:
-    """Chat with the bot in your terminal, with the real handlers and database."""
+    """Chat with the bot in your terminal, with the real handlers on the sandbox's own database."""
     settings = load(config)
     setup_logging(settings, quiet=True)
     if script is not None and not script.is_file():
         typer.echo(f"script file {script} does not exist", err=True)
         raise typer.Exit(2)
     lines = script.read_text("utf-8").splitlines() if script is not None else None
-    asyncio.run(_sandbox(settings, lines))
+    if reset:
+        _reset(sandbox_database(settings))
+    run_async(_sandbox(settings, lines), config)
+
+
+def _reset(database: Path) -> None:
+    """Delete the sandbox's SQLite file with its journal files; say so in one line."""
+    files = [database.with_name(database.name + suffix) for suffix in ("", "-wal", "-shm")]
+    existed = database.exists()
+    try:
+        for file in files:
+            file.unlink(missing_ok=True)
+    except OSError as error:
+        typer.echo(f"cannot reset the sandbox: {error}", err=True)
+        raise typer.Exit(2) from None
+    if existed:
+        typer.echo(f"sandbox reset: deleted {database}")
+    else:
+        typer.echo(f"sandbox reset: {database} did not exist yet")
 
 
 @cli.command("config")
@@ -61,7 +93,7 @@ async def _telegram(settings: Settings) -> None:
     from bot.channels.telegram.channel import TelegramChannel
     from bot.runtime import run_channels
 
-    app = build(settings)
+    app = startup.build(settings)
     token = settings.telegram_token
     assert token is not None
     channel = TelegramChannel(settings.telegram, token, app.dispatcher, app.texts, app.router)
@@ -70,13 +102,12 @@ async def _telegram(settings: Settings) -> None:
 
 async def _sandbox(settings: Settings, script: list[str] | None) -> None:
     from bot.channels.sandbox.console import SandboxConsole, interactive, play
-    from bot.channels.sandbox.world import operator_is_staff
     from handlers.clock import ManualClock
 
     clock = ManualClock()
-    app = build(operator_is_staff(settings), clock=clock)
+    app = startup.build(operator_is_staff(settings), url=sandbox_url(settings), clock=clock)
     try:
-        await app.prepare()
+        await startup.prepare(app, retry=False)
         console = await SandboxConsole.create(app, clock, write=_print)
         if script is not None:
             await play(console, script)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -14,6 +14,7 @@ from bot.cli.base import (
     load,
     prepared,
     read_or_exit,
+    run_async,
     schedule_cli,
     setup_logging,
     topics_cli,
@@ -40,7 +41,7 @@ def topics_import(
         typer.echo(f"nothing imported: {len(problems)} bad row(s); fix them or use --skip-bad",
                    err=True)  # fmt: skip
         raise typer.Exit(1)
-    added = asyncio.run(_topics_import(settings, rows))
+    added = run_async(_topics_import(settings, rows), config)
     typer.echo(f"imported {added} topics ({len(problems)} skipped)")
 
 
@@ -67,13 +68,11 @@ def schedule_preview(
     """What will be posted when, in every group (community time)."""
     settings = load(config)
     setup_logging(settings, quiet=True)
-    for line in asyncio.run(_schedule_preview(settings, days)):
+    for line in run_async(_schedule_preview(settings, days), config):
         typer.echo(line)
 
 
 async def _schedule_preview(settings: Settings, days: int) -> list[str]:
-    from datetime import timedelta
-
     from bot.app import build_topics
     from handlers.topics.slots import CronError, slots_between
 
