@@ -102,7 +102,7 @@ def report_sla(
     """First-response and resolution times (median, p90), breaches, satisfaction and the
     share answered within 2 and 24 hours, by severity and by week (minutes; — where
     there is nothing to measure yet)."""
-    from handlers.escalation.report import percent
+    from handlers.escalation.report import percent, shown
 
     settings = load(config)
     setup_logging(settings, quiet=True)
@@ -118,17 +118,12 @@ def report_sla(
         for key, row in rows.items():
             typer.echo(
                 f"  {key:<9} {row['tickets']:>4} tickets  first response median "
-                f"{_shown(row['first_response_median'])} p90 "
-                f"{_shown(row['first_response_p90'])}  resolution median "
-                f"{_shown(row['resolution_median'])}  breaches {row['breaches']}  "
-                f"satisfaction {_shown(row['satisfaction'])}  answered within 2 h "
+                f"{shown(row['first_response_median'])} p90 "
+                f"{shown(row['first_response_p90'])}  resolution median "
+                f"{shown(row['resolution_median'])}  breaches {row['breaches']}  "
+                f"satisfaction {shown(row['satisfaction'])}  answered within 2 h "
                 f"{percent(row['answered_2h'])}, 24 h {percent(row['answered_24h'])}"
             )
-
-
-def _shown(value: float | None) -> str:
-    """A figure as ``/sla`` shows it: "—" when there is none (no ticket answered yet)."""
-    return "—" if value is None else f"{value:g}"
 
 
 async def _sla_report(settings: Settings, days: int) -> dict[str, Any]:
