@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import UTC, datetime
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot import startup
 from bot.app import App
 from bot.channels.base import Channel
 from handlers.actions import Action, Receipt
+from storage.database import is_transient
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +57,11 @@ class SweepJob:
                 actions = await self._app.sweep()
                 if actions:
                     await self._app.record(await self._deliver(actions))
+        except Exception as error:
+            if not is_transient(error):
+                raise  # a bug: APScheduler logs it with its traceback
+            # The database is away (a restart, a lock): the next sweep catches up.
+            log.warning("sweep skipped, the database is unavailable: %s", _first_line(error))
         finally:
             self._running = False
             self._in_flight.discard(task)
@@ -89,25 +98,35 @@ def start_scheduler(app: App, job: SweepJob) -> AsyncIOScheduler:
 
 
 async def run_channels(app: App, channels: list[Channel], deliver: Deliver) -> None:
-    """Start everything, wait for SIGINT/SIGTERM, stop everything in reverse order."""
+    """Start everything, wait for SIGINT/SIGTERM, stop everything in reverse order.
+
+    Starting may wait a long time (a database or Telegram that is not reachable
+    yet is retried), so a signal during the start stops it too.
+    """
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    await app.prepare()
     started: list[Channel] = []
     scheduler: AsyncIOScheduler | None = None
     job = SweepJob(app, deliver)
     app.dispatcher.on_due = job.nudge
-    try:
+
+    async def start() -> None:
+        await startup.prepare(app, retry=True)
         for channel in channels:
+            started.append(channel)  # stopped even if its start is cut short
             await channel.start()
-            started.append(channel)
+
+    try:
+        if not await _unless_stopped(start(), stop):
+            return
         scheduler = start_scheduler(app, job)
         log.info("Shequn is running (%s); Ctrl+C to stop", ", ".join(c.name for c in channels))
         await stop.wait()
     finally:
-        log.info("stopping")
+        if scheduler is not None or stop.is_set():  # a failed start says why, and only that
+            log.info("stopping")
         if scheduler is not None:
             scheduler.pause()  # no new sweep starts …
             await job.drain()  # … and the one in flight finishes and records its receipts
@@ -115,3 +134,22 @@ async def run_channels(app: App, channels: list[Channel], deliver: Deliver) -> N
         for channel in reversed(started):
             await channel.stop()
         await app.close()
+
+
+async def _unless_stopped(work: Coroutine[Any, Any, None], stop: asyncio.Event) -> bool:
+    """Run ``work`` to its end (True), or cancel it when ``stop`` is set first (False)."""
+    task = asyncio.ensure_future(work)
+    stopped = asyncio.ensure_future(stop.wait())
+    await asyncio.wait({task, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    stopped.cancel()
+    if not task.done():
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        return False
+    task.result()
+    return True
+
+
+def _first_line(error: BaseException) -> str:
+    return (str(error) or type(error).__name__).splitlines()[0]

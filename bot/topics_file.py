@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from faq.formats import FormatError, Problem
+from faq.formats import FormatError, Problem, read_text
 
 MAX_TOPIC = 3500
 
@@ -18,16 +18,10 @@ MAX_TOPIC = 3500
 def read_topics(path: Path) -> tuple[list[tuple[int, str, str]], list[Problem]]:
     """(line, pool, text) rows and problems; raises FormatError if the file is unusable."""
     suffix = path.suffix.lower()
-    try:
-        text = path.read_text("utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
-        raise FormatError(f"{path.name}: cannot read: {error}") from None
-    if suffix in (".yaml", ".yml"):
-        raw = _yaml(text)
-    elif suffix == ".csv":
-        raw = _csv(text)
-    else:
+    if suffix not in (".yaml", ".yml", ".csv"):
         raise FormatError(f"{path.name}: unknown format; use .yaml, .yml or .csv")
+    text = read_text(path)
+    raw = _yaml(text) if suffix in (".yaml", ".yml") else _csv(text)
     rows: list[tuple[int, str, str]] = []
     problems: list[Problem] = []
     seen: dict[tuple[str, str], int] = {}

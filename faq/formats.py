@@ -14,6 +14,7 @@ import csv
 import io
 import json
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,10 +72,7 @@ def format_of(path: Path) -> str:
 def read_entries(path: Path) -> ReadResult:
     """Rows and problems of a knowledge-base file; raises FormatError if unreadable."""
     kind = format_of(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
-        raise FormatError(f"{path.name}: cannot read: {error}") from None
+    text = read_text(path)
     raw = {"yaml": _yaml_rows, "csv": _csv_rows, "jsonl": _jsonl_rows}[kind](text)
     result = ReadResult()
     seen_keys: dict[str, int] = {}
@@ -102,6 +100,44 @@ def read_entries(path: Path) -> ReadResult:
         seen_questions[folded] = line
         result.rows.append(row)
     return result
+
+
+def read_text(path: Path) -> str:
+    """The text of a file as a spreadsheet or an editor saved it: UTF-8 (with or
+    without BOM), else GB18030 — a superset of GBK, which Excel on Chinese Windows
+    uses for "CSV" — when it reads as Chinese text; else FormatError saying what to do."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise FormatError(f"{path.name}: cannot read: {error.strerror or error}") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError:
+        text = None
+    if text is not None and _reads_as_chinese(text):
+        return text
+    raise FormatError(
+        f"{path.name}: not UTF-8 or GBK text; save it as UTF-8 "
+        "(in Excel: Save As → CSV UTF-8 / 另存为 → CSV UTF-8（逗号分隔）)"
+    )
+
+
+def _reads_as_chinese(text: str) -> bool:
+    """Bytes of another encoding rarely decode as GB18030 into Chinese characters
+    without control, private-use or unassigned characters among them."""
+    has_hanzi = False
+    for char in text:
+        if "\u4e00" <= char <= "\u9fff":
+            has_hanzi = True
+        elif unicodedata.category(char) in ("Co", "Cn") or (
+            unicodedata.category(char) == "Cc" and char not in "\t\r\n"
+        ):
+            return False
+    return has_hanzi
 
 
 def fold_question(question: str) -> str:

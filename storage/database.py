@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     create_async_engine,
@@ -43,9 +43,44 @@ def is_transient(error: BaseException) -> bool:
     return isinstance(error, ConnectionError | TimeoutError)
 
 
+#: The async driver Shequn uses for each backend it supports.
+DRIVERS = {"postgresql": "asyncpg", "sqlite": "aiosqlite"}
+#: Backend names people write that mean one Shequn supports.
+_ALIASES = {"postgres": "postgresql", "pgsql": "postgresql", "postgresql": "postgresql"}
+URL_EXAMPLES = "postgresql://user:password@host:5432/shequn or sqlite:///data/shequn.db"
+
+
+class UnsupportedDatabase(ValueError):
+    """A database URL Shequn cannot use, explained in one line."""
+
+
+def engine_url(url: str) -> URL:
+    """``url`` with Shequn's async driver: ``postgresql://`` and ``postgres://`` get
+    asyncpg and ``sqlite://`` aiosqlite, as people copy URLs from elsewhere; a
+    backend or driver Shequn does not support raises :class:`UnsupportedDatabase`."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise UnsupportedDatabase(f"not a database URL (examples: {URL_EXAMPLES})") from None
+    backend, _, driver = parsed.drivername.partition("+")
+    backend = _ALIASES.get(backend, backend)
+    wanted = DRIVERS.get(backend)
+    if wanted is None:
+        raise UnsupportedDatabase(
+            f"Shequn works with PostgreSQL and SQLite, not {parsed.drivername!r} "
+            f"(examples: {URL_EXAMPLES})"
+        )
+    if driver and driver != wanted:
+        raise UnsupportedDatabase(
+            f"Shequn talks to {backend} through {wanted}, not {driver}: "
+            f"write {backend}://… or {backend}+{wanted}://…"
+        )
+    return parsed.set(drivername=f"{backend}+{wanted}")
+
+
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     """An async engine with sensible settings per backend."""
-    parsed = make_url(url)
+    parsed = engine_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
         if database and database != ":memory:":
@@ -53,7 +88,7 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         # One connection: SQLite has one writer anyway, and queueing in the pool
         # is far cheaper than SQLite's sleeping busy handler under contention.
         engine = create_async_engine(
-            url,
+            parsed,
             echo=echo,
             connect_args={"timeout": 15},
             pool_size=1,
@@ -62,7 +97,7 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_async_engine(parsed, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import pty
 import re
 import subprocess
 import sys
@@ -20,12 +21,19 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def play(script: str, tmp_path: Path, *extra_env: tuple[str, str]) -> list[str]:
+    return play_with(script, tmp_path, extra_env=dict(extra_env))
+
+
+def play_with(
+    script: str, tmp_path: Path, *options: str, extra_env: dict[str, str] | None = None
+) -> list[str]:
+    """``shequn sandbox OPTIONS --script`` as a real process; its output lines."""
     path = tmp_path / "script.txt"
     path.write_text(script, "utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith("SHEQUN_")}
-    env.update({"SHEQUN_DATA_DIR": str(tmp_path / "data"), **dict(extra_env)})
+    env.update({"SHEQUN_DATA_DIR": str(tmp_path / "data"), **(extra_env or {})})
     result = subprocess.run(
-        [sys.executable, "-m", "bot", "sandbox", "--script", str(path)],
+        [sys.executable, "-m", "bot", "sandbox", *options, "--script", str(path)],
         cwd=tmp_path,
         env=env,
         capture_output=True,
@@ -96,22 +104,42 @@ def test_english_sandbox_and_bad_input(tmp_path: Path) -> None:
     assert "Eve <b>&" in said  # shown as typed in a terminal; escaped only for HTML platforms
 
 
-def test_run_without_a_token_opens_the_sandbox(tmp_path: Path) -> None:
+def test_run_without_a_token_in_a_terminal_opens_the_sandbox(tmp_path: Path) -> None:
+    """With a terminal on stdin (a pseudo-terminal here) ``run`` opens the sandbox."""
+    controller, terminal = pty.openpty()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SHEQUN_")}
     env["SHEQUN_DATA_DIR"] = str(tmp_path / "data")
-    result = subprocess.run(
+    process = subprocess.Popen(
         [sys.executable, "-m", "bot", "run"],
         cwd=tmp_path,
         env=env,
-        input="/rules\n/quit\n",
-        capture_output=True,
+        stdin=terminal,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=60,
     )
-    assert result.returncode == 0, result.stderr
-    assert "No Telegram token configured" in result.stdout  # the tip
-    assert "本群还没有设置群规" in result.stdout  # the real bot answered
-    assert (tmp_path / "data" / "shequn.db").exists()
+    os.close(terminal)
+    try:
+        os.write(controller, b"/rules\n/quit\n")
+        stdout, stderr = process.communicate(timeout=60)
+    finally:
+        os.close(controller)
+    assert process.returncode == 0, stderr
+    assert "No Telegram token configured" in stdout  # the tip
+    assert "本群还没有设置群规" in stdout  # the real bot answered
+    assert (tmp_path / "data" / "sandbox.db").exists()  # the sandbox's own database
+    assert not (tmp_path / "data" / "shequn.db").exists()
+
+
+def test_the_sandbox_has_its_own_database_and_reset_starts_afresh(tmp_path: Path) -> None:
+    real = tmp_path / "real.db"
+    setting = ("SHEQUN_DATABASE__URL", f"sqlite:///{real}")
+    play("/setrules 沙盒里的群规\n", tmp_path, setting)
+    assert (tmp_path / "data" / "sandbox.db").exists() and not real.exists()
+    assert "沙盒里的群规" in "\n".join(play("/rules\n", tmp_path, setting))
+    lines = play_with("/rules\n", tmp_path, "--reset")
+    assert lines[0] == f"sandbox reset: deleted {tmp_path / 'data' / 'sandbox.db'}"
+    assert "本群还没有设置群规" in "\n".join(lines)
 
 
 def test_scheduled_steps_survive_restarts_and_go_out_once(tmp_path: Path) -> None:
@@ -135,6 +163,8 @@ def test_onboarding_report_command(tmp_path: Path) -> None:
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("SHEQUN_")}
     env["SHEQUN_DATA_DIR"] = str(tmp_path / "data")
+    # The sandbox played on its own database: the report is pointed at it.
+    env["SHEQUN_DATABASE__URL"] = f"sqlite:///{tmp_path / 'data' / 'sandbox.db'}"
     for extra, expected in (([], "activated within  3d  1 (50.0%)"), (["--json"], '"joined": 2')):
         result = subprocess.run(
             [sys.executable, "-m", "bot", "report", "onboarding", *extra],

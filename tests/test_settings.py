@@ -149,3 +149,112 @@ def test_example_config_is_valid_and_complete(monkeypatch: pytest.MonkeyPatch) -
 
     for key in keys(settings):
         assert key.rsplit(".", 1)[-1] in text, f"{key} is not documented in shequn.example.toml"
+
+
+@pytest.mark.parametrize(
+    ("env", "value", "expected"),
+    [
+        (
+            "SHEQUN_ESCALATION__OWNERS",
+            "high=@li",
+            'config error: SHEQUN_ESCALATION__OWNERS must be JSON, e.g. {"high": "@li"} '
+            "(got 'high=@li')",
+        ),
+        (
+            "SHEQUN_POINTS__STREAK_BONUSES",
+            "3=5, 7=20",
+            'config error: SHEQUN_POINTS__STREAK_BONUSES must be JSON, e.g. {"3": 5, "7": 20} '
+            "(got '3=5, 7=20')",
+        ),
+        (
+            "SHEQUN_FAQ__SYNONYMS",
+            '[["积分", "分数"]',
+            "config error: SHEQUN_FAQ__SYNONYMS is not valid JSON: Expecting ',' delimiter",
+        ),
+    ],
+)
+def test_a_list_variable_that_is_not_json_names_the_variable(
+    monkeypatch: pytest.MonkeyPatch, env: str, value: str, expected: str
+) -> None:
+    monkeypatch.setenv(env, value)
+    with pytest.raises(ConfigError) as error:
+        load_settings()
+    assert str(error.value).startswith(expected) and "\n" not in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("value", "people"),
+    [
+        ("telegram:123", {"telegram:123"}),  # one person, as operators write it
+        ("telegram:1, telegram:2", {"telegram:1", "telegram:2"}),
+        ('["telegram:1", "Telegram:2"]', {"telegram:1", "telegram:2"}),
+    ],
+)
+def test_people_lists_read_plainly_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, value: str, people: set[str]
+) -> None:
+    monkeypatch.setenv("SHEQUN_COMMUNITY__MODERATORS", value)
+    assert load_settings().community.moderators == people
+
+
+def test_a_misspelt_key_suggests_the_right_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SHEQUN_TELEGRAM__TOKN", "1:x")
+    with pytest.raises(ConfigError, match=r"did you mean 'telegram\.token'\?"):
+        load_settings()
+
+
+def test_unknown_variables_are_found_with_suggestions() -> None:
+    from bot.settings import unknown_variables
+
+    environ = {
+        "SHEQUN_TELEGRAM_TOKEN": "1:x",  # single underscore
+        "SHEQUN_TIMEZONE": "Asia/Tokyo",  # the section left out
+        "SHEQUN_NONSENSE": "1",
+        "SHEQUN_TELEGRAM__TOKEN": "1:x",  # known
+        "SHEQUN_TELEGRAM__RATE_LIMIT__MAX_RETRIES": "2",  # known, nested
+        "SHEQUN_ESCALATION__REPLIES__REFUND": "退款三天到账",  # a key of a table
+        "SHEQUN_CONFIG": "shequn.toml",
+        "PATH": "/bin",
+    }
+    assert unknown_variables(environ) == [
+        "warning: SHEQUN_NONSENSE is not a Shequn setting and is ignored",
+        "warning: SHEQUN_TELEGRAM_TOKEN is not a Shequn setting and is ignored "
+        "(did you mean SHEQUN_TELEGRAM__TOKEN?)",
+        "warning: SHEQUN_TIMEZONE is not a Shequn setting and is ignored "
+        "(did you mean SHEQUN_COMMUNITY__TIMEZONE?)",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("postgresql://u:p%40ss@db:5432/shequn", "postgresql+asyncpg://u:p%40ss@db:5432/shequn"),
+        ("postgres://u@db/shequn", "postgresql+asyncpg://u@db/shequn"),
+        ("postgresql+asyncpg://u@db/shequn", "postgresql+asyncpg://u@db/shequn"),
+        ("sqlite:///data/x.db", "sqlite+aiosqlite:///data/x.db"),
+    ],
+)
+def test_common_database_urls_get_the_async_driver(url: str, expected: str) -> None:
+    from storage.database import engine_url
+
+    assert engine_url(url).render_as_string(hide_password=False) == expected
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("mysql://u@db/shequn", "Shequn works with PostgreSQL and SQLite, not 'mysql'"),
+        ("postgresql+psycopg://u@db/x", "through asyncpg, not psycopg"),
+        ("sqlite+pysqlite:///x.db", "through aiosqlite, not pysqlite"),
+        ("db.example.com/shequn", "not a database URL"),
+    ],
+)
+def test_unsupported_database_urls_stop_at_load(
+    monkeypatch: pytest.MonkeyPatch, url: str, expected: str
+) -> None:
+    monkeypatch.setenv("SHEQUN_DATABASE__URL", url)
+    with pytest.raises(ConfigError) as error:
+        load_settings()
+    assert str(error.value).startswith("config error: database.url: ")
+    assert expected in str(error.value)
+    assert str(error.value).endswith("(set in SHEQUN_DATABASE__URL)")

@@ -36,7 +36,7 @@ async def test_one_ongoing_ticket_per_member_and_its_history(storage: Storage) -
         done = await repos.tickets.get(first.id)
         assert done is not None and done.assignee_id == staff and done.rating == 4
         kinds = [event.kind for event in await repos.tickets.history(first.id)]
-        assert kinds == ["opened", "appended", "escalated", "replied", "resolved", "rated"]
+        assert kinds == ["opened", "appended", "raised", "replied", "resolved", "rated"]
         later, fresh, _ = await repos.tickets.open_or_append(
             chat, member, "general", "又", "low", T0
         )

@@ -12,11 +12,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from markupsafe import Markup
 
 from bot.app import App, build_app
 from bot.channels.telegram.channel import TelegramChannel
 from bot.runtime import SweepJob
+from handlers.actions import SendMessage
 from handlers.clock import ManualClock
+from handlers.events import ChatKind, ChatRef
 from tests.conftest import make_settings
 from tests.fake_telegram.server import FakeBotApi
 
@@ -190,3 +193,22 @@ async def test_the_staff_loop_over_telegram_across_a_restart(
         "delivered_in_group",
     ]  # fmt: skip
     assert ticket is not None and ticket.status == "waiting" and ticket.breached_at is not None
+
+
+async def test_one_bad_action_never_drops_the_rest_of_the_batch(
+    fake: FakeBotApi, launch: Callable[[], Awaitable[Running]]
+) -> None:
+    """An action Telegram cannot even be asked about (a sandbox chat id is no number)
+    fails alone: its receipt says why, and the actions after it go out."""
+    _, channel = await launch()
+    sandbox_chat = ChatRef("telegram", "sandbox-group", ChatKind.GROUP)
+    group = ChatRef("telegram", str(GROUP), ChatKind.GROUP)
+    receipts = await channel.execute(
+        [
+            SendMessage(chat=sandbox_chat, text=Markup("迷路的消息"), deliveries=(1,)),
+            SendMessage(chat=group, text=Markup("照常送达"), deliveries=(2,)),
+        ]
+    )
+    assert [(r.deliveries, r.ok) for r in receipts] == [((1,), False), ((2,), True)]
+    assert receipts[0].error is not None and receipts[0].error.startswith("ValueError: ")
+    assert [m["text"] for m in fake.sent_messages(GROUP)] == ["照常送达"]

@@ -239,6 +239,10 @@ def test_report_sla_prints_the_figures(run: Any, tmp_path: Path) -> None:
     assert sum(week["tickets"] for week in report["by_week"].values()) == 5
     code, out = run("report", "sla")
     assert code == 0 and "low" in out and "breaches 1" in out and "satisfaction 4.5" in out
+    # Figures with nothing to measure yet are shown as /sla shows them, never "None".
+    [crisis_line] = [line for line in out.splitlines() if line.strip().startswith("crisis")]
+    assert "resolution median —" in crisis_line and "satisfaction —" in crisis_line
+    assert "None" not in out
     assert "answered within 2 h 75%, 24 h 75%" in out
     code, out = run("report", "sla", "--days", "1")
     assert code == 0 and "no tickets" in out  # all five are older than a day

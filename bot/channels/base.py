@@ -13,5 +13,6 @@ class Channel(Protocol):
         ...
 
     async def stop(self) -> None:
-        """Stop receiving, finish in-flight work, disconnect."""
+        """Stop receiving, finish in-flight work, disconnect; also after a start that
+        failed or was cut short."""
         ...

@@ -90,6 +90,11 @@ def _p90(values: list[float]) -> float | None:
     return ordered[min(len(ordered) - 1, int(len(ordered) * 0.9))]
 
 
+def shown(figure: float | None) -> str:
+    """A figure (minutes, a rating) as shown to people: "—" when there is none yet."""
+    return "—" if figure is None else f"{figure:g}"
+
+
 def percent(share: float | None) -> str:
     """A share as shown to people: "75%", or "—" when there is nothing to share."""
     return "—" if share is None else f"{share:.0%}"

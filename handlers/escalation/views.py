@@ -11,7 +11,7 @@ from markupsafe import Markup
 from handlers.actions import Action, SendPrivate, reply
 from handlers.context import Context
 from handlers.escalation import cards
-from handlers.escalation.report import SlaFigures, by_severity, by_week, percent
+from handlers.escalation.report import SlaFigures, by_severity, by_week, percent, shown
 from handlers.events import CommandIssued
 from handlers.i18n import Texts
 from handlers.refs import chat_ref
@@ -122,18 +122,14 @@ def _figures(row: SlaFigures) -> dict[str, object]:
     """One row of ``/sla`` as the catalog's placeholders."""
     return {
         "count": row.tickets,
-        "first": _shown(row.first_response_median),
-        "first_p90": _shown(row.first_response_p90),
-        "resolved": _shown(row.resolution_median),
+        "first": shown(row.first_response_median),
+        "first_p90": shown(row.first_response_p90),
+        "resolved": shown(row.resolution_median),
         "breaches": row.breaches,
         "rating": row.satisfaction if row.satisfaction is not None else "—",
         "in_2h": percent(row.answered_2h),
         "in_24h": percent(row.answered_24h),
     }
-
-
-def _shown(minutes: float | None) -> str:
-    return "—" if minutes is None else f"{minutes:g}"
 
 
 def _age(now: datetime, then: datetime) -> str:

@@ -4,8 +4,10 @@ It keeps chats, messages and an update queue, serves long-polling
 ``getUpdates``, and answers like Telegram where bots break: 400 for bad HTML
 or text over 4,096 UTF-16 units, 403 for a private chat with someone who
 never started the bot (or blocked it), 429 with ``retry_after`` under flood,
-409 for ``getUpdates`` while a webhook is set. Tests drive it through Python
-methods (``push_update``, ``sent_messages`` …).
+409 for ``getUpdates`` while a webhook is set, 401 for a token it does not know.
+It can start on a port a bot was already told about, and go down and come back
+on it (an outage). Tests drive it through Python methods (``push_update``,
+``sent_messages`` …).
 """
 
 from __future__ import annotations
@@ -125,7 +127,8 @@ class FakeBotApi:
         self._new_update = asyncio.Event()
         app = web.Application(client_max_size=8 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
+        # A long poll in flight is cut off at once on stop, as a network outage would.
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
         await site.start()
@@ -134,6 +137,15 @@ class FakeBotApi:
     async def stop(self) -> None:
         if self._runner is not None:
             await self._runner.cleanup()
+            self._runner = None
+
+    async def go_down(self) -> None:
+        """An outage: the port stops answering; chats, messages and updates are kept."""
+        await self.stop()
+
+    async def come_back(self) -> None:
+        """The end of an outage: the same port answers again."""
+        await self.start(port=self.port)
 
     @property
     def base_url(self) -> str:
@@ -755,18 +767,20 @@ class FakeBotApiThread:
     """The fake in a background thread with its own loop, for tests that block
     (e.g. while a real ``shequn run`` process talks to it)."""
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, port: int = 0, **kwargs: Any) -> None:
+        """``port``: a fixed one, e.g. one a bot was told about before the fake is up."""
         self.api = FakeBotApi(**kwargs)
+        self._port = port
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
 
     def __enter__(self) -> FakeBotApiThread:
         self._thread.start()
-        self.call(self.api.start())
+        self.call(self.api.start(port=self._port))
         return self
 
     def __exit__(self, *_: object) -> None:
-        self.call(self.api.stop())
+        self.call(self.api.stop())  # fine when already down
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(5)
 
@@ -780,6 +794,12 @@ class FakeBotApiThread:
             return function(*args, **kwargs)
 
         return self.call(invoke())
+
+    def go_down(self) -> None:
+        self.call(self.api.go_down())
+
+    def come_back(self) -> None:
+        self.call(self.api.come_back())
 
     def __getattr__(self, name: str) -> Any:
         attribute = getattr(self.api, name)

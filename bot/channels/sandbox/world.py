@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from bot.settings import Settings
 from handlers.capabilities import Capabilities
@@ -37,6 +38,16 @@ def user_id_for(name: str) -> str:
     """A stable id from a display name, so a name means the same person across runs."""
     slug = re.sub(r"\s+", "_", name.strip().lower())
     return slug or "anonymous"
+
+
+def sandbox_database(settings: Settings) -> Path:
+    """The sandbox's own SQLite file, whatever ``database.url`` says: playing in the
+    sandbox must never leave members, chats or deliveries in the real bot's database."""
+    return settings.data_dir / "sandbox.db"
+
+
+def sandbox_url(settings: Settings) -> str:
+    return f"sqlite+aiosqlite:///{sandbox_database(settings)}"
 
 
 def sandbox_settings(settings: Settings) -> Settings:

@@ -9,18 +9,29 @@ with a deep link, never an error.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from markupsafe import Markup, escape
 from telegram import Bot, BotCommand, ChatPermissions, Message, Update
-from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.error import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from bot.channels.telegram import render
 from bot.channels.telegram.admins import AdminCache
 from bot.channels.telegram.convert import ALLOWED_UPDATES, PLATFORM, to_incoming
 from bot.settings import TelegramSettings
+from bot.startup import StartupError
 from handlers.actions import (
     INVITE_LINK,
     Action,
@@ -44,8 +55,13 @@ from handlers.dispatcher import Dispatcher
 from handlers.events import ChatRef, ModeratorsChanged, UserRef
 from handlers.i18n import Texts
 from handlers.router import Router
+from storage.database import is_transient
 
 log = logging.getLogger(__name__)
+
+#: The longest wait between two attempts to reach Telegram at start.
+MAX_CONNECT_DELAY = 60.0
+DEFAULT_BASE_URL = "https://api.telegram.org"
 
 CAPABILITIES = Capabilities(
     group_messages=True,
@@ -157,6 +173,7 @@ class TelegramChannel:
         self.platform = TelegramPlatform(self.admins, settings.mode)
         self.application.add_handler(TypeHandler(Update, self._on_update))
         self.application.add_error_handler(self._on_error)
+        OneLineTelegramErrors.install(token)
 
     @property
     def bot(self) -> Bot:
@@ -164,7 +181,7 @@ class TelegramChannel:
 
     async def start(self) -> None:
         app = self.application
-        await app.initialize()
+        await self._connect()
         me = app.bot
         self.platform.username = me.username
         self.platform.reads_all_messages = me.can_read_all_group_messages
@@ -175,20 +192,33 @@ class TelegramChannel:
         if self._settings.mode == "webhook":
             hook = self._settings.webhook
             secret = hook.secret_token.get_secret_value() if hook.secret_token else None
-            await updater.start_webhook(
-                listen=hook.listen,
-                port=hook.port,
-                url_path=hook.path,
-                webhook_url=hook.url,
-                secret_token=secret,
-                allowed_updates=list(ALLOWED_UPDATES),
-            )
+            try:
+                await updater.start_webhook(
+                    listen=hook.listen,
+                    port=hook.port,
+                    url_path=hook.path,
+                    webhook_url=hook.url,
+                    secret_token=secret,
+                    allowed_updates=list(ALLOWED_UPDATES),
+                )
+            except OSError as error:
+                raise StartupError(
+                    f"cannot listen for the webhook on {hook.listen}:{hook.port} "
+                    f"({(error.strerror or str(error)).lower()}); set {{setting}} to a free port",
+                    setting="telegram.webhook.port",
+                ) from None
+            except TelegramError as error:
+                raise StartupError(
+                    f"Telegram refused the webhook {hook.url}: {error}; fix {{setting}}",
+                    setting="telegram.webhook.url",
+                ) from None
             log.info("Telegram webhook listening on %s:%s/%s", hook.listen, hook.port, hook.path)
         else:
             await updater.start_polling(
                 allowed_updates=list(ALLOWED_UPDATES),
                 timeout=self._settings.poll_timeout,
                 bootstrap_retries=-1,
+                error_callback=self._on_polling_error,
             )
             log.info("Telegram polling started as @%s", me.username)
         await app.start()
@@ -200,6 +230,49 @@ class TelegramChannel:
         if app.running:
             await app.stop()
         await app.shutdown()
+        await app.bot.shutdown()  # the connections of a start cut short before getMe answered
+
+    async def _connect(self) -> None:
+        """``getMe`` until Telegram answers. A network outage at start is waited out
+        with growing pauses, one line each; a rejected token stops Shequn in one line."""
+        delay = 1.0
+        while True:
+            try:
+                await self.application.initialize()
+                return
+            except InvalidToken as error:
+                # PTB's own message repeats the token: name only Telegram's answer.
+                answer = error.__cause__ or "Unauthorized"
+                server = (
+                    "" if self._settings.base_url == DEFAULT_BASE_URL
+                    else f" at {self._settings.base_url}"
+                )  # fmt: skip
+                raise StartupError(
+                    f"Telegram{server} rejected the bot token ({answer}); copy it again "
+                    "from @BotFather into {setting}",
+                    setting="telegram.token",
+                ) from None
+            except RetryAfter as error:
+                wait = _seconds(error.retry_after)
+                log.warning("Telegram asks to wait %g s before starting; waiting", wait)
+                await asyncio.sleep(wait)
+            except TelegramError as error:
+                if not _is_network_error(error):
+                    raise StartupError(f"Telegram refused to start the bot: {error}") from None
+                log.warning("Telegram is unreachable (%s); retrying in %g s", error, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, MAX_CONNECT_DELAY)
+
+    def _on_polling_error(self, error: TelegramError) -> None:
+        """PTB retries polling itself; each failure is one line, not a traceback."""
+        if isinstance(error, Conflict):
+            log.error(
+                "another process is polling with this bot token (%s); stop it — retrying", error
+            )
+        elif _is_network_error(error):
+            log.warning("Telegram is unreachable while polling (%s); retrying", error)
+        else:
+            log.warning("polling failed (%s); retrying", error)
 
     def _warn_if_privacy_mode(self, reads_all: bool | None) -> None:
         if reads_all:
@@ -237,12 +310,14 @@ class TelegramChannel:
         await self._dispatcher.handle(incoming, self.platform, self.execute)
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        log.error(
-            "update %s failed: %s",
-            getattr(update, "update_id", "?"),
-            context.error,
-            exc_info=context.error,
-        )
+        """A passing fault (network, database) is one line; anything else is a bug and
+        keeps its traceback."""
+        error = context.error
+        update_id = getattr(update, "update_id", "?")
+        if error is not None and (_is_network_error(error) or is_transient(error)):
+            log.warning("update %s failed: %s", update_id, str(error).splitlines()[0])
+            return
+        log.error("update %s failed: %s", update_id, error, exc_info=error)
 
     async def execute(self, actions: list[Action]) -> list[Receipt]:
         """Carry out actions in order; one failure never blocks the rest.
@@ -265,6 +340,10 @@ class TelegramChannel:
             except (TelegramError, StaffChatMissing) as failure:
                 error = str(failure)
                 log.warning("Telegram refused %s: %s", type(action).__name__, failure)
+            except Exception as failure:  # a bad action (a chat id that is no number): the
+                error = f"{type(failure).__name__}: {failure}"  # rest of the batch goes on
+                log.error("could not carry out %s: %s", type(action).__name__, error)
+                log.debug("%s failed", type(action).__name__, exc_info=True)
             receipt = receipt_for(
                 action, error, tuple(outcome.sent), outcome.fell_back, outcome.value
             )
@@ -352,3 +431,43 @@ class TelegramChannel:
         except BadRequest as error:
             if "not modified" not in str(error).lower():
                 raise
+
+
+def _is_network_error(error: BaseException) -> bool:
+    """A passing network fault; PTB's BadRequest is a NetworkError but a refusal."""
+    return isinstance(error, NetworkError) and not isinstance(error, BadRequest)
+
+
+def _seconds(value: float | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+class OneLineTelegramErrors(logging.Filter):
+    """python-telegram-bot logs Telegram's errors with tracebacks in places Shequn
+    cannot hook into (the last ``getUpdates`` at shutdown, a retry loop giving up).
+    Those are Telegram's answers or the network, not bugs: one line each, token
+    hidden. Other exceptions keep their tracebacks."""
+
+    LOGGERS = ("telegram.ext", "telegram.ext.Updater")
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self._token = token
+
+    @classmethod
+    def install(cls, token: str) -> None:
+        for name in cls.LOGGERS:
+            logger = logging.getLogger(name)
+            for old in [f for f in logger.filters if isinstance(f, cls)]:
+                logger.removeFilter(old)
+            logger.addFilter(cls(token))
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, TelegramError):
+            text = f"{record.getMessage()} ({type(error).__name__}: {error})"
+            record.msg = text.replace(self._token, "***") if self._token else text
+            record.args = None
+            record.exc_info = None
+            record.exc_text = None
+        return True

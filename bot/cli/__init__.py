@@ -1,0 +1,18 @@
+"""The ``shequn`` command line: one Typer app (:mod:`bot.cli.base`), a module per
+command group. Importing the modules registers their commands."""
+
+from __future__ import annotations
+
+import sys
+
+from bot.cli import complaints, db, faq, points, reports, run, topics
+from bot.cli.base import cli
+
+__all__ = ["cli", "complaints", "db", "faq", "main", "points", "reports", "run", "topics"]
+
+
+def main() -> None:
+    try:
+        cli()
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,136 @@
+"""The ``shequn`` Typer app, its command groups, and what every command shares:
+settings loaded (with warnings for unknown variables), an app built and
+migrated, and a user's mistake told in one line with exit code 2, never a
+traceback."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+
+import typer
+
+from bot import startup
+from bot.settings import ConfigError, Settings, config_path, load_settings, unknown_variables
+from bot.settings import where_set as _where_set
+
+if TYPE_CHECKING:
+    from bot.app import App
+
+T = TypeVar("T")
+
+cli = typer.Typer(
+    help="Shequn (社群): a self-hosted community-operations assistant.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_cli = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+cli.add_typer(db_cli, name="db")
+report_cli = typer.Typer(help="Reports for operators.", no_args_is_help=True)
+cli.add_typer(report_cli, name="report")
+faq_cli = typer.Typer(help="The FAQ knowledge base.", no_args_is_help=True)
+cli.add_typer(faq_cli, name="faq")
+points_cli = typer.Typer(help="The points economy.", no_args_is_help=True)
+cli.add_typer(points_cli, name="points")
+topics_cli = typer.Typer(help="Discussion topic pools.", no_args_is_help=True)
+cli.add_typer(topics_cli, name="topics")
+schedule_cli = typer.Typer(help="The programme of scheduled topics.", no_args_is_help=True)
+cli.add_typer(schedule_cli, name="schedule")
+complaints_cli = typer.Typer(help="The complaint detector.", no_args_is_help=True)
+cli.add_typer(complaints_cli, name="complaints")
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config", "-c", help="TOML config file (default: $SHEQUN_CONFIG or ./shequn.toml)"
+    ),
+]
+
+SkipBadOption = Annotated[
+    bool, typer.Option("--skip-bad", help="import the good rows even if some are bad")
+]
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        try:
+            version = metadata.version("shequn")
+        except metadata.PackageNotFoundError:  # run from a checkout that was never installed
+            version = "(not installed)"
+        typer.echo(f"shequn {version}")
+        raise typer.Exit()
+
+
+@cli.callback()
+def _root(
+    _version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="print the version and exit"
+        ),
+    ] = False,
+) -> None:
+    pass
+
+
+def load(config: Path | None) -> Settings:
+    """The settings, or one line naming the bad key (exit code 2). Unknown ``SHEQUN_*``
+    variables are warned about first: a misspelt one is otherwise silently ignored."""
+    for warning in unknown_variables():
+        typer.echo(warning, err=True)
+    try:
+        return load_settings(config)
+    except ConfigError as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(2) from None
+
+
+def where_set(config: Path | None) -> Callable[[str], str]:
+    """Where the operator fixes a setting: its variable, or the config file in use."""
+    source = config_path(config)
+    return lambda key: _where_set(key, source)
+
+
+def run_async(work: Coroutine[Any, Any, T], config: Path | None) -> T:
+    """``asyncio.run(work)``; a start-up failure is one line and its exit code."""
+    try:
+        return asyncio.run(work)
+    except startup.StartupError as error:
+        typer.echo(error.line(where_set(config)), err=True)
+        raise typer.Exit(error.code) from None
+
+
+@asynccontextmanager
+async def prepared(settings: Settings) -> AsyncIterator[App]:
+    """An app with its schema up to date, closed afterwards (for one-shot commands)."""
+    app = startup.build(settings)
+    try:
+        await startup.prepare(app, retry=False)
+        yield app
+    finally:
+        await app.close()
+
+
+def read_or_exit(
+    read: Callable[[Path], T], file: Path, error_type: type[Exception], verb: str = "import"
+) -> T:
+    """What ``read`` makes of ``file``, or one line saying why it cannot (exit code 2)."""
+    try:
+        return read(file)
+    except (error_type, OSError) as error:
+        typer.echo(f"cannot {verb}: {error}", err=True)
+        raise typer.Exit(2) from None
+
+
+def setup_logging(settings: Settings, quiet: bool = False) -> None:
+    level = logging.WARNING if quiet and settings.log_level == "INFO" else settings.log_level
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)

@@ -1,0 +1,144 @@
+"""``shequn faq import|export|misses|eval``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bot.cli.base import (
+    ConfigOption,
+    SkipBadOption,
+    faq_cli,
+    load,
+    prepared,
+    read_or_exit,
+    run_async,
+    setup_logging,
+)
+from bot.settings import Settings
+
+
+@faq_cli.command("import")
+def faq_import(
+    file: Annotated[Path, typer.Argument(help="a .yaml/.yml, .csv or .jsonl file")],
+    config: ConfigOption = None,
+    skip_bad: SkipBadOption = False,
+) -> None:
+    """Add or update entries from a file; any bad row stops the import unless --skip-bad."""
+    from faq.formats import FormatError, read_entries
+
+    settings = load(config)
+    setup_logging(settings, quiet=True)
+    result = read_or_exit(read_entries, file, FormatError)
+    code = run_async(_faq_import(settings, result.rows, result.problems, skip_bad), config)
+    raise typer.Exit(code)
+
+
+async def _faq_import(settings: Settings, rows: list, problems: list, skip_bad: bool) -> int:
+    from handlers.faq.transfer import apply_import, plan_import
+
+    async with prepared(settings) as app:
+        async with app.storage.transaction() as repos:
+            plan = plan_import(await repos.faq.entries(), rows)
+            problems = sorted([*problems, *plan.problems], key=lambda p: p.line)
+            for problem in problems:
+                typer.echo(str(problem), err=True)
+            if problems and not skip_bad:
+                typer.echo(
+                    f"nothing imported: {len(problems)} bad row(s); fix them or use --skip-bad",
+                    err=True,
+                )
+                return 1
+            await apply_import(repos, plan, app.clock.now())
+        typer.echo(
+            f"imported: {len(plan.new)} added, {len(plan.changed)} updated, "
+            f"{plan.unchanged} unchanged, {len(problems)} skipped"
+        )
+        return 0
+
+
+@faq_cli.command("export")
+def faq_export(
+    file: Annotated[Path, typer.Argument(help="a .yaml/.yml, .csv or .jsonl file to write")],
+    config: ConfigOption = None,
+) -> None:
+    """Write every entry (disabled ones too) to a file the import reads back."""
+    from faq.formats import FormatError, format_of
+
+    settings = load(config)
+    setup_logging(settings, quiet=True)
+    try:
+        format_of(file)
+    except FormatError as error:
+        typer.echo(f"cannot export: {error}", err=True)
+        raise typer.Exit(2) from None
+    count = run_async(_faq_export(settings, file), config)
+    typer.echo(f"exported {count} entries to {file}")
+
+
+async def _faq_export(settings: Settings, file: Path) -> int:
+    from faq.formats import write_entries
+    from handlers.faq.transfer import export_rows
+
+    async with prepared(settings) as app:
+        async with app.storage.transaction() as repos:
+            entries = await repos.faq.entries()
+        return write_entries(file, export_rows(entries))
+
+
+@faq_cli.command("misses")
+def faq_misses(
+    config: ConfigOption = None,
+    days: Annotated[int, typer.Option(min=1, max=365, help="how far back")] = 30,
+    as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
+) -> None:
+    """The questions the bot could not answer (or got 👎), grouped by similarity."""
+    settings = load(config)
+    setup_logging(settings, quiet=True)
+    clusters = run_async(_faq_misses(settings, days), config)
+    if as_json:
+        rows = [{"count": count, "example": example} for example, count in clusters]
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not clusters:
+        typer.echo(f"no unanswered questions in the last {days} days")
+    for example, count in clusters:
+        typer.echo(f"{count:>4}×  {example}")
+
+
+async def _faq_misses(settings: Settings, days: int) -> list[tuple[str, int]]:
+    from handlers.faq.manage import top_misses
+
+    async with prepared(settings) as app, app.storage.transaction() as repos:
+        return await top_misses(app.faq, repos, app.clock.now(), days)
+
+
+@faq_cli.command("eval")
+def faq_eval(
+    base: Annotated[Path, typer.Option(help="knowledge base file (.jsonl, .yaml or .csv)")],
+    queries: Annotated[Path, typer.Option(help='JSONL of {"query", "expected_id" or null}')],
+    predictions: Annotated[
+        Path | None, typer.Option(help="write every prediction to this JSONL file")
+    ] = None,
+    config: ConfigOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="machine-readable figures")] = False,
+) -> None:
+    """Measure the matcher, with this config's settings and thresholds, on labelled queries."""
+    from bot.evaluate import evaluate_files
+    from faq.formats import FormatError
+
+    settings = load(config)
+    setup_logging(settings, quiet=True)
+    try:
+        report = evaluate_files(settings, base, queries, predictions)
+    except FormatError as error:
+        typer.echo(f"cannot evaluate: {error}", err=True)
+        raise typer.Exit(2) from None
+    if as_json:
+        typer.echo(json.dumps(report.as_dict(), indent=2))
+    else:
+        for line in report.lines():
+            typer.echo(line)

@@ -1,0 +1,85 @@
+"""The command line in-process: ``--version``, ``db upgrade`` saying what it did,
+CSV files saved by Excel in GBK, and start-up errors of one-shot commands."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from importlib import metadata
+from pathlib import Path
+
+import pytest
+from alembic.script import ScriptDirectory
+
+from storage.migrate import alembic_config
+
+Cli = Callable[..., tuple[int, str]]
+HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def test_version(run: Cli) -> None:
+    code, out = run("--version")
+    assert code == 0 and out.strip() == f"shequn {metadata.version('shequn')}"
+
+
+def test_db_upgrade_says_what_it_did(run: Cli, tmp_path: Path) -> None:
+    database = tmp_path / "data" / "shequn.db"
+    code, out = run("db", "upgrade")
+    assert code == 0 and out.strip() == f"migrated 0000 → {HEAD} (sqlite+aiosqlite:///{database})"
+    code, out = run("db", "upgrade")
+    assert code == 0 and out.strip() == f"already at {HEAD} (sqlite+aiosqlite:///{database})"
+
+
+def test_db_upgrade_on_a_missing_postgresql_database_is_one_line(
+    run: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.conftest import PG_ADMIN_DSN
+
+    monkeypatch.setenv("SHEQUN_DATABASE__URL", PG_ADMIN_DSN.rsplit("/", 1)[0] + "/shequn_nowhere")
+    code, out = run("db", "upgrade")
+    assert code == 2
+    [line] = out.strip().splitlines()  # what is missing, and the command that creates it
+    assert 'database "shequn_nowhere" does not exist' in line and "createdb" in line
+
+
+GBK_FAQ = "id,question,answer\nf1,积分怎么兑换？,在积分商城兑换。\nf2,直播有回放吗？,有。\n"
+GBK_TOPICS = "pool,text\nweekend,你最近读了什么书？\nweekend,周末去哪儿玩？\n"
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "gb18030", "utf-8-sig", "utf-8"])
+def test_csv_saved_by_excel_in_gbk_or_utf8_is_read(run: Cli, tmp_path: Path, encoding: str) -> None:
+    faq = tmp_path / "问答.csv"
+    faq.write_bytes(GBK_FAQ.encode(encoding))
+    code, out = run("faq", "import", str(faq))
+    assert code == 0 and "2 added" in out, out
+    topics = tmp_path / "话题.csv"
+    topics.write_bytes(GBK_TOPICS.encode(encoding))
+    code, out = run("topics", "import", str(topics))
+    assert code == 0 and "imported 2 topics" in out, out
+    code, out = run("faq", "export", str(tmp_path / "back.jsonl"))
+    assert "积分怎么兑换？" in (tmp_path / "back.jsonl").read_text("utf-8")
+
+
+@pytest.mark.parametrize("command", [("faq", "import"), ("topics", "import")])
+def test_a_file_in_another_encoding_says_to_save_it_as_utf8(
+    run: Cli, tmp_path: Path, command: tuple[str, str]
+) -> None:
+    path = tmp_path / "table.csv"
+    path.write_bytes("pool,text\nweekend,Café crème brûlée\n".encode("latin-1"))
+    code, out = run(*command, str(path))
+    assert code == 2
+    assert out.strip() == (
+        "cannot import: table.csv: not UTF-8 or GBK text; save it as UTF-8 "
+        "(in Excel: Save As → CSV UTF-8 / 另存为 → CSV UTF-8（逗号分隔）)"
+    )
+
+
+def test_an_unknown_variable_is_warned_about_in_every_command(
+    run: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SHEQUN_DATABASE_URL", "postgresql://elsewhere/db")
+    code, out = run("config")
+    assert code == 0
+    assert out.splitlines()[0] == (
+        "warning: SHEQUN_DATABASE_URL is not a Shequn setting and is ignored "
+        "(did you mean SHEQUN_DATABASE__URL?)"
+    )
