@@ -40,6 +40,7 @@ class SweepJob:
         self._stopping = False
         self._running = False
         self._again = False
+        self._caught_up = False
 
     async def run(self) -> None:
         task = asyncio.current_task()
@@ -57,6 +58,9 @@ class SweepJob:
                 actions = await self._app.sweep()
                 if actions:
                     await self._app.record(await self._deliver(actions))
+                if not self._caught_up:  # the first sweep: what fell due while stopped
+                    self._caught_up = True
+                    log.info("caught up on due work (%d messages)", len(actions))
         except Exception as error:
             if not is_transient(error):
                 raise  # a bug: APScheduler logs it with its traceback

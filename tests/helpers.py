@@ -6,6 +6,7 @@ import itertools
 import uuid
 from datetime import datetime
 
+from handlers.commands import parse_command
 from handlers.events import (
     ChatKind,
     ChatRef,
@@ -47,16 +48,16 @@ def command(
     *,
     anonymous_admin: bool = False,
 ) -> CommandIssued:
-    head, _, args = text.lstrip("/").partition(" ")
-    name, _, target = head.partition("@")
+    parsed = parse_command(text if text.startswith(("/", "／")) else "/" + text)
+    assert parsed is not None, text
     return CommandIssued(
         chat=chat,
         occurred_at=at,
         sender=sender,
         message=MessageRef(chat, str(next(_message_ids))),
-        name=name.lower(),
-        args=args.strip(),
-        addressed=bool(target),
+        name=parsed.name,
+        args=parsed.args,
+        addressed=parsed.addressed_to is not None,
         sender_is_anonymous_admin=anonymous_admin,
     )
 

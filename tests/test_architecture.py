@@ -77,3 +77,35 @@ def test_importing_every_module_creates_nothing(tmp_path: Path) -> None:
         [sys.executable, "-c", script], cwd=tmp_path, check=True, env={"PYTHONPATH": str(ROOT)}
     )
     assert list(tmp_path.iterdir()) == []
+
+
+def test_handlers_can_only_know_platform_facts_never_call_a_platform() -> None:
+    """Handlers run inside the update's transaction: what they get of the platform has no
+    coroutine to await, and the one place that asks the platform (admin lists, for roles)
+    is the dispatcher, before the transaction opens."""
+    import inspect
+
+    from handlers.context import Offline, PlatformFacts
+
+    awaitable = [
+        name
+        for name, member in inspect.getmembers(PlatformFacts)
+        if inspect.iscoroutinefunction(member)
+    ]
+    assert awaitable == []
+    assert not any(inspect.iscoroutinefunction(m) for _, m in inspect.getmembers(Offline))
+    for path in (ROOT / "handlers").rglob("*.py"):
+        calls = {
+            node.func.attr
+            for node in ast.walk(ast.parse(path.read_text("utf-8")))
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+        }
+        asked = calls & {"is_chat_admin", "create_invite_link", "create_chat_invite_link"}
+        if path.name != "dispatcher.py":
+            assert not asked, f"{path.relative_to(ROOT)} calls the platform: {asked}"
+
+
+def test_the_dispatcher_asks_the_platform_before_the_transaction() -> None:
+    source = (ROOT / "handlers" / "dispatcher.py").read_text("utf-8")
+    handle = source[source.index("    async def handle(") : source.index("    async def _record(")]
+    assert handle.index("await self._roles(") < handle.index("await self.storage.run(")

@@ -205,3 +205,24 @@ async def test_a_failing_handler_gets_a_friendly_error(app: App, platform: FakeP
     [answer] = await run(app, platform, command(app.clock.now(), ALICE, "/broken"))
     assert "出错" in plain_text(answer.text)
     assert isinstance(answer.text, Markup)
+
+
+async def test_id_tells_the_ids_the_configuration_needs(app: App, platform: FakePlatform) -> None:
+    now = app.clock.now()
+    [ids] = await run(app, platform, command(now, ALICE, "/id"))
+    text = plain_text(ids.text)
+    assert "本群 ID：testnet:-100500" in text and "你的 ID：testnet:1001" in text
+    base = command(now, MOD, "/id")
+    replying = type(base)(**{**_fields(base), "reply_to_sender": ALICE})
+    [other] = await run(app, platform, replying)
+    assert "Alice 的 ID：testnet:1001" in plain_text(other.text)
+    [private] = await run(app, platform, command(now, ALICE, "/id", private_chat(ALICE)))
+    assert "本群" not in plain_text(private.text)
+    platform.admins.add(MOD.id)
+    [shown] = await run(app, platform, command(now, MOD, "/settings"))
+    settings = plain_text(shown.text)
+    assert "本群 ID：testnet:-100500" in settings and "接收方式：test" in settings
+
+
+def _fields(event: object) -> dict[str, object]:
+    return {name: getattr(event, name) for name in event.__dataclass_fields__}  # type: ignore[attr-defined]

@@ -14,10 +14,12 @@ from bot.app import App, build_app
 from bot.channels.rendering import plain_text
 from handlers.actions import (
     Action,
+    DeleteMessage,
     NotifyStaff,
     Receipt,
     SendMessage,
     SendPrivate,
+    Sent,
     receipt_for,
 )
 from handlers.clock import ManualClock
@@ -420,3 +422,66 @@ async def test_day_fourteen_names_the_current_topic(h: Harness) -> None:
     actions = await h.sweep(timedelta(days=9, hours=14))  # day 14 for Alice
     [guide] = [text for text in to(actions, ALICE) if "本期话题" in text]
     assert "本期话题：你最近读了什么书？" in guide
+
+
+# -- reaching members who never opened a private chat ----------------------------------
+
+
+async def test_members_the_bot_cannot_write_to_are_greeted_together_in_the_group(
+    h: Harness,
+) -> None:
+    """Most group members never start the bot: days 3, 7 and 14 reach them in the group,
+    one message per group and step for that day, with the link to a private chat."""
+    dan = person("4", "Dan")
+    await h.start_bot(dan)
+    await h.send(joined(h.now, ALICE), joined(h.now, BOB), joined(h.now, dan))
+    h.app.clock.advance(timedelta(hours=5))  # type: ignore[attr-defined]  15:00
+    await h.send(joined(h.now, CAROL))
+    await h.sweep(timedelta(minutes=1))
+    for days, words in ((3, "三天啦"), (7, "一周了"), (14, "两周了")):
+        # 10:01 on the day of the morning joiners: Carol (due at 15:00) is named too.
+        actions = await h.sweep(timedelta(days=days) - (h.now - MORNING) + timedelta(minutes=1))
+        [greeting] = [post for post in group_posts(actions) if words in post]
+        assert "@Alice、@Bob <b>、@Carol" in greeting and "Dan" not in greeting
+        assert "点这里私聊我" in greeting
+        assert to(actions, dan)  # Dan started the bot: his message is private
+        [message] = [a for a in actions if isinstance(a, SendMessage) and words in a.text]
+        assert 'href="start:onboarding"' in str(message.text) and len(message.deliveries) == 3
+        later = await h.sweep(timedelta(hours=6))  # Carol's own due time: nothing again
+        assert not [post for post in group_posts(later) if words in post]
+    [report] = await h.send(command(h.now, MOD, "/onboarding"))
+    shown = plain_text(report.text)
+    for line in (
+        "第 3 天问候：私信 1 · 群内 3 · 未送达 0",
+        "第 7 天精华内容：私信 1 · 群内 3 · 未送达 0",
+        "第 14 天话题引导：私信 1 · 群内 3 · 未送达 0",
+        "入群私信：私信 1 · 群内 0 · 未送达 3（没私聊过机器人 3）",
+    ):
+        assert line in shown, shown
+    assert shown.index("入群私信") < shown.index("第 3 天问候") < shown.index("第 14 天")
+
+
+async def test_group_greetings_respect_quiet_hours_and_skip_who_left(h: Harness) -> None:
+    h.app.clock.advance(timedelta(hours=13))  # type: ignore[attr-defined]  23:00
+    await h.send(joined(h.now, ALICE), joined(h.now, BOB))
+    await h.sweep(timedelta(minutes=1))
+    await h.send(left(h.now, BOB))
+    night = await h.sweep(timedelta(days=3))  # 23:01 on day 3: quiet hours
+    assert not [post for post in group_posts(night) if "三天啦" in post]
+    [morning] = [p for p in group_posts(await h.sweep(timedelta(hours=9))) if "三天啦" in p]
+    assert "@Alice" in morning and "Bob" not in morning  # 08:01, and Bob left
+
+
+async def test_the_previous_welcome_can_be_removed(
+    tmp_path: Path, sqlite_storage: Storage, clock: ManualClock
+) -> None:
+    app = onboarding_app(tmp_path, sqlite_storage, clock, delete_previous_welcome=True)
+    h = Harness(app, FakePlatform())
+    await h.send(joined(h.now, ALICE))
+    [first] = [a for a in await h.sweep() if isinstance(a, SendMessage)]
+    await h.app.record([Receipt(ok=True, tag=first.tag, sent=(Sent("testnet", GROUP.id, "77"),))])
+    await h.send(joined(h.now + timedelta(minutes=5), BOB))
+    second = await h.sweep(timedelta(minutes=5))
+    [removed] = [a for a in second if isinstance(a, DeleteMessage)]
+    assert removed.message.id == "77" and removed.message.chat.id == GROUP.id
+    assert any("@Bob <b>" in post for post in group_posts(second))

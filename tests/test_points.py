@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from bot.app import App, build_app
+from bot.channels.rendering import plain_text
 from handlers.actions import AnswerButton, NotifyStaff, SendMessage, SendPrivate
 from handlers.clock import ManualClock
 from handlers.events import CommandIssued, MessageRef
@@ -235,6 +236,9 @@ async def test_redeem_refuse_refunds_and_done_is_final(chat: Chat) -> None:
     assert "只有工作人员" in str(await chat.press(BOB, refuse, on=staff_chat))
     refused = await chat.press(STAFF, refuse, on=staff_chat)
     assert "积分已退回" in said(refused) and await balance(chat, ALICE) == 40
+    # Alice never opened a private chat with the bot: she learns the outcome in her group.
+    [told] = [a for a in refused if isinstance(a, SendMessage) and a.chat == GROUP]
+    assert plain_text(told.text).startswith("@Alice") and "分已退回" in plain_text(told.text)
     assert "马克杯" in said(await chat.cmd(ALICE, "/rewards")) and "剩余 1" in said(
         await chat.cmd(ALICE, "/rewards")
     )

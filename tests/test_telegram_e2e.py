@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import closing
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -104,6 +105,14 @@ def start_bot(fake: FakeBotApiThread, tmp_path: Path) -> Iterator[Any]:
         assert "Traceback" not in bot.output(), bot.output()
 
 
+def wait_for_log(bot: BotProcess, needle: str, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while needle not in bot.output():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{needle!r} never logged:\n{bot.output()}")
+        time.sleep(0.05)
+
+
 def push(fake: FakeBotApiThread, update: dict[str, Any]) -> int:
     return fake.push_update(update)
 
@@ -131,15 +140,48 @@ def test_polling_setup_privacy_warning_and_command_menu(
     assert "setrules" not in {c["command"] for c in fake.api.commands}
 
 
+def settled(data_dir: Path, timeout: float = 10) -> None:
+    """Wait until nothing due is still to be sent: every delivery due by now is closed
+    (a duplicate would need a new row, which the test then sees)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with closing(sqlite3.connect(data_dir / "shequn.db")) as db:
+            rows = db.execute("SELECT status, due_at FROM deliveries").fetchall()
+        now = datetime.now(UTC)
+        open_ = [
+            status
+            for status, due in rows
+            if status == "sending" or (status == "pending" and _utc(due) <= now)
+        ]
+        if not open_:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"deliveries still open: {rows}")
+
+
+def _utc(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def handled_in_order(fake: FakeBotApiThread, chat: int = GROUP) -> None:
+    """Updates of one chat are handled in order: once a marker command pushed now is
+    answered, every update pushed before it in that chat has been handled."""
+    before = len(fake.sent_messages(chat))
+    say(fake, MOD, "/rules", chat=chat)
+    fake.wait_for_messages(before + 1, chat)
+
+
 def test_join_is_welcomed_once_and_redelivery_dropped(
-    fake: FakeBotApiThread, start_bot: Any
+    fake: FakeBotApiThread, start_bot: Any, tmp_path: Path
 ) -> None:
     start_bot()
     update_id = push(fake, fake.chat_member_update(GROUP, ALICE, "left", "member"))
     push(fake, fake.new_chat_members_update(GROUP, [ALICE]))
     push(fake, {**fake.chat_member_update(GROUP, ALICE, "left", "member"), "update_id": update_id})
     messages = fake.wait_for_messages(1, GROUP)
-    time.sleep(3)  # several sweeps later: still one welcome
+    handled_in_order(fake)
+    settled(tmp_path)
     welcomes = [t for t in texts(fake, GROUP) if "欢迎" in t]
     assert len(welcomes) == 1, texts(fake, GROUP)
     assert (
@@ -147,6 +189,19 @@ def test_join_is_welcomed_once_and_redelivery_dropped(
     )
     assert "Shequn &lt;测试&gt; &amp; 群" in welcomes[0]
     assert messages[0]["parse_mode"] == "HTML"
+
+
+def test_a_lone_newcomer_is_welcomed_at_once_not_at_the_next_sweep(
+    fake: FakeBotApiThread, start_bot: Any
+) -> None:
+    # Sweeps every minute and a one-minute batch window: the welcome must not wait for them.
+    start_bot(
+        SHEQUN_SCHEDULER__SWEEP_SECONDS="60", SHEQUN_ONBOARDING__WELCOME_BATCH_SECONDS="60"
+    )
+    push(fake, fake.chat_member_update(GROUP, ALICE, "left", "member"))
+    # Within 20 s, well before the next scheduled sweep a minute after the start.
+    [welcome] = fake.wait_for_messages(1, GROUP, timeout=20)
+    assert "欢迎" in welcome["text"]
 
 
 def delivery_statuses(data_dir: Path) -> list[tuple[str, str, str | None]]:
@@ -171,7 +226,7 @@ def test_onboarding_over_telegram_survives_refusals_and_restarts(
     assert private[1]["reply_markup"]["inline_keyboard"][0][0]["callback_data"].startswith(
         "onboarding:start:"
     )
-    time.sleep(1.5)
+    settled(tmp_path)
     assert bot.stop() == 0
     statuses = delivery_statuses(tmp_path)
     assert ("onboarding.group_welcome", "sent", None) in statuses
@@ -180,8 +235,9 @@ def test_onboarding_over_telegram_survives_refusals_and_restarts(
     assert failed == [("onboarding.step.welcome_private", "Forbidden: bot was blocked by the user")]
     assert ("onboarding.step.welcome_private", "sent", None) in statuses
     sent_before = len(fake.sent_messages())
-    start_bot()  # a restart: nothing is sent twice
-    time.sleep(3)
+    restarted = start_bot()  # a restart: nothing is sent twice
+    wait_for_log(restarted, "caught up")
+    settled(tmp_path)
     assert len(fake.sent_messages()) == sent_before
 
 
@@ -314,14 +370,15 @@ def test_webhook_checks_the_secret_token(fake: FakeBotApiThread, start_bot: Any)
         url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "nope"}, timeout=5
     )
     assert (missing.status_code, wrong.status_code) == (403, 403)
-    time.sleep(0.5)
-    assert fake.sent_messages(GROUP) == []  # nothing processed
+    assert fake.sent_messages(GROUP) == []  # refused before anything was handled
     headers = {"X-Telegram-Bot-Api-Secret-Token": "s3cret-token"}
     assert httpx.post(url, json=update, headers=headers, timeout=5).status_code == 200
     assert httpx.post(url, json=update, headers=headers, timeout=5).status_code == 200  # redelivery
     [answer] = fake.wait_for_messages(1, GROUP)
-    time.sleep(0.5)
-    assert len(fake.sent_messages(GROUP)) == 1
+    marker = {"update_id": 78, **fake.message_update(GROUP, MOD, "/id")}
+    assert httpx.post(url, json=marker, headers=headers, timeout=5).status_code == 200
+    fake.wait_for_messages(2, GROUP)  # the marker is answered after the redelivery was handled
+    assert [m["text"] for m in fake.sent_messages(GROUP)].count(answer["text"]) == 1
     assert "还没有设置群规" in answer["text"]
 
 

@@ -198,6 +198,41 @@ async def test_the_clock_only_runs_in_staff_hours(
     assert any("工单 #1" in note for note in staff_notes(await c.sweep()))
 
 
+async def test_a_night_shift_across_midnight_runs_the_clock(
+    tmp_path: Path, sqlite_storage: Storage, clock: ManualClock
+) -> None:
+    """Staff hours 20:00-02:00: a complaint at 23:00 is reminded at midnight and breached
+    at 01:00 (120-minute target), not never."""
+    settings = make_settings(
+        tmp_path,
+        community={"staff": ["testnet:900"]},
+        faq={"enabled": False},
+        escalation={"staff_hours": "20:00-02:00"},
+    )
+    c = Chat(build_app(settings, clock=clock, storage=sqlite_storage))
+    c.wait(13 * 3600)  # 23:00
+    ack = said(await c.cmd(ALICE, "/complain 课件下载不了"))
+    assert "2 小时内" in ack and "非工作时间" not in ack
+    c.wait(3600)  # 00:00: half the target
+    reminded = staff_notes(await c.sweep())
+    assert any("还剩 59 分钟" in note for note in reminded), reminded  # seconds pass
+    c.wait(3600)  # 01:00: the target
+    breach = [a for a in await c.sweep() if isinstance(a, NotifyStaff) and a.leads]
+    assert breach and "超过 120 分钟" in plain_text(breach[0].text)
+    c.wait(12 * 3600)  # 13:00: outside the night shift
+    assert "非工作时间" in said(await c.cmd(BOB, "/complain 又打不开了"))
+
+
+async def test_a_ticket_raised_by_what_the_member_adds_shows_its_new_grade(chat: Chat) -> None:
+    [card] = cards(await chat.cmd(ALICE, "/complain 课件下载不了"))
+    raised = await chat.cmd(ALICE, "/complain 再不处理我就去12315投诉，找律师曝光你们！")
+    [edited] = [a for a in raised if isinstance(a, EditMessage)]
+    assert edited.message.id == chat.where(card).id
+    assert "危机" in plain_text(edited.text) and "一般" not in plain_text(edited.text)
+    shown = said(await chat.cmd(STAFF_A, "/ticket 1", private_chat(STAFF_A)))
+    assert "自动升级 · 机器人 → 危机" in shown and "crisis" not in shown
+
+
 async def test_a_crisis_notifies_the_leads_at_once(chat: Chat) -> None:
     actions = await chat.cmd(ALICE, "/complain 你们就是骗子，我要找律师维权！")
     notes = staff_notes(actions)

@@ -139,14 +139,21 @@ async def test_moderators_manage_schedules(chat: Chat) -> None:
     assert "noon" in listing and "0 12 * * *" in listing and "3 个话题" in listing
     bad = said(await chat.cmd(MOD, "/schedule add 0 25 * * * daily"))
     assert "不是有效的 cron" in bad and "0 20 * * sat" in bad
+    assert "第 2 个字段（时）的「25」无效" in bad  # explained in the chat's language
+    assert "第 5 个字段（星期）" in said(await chat.cmd(MOD, "/schedule add 0 20 * * someday x"))
     added = said(await chat.cmd(MOD, "/schedule add 30 20 * * * empty 晚间话题"))
     assert "已添加日程" in added and "20:30" in added
     schedule_id = added.split("#")[1].split("（")[0]
+    # The listing says an empty pool posts nothing, rather than promising times.
+    [line] = [ln for ln in said(await chat.cmd(MOD, "/schedule")).splitlines() if "晚间话题" in ln]
+    assert "话题池 empty 是空的，不会发布" in line and "20:30" not in line
     chat.wait(11 * 3600)  # 21:00: the empty pool's slot is skipped with a warning
     actions = await chat.app.sweep()
     assert any("话题池「empty」是空的" in plain_text(a.text) for a in actions
                if isinstance(a, NotifyStaff))  # fmt: skip
     assert "已暂停" in said(await chat.cmd(MOD, f"/schedule pause {schedule_id}"))
+    [line] = [ln for ln in said(await chat.cmd(MOD, "/schedule")).splitlines() if "晚间话题" in ln]
+    assert "已暂停，不会发布" in line  # no next times for a paused schedule
     assert "已恢复" in said(await chat.cmd(MOD, f"/schedule resume {schedule_id}"))
     assert "已删除" in said(await chat.cmd(MOD, f"/schedule remove {schedule_id}"))
     assert "没有编号为" in said(await chat.cmd(MOD, f"/schedule remove {schedule_id}"))

@@ -148,7 +148,7 @@ class DeliveryRepository:
         self, chat_id: int, since: datetime, kind_prefix: str, audience: str
     ) -> list[tuple[str, str, str | None, str | None, int]]:
         """How the chat's ``kind_prefix*`` rows for ``audience`` created since ``since``
-        ended: (kind, status, reached, last_error, count)."""
+        ended: (kind, status, reached, last_error, count), earliest due first."""
         query = (
             select(
                 Delivery.kind,
@@ -164,6 +164,7 @@ class DeliveryRepository:
                 Delivery.audience == audience,
             )
             .group_by(Delivery.kind, Delivery.status, Delivery.reached, Delivery.last_error)
+            .order_by(func.min(Delivery.due_at))  # a flow's steps in the order they come
         )
         return [tuple(row) for row in (await self._db.execute(query)).all()]  # type: ignore[misc]
 

@@ -6,11 +6,11 @@ events it means. Unit-tested against real payloads.
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 
 from telegram import Chat, ChatMember, Message, Update, User
 
+from handlers.commands import is_for_bot, parse_command
 from handlers.events import (
     BotAddedToChat,
     BotRemovedFromChat,
@@ -177,10 +177,9 @@ def _from_text(
         return []  # other bots' chatter is neither activity nor a command
     ref = MessageRef(chat=chat, id=str(message.message_id))
     text = message.text or message.caption or ""
-    command = _parse_command(text, bot_username)
+    command = parse_command(text)
     if command is not None:
-        name, args, addressed, for_us = command
-        if not for_us:
+        if not is_for_bot(command, bot_username):
             return []
         return [
             CommandIssued(
@@ -188,10 +187,10 @@ def _from_text(
                 occurred_at=at,
                 sender=sender,
                 message=ref,
-                name=name,
-                args=args,
+                name=command.name,
+                args=command.args,
                 sender_is_anonymous_admin=anonymous_admin,
-                addressed=addressed,
+                addressed=command.addressed_to is not None,
                 reply_to=_reply_ref(message, chat),
                 reply_to_sender=_reply_sender(message),
             )
@@ -210,25 +209,6 @@ def _from_text(
             sender_is_anonymous_admin=anonymous_admin,
         )
     ]
-
-
-#: ``/name`` or ``/name@bot`` at the very start (names: 1-32 of A-Z, a-z, 0-9, _).
-_COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@([A-Za-z0-9_]{3,64}))?(?=\s|$)")
-
-
-def _parse_command(text: str, bot_username: str | None) -> tuple[str, str, bool, bool] | None:
-    """``(name, args, addressed, for_us)`` when the text starts with a bot command.
-
-    Clients mark commands with a ``bot_command`` entity; the text itself is
-    parsed so that payloads without entities behave the same.
-    """
-    match = _COMMAND.match(text)
-    if match is None:
-        return None
-    name, target = match.group(1), match.group(2)
-    args = text[match.end() :].strip()
-    for_us = not target or (bot_username is not None and target.lower() == bot_username.lower())
-    return name.lower(), args, bool(target), for_us
 
 
 def _from_callback(update: Update) -> list[Event]:

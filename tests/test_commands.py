@@ -1,0 +1,164 @@
+"""The one command parser: full-width input, declared arguments, generated usage —
+and the same parser on every channel (Telegram, the sandbox)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.app import App, build_app
+from bot.channels.rendering import plain_text
+from bot.channels.telegram.convert import to_incoming
+from handlers.commands import (
+    ArgumentError,
+    MemberToken,
+    member,
+    number,
+    parse_args,
+    parse_command,
+    parse_forms,
+    text,
+    word,
+)
+from handlers.events import CommandIssued, UserRef
+from handlers.i18n import Catalog
+from storage.database import Storage
+from tests.chat_harness import Chat, said
+from tests.conftest import make_settings
+from tests.helpers import GROUP, PLATFORM, incoming, joined, person
+
+MOD = person("42", "Mod")
+ALICE = UserRef(PLATFORM, "1", "小明", username="xiaoming")
+
+
+@pytest.mark.parametrize(
+    ("typed", "name", "args", "addressed_to"),
+    [
+        ("/givepoints @小明 10 感谢", "givepoints", "@小明 10 感谢", None),
+        ("／givepoints　@小明　１０　感谢", "givepoints", "@小明　１０　感谢", None),  # IME input
+        ("／ｈｅｌｐ", "help", "", None),  # full-width letters too
+        ("  /Help@Shequn_Bot  ", "help", "", "Shequn_Bot"),
+        ("/ﬁx x", None, None, None),  # a ligature is not a command name
+        ("hello /help", None, None, None),
+        ("/", None, None, None),
+    ],
+)
+def test_commands_are_read_as_people_type_them(
+    typed: str, name: str | None, args: str | None, addressed_to: str | None
+) -> None:
+    parsed = parse_command(typed)
+    if name is None:
+        assert parsed is None
+        return
+    assert parsed is not None
+    assert (parsed.name, parsed.args, parsed.addressed_to) == (name, args, addressed_to)
+
+
+def test_declared_arguments_are_parsed_once() -> None:
+    spec = (member(), number("amount", maximum=500), text("reason"))
+    parsed = parse_args(spec, "@小明　１０　感谢 分享")
+    assert parsed["member"] == MemberToken(username="小明")
+    assert parsed["amount"] == 10 and parsed["reason"] == "感谢 分享"
+    # A reply names the member: the first word is then the amount.
+    replying = parse_args(spec, "10 感谢", replying_to_someone=True)
+    assert replying["member"] is None and replying["amount"] == 10
+    for raw, problem in (
+        ("@小明 十 感谢", "not_a_number"),
+        ("@小明 501 感谢", "out_of_range"),
+        ("@小明 10", "missing"),
+        ("小明 10 感谢", "not_a_member"),
+    ):
+        with pytest.raises(ArgumentError) as error:
+            parse_args(spec, raw)
+        assert error.value.problem == problem, raw
+    with pytest.raises(ArgumentError) as error:
+        parse_args((number("id"),), "3 4")
+    assert error.value.problem == "extra"
+    assert parse_args((number("id"),), "#7")["id"] == 7  # numbers are shown as #7
+
+
+def test_the_form_whose_first_word_matched_explains_the_mistake() -> None:
+    forms = (
+        (),
+        (word("action", choices=("add",)), text("what")),
+        (word("action", choices=("pause",)), number("id")),
+    )
+    assert parse_forms(forms, "")["action"] is None
+    assert parse_forms(forms, "pause 3")["id"] == 3
+    with pytest.raises(ArgumentError) as error:
+        parse_forms(forms, "pause three")
+    assert error.value.problem == "not_a_number"
+
+
+@pytest.fixture
+async def chat(tmp_path: Path, sqlite_storage: Storage) -> Chat:
+    app: App = build_app(make_settings(tmp_path), storage=sqlite_storage)
+    c = Chat(app)
+    for user in (MOD, ALICE):
+        await c.send(joined(c.now, user))
+    return c
+
+
+async def test_full_width_input_works_end_to_end(chat: Chat) -> None:
+    given = said(await chat.cmd(MOD, "／givepoints　@xiaoming　１０　感谢分享"))
+    assert "已给 @小明 加 10 分（原因：感谢分享）" in given
+
+
+async def test_a_mistake_gets_the_usage_generated_from_the_declaration(chat: Chat) -> None:
+    answer = said(await chat.cmd(MOD, "/givepoints @xiaoming 很多 谢谢"))
+    assert answer.splitlines()[0] == "「数量」要写数字，不是「很多」。"
+    assert "用法：/givepoints @成员 数量 原因" in answer
+    assert "例如：/givepoints @小明 10" in answer  # the catalog's example follows
+    schedule = said(await chat.cmd(MOD, "/schedule pause 三"))
+    assert "用法：/schedule pause|resume|remove 编号" in schedule
+    english = Catalog.load().for_language("en")
+    command = chat.app.router.commands["givepoints"]
+    assert plain_text(command.usage(english)).startswith("Usage: /givepoints @member AMOUNT REASON")
+
+
+def test_telegram_and_the_sandbox_use_the_same_parser() -> None:
+    from telegram import Update
+
+    from bot.channels.sandbox.world import SandboxWorld
+    from handlers.clock import ManualClock
+
+    payload = {
+        "update_id": 1,
+        "message": {
+            "message_id": 5,
+            "date": 1_700_000_000,
+            "chat": {"id": -100, "type": "supergroup", "title": "g"},
+            "from": {"id": 42, "is_bot": False, "first_name": "Mod"},
+            "text": "／top　本周",
+        },
+    }
+    [event] = to_incoming(Update.de_json(payload, None), 1, "shequn_bot").events
+    world = SandboxWorld(ManualClock(), "g", "operator")
+    [typed] = world.say("／top　本周").events
+    for parsed in (event, typed):
+        assert isinstance(parsed, CommandIssued)
+        assert (parsed.name, parsed.args) == ("top", "本周")
+
+
+async def test_the_sandbox_reads_commands_like_telegram(chat: Chat) -> None:
+    # /top's period accepts Chinese words, however the command was typed.
+    answer = said(await chat.send(incoming(_command("／top　本周")).events[0]))
+    assert "本周" in answer
+
+
+def _command(raw: str) -> CommandIssued:
+    from datetime import UTC, datetime
+
+    from handlers.events import MessageRef
+
+    parsed = parse_command(raw)
+    assert parsed is not None
+    return CommandIssued(
+        chat=GROUP,
+        occurred_at=datetime.now(UTC),
+        sender=ALICE,
+        message=MessageRef(GROUP, "1"),
+        name=parsed.name,
+        args=parsed.args,
+    )

@@ -1,0 +1,58 @@
+"""One daily-window type for staff hours and quiet hours, wrapping midnight included."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from handlers.daily_window import DailyWindow
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def local(day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, 11, day, hour, minute, tzinfo=SHANGHAI).astimezone(UTC)
+
+
+@pytest.mark.parametrize("text", ["9-21", "09:00", "25:00-08:00", "08:00-08:00", ""])
+def test_bad_windows_are_refused_with_an_example(text: str) -> None:
+    with pytest.raises(ValueError, match=r"HH:MM-HH:MM|same time"):
+        DailyWindow.parse(text)
+
+
+def test_a_day_window() -> None:
+    day = DailyWindow.parse("09:00-21:00")
+    assert str(day) == "09:00-21:00" and not day.wraps
+    assert day.contains(local(24, 9), SHANGHAI) and not day.contains(local(24, 21), SHANGHAI)
+    assert day.end_after(local(24, 10), SHANGHAI) == local(24, 21)
+    assert day.end_after(local(24, 22), SHANGHAI) is None
+    assert day.next_start(local(24, 22), SHANGHAI) == local(25, 9)
+    # Tuesday 20:00 to Wednesday 10:00: one hour on Tuesday, one on Wednesday.
+    assert day.overlap(local(24, 20), local(25, 10), SHANGHAI) == timedelta(hours=2)
+
+
+def test_a_window_across_midnight_is_a_night_not_nothing() -> None:
+    night = DailyWindow.parse("20:00-02:00")
+    assert night.wraps and night.start == time(20) and night.end == time(2)
+    assert night.contains(local(24, 23), SHANGHAI) and night.contains(local(25, 1), SHANGHAI)
+    assert not night.contains(local(25, 2), SHANGHAI) and not night.contains(
+        local(25, 12), SHANGHAI
+    )
+    assert night.end_after(local(24, 23), SHANGHAI) == local(25, 2)
+    assert night.end_after(local(25, 1), SHANGHAI) == local(25, 2)
+    assert night.next_start(local(25, 3), SHANGHAI) == local(25, 20)
+    # 22:00 to 04:00: four hours of the night shift.
+    assert night.overlap(local(24, 22), local(25, 4), SHANGHAI) == timedelta(hours=4)
+    # Two whole days: six hours a night, and the evening of the first.
+    assert night.overlap(local(24, 0), local(26, 0), SHANGHAI) == timedelta(hours=2 + 6 + 4)
+
+
+def test_quiet_hours_end_at_the_same_local_time_across_daylight_saving() -> None:
+    berlin = ZoneInfo("Europe/Berlin")
+    quiet = DailyWindow.parse("22:00-08:00")
+    before_change = datetime(2026, 3, 28, 23, 0, tzinfo=berlin)  # the clocks go forward at 02:00
+    wake = quiet.end_after(before_change, berlin)
+    assert wake is not None and wake.astimezone(berlin).hour == 8
+    assert wake.astimezone(UTC) - before_change.astimezone(UTC) == timedelta(hours=8)  # 1 h less
