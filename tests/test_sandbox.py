@@ -219,3 +219,73 @@ async def test_a_ticket_answered_by_replying_to_its_card_in_the_sandbox(tmp_path
         assert "用法 usage: /re N TEXT" in lines[-1]
     finally:
         await app.close()
+
+
+def test_moving_the_clock_steps_through_every_due_moment(tmp_path: Path) -> None:
+    """/advance 14d shows what happens on the way: the day-1, 3, 7 and 14 steps each at
+    their moment, and topic slots that were not posted are named, not skipped silently."""
+    lines = play(
+        "/time 10:00\n/join 小红\n/advance 14d1h\n/as operator\n/desk\n/settings\n/group\n",
+        tmp_path,
+        ("SHEQUN_ONBOARDING__ESSENTIAL_CONTENT", '[{"title": "新手指南", "url": "https://e.com"}]'),
+    )
+    said = "\n".join(lines)
+    for words in ("欢迎 @小红", "三天啦", "一周了", "两周了"):
+        assert said.count(words) == 1, words
+    headers = [line for line in lines if line.startswith("(⏩ 20")]
+    assert len(headers) >= 4  # one per moment where something happened
+    assert said.index("三天啦") < said.index("一周了") < said.index("两周了")
+    assert "「qa」" in said and "未发布 topic not posted: 话题池是空的" in said  # empty pools
+    assert "这是客服工作群" in said  # /settings in the sandbox's staff chat says what it is
+
+
+def test_buttons_of_older_messages_can_be_pressed(tmp_path: Path) -> None:
+    script = (
+        "/addfaq 积分怎么兑换？ | 在积分商城兑换。\n/addfaq 发票怎么开？ | 在订单页申请。\n"
+        "/as 小明\n/dm\n积分怎么兑换？\n发票怎么开？\n"
+    )
+    # Message numbers are the same in every run: learn the first answer's from a dry run.
+    (tmp_path / "dry").mkdir()
+    lines = play(script, tmp_path / "dry")
+    [first, second] = [re.search(r"#(\d+)\]", line) for line in lines if "↩ #" in line][-2:]
+    assert first and second
+    said = "\n".join(play(script + f"/press #{first.group(1)} 2\n/press #999 1\n", tmp_path))
+    assert f"点击 pressed «👎 没用» #{first.group(1)}]" in said  # the older answer's 👎
+    assert "/press #M N" in said  # no such message: the usage
+
+
+def test_the_terminal_edits_lines_instead_of_typing_escape_codes(tmp_path: Path) -> None:
+    """In a terminal, arrow keys move the cursor (readline): "/rles", three times ←, "u"
+    is the command /rules, not a line full of escape codes."""
+    import os
+    import pty
+    import select
+    import time
+
+    master, slave = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SHEQUN_")}
+    env["SHEQUN_DATA_DIR"] = str(tmp_path / "data")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "sandbox"],
+        stdin=slave, stdout=slave, stderr=slave, cwd=tmp_path, env=env,
+    )  # fmt: skip
+    os.close(slave)
+
+    def read_until(needle: bytes, timeout: float = 30) -> bytes:
+        seen, deadline = b"", time.monotonic() + timeout
+        while needle not in seen and time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.2)
+            if ready:
+                seen += os.read(master, 4096)
+        return seen
+
+    try:
+        assert b"operator> " in read_until(b"operator> ")
+        os.write(master, b"/rles\x1b[D\x1b[D\x1b[Du\r")
+        answer = read_until("本群还没有设置群规".encode())
+        assert "本群还没有设置群规".encode() in answer and b"\x1b[D" not in answer
+        os.write(master, b"/quit\r")
+        assert process.wait(20) == 0
+    finally:
+        process.kill()
+        os.close(master)

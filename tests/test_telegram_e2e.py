@@ -195,9 +195,7 @@ def test_a_lone_newcomer_is_welcomed_at_once_not_at_the_next_sweep(
     fake: FakeBotApiThread, start_bot: Any
 ) -> None:
     # Sweeps every minute and a one-minute batch window: the welcome must not wait for them.
-    start_bot(
-        SHEQUN_SCHEDULER__SWEEP_SECONDS="60", SHEQUN_ONBOARDING__WELCOME_BATCH_SECONDS="60"
-    )
+    start_bot(SHEQUN_SCHEDULER__SWEEP_SECONDS="60", SHEQUN_ONBOARDING__WELCOME_BATCH_SECONDS="60")
     push(fake, fake.chat_member_update(GROUP, ALICE, "left", "member"))
     # Within 20 s, well before the next scheduled sweep a minute after the start.
     [welcome] = fake.wait_for_messages(1, GROUP, timeout=20)

@@ -58,6 +58,9 @@ META_HELP = __doc__.split("\n\n", 1)[1] if __doc__ else ""
 LONGEST_STEP = timedelta(hours=1)
 
 #: Why a topic slot was not posted.
+_NOT_POSTED = {"skipped": "话题池是空的 the pool is empty", "missed": "错过 missed"}
+
+#: Why a topic slot was not posted.
 _SKIPPED = {"skipped": "话题池是空的 the pool is empty", "missed": "错过 missed"}
 
 
@@ -197,13 +200,12 @@ class SandboxConsole:
         never skip something silently."""
         async with self.app.storage.transaction() as repos:
             decided = await repos.topics.decided_between(start, end)
+            names = {item.id: item.name for item in await repos.topics.schedules()}
         for post in decided:
             if post.status in ("skipped", "missed"):
-                when = self._local(post.slot_at)
-                reason = (
-                    "话题池是空的 the pool is empty" if post.status == "skipped" else "错过 missed"
-                )
-                self.write(f"(话题时段 {when} 未发布 topic slot not posted: {reason})")
+                when, name = self._local(post.slot_at), names.get(post.schedule_id, "?")
+                reason = _NOT_POSTED.get(post.status, post.status)
+                self.write(f"(话题「{name}」{when} 未发布 topic not posted: {reason})")
 
     async def _time(self, text: str) -> bool:
         """Move the clock forward to the next HH:MM in the community's time zone."""
