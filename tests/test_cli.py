@@ -83,3 +83,22 @@ def test_an_unknown_variable_is_warned_about_in_every_command(
         "warning: SHEQUN_DATABASE_URL is not a Shequn setting and is ignored "
         "(did you mean SHEQUN_DATABASE__URL?)"
     )
+
+
+def test_config_shows_the_built_in_defaults_that_apply(run: Cli) -> None:
+    """Not `[]` where the built-in flow, levels, badges and schedules are in effect."""
+    import json
+
+    code, out = run("config")
+    assert code == 0
+    shown = json.loads(out)
+    assert [step["id"] for step in shown["onboarding"]["steps"]] == [
+        "welcome_private", "buddy", "intro", "checkin", "digest", "topic",
+    ]  # fmt: skip
+    assert shown["onboarding"]["steps"][3]["offset"] == "3d"
+    assert shown["onboarding"]["quiet_hours"] == "22:00-08:00"
+    assert [level["at"] for level in shown["points"]["levels"]] == [0, 100, 500, 2000]
+    assert {badge["id"] for badge in shown["points"]["badges"]} >= {"first_message", "mvp"}
+    assert [s["name"] for s in shown["topics"]["schedules"]] == ["weekend", "qa", "expert"]
+    assert shown["escalation"]["staff_hours"] == "09:00-21:00"
+    assert shown["community"]["timezone"] == "Asia/Shanghai"
