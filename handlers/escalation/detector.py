@@ -88,7 +88,9 @@ _PEOPLE = re.compile(
 
 _WAITED = re.compile(
     r"等了?\s*(好|很|那么|这么)?(久|半天)|"
-    r"等了\s*[一两二三四五六七八九十几半\d]+\s*个?多?半?(分钟|小时|钟头|天|周|星期|礼拜|个?月)"
+    r"等了\s*[一两二三四五六七八九十几半\d]+\s*个?多?半?(分钟|小时|钟头|天|周|星期|礼拜|个?月)|"
+    r"\bwaiting (for )?(\d+|an?|one|two|three|four|five|six|several|many) "
+    r"(hours?|days?|weeks?|months?)"
 )
 _QUESTION = re.compile(r"[?？]|吗|呢$|请问|怎么|如何|多久|几天|what|how|when|where|can i|do you")
 #: Praise right after these is denied: 不满意, 不太喜欢, 没感谢.
@@ -100,6 +102,8 @@ INTENT_REACH = 12
 _SENTENCE_END = re.compile(r"[。！？!?\n]+|\.(\s|$)")
 #: The community addressed: 你们就等着吧, how you treat customers.
 _ADDRESSED = re.compile(r"你们|贵司|贵公司|\byou(r|rs)?\b")
+#: The rest of a clause that asks 吗: after 不是, a rhetorical question.
+_RHETORICAL = re.compile(r"[^，。！？!?,.;；\n]*吗")
 _LATIN_WORD = re.compile(r"[a-z0-9][a-z0-9'\-]*")
 
 
@@ -138,6 +142,8 @@ class Detector:
         self._negations = tuple(self._fold(n) for n in self.config.negations)
         self._harm = self._patterns(self.config.harm_terms)
         self._intents = self._patterns(lexicon.INTENTS)
+        self._moods = frozenset(self._fold(mood) for mood in lexicon.MOODS)
+        self._subjects_named = self._patterns(lexicon.SUBJECTS)
         self._acts = frozenset(self._fold(act) for act in lexicon.CRISIS_ACTS)
         self._not_intents = tuple(self._fold(phrase) for phrase in lexicon.NOT_INTENTS)
         self._harmless = tuple(self._fold(word) for word in lexicon.HARMLESS)
@@ -176,8 +182,10 @@ class Detector:
         questions = raw.count("?") + raw.count("？")
         if questions >= 2:
             intensity += 1.0
-        if _QUESTION.search(folded) and exclaims == 0 and questions <= 1:
-            # A calm question is an inquiry ("退款几天到账？"), not an attack.
+        insisting = any(hit.weight <= INTENSIFIER_WEIGHT for hit in counted)
+        if _QUESTION.search(folded) and exclaims == 0 and questions <= 1 and not insisting:
+            # A calm question is an inquiry ("退款几天到账？"), not an attack; one that
+            # insists (怎么还没到账？, 到底什么时候) is a complaint.
             crisis *= config.question_factor
             score *= config.question_factor
         if score >= config.complaint_threshold:
@@ -202,23 +210,27 @@ class Detector:
         return Verdict(severity, round(total, 2), terms)
 
     def _counted(self, folded: str, hits: list[Hit]) -> list[Hit]:
-        """The complaint and crisis terms that count. Intensifiers (一直, 每次, again:
-        INTENSIFIER_WEIGHT or less) only add to a telling complaint term. Crisis terms
-        need more than one signal: a message that complains on its own, or a threat.
-        Alone, a crisis term is a topic (a drama about a lawyer, 维权知识)."""
-        telling = any(h.kind == "complaint" and h.weight > INTENSIFIER_WEIGHT for h in hits)
-        complaints = [h for h in hits if h.kind == "complaint" and telling]
+        """The complaint and crisis terms that count, each needing another signal:
+        intensifiers (一直, 每次, again: INTENSIFIER_WEIGHT or less) a telling term;
+        moods (烦, 失望, hate) a telling term or the community's service named; crisis
+        terms a complaint of their own or a threat. Alone, a crisis term is a topic (a
+        drama about a lawyer), a mood is a mood (下雨天真烦人)."""
+        telling = [h for h in hits if h.kind == "complaint" and h.weight > INTENSIFIER_WEIGHT]
+        if telling and all(h.term in self._moods for h in telling) and not self._about(folded):
+            telling = [h for h in telling if h.term not in self._moods]
+        light = [h for h in hits if h.kind == "complaint" and h.weight <= INTENSIFIER_WEIGHT]
+        complaints = [*telling, *light] if telling else []
         crises = [hit for hit in hits if hit.kind == "crisis"]
         complains = sum(hit.weight for hit in complaints) >= self.config.complaint_threshold
-        if complains or any(self._threat(folded, hit, crises, telling) for hit in crises):
+        if complains or any(self._threat(folded, hit, crises, bool(telling)) for hit in crises):
             return complaints + crises
         return complaints
 
     def _threat(self, folded: str, hit: Hit, crises: list[Hit], telling: bool) -> bool:
-        """A threat takes an intent in the crisis term's own clause (我要, 已经, I'm going)
-        and one more sign: the term is an act (我要报警, lexicon.CRISIS_ACTS), the
-        community is addressed (你们, you), a second crisis term (联系了记者，媒体会报道),
-        or a complaint term. 我已经看完律师剧 is not a threat."""
+        """A crisis term said as a threat: after an intent in its clause (我要, 已经, I'll),
+        with one more sign: the term is an act (我要报警, 已经去了消协), the community is
+        addressed (你们, you), another crisis term is used (联系了记者，媒体会报道), or a
+        complaint term. 我已经看完律师剧 and 我要去法院实习 are none."""
         clause = _CLAUSES.split(folded[max(0, hit.start - 30) : hit.start])[-1]
         near = clause[-INTENT_REACH:]
         for phrase in self._not_intents:
@@ -233,6 +245,10 @@ class Detector:
             or len(crises) > 1
             or _ADDRESSED.search(folded) is not None
         )
+
+    def _about(self, folded: str) -> bool:
+        """Whether the message names the community's service (课程, 客服, app, 你们)."""
+        return any(_find(folded, word, pattern) >= 0 for word, pattern in self._subjects_named)
 
     def _harmful(self, folded: str) -> bool:
         if _AMOUNT.search(folded) or _PEOPLE.search(folded):
@@ -287,7 +303,11 @@ class Detector:
         return pattern is not None or words.stands_alone(start, end)
 
     def _negated(self, text: str, start: int) -> bool:
-        before = text[max(0, start - 8) : start]
+        """A negation shortly before the term, in its own clause (不是要投诉, not a scam;
+        but not 不是鳕鱼，骗子)."""
+        before = _CLAUSES.split(text[max(0, start - 8) : start])[-1]
+        if "不是" in before[-5:] and _RHETORICAL.match(text, start):
+            return False  # 这不是骗人吗: an accusation, not a denial
         last_words = _LATIN_WORD.findall(before)[-3:]
         return any(
             negation in last_words if negation.isascii() else negation in before[-5:]

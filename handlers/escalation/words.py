@@ -3,8 +3,9 @@
 Matching terms on bare characters finds 媒体 in 多媒体键, 不理 in 不理想 and 烦 in
 麻烦. jieba alone is not enough either: it fuses words with their neighbours (好烦,
 烦死了, 气死我了), which would lose real complaints. So a term counts where it is a
-word, or a word with only degree and aspect affixes around it (lexicon.AFFIXES_BEFORE,
-lexicon.AFFIXES_AFTER), and not inside a known harmless word (lexicon.HARMLESS).
+word, a word with only degree and aspect affixes around it (lexicon.AFFIXES_BEFORE,
+lexicon.AFFIXES_AFTER), or a known compound that keeps its meaning (lexicon.COMPOUNDS:
+骗局, 置之不理); and never inside a known harmless word (lexicon.HARMLESS).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import jieba
 from handlers.escalation import lexicon
 
 _BEFORE = re.compile("(?:{})*".format("|".join(map(re.escape, lexicon.AFFIXES_BEFORE))))
+_COMPOUNDS = frozenset(lexicon.COMPOUNDS)
 _AFTER = re.compile("(?:{})*".format("|".join(map(re.escape, lexicon.AFFIXES_AFTER))))
 
 
@@ -40,6 +42,8 @@ class Words:
         bounds = self._bounds
         first = bounds[bisect.bisect_right(bounds, start) - 1]
         last = bounds[bisect.bisect_left(bounds, end)]
+        if self._text[first:last] in _COMPOUNDS:
+            return True
         # A term ending in a negation (再也不, 根本没) runs into the verb it negates.
         open_end = self._text[end - 1] in lexicon.OPEN_ENDS
         if not _BEFORE.fullmatch(self._text, first, start):
