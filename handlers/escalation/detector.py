@@ -143,7 +143,7 @@ class Detector:
         self._harm = self._patterns(self.config.harm_terms)
         self._intents = self._patterns(lexicon.INTENTS)
         self._moods = frozenset(self._fold(mood) for mood in lexicon.MOODS)
-        self._subjects_named = self._patterns(lexicon.SUBJECTS)
+        self._service = self._patterns(lexicon.SERVICE)
         self._acts = frozenset(self._fold(act) for act in lexicon.CRISIS_ACTS)
         self._not_intents = tuple(self._fold(phrase) for phrase in lexicon.NOT_INTENTS)
         self._harmless = tuple(self._fold(word) for word in lexicon.HARMLESS)
@@ -216,8 +216,9 @@ class Detector:
         terms a complaint of their own or a threat. Alone, a crisis term is a topic (a
         drama about a lawyer), a mood is a mood (下雨天真烦人)."""
         telling = [h for h in hits if h.kind == "complaint" and h.weight > INTENSIFIER_WEIGHT]
-        if telling and all(h.term in self._moods for h in telling) and not self._about(folded):
-            telling = [h for h in telling if h.term not in self._moods]
+        moods_only = bool(telling) and all(hit.term in self._moods for hit in telling)
+        if moods_only and not self._names_service(folded):
+            telling = []
         light = [h for h in hits if h.kind == "complaint" and h.weight <= INTENSIFIER_WEIGHT]
         complaints = [*telling, *light] if telling else []
         crises = [hit for hit in hits if hit.kind == "crisis"]
@@ -246,9 +247,9 @@ class Detector:
             or _ADDRESSED.search(folded) is not None
         )
 
-    def _about(self, folded: str) -> bool:
+    def _names_service(self, folded: str) -> bool:
         """Whether the message names the community's service (课程, 客服, app, 你们)."""
-        return any(_find(folded, word, pattern) >= 0 for word, pattern in self._subjects_named)
+        return any(_find(folded, word, pattern) >= 0 for word, pattern in self._service)
 
     def _harmful(self, folded: str) -> bool:
         if _AMOUNT.search(folded) or _PEOPLE.search(folded):

@@ -137,7 +137,7 @@ NEGATIONS = (
 
 #: Moods and verdicts (烦, 失望, 气死, 太差, hate, terrible): they say how someone feels,
 #: not what went wrong. They count only about something: next to another telling term,
-#: or where the community's service is named (SUBJECTS). 下雨天真烦人 is no complaint.
+#: or where the community's service is named (SERVICE). 下雨天真烦人 is no complaint.
 MOODS: tuple[str, ...] = (
     "烦", "难受", "心塞", "失望", "生气", "愤怒", "气死", "无语", "恶心", "不爽", "受够", "发火",
     "太差", "很差", "好差", "真差", "超差", "太烂", "很烂", "差劲", "服了",
@@ -147,7 +147,7 @@ MOODS: tuple[str, ...] = (
 
 #: Words that name the community's service, what a mood can be about (Chinese ones match
 #: anywhere, Latin ones as whole words). Operators' own products are complaint terms.
-SUBJECTS: tuple[str, ...] = (
+SERVICE: tuple[str, ...] = (
     "课", "老师", "讲师", "助教", "客服", "群主", "管理", "群里", "本群", "活动", "积分", "会员",
     "退款", "退费", "价格", "收费", "扣费", "续费", "app", "软件", "平台", "网站", "系统",
     "更新", "版本", "通知", "规则", "直播", "回放", "视频", "音频", "字幕", "作业", "答疑",
