@@ -16,13 +16,21 @@ def complaints_eval(
     file: Annotated[Path, typer.Argument(help='JSONL of {"text", "severity", "lang"}')],
     config: ConfigOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="machine-readable figures")] = False,
+    ordinary: Annotated[
+        bool,
+        typer.Option(
+            "--ordinary",
+            help="FILE holds ordinary messages, one per line (text or JSONL): count false alarms",
+        ),
+    ] = False,
 ) -> None:
     """Measure the detector, with this config's lexicon and thresholds, on labelled messages."""
     from handlers.escalation.detector import Detector
-    from handlers.escalation.evaluation import LabelError, evaluate, read_labelled
+    from handlers.escalation.evaluation import LabelError, evaluate, read_labelled, read_ordinary
 
     settings = load(config)
-    rows = read_or_exit(read_labelled, file, LabelError, verb="evaluate")
+    read = read_ordinary if ordinary else read_labelled
+    rows = read_or_exit(read, file, LabelError, verb="evaluate")
     report = evaluate(Detector(settings.escalation.detector), rows)
     if as_json:
         typer.echo(json.dumps(report.as_dict(), indent=2))

@@ -1,5 +1,6 @@
 """How well the detector does on labelled messages: precision and recall for
-"is a complaint", and how often the severity is exactly right."""
+"is a complaint", how often the severity is exactly right, and how many ordinary
+messages (no complaint) would open a ticket anyway."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from handlers.escalation.detector import Detector, Severity
+
+_LABELS = [severity.label for severity in Severity]
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,19 +31,38 @@ class DetectorReport:
     grade_accuracy: float
     confusion: dict[tuple[str, str], int]
 
+    @property
+    def alarms(self) -> dict[str, int]:
+        """Ordinary messages (labelled none), and how many of them would open a
+        ticket, a serious one (high or crisis), and a crisis."""
+        found = {label: self.confusion.get(("none", label), 0) for label in _LABELS}
+        return {
+            "ordinary": sum(found.values()),
+            "ticket": found["low"] + found["high"] + found["crisis"],
+            "serious": found["high"] + found["crisis"],
+            "crisis": found["crisis"],
+        }
+
     def lines(self) -> list[str]:
-        labels = [severity.label for severity in Severity]
-        grid = ["labelled \\ found  " + " ".join(f"{label:>7}" for label in labels)]
-        for actual in labels:
-            counts = " ".join(f"{self.confusion.get((actual, found), 0):>7}" for found in labels)
+        grid = ["labelled \\ found  " + " ".join(f"{label:>7}" for label in _LABELS)]
+        for actual in _LABELS:
+            counts = " ".join(f"{self.confusion.get((actual, found), 0):>7}" for found in _LABELS)
             grid.append(f"{actual:<17}{counts}")
-        return [
-            f"messages: {self.messages}",
-            f"complaint precision {self.precision:.1%}, recall {self.recall:.1%}",
-            f"severity exactly right: {self.severity_accuracy:.1%} of all messages, "
-            f"{self.grade_accuracy:.1%} of the complaints caught",
-            *grid,
-        ]
+        alarms = self.alarms
+        lines = [f"messages: {self.messages}"]
+        if self.messages > alarms["ordinary"]:  # some complaints among them
+            lines += [
+                f"complaint precision {self.precision:.1%}, recall {self.recall:.1%}",
+                f"severity exactly right: {self.severity_accuracy:.1%} of all messages, "
+                f"{self.grade_accuracy:.1%} of the complaints caught",
+            ]
+        if alarms["ordinary"]:
+            lines.append(
+                f"false alarms: {alarms['ticket']} of {alarms['ordinary']} ordinary messages "
+                f"({alarms['ticket'] / alarms['ordinary']:.1%}) open a ticket, "
+                f"{alarms['serious']} serious, {alarms['crisis']} crisis"
+            )
+        return [*lines, *grid]
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -49,6 +71,7 @@ class DetectorReport:
             "recall": round(self.recall, 4),
             "severity_accuracy": round(self.severity_accuracy, 4),
             "grade_accuracy": round(self.grade_accuracy, 4),
+            "false_alarms": self.alarms,
             "confusion": {f"{a}->{b}": n for (a, b), n in sorted(self.confusion.items())},
         }
 
@@ -70,6 +93,26 @@ def read_labelled(path: Path) -> list[Labelled]:
         except (ValueError, KeyError, TypeError) as error:
             raise LabelError(f"{path.name} line {number}: {_why(error)}") from None
     return rows
+
+
+def read_ordinary(path: Path) -> list[Labelled]:
+    """Ordinary messages (chatter, reviews), none of them a complaint, to measure false
+    alarms: one per line, as plain text or as JSONL with a "text" key."""
+    rows = []
+    for line in path.read_text("utf-8").splitlines():
+        if line.strip():
+            record = _object(line)
+            text, language = record.get("text", line), record.get("lang", "?")
+            rows.append(Labelled(str(text), Severity.NONE, str(language)))
+    return rows
+
+
+def _object(line: str) -> dict[str, object]:
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return {}
+    return record if isinstance(record, dict) else {}
 
 
 def _why(error: Exception) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from tests.bench import faq, outbox, pipeline, points
+from tests.bench import detector, faq, outbox, pipeline, points
 
 
 def main() -> None:
@@ -13,6 +13,7 @@ def main() -> None:
     outbox.main()
     faq.main()
     points.main()
+    detector.main()
 
 
 if __name__ == "__main__":
