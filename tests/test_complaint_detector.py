@@ -301,3 +301,11 @@ def test_the_cli_counts_false_alarms_on_ordinary_messages(run: Any, tmp_path: Pa
     code, text = run("complaints", "eval", str(ordinary), "--ordinary")
     assert "false alarms: 1 of 3 ordinary messages (33.3%)" in text
     assert "precision" not in text  # no complaint among them to measure
+
+
+def test_operators_name_their_own_products_for_mood_complaints() -> None:
+    text = "这个小程序又转圈圈了，真烦"
+    assert Detector().grade("今天下雨真烦").severity is Severity.NONE  # a mood about nothing
+    assert not Detector().grade(text).is_complaint  # 小程序 is not a built-in subject
+    tuned = Detector(DetectorSettings(service_terms=["小程序"]))
+    assert tuned.grade(text).is_complaint

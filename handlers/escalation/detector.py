@@ -128,7 +128,7 @@ class Detector:
         self._harm = self._patterns(lexicon.HARM + config.harm_terms)
         self._intents = self._patterns(lexicon.INTENTS)
         self._moods = frozenset(self._fold(mood) for mood in lexicon.MOODS)
-        self._service = self._patterns(lexicon.SERVICE)
+        self._service = self._patterns(lexicon.SERVICE + config.service_terms)
         self._acts = frozenset(self._fold(act) for act in lexicon.CRISIS_ACTS)
         self._not_intents = tuple(self._fold(phrase) for phrase in lexicon.NOT_INTENTS)
         self._harmless = tuple(self._fold(word) for word in lexicon.HARMLESS)

@@ -29,6 +29,9 @@ class DetectorSettings(Section):
     negations: TextList = ()
     #: Extra signs of harm that make a complaint serious (重大): money, several people.
     harm_terms: TextList = ()
+    #: The community's own products and services (课件, 小程序, "the app"): a mood such as
+    #: 烦 or 失望 is a complaint when it is about one of them or a built-in subject.
+    service_terms: TextList = ()
     #: How far back a member's repeated complaints, and other members' complaints on
     #: the same subject, raise the grade.
     window_minutes: int = Field(30, ge=1)
