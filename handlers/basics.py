@@ -87,7 +87,7 @@ async def set_rules(event: CommandIssued, ctx: Context) -> list[Action]:
     await ctx.repos.events.append(
         "rules_changed", ctx.now, chat_id=ctx.chat.id, user_id=ctx.sender.id if ctx.sender else None
     )
-    return [reply(event.message, texts.t("rules.saved", length=len(text)))]
+    return [reply(event.message, texts.t("rules.saved", count=len(text)))]
 
 
 async def settings(event: CommandIssued, ctx: Context) -> list[Action]:
@@ -109,7 +109,7 @@ async def settings(event: CommandIssued, ctx: Context) -> list[Action]:
         ),
         texts.t(
             "settings.rules",
-            state=texts.t("settings.rules_set", length=len(ctx.chat.rules))
+            state=texts.t("settings.rules_set", count=len(ctx.chat.rules))
             if ctx.chat.rules
             else texts.t("settings.rules_unset"),
         ),

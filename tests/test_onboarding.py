@@ -331,12 +331,12 @@ async def test_funnel_command(h: Harness) -> None:
     [funnel] = await h.send(command(h.now, MOD, "/onboarding"))
     text = plain_text(funnel.text)
     for line in (
-        "加入：3",
-        "已欢迎：3（100.0%）",
-        "3 天内激活：1（33.3%）",
-        "7 天内激活：2（66.7%）",
-        "已离开：1（33.3%）",
-        "2026-11-23：加入 3",
+        "加入：3人",
+        "已欢迎：3人（100.0%）",
+        "3天内激活：1人（33.3%）",
+        "7天内激活：2人（66.7%）",
+        "已离开：1人（33.3%）",
+        "2026-11-23：加入3人",
     ):
         assert line in text, text
 

@@ -160,8 +160,8 @@ class Intake:
                 "tickets.ack_out_of_hours", id=ticket.id, opens=hours.start.strftime("%H:%M")
             )
         when = (
-            texts.t("tickets.within_hours", hours=minutes // 60)
-            if minutes >= 60
-            else (texts.t("tickets.within_minutes", minutes=minutes))
+            texts.t("tickets.within_hours", count=minutes // 60)
+            if minutes >= 60 and minutes % 60 == 0
+            else texts.t("tickets.within_minutes", count=minutes)
         )
         return texts.t("tickets.ack", id=ticket.id, when=when)

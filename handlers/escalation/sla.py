@@ -51,7 +51,7 @@ class SlaSweep:
                     actions.append(NotifyStaff(text=text, tag=cards.note(ticket.id), leads=True))
             elif waited >= target / 2 and await repos.tickets.mark(ticket.id, "reminded_at", now):
                 left = int((target - waited).total_seconds() // 60)
-                text = texts.t("tickets.reminder", id=ticket.id, left=left)
+                text = texts.t("tickets.reminder", id=ticket.id, count=left)
                 actions.append(NotifyStaff(text=text, tag=cards.note(ticket.id)))
         return actions
 

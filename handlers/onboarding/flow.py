@@ -121,7 +121,7 @@ class OnboardingFlow:
         assert isinstance(event, MemberLeft)
         if ctx.chat is not None and ctx.sender is not None:
             await ctx.repos.deliveries.skip_pending(
-                chat_id=ctx.chat.id, user_id=ctx.sender.id, at=ctx.now, reason="member left"
+                chat_id=ctx.chat.id, user_id=ctx.sender.id, at=ctx.now, reason="left"
             )
         return []
 

@@ -37,7 +37,7 @@ class Rewards:
                     "points.rewards_line",
                     id=reward.id,
                     name=reward.label(texts),
-                    cost=reward.cost,
+                    count=reward.cost,
                     left=left,
                 )
             )
@@ -93,7 +93,7 @@ class Rewards:
             name=mention(event.sender),
             group=ctx.chat.title or ctx.community.name,
             reward=name,
-            cost=reward.cost,
+            count=reward.cost,
         )
         done, refuse = f"{PREFIX}done:{redemption.id}", f"{PREFIX}refuse:{redemption.id}"
         buttons = (
@@ -108,7 +108,7 @@ class Rewards:
                 texts.t(
                     "points.redeemed",
                     name=name,
-                    cost=reward.cost,
+                    count=reward.cost,
                     balance=updated.balance,
                     id=redemption.id,
                 ),
@@ -157,7 +157,7 @@ class Rewards:
             SendPrivate(
                 user=user_ref(member),
                 text=texts.t(
-                    f"points.redeem_{status}_member", name=name, cost=decided.cost, id=decided.id
+                    f"points.redeem_{status}_member", name=name, count=decided.cost, id=decided.id
                 ),
                 tell_staff_if_refused=False,
             )
