@@ -15,6 +15,7 @@ import pytest
 
 from bot.app import App, build_app
 from bot.settings import ConfigError
+from handlers.actions import NotifyStaff
 from handlers.clock import ManualClock
 from handlers.i18n import Catalog, Entry, TextError, placeholders_of
 from handlers.texts_settings import TextsSettings, with_overrides
@@ -303,3 +304,77 @@ async def test_the_acknowledgement_promises_the_real_target(
 def test_the_guided_addfaq_asks_for_the_question_plainly() -> None:
     assert "发送新问题的问题" not in ZH.plain("faq.add_ask_question")
     assert ZH.plain("faq.add_ask_question").startswith("请回复这条消息，写下要添加的问题")
+
+
+# -- the leads -----------------------------------------------------------------------
+
+
+async def crisis_notes(
+    tmp_path: Path, storage: Storage, clock: ManualClock, language: str = "zh", **escalation: Any
+) -> str:
+    settings = make_settings(
+        tmp_path,
+        faq={"enabled": False},
+        points={"enabled": False},
+        escalation=escalation,
+        community={"language": language},
+    )
+    chat = Chat(build_app(settings, clock=clock, storage=storage))
+    actions = await chat.cmd(ALICE, "/complain 骗子！我要去12315投诉")
+    return "\n".join(said([a]) for a in actions if isinstance(a, NotifyStaff) and a.leads)
+
+
+async def test_without_leads_the_crisis_notice_asks_whoever_reads_it(
+    tmp_path: Path, sqlite_storage: Storage, clock: ManualClock
+) -> None:
+    note = await crisis_notes(tmp_path, sqlite_storage, clock)
+    assert note == (
+        "🚨 危机工单 #1：请立即跟进（在配置 escalation.leads 中设置负责人后，这里会点名通知）。"
+    )
+
+
+async def test_leads_are_named_as_a_list(
+    tmp_path: Path, sqlite_storage: Storage, clock: ManualClock
+) -> None:
+    note = await crisis_notes(tmp_path, sqlite_storage, clock, leads=["@wang", "@li"])
+    assert note == "🚨 危机工单 #1：请负责人 @wang和@li 立即跟进。"
+
+
+async def test_english_no_leads_wording(
+    tmp_path: Path, sqlite_storage: Storage, clock: ManualClock
+) -> None:
+    note = await crisis_notes(tmp_path, sqlite_storage, clock, language="en")
+    assert note == (
+        "🚨 Crisis ticket #1: please follow up now (set escalation.leads to have leads named here)."
+    )
+
+
+def test_chinese_texts_have_no_space_around_a_name_or_a_number() -> None:
+    """「我是 社群运营团队」, 「请负责人 （未配置负责人） 立即跟进」: Chinese takes no space
+    around a name or a number. Latin keeps its spaces: /commands, #ids, @handles (the
+    leads), times and zones, and what members typed."""
+    latin = {
+        "leads",
+        "owners",
+        "value",
+        "zone",
+        "timezone",
+        "local_time",
+        "command",
+        "args",
+        "pool",
+    }
+    offenders = []
+    for key in sorted(CATALOG.keys("zh")):
+        for template in templates(CATALOG.entry("zh", key)):
+            for match in re.finditer(r"(?<![/#@])\{(\w+)\}", template):
+                before = template[max(0, match.start() - 2) : match.start()]
+                after = template[match.end() : match.end() + 2]
+                spaced = re.fullmatch(r".? ", before) and is_cjk(before[0])
+                spaced = spaced or (after.startswith(" ") and is_cjk(after[1:2]))
+                if spaced and match.group(1) not in latin:
+                    offenders.append(f"{key}: {template}")
+    assert offenders == []
+    assert "（未配置负责人）" not in "".join(
+        t for key in CATALOG.keys("zh") for t in templates(CATALOG.entry("zh", key))
+    )
