@@ -1,5 +1,5 @@
 """The message catalogs: plural forms, the operator's overrides (checked at start,
-heard in chat), and wording that reads naturally."""
+heard in chat), small talk in private chats, and wording that reads naturally."""
 
 from __future__ import annotations
 
@@ -378,3 +378,67 @@ def test_chinese_texts_have_no_space_around_a_name_or_a_number() -> None:
     assert "（未配置负责人）" not in "".join(
         t for key in CATALOG.keys("zh") for t in templates(CATALOG.entry("zh", key))
     )
+
+
+# -- small talk in private chats ----------------------------------------------------------
+
+
+async def faq_chat(tmp_path: Path, storage: Storage, clock: ManualClock, entries: bool) -> Chat:
+    settings = make_settings(
+        tmp_path, community={"moderators": ["testnet:42"]}, points={"enabled": False}
+    )
+    chat = Chat(build_app(settings, clock=clock, storage=storage))
+    await chat.app.prepare()
+    if entries:
+        await chat.cmd(MOD, "/addfaq 积分怎么兑换礼品？ | 在积分商城兑换。")
+        await chat.cmd(MOD, "/addfaq 怎么签到？ | 每天发送 /checkin 签到。")
+    return chat
+
+
+@pytest.mark.parametrize("text", ["你好", "您好，在吗？", "hi", "Hello bot!", "哈哈", "👍", "嗨～"])
+async def test_a_greeting_in_a_private_chat_is_greeted(
+    tmp_path: Path, sqlite_storage: Storage, clock: ManualClock, text: str
+) -> None:
+    chat = await faq_chat(tmp_path, sqlite_storage, clock, entries=True)
+    answer = said(await chat.say(ALICE, text, private_chat(ALICE)))
+    assert "/help" in answer and "/ask" in answer and "还不知道答案" not in answer
+    async with chat.app.storage.transaction() as repos:
+        assert await repos.faq.misses(MORNING) == []
+
+
+async def test_thanks_gets_a_welcome_and_real_short_questions_still_reach_the_faq(
+    tmp_path: Path, sqlite_storage: Storage, clock: ManualClock
+) -> None:
+    chat = await faq_chat(tmp_path, sqlite_storage, clock, entries=True)
+    dm = private_chat(ALICE)
+    assert said(await chat.say(ALICE, "谢谢！", dm)).startswith("不客气！")
+    assert "每天发送 /checkin 签到" in said(await chat.say(ALICE, "怎么签到", dm))
+    assert "积分商城" in said(await chat.say(ALICE, "积分怎么兑换？", dm))
+    assert "还不知道答案" in said(await chat.say(ALICE, "课程什么时候开始？", dm))
+
+
+async def test_without_faq_entries_a_greeting_points_at_help(
+    tmp_path: Path, sqlite_storage: Storage, clock: ManualClock
+) -> None:
+    chat = await faq_chat(tmp_path, sqlite_storage, clock, entries=False)
+    dm = private_chat(ALICE)
+    assert (
+        said(await chat.say(ALICE, "你好", dm))
+        == "你好，Alice！我是社群助手，发送 /help 看看我能做什么。"
+    )
+    assert (
+        said(await chat.say(ALICE, "积分？", dm))
+        == "我是社群助手机器人。发送 /help 查看我能做什么。"
+    )
+
+
+async def test_in_the_group_only_small_talk_to_the_bot_is_answered(
+    tmp_path: Path, sqlite_storage: Storage, clock: ManualClock
+) -> None:
+    chat = await faq_chat(tmp_path, sqlite_storage, clock, entries=True)
+    assert said(await chat.say(ALICE, "在吗？")) == ""
+    assert said(await chat.say(ALICE, "哈哈", reply_to_bot=True)) == ""
+    greeted = said(await chat.say(ALICE, "@shequn_bot 你好", mentions_bot=True))
+    assert greeted.startswith("你好，@Alice！") and "/ask" in greeted
+    thanked = said(await chat.say(ALICE, "谢谢", reply_to_bot=True))
+    assert thanked.startswith("不客气！")
