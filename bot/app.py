@@ -16,11 +16,12 @@ from handlers.faq import sync_task
 from handlers.faq.library import FaqLibrary
 from handlers.features import build_router
 from handlers.housekeeping import forget_old_sent_messages, forget_old_update_keys
-from handlers.i18n import Catalog, Texts
+from handlers.i18n import Catalog, TextError, Texts
 from handlers.onboarding.delivery import OnboardingSweep
 from handlers.points import Economy, InviteSettlement
 from handlers.router import Router
 from handlers.sweeper import Sweeper
+from handlers.texts_settings import with_overrides
 from handlers.topics import TopicSweep
 from storage.database import Storage
 from storage.migrate import upgrade
@@ -73,6 +74,14 @@ class App:
         await self.storage.close()
 
 
+def load_catalog(settings: Settings) -> Catalog:
+    """The built-in texts with the operator's ``[texts]``; a bad one is refused at start."""
+    try:
+        return with_overrides(Catalog.load(), settings.texts)
+    except TextError as error:
+        raise ConfigError(f"config error: {error}") from None
+
+
 def check_onboarding_texts(settings: Settings, catalog: Catalog) -> None:
     """Steps naming a catalog text that does not exist are refused at start."""
     texts = catalog.for_language(settings.community.language)
@@ -91,7 +100,7 @@ def build_app(
 ) -> App:
     """Everything Shequn needs, wired; raises ConfigError for settings that cannot work."""
     clock = clock or SystemClock()
-    catalog = Catalog.load()
+    catalog = load_catalog(settings)
     check_onboarding_texts(settings, catalog)
     storage = storage or Storage.from_url(settings.database_url, echo=settings.database.echo)
     community, desk = settings.community, settings.staff

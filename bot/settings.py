@@ -41,6 +41,7 @@ from handlers.escalation.settings import EscalationSettings
 from handlers.faq.settings import FaqSettings
 from handlers.onboarding.settings import OnboardingSettings
 from handlers.points.settings import PointsSettings
+from handlers.texts_settings import TextsSettings
 from handlers.topics.settings import TopicsSettings
 
 DEFAULT_CONFIG_FILE = "shequn.toml"
@@ -147,6 +148,7 @@ class Settings(BaseSettings):
     points: PointsSettings = Field(default_factory=PointsSettings)
     topics: TopicsSettings = Field(default_factory=TopicsSettings)
     escalation: EscalationSettings = Field(default_factory=EscalationSettings)
+    texts: TextsSettings = Field(default_factory=TextsSettings)
     sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
 

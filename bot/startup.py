@@ -67,6 +67,17 @@ def build(settings: Settings, *, url: str | None = None, **kwargs: Any) -> App:
     from bot.app import build_app
 
     url = url or settings.database_url
+    parsed = engine_url(url)
+    path = Path(parsed.database or "")
+    if parsed.get_backend_name() == "sqlite" and parsed.database and path.is_dir():
+        # Told before connecting: a failed open leaves aiosqlite's thread reporting to a
+        # loop that is gone, which prints a traceback of its own.
+        setting = _database_setting(settings, parsed)
+        raise StartupError(
+            f"cannot open the SQLite database {path}: it is a directory; point {{setting}} at "
+            f"a file, e.g. {path / 'shequn.db'}",
+            setting=setting,
+        )
     try:
         storage = Storage.from_url(url, echo=settings.database.echo)
     except OSError as error:
@@ -97,6 +108,9 @@ async def using_database(app: App, work: Callable[[], Awaitable[T]], *, retry: b
             log.debug("database failure at start", exc_info=True)
             delay = next(delays, None) if problem.transient else None
             if delay is None:
+                # A connection that failed to open hands its worker thread a stop to
+                # report back: let it, before the loop closes (else it prints a traceback).
+                await asyncio.sleep(0.05)
                 raise problem from None
             log.warning("%s; retrying in %d s", problem.message.split(";")[0], delay)
             await asyncio.sleep(delay)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from markupsafe import Markup
 
+from faq.question import SmallTalk, small_talk
 from handlers.actions import Action, AnswerButton, SendMessage, SendPrivate, reply
 from handlers.commands import text
 from handlers.context import Context, Place
@@ -87,7 +88,7 @@ async def set_rules(event: CommandIssued, ctx: Context) -> list[Action]:
     await ctx.repos.events.append(
         "rules_changed", ctx.now, chat_id=ctx.chat.id, user_id=ctx.sender.id if ctx.sender else None
     )
-    return [reply(event.message, texts.t("rules.saved", length=len(text)))]
+    return [reply(event.message, texts.t("rules.saved", count=len(text)))]
 
 
 async def settings(event: CommandIssued, ctx: Context) -> list[Action]:
@@ -109,7 +110,7 @@ async def settings(event: CommandIssued, ctx: Context) -> list[Action]:
         ),
         texts.t(
             "settings.rules",
-            state=texts.t("settings.rules_set", length=len(ctx.chat.rules))
+            state=texts.t("settings.rules_set", count=len(ctx.chat.rules))
             if ctx.chat.rules
             else texts.t("settings.rules_unset"),
         ),
@@ -145,11 +146,23 @@ async def ids(event: CommandIssued, ctx: Context) -> list[Action]:
 
 
 async def private_hint(event: Event, ctx: Context) -> list[Action]:
-    """A member writing to the bot privately gets pointed at /help."""
+    """A member writing to the bot privately gets pointed at /help (greeted first when
+    it was a greeting); the FAQ answers before this where it has entries."""
     assert isinstance(event, MessagePosted)
     if not event.chat.is_private or not event.text.strip():
         return []
-    return [SendMessage(chat=event.chat, text=ctx.texts.t("private.hint"))]
+    kind = small_talk(event.text)
+    if kind is None:
+        return [SendMessage(chat=event.chat, text=ctx.texts.t("private.hint"))]
+    text = small_talk_reply(ctx, kind, event.sender.display_name, "small_talk.next_help")
+    return [SendMessage(chat=event.chat, text=text)]
+
+
+def small_talk_reply(ctx: Context, kind: SmallTalk, name: str | Markup, next_key: str) -> Markup:
+    """A friendly word for a greeting, thanks or chatter, then what to do next
+    (``small_talk.next_help``, ``next_ask`` where the FAQ answers, ``next_group``)."""
+    texts = ctx.texts
+    return texts.t(f"small_talk.{kind}", name=name, next=texts.t(next_key))
 
 
 async def stale_button(event: Event, ctx: Context) -> list[Action]:

@@ -242,7 +242,7 @@ async def test_edit_and_delete_change_answers_at_once(chat: Chat) -> None:
     assert said(await chat.say(ALICE, "直播有回放吗？")) == ""
     assert "已删除" in said(await chat.cmd(MOD, "/delfaq 2"))
     assert said(await chat.say(ALICE, "忘记密码怎么办？")) == ""
-    assert "没有编号为 2" in said(await chat.cmd(MOD, "/editfaq 2 answer x"))
+    assert "没有编号为2" in said(await chat.cmd(MOD, "/editfaq 2 answer x"))
     assert "用法" in said(await chat.cmd(MOD, "/editfaq abc"))
     assert "编号" in said(await chat.cmd(MOD, "/delfaq"))
 
@@ -250,7 +250,7 @@ async def test_edit_and_delete_change_answers_at_once(chat: Chat) -> None:
 async def test_faq_lists_and_searches(chat: Chat) -> None:
     await chat.say(ALICE, "积分怎么兑换礼品？")
     listing = said(await chat.cmd(MOD, "/faq"))
-    assert "共 3 条" in listing and "#1 积分怎么兑换礼品？ · 用了 1 次" in listing
+    assert "共3条" in listing and "#1 积分怎么兑换礼品？ · 用了1次" in listing
     assert "#2 忘记密码怎么办" in said(await chat.cmd(MOD, "/faq 密码"))
     assert "没有找到" in said(await chat.cmd(MOD, "/faq 火星"))
 
@@ -260,8 +260,8 @@ async def test_faqmisses_groups_unanswered_questions(chat: Chat) -> None:
         await chat.say(who, text)
     text = said(await chat.cmd(MOD, "/faqmisses"))
     lines = text.splitlines()
-    assert "2 次 · 发票怎么开？" in lines[1] or "2 次 · 怎么开发票？" in lines[1]
-    assert any("1 次 · 周末有活动吗？" in line for line in lines)
+    assert "2次 · 发票怎么开？" in lines[1] or "2次 · 怎么开发票？" in lines[1]
+    assert any("1次 · 周末有活动吗？" in line for line in lines)
 
 
 async def test_changes_from_another_process_are_picked_up_by_the_sweep(chat: Chat) -> None:

@@ -17,7 +17,7 @@ from faq.formats import EntryRow, FormatError, read_entries, write_entries
 from faq.index import Bm25Index
 from faq.matcher import Matcher, Verdict
 from faq.normalize import Normalizer
-from faq.question import looks_like_question
+from faq.question import SmallTalk, looks_like_question, small_talk
 from faq.synonyms import DEFAULT_SYNONYMS
 from faq.tokenizer import Tokenizer
 from tests.fake_telegram.html_check import validate_telegram_html
@@ -140,6 +140,43 @@ def test_an_empty_base_never_answers(tokenizer: Tokenizer) -> None:
 )
 def test_question_detection(text: str, question: bool) -> None:
     assert looks_like_question(text) is question
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("你好", SmallTalk.GREETING),
+        ("您好，在吗？", SmallTalk.GREETING),
+        ("Hi there!", SmallTalk.GREETING),
+        ("@shequn_bot 你好呀", SmallTalk.GREETING),
+        ("你好，我想问一下", SmallTalk.GREETING),
+        ("谢谢你～", SmallTalk.THANKS),
+        ("你好，谢谢", SmallTalk.THANKS),
+        ("Thank you so much", SmallTalk.THANKS),
+        ("哈哈哈哈", SmallTalk.CHATTER),
+        ("好的收到", SmallTalk.CHATTER),
+        ("👍👍", SmallTalk.CHATTER),
+        ("？", SmallTalk.CHATTER),
+        ("积分？", None),
+        ("怎么签到", None),
+        ("签到", None),
+        ("你好，积分怎么兑换？", None),
+        ("可以吗", None),
+        ("hi, how do I reset my password?", None),
+        ("history", None),
+        ("在", None),
+        (" ", None),
+    ],
+)
+def test_small_talk_is_told_from_short_questions(text: str, kind: SmallTalk | None) -> None:
+    assert small_talk(text) is kind
+
+
+def test_small_talk_detection_stays_fast_on_tricky_input() -> None:
+    started = time.perf_counter()
+    for text in ("哈嘿" * 12, "hahe" * 6 + "x", "谢" * 4000):
+        small_talk(text)
+    assert time.perf_counter() - started < 0.5
 
 
 # -- answers are always Telegram-safe ----------------------------------------------------

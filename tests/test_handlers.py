@@ -215,7 +215,7 @@ async def test_id_tells_the_ids_the_configuration_needs(app: App, platform: Fake
     base = command(now, MOD, "/id")
     replying = type(base)(**{**_fields(base), "reply_to_sender": ALICE})
     [other] = await run(app, platform, replying)
-    assert "Alice 的 ID：testnet:1001" in plain_text(other.text)
+    assert "Alice的 ID：testnet:1001" in plain_text(other.text)
     [private] = await run(app, platform, command(now, ALICE, "/id", private_chat(ALICE)))
     assert "本群" not in plain_text(private.text)
     platform.admins.add(MOD.id)

@@ -333,12 +333,12 @@ async def test_funnel_command(h: Harness) -> None:
     [funnel] = await h.send(command(h.now, MOD, "/onboarding"))
     text = plain_text(funnel.text)
     for line in (
-        "加入：3",
-        "已欢迎：3（100.0%）",
-        "3 天内激活：1（33.3%）",
-        "7 天内激活：2（66.7%）",
-        "已离开：1（33.3%）",
-        "2026-11-23：加入 3",
+        "加入：3人",
+        "已欢迎：3人（100.0%）",
+        "3天内激活：1人（33.3%）",
+        "7天内激活：2人（66.7%）",
+        "已离开：1人（33.3%）",
+        "2026-11-23：加入3人",
     ):
         assert line in text, text
 
@@ -452,13 +452,13 @@ async def test_members_the_bot_cannot_write_to_are_greeted_together_in_the_group
     [report] = await h.send(command(h.now, MOD, "/onboarding"))
     shown = plain_text(report.text)
     for line in (
-        "第 3 天问候：私信 1 · 群内 3 · 未送达 0",
-        "第 7 天精华内容：私信 1 · 群内 3 · 未送达 0",
-        "第 14 天话题引导：私信 1 · 群内 3 · 未送达 0",
-        "入群私信：私信 1 · 群内 0 · 未送达 3（没私聊过机器人 3）",
+        "第3天问候：私信1人 · 群内3人 · 未送达0人",
+        "第7天精华内容：私信1人 · 群内3人 · 未送达0人",
+        "第14天话题引导：私信1人 · 群内3人 · 未送达0人",
+        "入群私信：私信1人 · 群内0人 · 未送达3人（没私聊过机器人3人）",
     ):
         assert line in shown, shown
-    assert shown.index("入群私信") < shown.index("第 3 天问候") < shown.index("第 14 天")
+    assert shown.index("入群私信") < shown.index("第3天问候") < shown.index("第14天")
 
 
 async def test_group_greetings_respect_quiet_hours_and_skip_who_left(h: Harness) -> None:

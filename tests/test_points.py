@@ -127,16 +127,16 @@ async def test_bots_earn_nothing(chat: Chat) -> None:
 
 async def test_checkin_once_a_day_with_streak_bonuses(chat: Chat) -> None:
     text = said(await chat.cmd(ALICE, "/checkin"))
-    assert "签到成功 +5" in text and "连续签到 1 天" in text
+    assert "签到成功，积分+5" in text and "已连续签到1天" in text
     assert "已经签过到了" in said(await chat.cmd(ALICE, "/checkin"))
     chat.wait(86400)
     await chat.cmd(ALICE, "/checkin")
     chat.wait(86400)
     third = said(await chat.cmd(ALICE, "/checkin"))
-    assert "连续签到 3 天奖励 +5" in third
+    assert "连续签到3天，额外奖励5积分" in third
     assert await balance(chat, ALICE) == 5 * 3 + 5
     chat.wait(2 * 86400)  # a day missed: the streak starts again
-    assert "连续签到 1 天" in said(await chat.cmd(ALICE, "/checkin"))
+    assert "已连续签到1天" in said(await chat.cmd(ALICE, "/checkin"))
 
 
 async def test_a_seven_day_streak_earns_its_badge(chat: Chat) -> None:
@@ -144,7 +144,7 @@ async def test_a_seven_day_streak_earns_its_badge(chat: Chat) -> None:
     for _ in range(7):
         actions = await chat.cmd(BOB, "/checkin")
         chat.wait(86400)
-    assert "七日坚持" in said(actions) and "连续签到 7 天奖励 +20" in said(actions)
+    assert "七日坚持" in said(actions) and "连续签到7天，额外奖励20积分" in said(actions)
     assert "七日坚持" in said(await chat.cmd(BOB, "/badges"))
 
 
@@ -153,7 +153,7 @@ async def test_a_seven_day_streak_earns_its_badge(chat: Chat) -> None:
 
 async def test_a_moderator_marks_a_reply_helpful_once(chat: Chat) -> None:
     text = said(await reply_cmd(chat, MOD, "/helpful", ALICE, "501"))
-    assert "+10" in text and "Alice &lt;i&gt;" not in text  # plain text shows the name
+    assert "获得10积分" in text and "Alice &lt;i&gt;" not in text  # plain text shows the name
     assert "已经被标记过" in said(await reply_cmd(chat, MOD, "/helpful", ALICE, "501"))
     assert await balance(chat, ALICE) == 10
     assert "仅限群管理员" in said(await reply_cmd(chat, BOB, "/helpful", ALICE, "502"))
@@ -180,7 +180,7 @@ async def test_levels_are_announced_once_in_the_group_and_privately(chat: Chat) 
     assert "活跃成员" not in said(again)
     text = said(await chat.cmd(ALICE, "/points"))
     assert "可用积分：150" in text and "等级：活跃成员" in text
-    assert "距「核心成员」还差 350 分" in text and "组织线下活动" in text
+    assert "距「核心成员」还差350分" in text and "组织线下活动" in text
 
 
 async def test_first_message_and_early_member_badges(chat: Chat) -> None:
@@ -239,7 +239,7 @@ async def test_redeem_refuse_refunds_and_done_is_final(chat: Chat) -> None:
     # Alice never opened a private chat with the bot: she learns the outcome in her group.
     [told] = [a for a in refused if isinstance(a, SendMessage) and a.chat == GROUP]
     assert plain_text(told.text).startswith("@Alice") and "分已退回" in plain_text(told.text)
-    assert "马克杯" in said(await chat.cmd(ALICE, "/rewards")) and "剩余 1" in said(
+    assert "马克杯" in said(await chat.cmd(ALICE, "/rewards")) and "剩余1份" in said(
         await chat.cmd(ALICE, "/rewards")
     )
     again = await chat.press(STAFF, done, on=staff_chat)
@@ -249,7 +249,7 @@ async def test_redeem_refuse_refunds_and_done_is_final(chat: Chat) -> None:
 
 async def test_redeem_bad_input(chat: Chat) -> None:
     assert "用法" in said(await chat.cmd(ALICE, "/redeem"))
-    assert "没有编号为 cake" in said(await chat.cmd(ALICE, "/redeem cake"))
+    assert "没有编号为「cake」" in said(await chat.cmd(ALICE, "/redeem cake"))
 
 
 # -- moderators -------------------------------------------------------------------------------
@@ -259,10 +259,10 @@ async def test_redeem_bad_input(chat: Chat) -> None:
     ("text", "expected"),
     [
         ("/givepoints 10", "用法"),
-        ("/givepoints -5 坏数字", "1 到 500"),
+        ("/givepoints -5 坏数字", "1到500"),
         ("/givepoints abc 原因", "用法"),
-        ("/givepoints 10000 太多", "1 到 500"),
-        ("/givepoints 0 零", "1 到 500"),
+        ("/givepoints 10000 太多", "1到500"),
+        ("/givepoints 0 零", "1到500"),
         ("/givepoints 10", "用法"),
     ],
 )
@@ -289,12 +289,12 @@ async def test_self_grants_and_the_daily_limit(chat: Chat) -> None:
     assert "不能给自己" in said(await reply_cmd(chat, MOD, "/givepoints 5 自己", MOD, "1"))
     await reply_cmd(chat, MOD, "/givepoints 200 活动", ALICE, "1")
     over = said(await reply_cmd(chat, MOD, "/givepoints 150 又一次", BOB, "2"))
-    assert "今天还可以调整 100 分" in over
-    assert "已扣除" in said(await reply_cmd(chat, MOD, "/takepoints 100 误加", ALICE, "3"))
+    assert "今天还可以调整100分" in over
+    assert "中扣除100分" in said(await reply_cmd(chat, MOD, "/takepoints 100 误加", ALICE, "3"))
     chat.wait(86400)
     assert "已给" in said(await reply_cmd(chat, MOD, "/givepoints 150 新的一天", BOB, "4"))
     log = said(await reply_cmd(chat, MOD, "/pointslog", ALICE, "5"))
-    assert "误加" in log and "活动" in log and "操作人 Mod" in log
+    assert "误加" in log and "活动" in log and "操作人：Mod" in log
 
 
 async def test_self_grants_can_be_allowed(
@@ -376,7 +376,7 @@ async def test_an_invited_friend_who_stays_earns_the_inviter_points_once(chat: C
     assert await balance(chat, ALICE) == 0  # not yet: the stay is three days
     chat.wait(3 * 86400)
     paid = await chat.app.sweep()
-    assert "Dave" in said(paid) and "+20" in said(paid)
+    assert "Dave" in said(paid) and "邀请奖励20积分" in said(paid)
     assert await balance(chat, ALICE) == 20
     await chat.app.sweep()
     chat.wait(86400)

@@ -454,7 +454,7 @@ def test_points_checkin_invite_and_a_refused_redemption_over_telegram(
         SHEQUN_POINTS__REWARDS='[{"id": "mug", "name": "马克杯", "cost": 5, "stock": 1}]',
     )
     say(fake, ALICE, "/checkin")
-    assert "签到成功 +5" in fake.wait_for_messages(1, GROUP)[0]["text"]
+    assert "签到成功，积分+5" in fake.wait_for_messages(1, GROUP)[0]["text"]
     say(fake, ALICE, "/invite")
     link_text = fake.wait_for_messages(2, GROUP)[1]["text"]
     [call] = fake.api.calls("createChatInviteLink")
@@ -475,7 +475,7 @@ def test_points_checkin_invite_and_a_refused_redemption_over_telegram(
     card = wait_for_text(fake, STAFF, "兑换申请")
     _, refuse = card["reply_markup"]["inline_keyboard"][0]
     push(fake, fake.callback_query_update(STAFF, MOD, card["message_id"], refuse["callback_data"]))
-    assert wait_for_text(fake, STAFF, "已由 Mod 拒绝")
+    assert wait_for_text(fake, STAFF, "已由Mod拒绝")
     with closing(sqlite3.connect(tmp_path / "shequn.db")) as db:
         balance = db.execute("select balance from points_accounts").fetchall()
         invites = db.execute("select count(*) from invites").fetchone()[0]
@@ -496,7 +496,7 @@ def test_a_complaint_goes_to_staff_and_back_over_telegram(
     assert "&lt;b&gt;Alice&lt;/b&gt;" in card["text"]
     (claim, _), (resolve, _) = card["reply_markup"]["inline_keyboard"]
     push(fake, fake.callback_query_update(STAFF, MOD, card["message_id"], claim["callback_data"]))
-    wait_for_text(fake, STAFF, "已由 Mod 认领")
+    wait_for_text(fake, STAFF, "已由Mod认领")
     say(fake, MOD, "/reply 1 已经修复，请刷新再试 <b>谢谢</b>", chat=STAFF)
     # Alice never opened a private chat: the answer reaches her in the group, with a mention.
     answer = wait_for_text(fake, GROUP, "工作人员回复（工单 #1）")

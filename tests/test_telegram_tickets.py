@@ -148,7 +148,7 @@ async def test_the_staff_loop_over_telegram_across_a_restart(
     await sweep(second, 59)  # an hour into the 2-hour target: the reminder, in the staff chat
     await wait_for(fake, STAFF, "还剩")
     await sweep(second, 61)  # past the target: the breach, in the leads' chat
-    [breach] = await wait_for(fake, LEADS, "已超过 120 分钟")
+    [breach] = await wait_for(fake, LEADS, "已超过120分钟")
     assert "@lead_wang" in breach["text"]
     await sweep(second, 30)
     assert len(said(fake, STAFF, "还剩")) == 1 and len(said(fake, LEADS, "已超过")) == 1

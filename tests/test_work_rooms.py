@@ -47,7 +47,7 @@ async def chat(tmp_path: Path, sqlite_storage: Storage, clock: ManualClock) -> C
     for user in (COLLEAGUE, LEAD):
         await c.send(joined(c.now, user, STAFF_CHAT))
     assert "已添加" in said(await c.cmd(MOD, "/addfaq 怎么退款？ | 在订单页申请退款。"))
-    assert "已添加" in said(await c.cmd(MOD, "/addtopic daily 你最近读了什么书？"))
+    assert "加入话题池" in said(await c.cmd(MOD, "/addtopic daily 你最近读了什么书？"))
     return c
 
 

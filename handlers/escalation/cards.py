@@ -3,6 +3,9 @@ reply to any ticket message find its ticket."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from markupsafe import Markup
 
 from handlers.actions import (
@@ -34,6 +37,18 @@ KINDS = frozenset({CARD, NOTE, TO_MEMBER})
 
 def note(ticket_id: int) -> Tag:
     return Tag(NOTE, ticket_id)
+
+
+def leads_notice(
+    texts: Texts, leads: Sequence[str], ticket_id: int, key: str, **values: Any
+) -> NotifyStaff:
+    """A notice to the leads' chat: ``key`` names the configured leads; without any,
+    ``key_no_leads`` asks whoever reads it to act (and says where leads are set)."""
+    if leads:
+        text = texts.t(key, id=ticket_id, leads=texts.join(leads), **values)
+    else:
+        text = texts.t(f"{key}_no_leads", id=ticket_id, **values)
+    return NotifyStaff(text=text, tag=note(ticket_id), leads=True)
 
 
 def card(

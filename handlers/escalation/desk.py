@@ -214,12 +214,15 @@ class Desk:
             ticket.id, raised, ctx.now, by_id=ctx.sender.id if ctx.sender else None
         )
         texts = ctx.texts
-        leads = ", ".join(self.config.leads) or texts.plain("tickets.no_leads")
         severity = texts.plain(f"tickets.severity_{raised}")
-        note = texts.t(
-            "tickets.escalated", id=ticket.id, severity=severity, leads=leads, name=by.display_name
-        )
         return [
-            NotifyStaff(text=note, tag=cards.note(ticket.id), leads=True),
+            cards.leads_notice(
+                texts,
+                self.config.leads,
+                ticket.id,
+                "tickets.escalated",
+                severity=severity,
+                name=by.display_name,
+            ),
             *await cards.refreshed_card(ctx, ticket.id),
         ]

@@ -87,14 +87,14 @@ class Intake:
         a crisis goes to the leads, a serious ticket to its owners when configured."""
         texts = ctx.texts
         if ticket.severity == "crisis":
-            leads = ", ".join(self.config.leads) or texts.plain("tickets.no_leads")
-            text = texts.t("tickets.crisis_leads", id=ticket.id, leads=leads)
-            return [NotifyStaff(text=text, tag=cards.note(ticket.id), leads=True)]
+            return [
+                cards.leads_notice(texts, self.config.leads, ticket.id, "tickets.crisis_notice")
+            ]
         owners = self.config.owners_of(ticket.severity)
         if not owners:
             return []
         severity = texts.plain(f"tickets.severity_{ticket.severity}")
-        text = texts.t("tickets.owners", id=ticket.id, severity=severity, owners=", ".join(owners))
+        text = texts.t("tickets.owners", id=ticket.id, severity=severity, owners=texts.join(owners))
         return [NotifyStaff(text=text, tag=cards.note(ticket.id))]
 
     async def _grade(self, ctx: Context, text: str) -> Verdict:
@@ -166,8 +166,8 @@ class Intake:
                 "tickets.ack_out_of_hours", id=ticket.id, opens=hours.start.strftime("%H:%M")
             )
         when = (
-            texts.t("tickets.within_hours", hours=minutes // 60)
-            if minutes >= 60
-            else (texts.t("tickets.within_minutes", minutes=minutes))
+            texts.t("tickets.within_hours", count=minutes // 60)
+            if minutes >= 60 and minutes % 60 == 0
+            else texts.t("tickets.within_minutes", count=minutes)
         )
         return texts.t("tickets.ack", id=ticket.id, when=when)

@@ -34,7 +34,6 @@ class SlaSweep:
     async def __call__(self, repos: Repositories, now: datetime) -> list[Action]:
         texts = self.catalog.for_language(self.community.language)
         actions = await self._resend_cards(repos, texts, now)
-        leads = ", ".join(self.config.leads) or texts.plain("tickets.no_leads")
         for ticket in await repos.tickets.awaiting_first_response():
             target = self.config.target(ticket.severity)
             hours = self.config.staff_hours
@@ -47,11 +46,14 @@ class SlaSweep:
             if waited >= target:
                 if await repos.tickets.mark(ticket.id, "breached_at", now):
                     await repos.tickets.log(ticket.id, "breached", now)
-                    text = texts.t("tickets.breach", id=ticket.id, minutes=minutes, leads=leads)
-                    actions.append(NotifyStaff(text=text, tag=cards.note(ticket.id), leads=True))
+                    actions.append(
+                        cards.leads_notice(
+                            texts, self.config.leads, ticket.id, "tickets.breach", minutes=minutes
+                        )
+                    )
             elif waited >= target / 2 and await repos.tickets.mark(ticket.id, "reminded_at", now):
                 left = int((target - waited).total_seconds() // 60)
-                text = texts.t("tickets.reminder", id=ticket.id, left=left)
+                text = texts.t("tickets.reminder", id=ticket.id, count=left)
                 actions.append(NotifyStaff(text=text, tag=cards.note(ticket.id)))
         return actions
 

@@ -60,7 +60,7 @@ class FaqManagement:
                     id=entry.id,
                     question=entry.question,
                     state=self._state(ctx, entry),
-                    uses=uses,
+                    count=uses,
                     up=up,
                     down=down,
                 )

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from markupsafe import Markup
 
 from faq.matcher import Decision, Verdict
-from faq.question import looks_like_question
+from faq.question import SmallTalk, looks_like_question, small_talk
 from handlers.actions import (
     Action,
     AnswerButton,
@@ -23,6 +23,7 @@ from handlers.actions import (
     mention,
     reply,
 )
+from handlers.basics import small_talk_reply
 from handlers.context import Context
 from handlers.events import ButtonPressed, CommandIssued, Event, MessagePosted, UserRef
 from handlers.faq.library import FaqLibrary
@@ -71,6 +72,16 @@ class FaqReplies:
         addressed = event.mentions_bot or event.reply_to_bot
         if not self._config.group_replies and not addressed:
             return []
+        chatter = small_talk(event.text)
+        if chatter is not None:
+            # "@bot 你好" and "谢谢" in reply to the bot get a word back; "在吗？" to the
+            # group, or "哈哈" under the bot's topic post, are not the bot's to answer.
+            if not event.mentions_bot and (not addressed or chatter is SmallTalk.CHATTER):
+                return []
+            name = mention(event.sender)
+            return [
+                reply(event.message, small_talk_reply(ctx, chatter, name, "small_talk.next_group"))
+            ]
         if not addressed and not looks_like_question(event.text):
             return []
         decision = self.library.decide(event.text)
@@ -87,6 +98,12 @@ class FaqReplies:
         return []
 
     async def _private(self, event: MessagePosted, ctx: Context) -> list[Action]:
+        chatter = small_talk(event.text)
+        if chatter is not None:  # "你好" is no question the knowledge base should miss
+            name = event.sender.display_name
+            return [
+                reply(event.message, small_talk_reply(ctx, chatter, name, "small_talk.next_ask"))
+            ]
         decision = self.library.decide(event.text)
         entry = self._best_entry(decision)
         if decision.verdict is Verdict.ANSWER and entry is not None:

@@ -41,12 +41,12 @@ class PointsCommands:
                 texts.t(
                     "points.mine_next",
                     level=following.label(texts),
-                    missing=following.at - earned,
+                    count=following.at - earned,
                     at=following.at,
                 )
             )
         if account and account.streak:
-            lines.append(texts.t("points.mine_streak", streak=account.streak))
+            lines.append(texts.t("points.mine_streak", count=account.streak))
         rows = await ctx.repos.points.history(ctx.chat.id, ctx.sender.id, HISTORY)
         if rows:
             lines.append(texts.t("points.mine_history"))
@@ -161,7 +161,7 @@ class PointsCommands:
                     event.message,
                     texts.t(
                         "points.daily_limit",
-                        limit=config.moderator_daily_limit,
+                        count=config.moderator_daily_limit,
                         left=max(0, config.moderator_daily_limit - used),
                     ),
                 )
@@ -181,7 +181,7 @@ class PointsCommands:
             return []
         key = "points.given" if sign > 0 else "points.taken"
         text = texts.t(
-            key, name=target.mention, points=amount, reason=reason, balance=updated.balance
+            key, name=target.mention, count=amount, reason=reason, balance=updated.balance
         )
         return [reply(event.message, text), *actions]
 

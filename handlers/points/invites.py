@@ -44,15 +44,16 @@ class Invitations:
         days = max(1, round(self.config.invite_stay.total_seconds() / 86400))
         link = await ctx.repos.points.invite_link(ctx.chat.id, ctx.sender.id)
         points = self.config.invite_points
+        stay = texts.t("points.stay_days", count=days)
         if link is not None:
-            text = texts.t("points.invite_link", link=link, points=points, days=days)
+            text = texts.t("points.invite_link", link=link, count=points, days=stay)
             return [reply(event.message, text)]
         return [
             SendInviteLink(
                 chat=event.chat,
                 name=f"{LINK_PREFIX}{ctx.sender.id}",
                 reply_to=event.message,
-                text=texts.t("points.invite_link", link=INVITE_LINK, points=points, days=days),
+                text=texts.t("points.invite_link", link=INVITE_LINK, count=points, days=stay),
                 unavailable=texts.t("points.invite_unavailable"),
                 tag=Tag(INVITE_TAG, ctx.sender.id),
             )
@@ -147,7 +148,7 @@ class InviteSettlement:
                     text=ctx.texts.t(
                         "points.invite_paid",
                         friend=friend.display_name,
-                        points=config.invite_points,
+                        count=config.invite_points,
                         group=chat.title or ctx.community.name,
                     ),
                     fallback_chat=chat_ref(chat),

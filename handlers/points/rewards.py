@@ -37,7 +37,7 @@ class Rewards:
                     "points.rewards_line",
                     id=reward.id,
                     name=reward.label(texts),
-                    cost=reward.cost,
+                    count=reward.cost,
                     left=left,
                 )
             )
@@ -93,7 +93,7 @@ class Rewards:
             name=mention(event.sender),
             group=ctx.chat.title or ctx.community.name,
             reward=name,
-            cost=reward.cost,
+            count=reward.cost,
         )
         done, refuse = f"{PREFIX}done:{redemption.id}", f"{PREFIX}refuse:{redemption.id}"
         buttons = (
@@ -108,7 +108,7 @@ class Rewards:
                 texts.t(
                     "points.redeemed",
                     name=name,
-                    cost=reward.cost,
+                    count=reward.cost,
                     balance=updated.balance,
                     id=redemption.id,
                 ),
@@ -156,7 +156,7 @@ class Rewards:
         # The member learns the outcome privately, or in their group if the bot cannot
         # write to them privately (most members never started it).
         outcome = texts.t(
-            f"points.redeem_{status}_member", name=name, cost=decided.cost, id=decided.id
+            f"points.redeem_{status}_member", name=name, count=decided.cost, id=decided.id
         )
         actions.append(to_member(member, chat, outcome))
         actions.append(

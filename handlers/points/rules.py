@@ -73,7 +73,7 @@ class EarningRules:
         day = local_day(ctx.now, ctx)
         account = await ctx.repos.points.account(ctx.chat.id, ctx.sender.id)
         if account is not None and account.last_checkin == day:
-            return [reply(event.message, texts.t("points.checkin_again", streak=account.streak))]
+            return [reply(event.message, texts.t("points.checkin_again", count=account.streak))]
         yesterday = (date.fromisoformat(day) - timedelta(days=1)).isoformat()
         streak = account.streak + 1 if account and account.last_checkin == yesterday else 1
         best = max(streak, account.best_streak if account else 0)
@@ -92,7 +92,7 @@ class EarningRules:
             return []
         bonus = config.streak_bonuses.get(streak, 0)
         total = config.checkin_points
-        lines = [texts.t("points.checkin_done", points=config.checkin_points, streak=streak)]
+        lines = [texts.t("points.checkin_done", count=streak, points=config.checkin_points)]
         if bonus:
             bonused, more = await self.economy.award(
                 ctx,
@@ -143,7 +143,7 @@ class EarningRules:
         text = texts.t(
             "points.helpful_done",
             name=target.mention,
-            points=self.config.helpful_points,
+            count=self.config.helpful_points,
         )
         return [reply(event.message, text), *actions]
 

@@ -76,7 +76,7 @@ async def _listing(ctx: Context) -> Markup:
         state = texts.plain("topics.paused_mark") if item.paused else ""
         lines.append(
             texts.t("topics.line", id=item.id, name=item.name, cron=item.cron, pool=item.pool,
-                    size=size, when=when, state=state)
+                    count=size, when=when, state=state)
         )  # fmt: skip
     return Markup("\n").join(lines)
 
