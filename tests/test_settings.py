@@ -204,7 +204,7 @@ def test_a_misspelt_key_suggests_the_right_one(monkeypatch: pytest.MonkeyPatch) 
 
 
 def test_unknown_variables_are_found_with_suggestions() -> None:
-    from bot.settings import unknown_variables
+    from bot.settings import unknown_settings_variables as unknown_variables
 
     environ = {
         "SHEQUN_TELEGRAM_TOKEN": "1:x",  # single underscore

@@ -16,7 +16,13 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 
 from bot import startup
-from bot.settings import ConfigError, Settings, config_path, load_settings, unknown_variables
+from bot.settings import (
+    ConfigError,
+    Settings,
+    config_path,
+    load_settings,
+    unknown_settings_variables,
+)
 from bot.settings import where_set as _where_set
 
 if TYPE_CHECKING:
@@ -82,7 +88,7 @@ def _root(
 def load(config: Path | None) -> Settings:
     """The settings, or one line naming the bad key (exit code 2). Unknown ``SHEQUN_*``
     variables are warned about first: a misspelt one is otherwise silently ignored."""
-    for warning in unknown_variables():
+    for warning in unknown_settings_variables():
         typer.echo(warning, err=True)
     try:
         return load_settings(config)
