@@ -33,6 +33,10 @@ def one_line(error: ValidationError, source: Path | None, root: type[BaseModel])
         hint = _did_you_mean(loc[-1], list(known.model_fields) if known else [])
         hint = f" (did you mean '{'.'.join([*loc[:-1], hint])}'?)" if hint else ""
         return f"config error: unknown key '{key}' in {origin}{hint}{more}"
+    if first["type"] == "model_type":  # a section given as a list or a plain value
+        return f"config error: {key}: must be a table of settings (set in {origin}){more}"
+    if _model_at(root, loc) is not None:  # about a whole section: its message names the keys
+        return f"config error: {message}{f' (in {source})' if source else ''}{more}"
     return f"config error: {key}: {message} (set in {origin}){more}"
 
 
@@ -71,7 +75,11 @@ def unknown_variables(root: type[BaseModel], environ: Mapping[str, str] | None =
             continue
         if name.startswith(model_prefixes):  # inside a section: loading names the bad key
             continue
-        hint = _did_you_mean(name, sorted(known | OTHER_VARIABLES)) or _same_key(name, known)
+        hint = (
+            _closest_variable(name, known | OTHER_VARIABLES)
+            or _same_key(name, known)
+            or _stem(name, OTHER_VARIABLES)
+        )
         hint = f" (did you mean {hint}?)" if hint else ""
         warnings.append(f"warning: {variable} is not a Shequn setting and is ignored{hint}")
     return warnings
@@ -99,6 +107,14 @@ def _variables(root: type[BaseModel]) -> tuple[set[str], tuple[str, ...], tuple[
     return known, tuple(open_prefixes), tuple(model_prefixes)
 
 
+def _closest_variable(name: str, known: set[str]) -> str | None:
+    """The variable ``name`` was probably meant to be, compared without the ``SHEQUN_``
+    every one shares (else ``SHEQUN_TOKEN`` looks like ``SHEQUN_TEXTS``)."""
+    bare = {variable.removeprefix("SHEQUN_"): variable for variable in known}
+    close = _did_you_mean(name.removeprefix("SHEQUN_"), sorted(bare))
+    return bare[close] if close else None
+
+
 def _did_you_mean(word: str, candidates: list[str]) -> str | None:
     close = difflib.get_close_matches(word, candidates, n=1, cutoff=0.75)
     return close[0] if close else None
@@ -109,6 +125,11 @@ def _same_key(name: str, known: set[str]) -> str | None:
     key = name.removeprefix("SHEQUN_").rsplit("__", 1)[-1]
     matches = [k for k in known if k.rsplit("__", 1)[-1] == key and k != "SHEQUN_" + key]
     return matches[0] if len(matches) == 1 else None
+
+
+def _stem(name: str, variables: frozenset[str]) -> str | None:
+    """``SHEQUN_CONFIG_FILE`` → ``SHEQUN_CONFIG``: a known variable with words added."""
+    return next((v for v in sorted(variables) if name.startswith(v + "_")), None)
 
 
 def _unwrap(annotation: Any) -> list[Any]:

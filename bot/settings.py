@@ -99,6 +99,11 @@ class TelegramSettings(Section):
                 raise ValueError(
                     "webhook mode needs telegram.webhook.url (the public HTTPS address)"
                 )
+            if not self.webhook.url.startswith("https://"):
+                raise ValueError(
+                    "telegram.webhook.url must be https:// (Telegram calls webhooks over "
+                    "HTTPS only; put a reverse proxy with a certificate in front)"
+                )
             secret = (
                 self.webhook.secret_token.get_secret_value() if self.webhook.secret_token else ""
             )

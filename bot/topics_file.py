@@ -55,8 +55,21 @@ def _yaml(text: str) -> list[tuple[int, Any]]:
     return [(node.start_mark.line + 1, loader.construct_document(node)) for node in root.value]
 
 
+#: Header names people write for the two columns (as Excel users in China would).
+HEADERS = {"pool": "pool", "话题池": "pool", "池": "pool", "text": "text", "内容": "text",
+           "话题": "text", "话题内容": "text", "topic": "text"}  # fmt: skip
+
+
 def _csv(text: str) -> list[tuple[int, Any]]:
     reader = csv.DictReader(io.StringIO(text))
+    names = reader.fieldnames or []
+    columns = [HEADERS.get((name or "").strip().lower()) for name in names]
+    if not {"pool", "text"} <= set(columns):
+        raise FormatError(
+            f"the first row must name the columns pool,text (or 话题池,内容); it is "
+            f"{','.join(names)!r}"
+        )
+    reader.fieldnames = [column or name for column, name in zip(columns, names, strict=True)]
     rows: list[tuple[int, Any]] = []
     start = 2
     for record in reader:

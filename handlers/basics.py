@@ -47,15 +47,15 @@ async def help_command(event: CommandIssued, ctx: Context) -> list[Action]:
     return [
         SendPrivate(
             user=event.sender,
-            text=Markup("{}\n{}").format(heading, _help_text(ctx, commands)),
+            text=_help_text(ctx, commands, heading),
             fallback_chat=event.chat,
         )
     ]
 
 
-def _help_text(ctx: Context, commands: list[Command]) -> Markup:
+def _help_text(ctx: Context, commands: list[Command], heading: Markup | None = None) -> Markup:
     texts = ctx.texts
-    lines = [texts.t("help.heading")]
+    lines = [heading or texts.t("help.heading")]
     for command in commands:
         lines.append(texts.t("help.line", name=command.name, description=texts.t(command.help_key)))
     if Role.MODERATOR in ctx.roles:
@@ -102,7 +102,10 @@ async def settings(event: CommandIssued, ctx: Context) -> list[Action]:
     lines += [
         texts.t("settings.chat_id", platform=event.chat.platform, id=event.chat.id),
         texts.t("settings.community", name=ctx.community.name),
-        texts.t("settings.language", language=texts.language),
+        texts.t(
+            "settings.language",
+            language=texts.label(f"settings.language_{texts.language}", texts.language),
+        ),
         texts.t(
             "settings.timezone",
             timezone=str(ctx.community.timezone),

@@ -104,7 +104,7 @@ def private_fallback(action: SendPrivate, texts: Texts, start_links: bool) -> Ac
     None when neither is wanted (the refusal is only recorded).
     """
     if action.fallback_chat is not None and action.public_fallback:
-        text = Markup("{} {}").format(mention(action.user), action.text)
+        text = texts.t("fallback.public", member=mention(action.user), text=action.text)
         return SendMessage(
             chat=action.fallback_chat,
             text=text,

@@ -77,6 +77,21 @@ class DailyWindow:
                 return opens.astimezone(moment.tzinfo)
         raise AssertionError("a daily window opens every day")
 
+    def after(self, start: datetime, duration: timedelta, zone: ZoneInfo) -> datetime:
+        """When ``duration`` of window time has passed since ``start`` (a two-hour target
+        set at 20:30 with staff hours 09:00-21:00 falls due at 10:30 the next day)."""
+        left, day = duration, start
+        while True:
+            for opens, closes in self._spans(day, day + timedelta(days=1), zone):
+                begin = max(opens, start)
+                if closes <= begin:
+                    continue
+                if left <= closes - begin:
+                    return (begin + left).astimezone(start.tzinfo)
+                left -= closes - begin
+                start = closes
+            day += timedelta(days=2)
+
     def overlap(self, start: datetime, end: datetime, zone: ZoneInfo) -> timedelta:
         """How much of ``start``–``end`` falls inside the window."""
         total = timedelta(0)

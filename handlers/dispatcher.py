@@ -343,11 +343,11 @@ def _misplaced(command: Command, place: Place) -> str:
     """Why a command cannot be used here, as a catalog key."""
     if place is Place.WORK_ROOM:
         return "command.not_in_work_room"
+    if place is Place.PRIVATE:
+        return "command.group_only"
     if command.where == PRIVATE_ONLY:
         return "command.private_only"
-    if Place.WORK_ROOM in command.where:
-        return "command.desk_only"
-    return "command.group_only"
+    return "command.desk_only"  # a group, and the command is the staff desk's
 
 
 def _sender(event: Event) -> UserRef | None:

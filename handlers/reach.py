@@ -7,11 +7,13 @@ from __future__ import annotations
 from markupsafe import Markup
 
 from handlers.actions import Action, Keyboard, SendMessage, SendPrivate, Tag, mention
+from handlers.i18n import Texts
 from handlers.refs import chat_ref, user_ref
 from storage.records import ChatRecord, UserRecord
 
 
 def to_member(
+    texts: Texts,
     member: UserRecord,
     chat: ChatRecord | None,
     text: Markup,
@@ -23,9 +25,8 @@ def to_member(
     person = user_ref(member)
     group = chat_ref(chat) if chat is not None and chat.kind == "group" else None
     if member.started_bot_at is None and group is not None:
-        return SendMessage(
-            chat=group, text=Markup("{} {}").format(mention(person), text), buttons=buttons, tag=tag
-        )
+        addressed = texts.t("fallback.public", member=mention(person), text=text)
+        return SendMessage(chat=group, text=addressed, buttons=buttons, tag=tag)
     return SendPrivate(
         user=person,
         text=text,

@@ -63,10 +63,13 @@ class Command:
     def usage(self, texts: Texts) -> Markup:
         """``用法：/givepoints @成员 数量 原因``, one line per form, then the catalog's
         example (``usage.NAME``) when it has one."""
-        lines = [
-            texts.t("command.usage_line", command=self.name, args=_form_text(texts, form))
-            for form in self.forms or ((),)
-        ]
+        shown = [_form_text(texts, form) for form in self.forms or ((),)]
+        if len(shown) == 1:
+            line = texts.t("command.usage_line", command=self.name, args=shown[0])
+            lines = [Markup(str(line).rstrip())]  # no trailing space after a bare command
+        else:  # several ways to call it: one per line under the heading
+            calls = (Markup(f"/{self.name} {{}}").format(args).rstrip() for args in shown)
+            lines = [texts.t("command.usage_heading"), *(Markup(call) for call in calls)]
         if texts.has(f"usage.{self.name}"):
             lines.append(texts.t(f"usage.{self.name}"))
         return Markup("\n").join(lines)

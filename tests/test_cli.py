@@ -85,6 +85,18 @@ def test_an_unknown_variable_is_warned_about_in_every_command(
     )
 
 
+def test_config_hides_the_database_password(run: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    url = "postgresql+asyncpg://shequn:s3cret-pw@db.example.com:5432/shequn"
+    monkeypatch.setenv("SHEQUN_DATABASE__URL", url)
+    code, out = run("config")
+    assert code == 0 and "s3cret-pw" not in out
+    assert json.loads(out)["database"]["url"] == (
+        "postgresql+asyncpg://shequn:***@db.example.com:5432/shequn"
+    )
+
+
 def test_config_shows_the_built_in_defaults_that_apply(run: Cli) -> None:
     """Not `[]` where the built-in flow, levels, badges and schedules are in effect."""
     import json

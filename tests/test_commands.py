@@ -111,7 +111,8 @@ async def test_a_mistake_gets_the_usage_generated_from_the_declaration(chat: Cha
     assert "用法：/givepoints @成员 数量 原因" in answer
     assert "例如：/givepoints @小明 10" in answer  # the catalog's example follows
     schedule = said(await chat.cmd(MOD, "/schedule pause 三"))
-    assert "用法：/schedule pause|resume|remove 编号" in schedule
+    assert "用法：\n/schedule\n/schedule add" in schedule  # one line per way to call it
+    assert "\n/schedule pause|resume|remove 编号\n" in schedule
     english = Catalog.load().for_language("en")
     command = chat.app.router.commands["givepoints"]
     assert plain_text(command.usage(english)).startswith("Usage: /givepoints @member AMOUNT REASON")

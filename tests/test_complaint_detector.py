@@ -309,3 +309,15 @@ def test_operators_name_their_own_products_for_mood_complaints() -> None:
     assert not Detector().grade(text).is_complaint  # 小程序 is not a built-in subject
     tuned = Detector(DetectorSettings(service_terms=["小程序"]))
     assert tuned.grade(text).is_complaint
+
+
+def test_a_members_repeated_complaints_raise_the_grade_but_never_to_a_crisis(
+    detector: Detector,
+) -> None:
+    mild = "又打不开了，太差了"
+    assert detector.grade(mild).severity is Severity.LOW
+    assert detector.grade(mild, repeats=2).severity is Severity.HIGH
+    serious = "又打不开了，已经第三次了，太差了！扣了钱还用不了"
+    assert detector.grade(serious).severity is Severity.HIGH
+    assert detector.grade(serious, repeats=2).severity is Severity.HIGH  # not a crisis alone
+    assert detector.grade(serious, others=2).severity is Severity.CRISIS  # several members

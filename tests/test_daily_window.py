@@ -56,3 +56,14 @@ def test_quiet_hours_end_at_the_same_local_time_across_daylight_saving() -> None
     wake = quiet.end_after(before_change, berlin)
     assert wake is not None and wake.astimezone(berlin).hour == 8
     assert wake.astimezone(UTC) - before_change.astimezone(UTC) == timedelta(hours=8)  # 1 h less
+
+
+def test_when_a_span_of_window_time_has_passed() -> None:
+    day = DailyWindow.parse("09:00-21:00")
+    # Two staff hours from 20:30: half an hour tonight, the rest from 09:00.
+    assert day.after(local(24, 20, 30), timedelta(hours=2), SHANGHAI) == local(25, 10, 30)
+    assert day.after(local(24, 23), timedelta(minutes=30), SHANGHAI) == local(25, 9, 30)
+    assert day.after(local(24, 10), timedelta(hours=1), SHANGHAI) == local(24, 11)
+    night = DailyWindow.parse("20:00-02:00")
+    assert night.after(local(24, 23), timedelta(hours=4), SHANGHAI) == local(25, 21)
+    assert night.after(local(24, 12), timedelta(hours=13), SHANGHAI) == local(26, 21)

@@ -415,13 +415,16 @@ async def test_the_digest_is_sent_with_faq_entries_alone(
 async def test_day_fourteen_names_the_current_topic(h: Harness) -> None:
     await h.send(command(h.now, MOD, "/addtopic weekend 你最近读了什么书？"))
     await h.start_bot(ALICE)
-    await h.send(joined(h.now, ALICE))  # Tuesday 10:00
+    await h.send(joined(h.now, ALICE), joined(h.now, BOB))  # Tuesday 10:00; Bob never starts
     await h.sweep()  # the group gets the built-in schedules (weekend: Saturdays 20:00)
     posted = await h.sweep(timedelta(days=4, hours=10, minutes=30))  # Saturday 20:30
     assert any("你最近读了什么书" in text for text in group_posts(posted))
-    actions = await h.sweep(timedelta(days=9, hours=14))  # day 14 for Alice
+    actions = await h.sweep(timedelta(days=9, hours=14))  # day 14 for Alice and Bob
     [guide] = [text for text in to(actions, ALICE) if "本期话题" in text]
     assert "本期话题：你最近读了什么书？" in guide
+    # Bob is greeted in the group: that greeting names the discussion too.
+    [greeting] = [text for text in group_posts(actions) if "两周了" in text]
+    assert "@Bob <b>" in greeting and "本期话题：你最近读了什么书？" in greeting
 
 
 # -- reaching members who never opened a private chat ----------------------------------

@@ -252,6 +252,18 @@ async def test_redeem_bad_input(chat: Chat) -> None:
     assert "没有编号为「cake」" in said(await chat.cmd(ALICE, "/redeem cake"))
 
 
+async def test_rewards_and_badges_are_found_by_their_names_too(chat: Chat) -> None:
+    await reply_cmd(chat, MOD, "/givepoints 20 分享", ALICE, "1")
+    assert "优惠券" in said(await chat.cmd(ALICE, "/redeem 优惠券"))  # the name members see
+    assert "优惠券" in said(await chat.cmd(ALICE, "/redeem coupon"))  # or its id
+    assert await balance(chat, ALICE) == 10
+    # In private there is no community to redeem from: said plainly, nothing spent.
+    privately = said(await chat.cmd(ALICE, "/redeem coupon", private_chat(ALICE)))
+    assert privately == "/redeem 只能在群里使用。" and await balance(chat, ALICE) == 10
+    granted = said(await reply_cmd(chat, MOD, "/grantbadge 社区MVP 年度贡献", BOB, "9"))
+    assert "已授予" in granted  # "社区 MVP", typed without its space
+
+
 # -- moderators -------------------------------------------------------------------------------
 
 

@@ -73,6 +73,7 @@ def test_config_found_via_environment_and_working_directory(
         ("SHEQUN_COMMUNITY__LANGUAGE", "fr", "community.language"),
         ("SHEQUN_TELEGRAM__MODE", "webhook", "webhook mode needs telegram.webhook.url"),
         ("SHEQUN_TELEGRAM__BASE_URL", "ftp://x", "telegram.base_url: must start with http"),
+        ("SHEQUN_ONBOARDING", "[]", "onboarding: must be a table of settings"),
         ("SHEQUN_TELEGRAM__STAFF_CHAT_ID", "staff", "telegram.staff_chat_id"),
         ("SHEQUN_COMMUNITY__MODERATORS", '["12345"]', "should look like telegram:12345"),
     ],
@@ -97,6 +98,10 @@ def test_webhook_needs_a_valid_secret(monkeypatch: pytest.MonkeyPatch) -> None:
         load_settings()
     monkeypatch.setenv("SHEQUN_TELEGRAM__WEBHOOK__SECRET_TOKEN", "good_secret-1")
     assert load_settings().telegram.mode == "webhook"
+    # Telegram only calls webhooks over TLS: a plain http URL would never receive a thing.
+    monkeypatch.setenv("SHEQUN_TELEGRAM__WEBHOOK__URL", "http://bot.example.com/telegram")
+    with pytest.raises(ConfigError, match="must be https://"):
+        load_settings()
 
 
 def test_unknown_key_and_broken_toml(tmp_path: Path) -> None:

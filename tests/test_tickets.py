@@ -237,6 +237,25 @@ async def test_a_crisis_notifies_the_leads_at_once(chat: Chat) -> None:
     actions = await chat.cmd(ALICE, "/complain 你们就是骗子，我要找律师维权！")
     notes = staff_notes(actions)
     assert any("危机" in note for note in notes) and any("负责人" in note for note in notes)
+    # There is nothing above a crisis: ⬆️ says so instead of a silent "升级了".
+    card = cards(actions)[0]
+    escalate = card.buttons[1][1].data
+    pressed = await chat.press(STAFF_A, escalate, on=MessageRef(STAFF_CHAT, "1"))
+    [toast] = [a.text for a in pressed if isinstance(a, AnswerButton)]
+    assert toast.startswith("已是最高级别（危机）") and not cards(pressed)
+
+
+async def test_the_ticket_list_says_how_long_each_has_waited(chat: Chat) -> None:
+    await chat.cmd(ALICE, "/complain 课件下载不了")
+    listing = said(await chat.cmd(STAFF_A, "/tickets", private_chat(STAFF_A)))
+    assert "刚刚" in listing
+    chat.wait(65 * 60)
+    await chat.cmd(BOB, "/complain 直播一直卡")
+    listing = said(await chat.cmd(STAFF_A, "/tickets", private_chat(STAFF_A)))
+    assert "1小时5分" in listing and "刚刚" in listing
+    chat.wait(26 * 3600)
+    listing = said(await chat.cmd(STAFF_A, "/tickets", private_chat(STAFF_A)))
+    assert "1天3小时" in listing and "1天2小时" in listing
 
 
 async def test_sla_figures_by_severity(chat: Chat) -> None:
@@ -249,8 +268,12 @@ async def test_sla_figures_by_severity(chat: Chat) -> None:
     lines = text.splitlines()
     assert "危机：1单" in lines[1] and "首次响应中位数—" in lines[1]
     assert "一般：1单" in lines[2] and "首次响应中位数30" in lines[2]
-    assert "2小时内回复100%，24小时内100%" in lines[2] and "2小时内回复0%" in lines[1]
-    assert lines[3] == "按周" and lines[4].startswith("2026-W48：2单 · 首次响应中位数30")
+    assert "2小时内回复100%，24小时内100%" in lines[2]
+    # The crisis has waited 30 minutes: not yet a miss of the two hours, so no share yet.
+    assert "2小时内回复—" in lines[1]
+    assert lines[3] == "按周" and lines[4].startswith(
+        "2026年第48周：2单 · 首次响应中位数30，九成在30以内"
+    )
     assert "仅限客服人员" in said(await chat.cmd(ALICE, "/sla", private_chat(ALICE)))
 
 

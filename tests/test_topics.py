@@ -143,6 +143,9 @@ async def test_moderators_manage_schedules(chat: Chat) -> None:
     assert "第5个字段（星期）" in said(await chat.cmd(MOD, "/schedule add 0 20 * * someday x"))
     added = said(await chat.cmd(MOD, "/schedule add 30 20 * * * empty 晚间话题"))
     assert "已添加日程" in added and "20:30" in added
+    assert "话题池「empty」还是空的" in added and "/addtopic empty" in added
+    never = said(await chat.cmd(MOD, "/schedule add 0 12 31 2 * daily 二月三十一日"))
+    assert "永远不会触发" in never and "已添加" not in never
     schedule_id = added.split("#")[1].split("（")[0]
     # The listing says an empty pool posts nothing, rather than promising times.
     [line] = [ln for ln in said(await chat.cmd(MOD, "/schedule")).splitlines() if "晚间话题" in ln]
@@ -275,7 +278,7 @@ def test_import_pools_and_preview_the_programme(run: Any, tmp_path: Path) -> Non
     code, out = run("topics", "import", str(bad))
     assert code == 1 and "line 3: needs a pool and a text" in out and "line 4: duplicate" in out
     code, out = run("topics", "import", str(bad), "--skip-bad")
-    assert code == 0 and "imported 1 topics (2 skipped)" in out
+    assert code == 0 and "imported 1 topic (2 skipped)" in out
     assert "imported 2 topics" in run("topics", "import", str(good))[1]
     assert "imported 0 topics" in run("topics", "import", str(good))[1]  # nothing twice
 

@@ -141,9 +141,10 @@ async def _sla_report(settings: Settings, days: int) -> dict[str, Any]:
     from handlers.escalation.report import by_severity, by_week
 
     async with prepared(settings) as app, app.storage.transaction() as repos:
-        tickets = await repos.tickets.since(app.clock.now() - timedelta(days=days))
+        now = app.clock.now()
+        tickets = await repos.tickets.since(now - timedelta(days=days))
         zone = app.community.timezone
     return {
-        "by_severity": {k: v.as_dict() for k, v in by_severity(tickets).items()},
-        "by_week": {k: v.as_dict() for k, v in by_week(tickets, zone).items()},
+        "by_severity": {k: v.as_dict() for k, v in by_severity(tickets, now).items()},
+        "by_week": {k: v.as_dict() for k, v in by_week(tickets, zone, now).items()},
     }

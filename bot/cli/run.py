@@ -10,15 +10,24 @@ from typing import Annotated
 import typer
 
 from bot import startup
-from bot.channels.sandbox.world import sandbox_database, sandbox_settings, sandbox_url
-from bot.cli.base import ConfigOption, cli, load, run_async, setup_logging, where_set
-from bot.settings import Settings
+from bot.channels.sandbox.world import (
+    sandbox_database,
+    sandbox_settings,
+    sandbox_state,
+    sandbox_url,
+)
+from bot.cli.base import ConfigOption, cli, load, run_async, setup_logging
+from bot.settings import Settings, config_path
+from storage.database import engine_url
 
 SANDBOX_TIP = (
-    "No Telegram token configured, so Shequn starts in the local sandbox.\n"
-    "未配置 Telegram token，进入本地沙盒。Type as a member; /sandbox lists sandbox commands, "
-    "/help the bot's. Set SHEQUN_TELEGRAM__TOKEN to run on Telegram.\n"
-    "The sandbox keeps its own database ({database}); `shequn sandbox --reset` starts afresh.\n"
+    "No Telegram token configured, so Shequn starts in the local sandbox: type as a member;\n"
+    "/sandbox lists the sandbox's commands, /help the bot's. Set SHEQUN_TELEGRAM__TOKEN to run\n"
+    "on Telegram. The sandbox keeps its own database ({database}); `shequn sandbox --reset`\n"
+    "starts afresh.\n"
+    "未配置 Telegram token，进入本地沙盒：直接输入就是以成员身份发言；/sandbox 列出沙盒命令，\n"
+    "/help 列出机器人命令。设置 SHEQUN_TELEGRAM__TOKEN 即可接入 Telegram。沙盒有自己的数据库，\n"
+    "`shequn sandbox --reset` 清空重来。\n"
 )
 
 
@@ -28,7 +37,12 @@ def run(config: ConfigOption = None) -> None:
     settings = load(config)
     if settings.telegram_token is None:
         if not sys.stdin.isatty():  # Docker -d, systemd: a sandbox nobody can type into
-            token = where_set(config)("telegram.token")
+            source = config_path(config)
+            token = (
+                f"telegram.token in {source} or SHEQUN_TELEGRAM__TOKEN"
+                if source
+                else "SHEQUN_TELEGRAM__TOKEN"
+            )
             typer.echo(
                 f"no channel to run: set {token} to run on Telegram, "
                 "or run `shequn sandbox` in a terminal to try Shequn locally",
@@ -69,6 +83,7 @@ def sandbox(
 def _reset(database: Path) -> None:
     """Delete the sandbox's SQLite file with its journal files; say so in one line."""
     files = [database.with_name(database.name + suffix) for suffix in ("", "-wal", "-shm")]
+    files.append(sandbox_state(database))
     existed = database.exists()
     try:
         for file in files:
@@ -84,9 +99,21 @@ def _reset(database: Path) -> None:
 
 @cli.command("config")
 def show_config(config: ConfigOption = None) -> None:
-    """Print the effective configuration (secrets hidden)."""
+    """Check the configuration as a start would, and print it (secrets hidden)."""
+    from bot.app import check_onboarding_texts, load_catalog
+    from bot.settings import ConfigError
+
     settings = load(config)
-    typer.echo(json.dumps(settings.model_dump(mode="json"), ensure_ascii=False, indent=2))
+    try:  # the texts are checked at start too: the same one line here
+        check_onboarding_texts(settings, load_catalog(settings))
+    except ConfigError as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(2) from None
+    shown = settings.model_dump(mode="json")
+    if settings.database.url:  # a password in the URL is a secret too
+        url = engine_url(settings.database.url).render_as_string(hide_password=True)
+        shown["database"]["url"] = url
+    typer.echo(json.dumps(shown, ensure_ascii=False, indent=2))
 
 
 async def _telegram(settings: Settings) -> None:
@@ -106,15 +133,20 @@ async def _sandbox(settings: Settings, script: list[str] | None) -> None:
     from bot.channels.sandbox.console import SandboxConsole, interactive, play
     from handlers.clock import ManualClock
 
+    state = sandbox_state(sandbox_database(settings))
     clock = ManualClock()
     app = startup.build(sandbox_settings(settings), url=sandbox_url(settings), clock=clock)
     try:
         await startup.prepare(app, retry=False)
         console = await SandboxConsole.create(app, clock, write=_print)
-        if script is not None:
-            await play(console, script)
-        else:
-            await interactive(console)
+        console.resume(state)  # the clock and message numbers where the last run left them
+        try:
+            if script is not None:
+                await play(console, script)
+            else:
+                await interactive(console)
+        finally:
+            console.save(state)
     finally:
         await app.close()
 

@@ -42,7 +42,7 @@ def topics_import(
                    err=True)  # fmt: skip
         raise typer.Exit(1)
     added = run_async(_topics_import(settings, rows), config)
-    typer.echo(f"imported {added} topics ({len(problems)} skipped)")
+    typer.echo(f"imported {added} topic{'' if added == 1 else 's'} ({len(problems)} skipped)")
 
 
 async def _topics_import(settings: Settings, rows: list[tuple[int, str, str]]) -> int:
@@ -97,10 +97,13 @@ async def _schedule_preview(settings: Settings, days: int) -> list[str]:
             for slot in slots:
                 local = slot.astimezone(zone)
                 holiday = holidays.get(local.date())
-                what = (
-                    f"holiday: {holiday.name}" if holiday else
-                    f"pool {schedule.pool} ({sizes.get(schedule.pool, 0)} topics)"
-                )  # fmt: skip
+                size = sizes.get(schedule.pool, 0)
+                if holiday:
+                    what = f"holiday: {holiday.name}"
+                elif size:
+                    what = f"pool {schedule.pool} ({size} topic{'s' if size != 1 else ''})"
+                else:
+                    what = f"pool {schedule.pool} is empty: nothing is posted"
                 title = chat.title or chat.external_id
                 entries.append(
                     (slot, f"{local:%Y-%m-%d %a %H:%M}  {title}  {schedule.name}: {what}")

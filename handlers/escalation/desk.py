@@ -150,7 +150,7 @@ class Desk:
         member = await ctx.repos.users.get_by_id(ticket.user_id)
         chat = await ctx.repos.chats.get_by_id(ticket.chat_id)
         assert member is not None and chat is not None
-        return to_member(member, chat, text, buttons, Tag(cards.TO_MEMBER, ticket.id))
+        return to_member(ctx.texts, member, chat, text, buttons, Tag(cards.TO_MEMBER, ticket.id))
 
     async def on_button(self, event: Event, ctx: Context) -> list[Action]:
         assert isinstance(event, ButtonPressed)
@@ -194,10 +194,9 @@ class Desk:
                 *await self._reply_prompt(ctx, ticket_id, event.sender),
             ]
         if kind == "escalate":
-            return [
-                AnswerButton(press_id=press, text=texts.plain("tickets.escalated_toast")),
-                *await self._escalate(ctx, ticket_id, event.sender),
-            ]
+            raised = await self._escalate(ctx, ticket_id, event.sender)
+            toast = "tickets.escalated_toast" if raised else "tickets.escalate_none_toast"
+            return [AnswerButton(press_id=press, text=texts.plain(toast)), *raised]
         if kind == "resolve":
             done = await self._resolve(ctx, ticket_id)
             key = "tickets.resolved_toast" if done else "tickets.unknown_or_done_toast"
@@ -207,9 +206,9 @@ class Desk:
     async def _escalate(self, ctx: Context, ticket_id: int, by: UserRef) -> list[Action]:
         """Staff raise a ticket a level and the leads are named in the staff chat."""
         ticket = await ctx.repos.tickets.get(ticket_id)
-        if ticket is None or ticket.status == "resolved":
-            return []
-        raised = Severity(min(Severity.CRISIS, Severity[ticket.severity.upper()] + 1)).label
+        if ticket is None or ticket.status == "resolved" or ticket.severity == "crisis":
+            return []  # nothing above a crisis: the leads have it already
+        raised = Severity(Severity[ticket.severity.upper()] + 1).label
         await ctx.repos.tickets.set_severity(
             ticket.id, raised, ctx.now, by_id=ctx.sender.id if ctx.sender else None
         )

@@ -189,9 +189,13 @@ class Detector:
             severity = Severity.HIGH
         else:
             severity = Severity.LOW
-        # Persistence and spread: the same member again, or several members at once.
-        if repeats >= 2 or others >= 2:
+        # Spread and persistence raise the grade a level: several members at once up to a
+        # crisis (mass anger), one member's repeated complaints up to serious at most —
+        # a frustrated member alone is not a crisis, which needs its own signals.
+        if others >= 2:
             severity = Severity(min(Severity.CRISIS, severity + 1))
+        elif repeats >= 2:
+            severity = max(severity, Severity(min(Severity.HIGH, severity + 1)))
         return Verdict(severity, round(total, 2), terms)
 
     def _counted(self, folded: str, hits: list[Hit]) -> list[Hit]:

@@ -7,6 +7,7 @@ import statistics
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from storage.records import TicketRecord
@@ -32,7 +33,9 @@ class SlaFigures:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
 
 
-def figures(tickets: Iterable[TicketRecord]) -> SlaFigures:
+def figures(tickets: Iterable[TicketRecord], now: datetime | None = None) -> SlaFigures:
+    """The figures of ``tickets``; ``now`` tells which unanswered ones are still in time
+    (a ticket opened five minutes ago has not missed the two hours yet)."""
     rows = list(tickets)
     first = [_minutes(t.first_response_at - t.created_at) for t in rows if t.first_response_at]
     solved = [_minutes(t.resolved_at - t.created_at) for t in rows if t.resolved_at]
@@ -47,32 +50,43 @@ def figures(tickets: Iterable[TicketRecord]) -> SlaFigures:
         resolution_p90=_p90(solved),
         breaches=sum(1 for t in rows if t.breached_at),
         satisfaction=round(statistics.mean(ratings), 2) if ratings else None,
-        answered_2h=_share(first, rows, 120),
-        answered_24h=_share(first, rows, 24 * 60),
+        answered_2h=_share(rows, timedelta(hours=2), now),
+        answered_24h=_share(rows, timedelta(hours=24), now),
     )
 
 
-def _share(first_minutes: list[float], rows: list[TicketRecord], within: float) -> float | None:
-    """Tickets answered within ``within`` minutes, as a share of all (unanswered count)."""
-    if not rows:
+def _share(rows: list[TicketRecord], within: timedelta, now: datetime | None) -> float | None:
+    """Tickets answered within ``within``, as a share of those already decided: answered,
+    or unanswered for longer than ``within`` (those still in time are not counted yet)."""
+    decided = [
+        t for t in rows if t.first_response_at or (now is not None and now - t.created_at > within)
+    ]
+    if not decided:
         return None
-    return round(sum(1 for minutes in first_minutes if minutes <= within) / len(rows), 3)
+    hits = sum(
+        1 for t in decided if t.first_response_at and t.first_response_at - t.created_at <= within
+    )
+    return round(hits / len(decided), 3)
 
 
-def by_severity(tickets: Iterable[TicketRecord]) -> dict[str, SlaFigures]:
+def by_severity(
+    tickets: Iterable[TicketRecord], now: datetime | None = None
+) -> dict[str, SlaFigures]:
     groups: dict[str, list[TicketRecord]] = defaultdict(list)
     for ticket in tickets:
         groups[ticket.severity].append(ticket)
     order = ("crisis", "high", "low")
-    return {severity: figures(groups[severity]) for severity in order if groups[severity]}
+    return {severity: figures(groups[severity], now) for severity in order if groups[severity]}
 
 
-def by_week(tickets: Iterable[TicketRecord], zone: ZoneInfo) -> dict[str, SlaFigures]:
+def by_week(
+    tickets: Iterable[TicketRecord], zone: ZoneInfo, now: datetime | None = None
+) -> dict[str, SlaFigures]:
     groups: dict[str, list[TicketRecord]] = defaultdict(list)
     for ticket in tickets:
         year, week, _ = ticket.created_at.astimezone(zone).isocalendar()
         groups[f"{year}-W{week:02d}"].append(ticket)
-    return {week: figures(groups[week]) for week in sorted(groups)}
+    return {week: figures(groups[week], now) for week in sorted(groups)}
 
 
 def _minutes(delta: object) -> float:

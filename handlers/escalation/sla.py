@@ -58,12 +58,17 @@ class SlaSweep:
         return actions
 
     async def next_due(self, repos: Repositories, now: datetime) -> datetime | None:
-        """When the next reminder or breach could fall due: in wall time, which staff
-        time never outruns, so it is never late (outside staff hours, early)."""
+        """When the next reminder or breach falls due, counted in staff hours."""
+        hours, zone = self.config.staff_hours, self.community.timezone
         moments = []
         for ticket in await repos.tickets.awaiting_first_response():
             target = self.config.target(ticket.severity)
-            moments += [ticket.created_at + target / 2, ticket.created_at + target]
+            for part in (target / 2, target):
+                moments.append(
+                    hours.after(ticket.created_at, part, zone)
+                    if hours is not None
+                    else ticket.created_at + part
+                )
         return min((moment for moment in moments if moment > now), default=None)
 
     async def _resend_cards(self, repos: Repositories, texts: Texts, now: datetime) -> list[Action]:

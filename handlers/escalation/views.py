@@ -88,17 +88,19 @@ class TicketViews:
         if not tickets:
             return [reply(event.message, texts.t("tickets.sla_none", days=SLA_DAYS))]
         lines = [texts.t("tickets.sla_heading", days=SLA_DAYS)]
-        for severity, row in by_severity(tickets).items():
+        for severity, row in by_severity(tickets, ctx.now).items():
             label = texts.plain(f"tickets.severity_{severity}")
             lines.append(texts.t("tickets.sla_line", severity=label, **_figures(row)))
         lines.append(texts.t("tickets.sla_weeks"))
-        for week, row in by_week(tickets, ctx.community.timezone).items():
-            lines.append(texts.t("tickets.sla_week_line", week=week, **_figures(row)))
+        for week, row in by_week(tickets, ctx.community.timezone, ctx.now).items():
+            year, number = week.split("-W")
+            label = texts.plain("tickets.week", year=year, week=int(number))
+            lines.append(texts.t("tickets.sla_week_line", week=label, **_figures(row)))
         return [reply(event.message, Markup("\n").join(lines))]
 
     def _line(self, ctx: Context, ticket: TicketRecord) -> Markup:
         texts = ctx.texts
-        age = _age(ctx.now, ticket.created_at)
+        age = _age(texts, ctx.now, ticket.created_at)
         return texts.t(
             "tickets.line",
             id=ticket.id,
@@ -132,6 +134,14 @@ def _figures(row: SlaFigures) -> dict[str, object]:
     }
 
 
-def _age(now: datetime, then: datetime) -> str:
-    minutes = int((now - then).total_seconds() // 60)
-    return f"{minutes // 60}h{minutes % 60:02d}m" if minutes >= 60 else f"{minutes}m"
+def _age(texts: Texts, now: datetime, then: datetime) -> str:
+    """How long a ticket has been open, in the reader's words (5分钟, 2小时5分, 1天3小时)."""
+    minutes = max(0, int((now - then).total_seconds() // 60))
+    hours, days = minutes // 60, minutes // 1440
+    if minutes < 1:
+        return texts.plain("tickets.age_now")
+    if minutes < 60:
+        return texts.plain("tickets.age_minutes", count=minutes)
+    if hours < 24:
+        return texts.plain("tickets.age_hours", hours=hours, minutes=minutes % 60)
+    return texts.plain("tickets.age_days", days=days, hours=hours % 24)

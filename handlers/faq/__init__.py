@@ -29,17 +29,16 @@ def register(router: Router, library: FaqLibrary, hand_over: HandOver | None = N
     )
     router.on(MessagePosted, replies.on_message, priority=800, name="faq.reply", exclusive=True)
     router.on(ButtonPressed, replies.on_button, priority=110, name="faq.button", exclusive=True)
-    field_choice = word(
-        "field", optional=True, choices=(*FIELD_NAMES, "on", "off"), aliases=FIELD_ALIASES
-    )
+    field_choice = word("field", choices=(*FIELD_NAMES, "on", "off"), aliases=FIELD_ALIASES)
+    # /editfaq 12 shows the entry; /editfaq 12 answer TEXT changes a field.
+    editing = ((number("id"),), (number("id"), field_choice, text("value", optional=True)))
     for declared in (
         declare("ask", replies.ask, args=(text("question"),)),
         declare("faq", manage.list_or_search, Role.MODERATOR, where=EVERYWHERE,
                 args=(text("words", optional=True),)),
         declare("addfaq", manage.add, Role.MODERATOR, where=EVERYWHERE,
                 args=(text("entry", optional=True),)),
-        declare("editfaq", manage.edit, Role.MODERATOR, where=EVERYWHERE,
-                args=(number("id"), field_choice, text("value", optional=True))),
+        declare("editfaq", manage.edit, Role.MODERATOR, where=EVERYWHERE, forms=editing),
         declare("delfaq", manage.delete, Role.MODERATOR, where=EVERYWHERE, args=(number("id"),)),
         declare("faqmisses", manage.misses, Role.MODERATOR, where=EVERYWHERE),
         declare("cancel", manage.cancel, where=EVERYWHERE),

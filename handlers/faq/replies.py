@@ -218,8 +218,9 @@ class FaqReplies:
             return [_toast(event, ctx.texts.plain("button.expired"))]
         texts = ctx.texts
         if kind == "human":
-            entry_question = await ctx.repos.faq.get(answer.entry_id)
-            bot_said = entry_question.question if entry_question else "—"
+            entry = await ctx.repos.faq.get(answer.entry_id)
+            # What the bot answered (the entry's answer, not its question), for staff.
+            bot_said = f"#{entry.id} {_excerpt(entry.answer)}" if entry else "—"
             if self._hand_over is not None:
                 text = texts.plain("faq.ticket_text", question=answer.question, entry=bot_said)
                 staff = await self._hand_over(ctx, event.sender, text)
@@ -290,6 +291,12 @@ def _toast(event: ButtonPressed, text: str | None) -> AnswerButton:
 
 def _question_of(event: MessagePosted | CommandIssued) -> str:
     return event.text if isinstance(event, MessagePosted) else event.args
+
+
+def _excerpt(answer_html: str, limit: int = 200) -> str:
+    """An entry's answer as plain text, shortened for a ticket."""
+    plain = " ".join(Markup(answer_html).striptags().split())
+    return plain if len(plain) <= limit else plain[: limit - 1] + "…"
 
 
 def _group_name(ctx: Context) -> str:

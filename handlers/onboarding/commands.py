@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import timedelta
 from string import Formatter
 
@@ -41,7 +42,7 @@ async def set_welcome(event: CommandIssued, ctx: Context) -> list[Action]:
                 event.message, texts.t("onboarding.setwelcome_too_long", limit=MAX_WELCOME_LENGTH)
             )
         ]
-    allowed = ", ".join("{" + name + "}" for name in WELCOME_PLACEHOLDERS)
+    allowed = texts.join("{" + name + "}" for name in WELCOME_PLACEHOLDERS)
     unknown = unknown_placeholders(template)
     if unknown is None:
         return [reply(event.message, texts.t("onboarding.setwelcome_braces", allowed=allowed))]
@@ -117,29 +118,42 @@ async def onboarding(event: CommandIssued, ctx: Context) -> list[Action]:
 
 
 def render_reach(ctx: Context, reach: dict[str, StepReach]) -> Markup:
-    """How each step reached members: privately, in the group, or not at all (and why)."""
+    """How each step reached members: privately, in the group, or not at all (and why);
+    and how many needed no message (they already took part…)."""
     texts = ctx.texts
     lines = [texts.t("onboarding.reach_heading")]
     for step_id, row in reach.items():
-        reasons = texts.plain("onboarding.reason_separator").join(
-            texts.plain(
-                "onboarding.reason_count",
-                reason=texts.label(f"onboarding.reason_{code}", code),
-                count=count,
-            )
-            for code, count in row.reasons.most_common(3)
+        line = texts.t(
+            "onboarding.reach_line",
+            step=texts.label(f"onboarding.step_{step_id}", step_id),
+            private=row.private,
+            group=row.group,
+            missed=row.missed,
+            reasons=_reasons(ctx, row.reasons),
         )
-        lines.append(
-            texts.t(
-                "onboarding.reach_line",
-                step=texts.label(f"onboarding.step_{step_id}", step_id),
-                private=row.private,
-                group=row.group,
-                missed=row.missed,
-                reasons=texts.t("onboarding.reach_reasons", reasons=reasons) if reasons else "",
+        if row.unneeded:
+            unneeded = texts.t(
+                "onboarding.reach_unneeded",
+                count=row.unneeded,
+                reasons=_reasons(ctx, row.unneeded_reasons),
             )
-        )
+            line = Markup("{} · {}").format(line, unneeded)
+        lines.append(line)
     return Markup("\n").join(lines)
+
+
+def _reasons(ctx: Context, reasons: Counter[str]) -> Markup | str:
+    """``（没私聊过机器人3人，已退群1人）``, or nothing when there are none."""
+    texts = ctx.texts
+    shown = texts.plain("onboarding.reason_separator").join(
+        texts.plain(
+            "onboarding.reason_count",
+            reason=texts.label(f"onboarding.reason_{code}", code),
+            count=count,
+        )
+        for code, count in reasons.most_common(3)
+    )
+    return texts.t("onboarding.reach_reasons", reasons=shown) if shown else ""
 
 
 def render_funnel(ctx: Context, funnel: Funnel, title: str) -> Markup:

@@ -219,7 +219,9 @@ class OnboardingSweep:
                 return InGroup(delivery, chat, step, user)
         texts = self._texts(chat, user)
         values = await self._values(repos, texts, chat, step, member.welcomer, now)
-        values["name"] = mention(user_ref(user))
+        # A private message speaks to the member by name; elsewhere they are mentioned.
+        private = step.audience is Audience.PRIVATE
+        values["name"] = user.display_name if private else mention(user_ref(user))
         if step.id == "digest" and not values["content"]:
             return Skip("no_content")
         text = self._text(texts, step, active, values)
@@ -276,12 +278,7 @@ class OnboardingSweep:
                     greeting.delivery.id, DeliveryStatus.SKIPPED, now, "no_content"
                 )
             return []
-        group_key = f"{step.template_key}.group"
-        if step.text is None and texts.has(group_key):
-            text = texts.t(group_key, **values)
-        else:
-            body = self._text(texts, step, False, values)
-            text = Markup("{}\n{}").format(body, texts.t("onboarding.group_start", **values))
+        text = self._text(texts, step, False, values, in_group=True)
         greeting = SendMessage(
             chat=chat_ref(chat), text=text, deliveries=tuple(g.delivery.id for g in greetings)
         )
@@ -295,13 +292,29 @@ class OnboardingSweep:
         topic = await repos.topics.get_topic(post.topic_id)
         return topic.text if topic else None
 
-    def _text(self, texts: Texts, step: Step, active: bool, values: dict[str, Any]) -> Markup:
-        if step.text:
+    def _text(
+        self,
+        texts: Texts,
+        step: Step,
+        active: bool,
+        values: dict[str, Any],
+        *,
+        in_group: bool = False,
+    ) -> Markup:
+        """The step's words: the operator's own, or the catalog's variant for a member who
+        took part or not, or for the day's newcomers greeted together in the group."""
+        group_key = f"{step.template_key}.group"
+        own_group_text = in_group and step.text is None and texts.has(group_key)
+        if own_group_text:
+            text = texts.t(group_key, **values)
+        elif step.text:
             text = render_welcome(step.text, values)
         else:
             variant = f"{step.template_key}.{'active' if active else 'silent'}"
             key = variant if texts.has(variant) else step.template_key
             text = texts.t(key, **values)
+        if in_group and not own_group_text:  # a private text, with the link to go private
+            text = Markup("{}\n{}").format(text, texts.t("onboarding.group_start", **values))
         if step.id == "topic" and values.get("topic"):  # 14天话题引导: the discussion now
             text = Markup("{}\n\n{}").format(text, texts.t("topics.current", text=values["topic"]))
         return text

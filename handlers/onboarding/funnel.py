@@ -82,6 +82,9 @@ class StepReach:
     missed: int = 0
     #: Why the missed ones were not sent: reason code → count.
     reasons: Counter[str] = field(default_factory=Counter)
+    #: Not sent because there was no need (the member already took part…), and why.
+    unneeded: int = 0
+    unneeded_reasons: Counter[str] = field(default_factory=Counter)
 
     def as_dict(self) -> dict:
         return {
@@ -89,7 +92,16 @@ class StepReach:
             "group": self.group,
             "missed": self.missed,
             "reasons": dict(self.reasons.most_common()),
+            "unneeded": self.unneeded,
+            "unneeded_reasons": dict(self.unneeded_reasons.most_common()),
         }
+
+
+#: Reasons a step was rightly not sent: nobody missed anything.
+UNNEEDED = frozenset(
+    {"active", "superseded", "switched_off", "work_room", "step_removed", "nobody_left",
+     "no_content"}
+)  # fmt: skip
 
 
 def compute_reach(
@@ -110,7 +122,11 @@ def compute_reach(
         elif status == "sent":
             continue  # sent before reach was recorded, or to a group-audience step
         else:
-            row.missed += count
             code = {"failed": "refused", "stale": "stale"}.get(status, error or "unknown")
-            row.reasons[code] += count
+            if code in UNNEEDED:
+                row.unneeded += count
+                row.unneeded_reasons[code] += count
+            else:
+                row.missed += count
+                row.reasons[code] += count
     return reach

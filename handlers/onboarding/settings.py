@@ -83,7 +83,14 @@ DEFAULT_STEPS = (
 
 class ContentLink(Section):
     title: str
-    url: str = Field(pattern=r"^(https?|tg)://")
+    url: str
+
+    @field_validator("url")
+    @classmethod
+    def _link(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://", "tg://")):
+            raise ValueError(f"{value!r} must start with https:// (or http://, tg://)")
+        return value
 
 
 class OnboardingSettings(Section):

@@ -224,9 +224,9 @@ class PointsCommands:
         target = await resolve_target(event, ctx)
         if target.user is None:
             return [reply(event.message, texts.t(target.error or "points.unknown_user"))]
-        rule = self.config.badge(ctx.args["badge"].lower())
+        rule = self.config.badge(ctx.args["badge"], texts)
         if rule is None:
-            known = ", ".join(b.id for b in self.config.badges)
+            known = texts.join(b.label(texts) for b in self.config.badges)
             return [reply(event.message, texts.t("points.badge_unknown", known=known))]
         if grant:
             new = await ctx.repos.points.grant_badge(

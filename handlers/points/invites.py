@@ -101,6 +101,10 @@ class InviteSettlement:
         self.catalog = catalog
         self.community = community
 
+    async def next_due(self, repos: Repositories, now: datetime) -> datetime | None:
+        first = await repos.points.first_unsettled_join()
+        return first + self.economy.config.invite_stay if first is not None else None
+
     async def __call__(self, repos: Repositories, now: datetime) -> list[Action]:
         config = self.economy.config
         if not config.enabled:

@@ -48,7 +48,7 @@ class Rewards:
         texts = ctx.texts
         assert ctx.chat is not None and ctx.sender is not None
         item = ctx.args["reward"]
-        reward = self.config.reward(item)
+        reward = self.config.reward(item, texts)
         if reward is None:
             return [reply(event.message, texts.t("points.redeem_unknown", item=item))]
         name = reward.label(texts)
@@ -158,7 +158,7 @@ class Rewards:
         outcome = texts.t(
             f"points.redeem_{status}_member", name=name, count=decided.cost, id=decided.id
         )
-        actions.append(to_member(member, chat, outcome))
+        actions.append(to_member(texts, member, chat, outcome))
         actions.append(
             NotifyStaff(
                 text=texts.t(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from itertools import pairwise
-from typing import Literal
+from typing import Literal, TypeVar
 
 from pydantic import Field, field_validator
 
@@ -125,8 +125,25 @@ class PointsSettings(Section):
                 reached = index
         return reached
 
-    def badge(self, badge_id: str) -> BadgeRule | None:
-        return next((b for b in self.badges if b.id == badge_id), None)
+    def badge(self, name: str, texts: Texts | None = None) -> BadgeRule | None:
+        """A badge by its id or by its name as members see it (社区MVP, not mvp)."""
+        return _named(self.badges, name, texts)
 
-    def reward(self, reward_id: str) -> Reward | None:
-        return next((r for r in self.rewards if r.id == reward_id.lower()), None)
+    def reward(self, name: str, texts: Texts | None = None) -> Reward | None:
+        """A reward by its id or by its name as members see it."""
+        return _named(self.rewards, name, texts)
+
+
+N = TypeVar("N", bound=Named)
+
+
+def _named(items: tuple[N, ...], name: str, texts: Texts | None) -> N | None:
+    def folded(text: str) -> str:
+        return "".join(text.split()).lower()
+
+    wanted = folded(name)
+    for item in items:
+        names = [item.id, item.name, item.name_en, item.label(texts) if texts else ""]
+        if any(wanted == folded(known) for known in names if known):
+            return item
+    return None

@@ -34,10 +34,14 @@ async def schedule(event: CommandIssued, ctx: Context) -> list[Action]:
                 values["field"] = texts.plain(f"topics.cron_{values['field']}")
             problem = texts.t(key, **values)
             return [reply(event.message, texts.t("topics.bad_cron", cron=cron, error=problem))]
-        added = await ctx.repos.topics.add_schedule(ctx.chat.id, name[:64], cron, pool, ctx.now)
         upcoming = next_slots(cron, ctx.community.timezone, ctx.now, 1)
-        when = _when(upcoming[0], ctx) if upcoming else "—"
-        return [reply(event.message, texts.t("topics.added", id=added.id, when=when, pool=pool))]
+        if not upcoming:  # 31 February: valid fields, no day it could ever fire
+            return [reply(event.message, texts.t("topics.never_fires", cron=cron))]
+        added = await ctx.repos.topics.add_schedule(ctx.chat.id, name[:64], cron, pool, ctx.now)
+        answer = texts.t("topics.added", id=added.id, when=_when(upcoming[0], ctx), pool=pool)
+        if not (await ctx.repos.topics.pool_sizes()).get(pool):
+            answer = Markup("{}\n{}").format(answer, texts.t("topics.added_empty_pool", pool=pool))
+        return [reply(event.message, answer)]
     changes = {
         "pause": {"paused": True},
         "resume": {"paused": False, "checked_until": ctx.now},  # no backlog after a pause

@@ -413,6 +413,13 @@ class PointsRepository:
         )
         return inserted is not None
 
+    async def first_unsettled_join(self) -> datetime | None:
+        """When the earliest invitation still to settle was made (its payout is due a
+        stay later)."""
+        return await self._db.scalar(
+            select(func.min(Invite.joined_at)).where(Invite.settled_at.is_(None))
+        )
+
     async def invites_due(self, joined_before: datetime, limit: int = 200) -> list[InviteRecord]:
         query = (
             select(Invite)

@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import sys
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from datetime import time as datetime_time
+from pathlib import Path
 from typing import ClassVar
 
 from markupsafe import Markup, escape
@@ -51,11 +53,22 @@ from handlers.clock import ManualClock, parse_duration
 from handlers.events import ChatRef, Incoming, MessageRef
 
 log = logging.getLogger(__name__)
-META_HELP = __doc__.split("\n\n", 1)[1] if __doc__ else ""
+META_HELP = """沙盒命令 Sandbox commands (everything else is typed into the chat):
+  /as 名字 NAME        以某人身份发言 type as NAME
+  /join 名字, /leave 名字  入群、退群 NAME joins or leaves the group
+  /dm, /desk, /group   私聊机器人、客服群、回到群里 private chat, staff chat, the group
+  /advance 3d          拨快时钟，逐个显示到期的事 move the clock, showing what falls due
+  /time 10:00          拨到下一个 10:00 move the clock to the next 10:00
+  /press N, /press #M N  点上一条（或第 M 条）消息的第 N 个按钮 press a button
+  /promote 名字, /demote 名字  设为或取消管理员 make NAME an admin, or not
+  /staff               客服群收到的通知 what the staff chat received
+  /re N 内容 TEXT       回复机器人的第 N 条消息 reply to the bot's message #N
+  /who, /sandbox, /quit  当前状态、本说明、退出 state, this list, leave"""
 
-#: The sandbox clock moves at most this far in one step, so work that cannot say
-#: when it falls due (a reminder counted in staff hours) is still seen within an hour.
-LONGEST_STEP = timedelta(hours=1)
+#: The sandbox clock moves at most this far in one step: every task says when its next
+#: work falls due; this only bounds what a task cannot tell (a card the staff chat
+#: refused is tried again on a schedule of its own).
+LONGEST_STEP = timedelta(days=1)
 
 #: Why a topic slot was not posted.
 _NOT_POSTED = {"skipped": "话题池是空的 the pool is empty", "missed": "错过 missed"}
@@ -98,6 +111,23 @@ class SandboxConsole:
         async with app.storage.transaction() as repos:
             world.started |= await repos.users.started_ids(world.name)
         return cls(app, world, write)
+
+    def resume(self, state: Path) -> None:
+        """Go on from a previous run's clock (never back in time) and message numbers."""
+        try:
+            saved = json.loads(state.read_text("utf-8"))
+            moment = datetime.fromisoformat(saved["clock"])
+            number = int(saved["next_message_id"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return  # a first run, or a state file from elsewhere: start from now
+        if moment > self.world.clock.now():
+            self.world.clock.advance(moment - self.world.clock.now())
+        self.world.next_message_id = max(self.world.next_message_id, number)
+
+    def save(self, state: Path) -> None:
+        """Keep the clock and message numbers for the next run."""
+        now, number = self.world.clock.now().isoformat(), self.world.next_message_id
+        state.write_text(json.dumps({"clock": now, "next_message_id": number}), "utf-8")
 
     # -- input --------------------------------------------------------------
     async def handle_line(self, line: str) -> bool:
@@ -242,6 +272,9 @@ class SandboxConsole:
         number = self.last_with_buttons
         if len(words) == 2 and words[0].startswith("#"):
             number, words = words[0].lstrip("#"), words[1:]
+        if number is not None and number in self.bot_messages and number not in self.buttons:
+            self.write(f"(!) 消息 #{number} 没有按钮 message #{number} has no buttons")
+            return True
         try:
             assert number is not None
             button = self.buttons[number][int(words[0]) - 1]

@@ -46,6 +46,12 @@ def sandbox_database(settings: Settings) -> Path:
     return settings.data_dir / "sandbox.db"
 
 
+def sandbox_state(database: Path) -> Path:
+    """Beside the database: the sandbox clock and message numbers, so a new run goes on
+    where the last one stopped (a clock set back would meet check-ins "in the future")."""
+    return database.with_name(database.name + ".state.json")
+
+
 def sandbox_url(settings: Settings) -> str:
     return f"sqlite+aiosqlite:///{sandbox_database(settings)}"
 
