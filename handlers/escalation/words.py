@@ -31,7 +31,7 @@ class Words:
     def __init__(self, text: str, dictionary: tuple[str, ...], harmless: tuple[str, ...]) -> None:
         self._text = text
         self._dictionary = dictionary
-        self._harmless = harmless
+        self._harmless = [word for word in harmless if word in text]
         self._bounds: list[int] | None = None
 
     def stands_alone(self, start: int, end: int) -> bool:
@@ -50,7 +50,11 @@ class Words:
             return False
         if not (open_end or _AFTER.fullmatch(self._text, end, last)):
             return False
-        return not any(self._inside(word, start, end) for word in self._harmless)
+        return not self.harmless(start, end)
+
+    def harmless(self, start: int, end: int) -> bool:
+        """Whether ``text[start:end]`` is inside a known harmless word or phrase."""
+        return any(self._inside(word, start, end) for word in self._harmless)
 
     def _inside(self, word: str, start: int, end: int) -> bool:
         found = self._text.find(word, max(0, end - len(word)))
