@@ -17,6 +17,7 @@ from handlers.faq.library import FaqLibrary
 from handlers.features import build_router
 from handlers.housekeeping import forget_old_sent_messages, forget_old_update_keys
 from handlers.i18n import Catalog, TextError, Texts
+from handlers.keywords import UnknownKeyword
 from handlers.onboarding.delivery import OnboardingSweep
 from handlers.points import Economy, InviteSettlement
 from handlers.router import Router
@@ -106,7 +107,12 @@ def build_app(
     community, desk = settings.community, settings.staff
     faq_library = FaqLibrary(settings.faq)
     economy = Economy(settings.points)
-    router = build_router(settings.onboarding, faq_library, economy, settings.escalation)
+    try:
+        router = build_router(
+            settings.onboarding, faq_library, economy, settings.escalation, settings.keywords
+        )
+    except UnknownKeyword as error:
+        raise ConfigError(f"config error: {error}") from None
     dispatcher = Dispatcher(storage, router, catalog, community, desk, clock)
     sweeper = Sweeper(
         storage,

@@ -34,6 +34,7 @@ from handlers.config import Section
 from handlers.desk import DeskSettings
 from handlers.escalation.settings import EscalationSettings
 from handlers.faq.settings import FaqSettings
+from handlers.keywords import KeywordSettings
 from handlers.onboarding.settings import OnboardingSettings
 from handlers.points.settings import PointsSettings
 from handlers.texts_settings import TextsSettings
@@ -149,6 +150,7 @@ class Settings(BaseSettings):
     topics: TopicsSettings = Field(default_factory=TopicsSettings)
     escalation: EscalationSettings = Field(default_factory=EscalationSettings)
     texts: TextsSettings = Field(default_factory=TextsSettings)
+    keywords: KeywordSettings = Field(default_factory=KeywordSettings)
     sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
 

@@ -58,6 +58,13 @@ def _help_text(ctx: Context, commands: list[Command], heading: Markup | None = N
     lines = [heading or texts.t("help.heading")]
     for command in commands:
         lines.append(texts.t("help.line", name=command.name, description=texts.t(command.help_key)))
+    keywords = [
+        keyword
+        for command in commands
+        for keyword in ctx.router.keywords.keywords_for(command.name)
+    ]
+    if keywords:  # what members may type instead (签到, 积分)
+        lines.append(texts.t("help.keywords", keywords=texts.join(keywords)))
     if Role.MODERATOR in ctx.roles:
         lines.append(texts.t("help.moderator_note"))
     return Markup("\n").join(lines)

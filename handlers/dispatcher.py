@@ -101,7 +101,7 @@ class Dispatcher:
                     log.info("dropping redelivered update %s", incoming.key)
                     return []
                 actions: list[Action] = []
-                for event in incoming.events:
+                for event in map(self.router.keywords.as_command, incoming.events):
                     ctx = await self._context(repos, event, platform, roles, pending, place)
                     actions.extend(await self._route(event, ctx))
                 pending.changed_chat_ids |= repos.chats.changed

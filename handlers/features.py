@@ -7,6 +7,7 @@ from handlers import basics, escalation, faq, onboarding, points, topics
 from handlers.escalation import Tickets
 from handlers.escalation.settings import EscalationSettings
 from handlers.faq.library import FaqLibrary
+from handlers.keywords import KeywordSettings, fold_keyword
 from handlers.onboarding.flow import OnboardingFlow
 from handlers.onboarding.settings import OnboardingSettings
 from handlers.points.economy import Economy
@@ -19,6 +20,7 @@ def build_router(
     faq_library: FaqLibrary | None = None,
     economy: Economy | None = None,
     escalation_settings: EscalationSettings | None = None,
+    keyword_settings: KeywordSettings | None = None,
 ) -> Router:
     router = Router()
     basics.register(router)
@@ -33,4 +35,7 @@ def build_router(
     escalation.register(router, tickets)
     if faq_library is not None:
         faq.register(router, faq_library, tickets.intake.hand_over)
+    keyword_settings = keyword_settings or KeywordSettings()
+    chosen = frozenset(fold_keyword(keyword) for keyword in keyword_settings.aliases)
+    router.use_keywords(keyword_settings.effective(), chosen=chosen)
     return router

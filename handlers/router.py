@@ -18,6 +18,7 @@ from handlers.commands import Arg, Form, Kind
 from handlers.context import Context, Place
 from handlers.events import CommandIssued, Event
 from handlers.i18n import Texts
+from handlers.keywords import Keywords, UnknownKeyword
 from handlers.receipts import ReceiptHook
 from handlers.roles import Role
 
@@ -109,6 +110,8 @@ class Router:
     commands: dict[str, Command] = field(default_factory=dict)
     #: Follow-ups on what channels report for tagged messages, by tag kind.
     receipt_hooks: dict[str, ReceiptHook] = field(default_factory=dict)
+    #: What members may type instead of a command (签到 for /checkin).
+    keywords: Keywords = field(default_factory=lambda: Keywords({}))
 
     def on(
         self,
@@ -134,6 +137,18 @@ class Router:
         if command.name in self.commands:
             raise ValueError(f"command /{command.name} registered twice")
         self.commands[command.name] = command
+
+    def use_keywords(self, aliases: dict[str, str], *, chosen: frozenset[str]) -> None:
+        """Keywords for the registered commands. ``chosen`` are the operator's own: one
+        naming no command is an error; a built-in one for a feature that is off is
+        dropped."""
+        unknown = sorted(k for k, name in aliases.items() if name not in self.commands)
+        wrong = [keyword for keyword in unknown if keyword in chosen]
+        if wrong:
+            keyword = wrong[0]
+            command = aliases[keyword]
+            raise UnknownKeyword(f"keywords.aliases: {keyword!r} names no command /{command}")
+        self.keywords = Keywords({k: v for k, v in aliases.items() if v in self.commands})
 
     def routes_for(self, event: Event, place: Place) -> list[Route]:
         return [
