@@ -111,7 +111,7 @@ def test_a_term_inside_another_word_does_not_count(
         ("app 又闪退了，好烦", "烦"),  # jieba fuses 好烦, 烦死, 坑惨: affixes leave the term
         ("视频一直打不开，烦死了", "烦"),
         ("被你们坑惨了", "坑"),
-        ("坑惨了", "坑"),
+        ("这次活动坑惨了", "坑"),  # a mood, about the community's event
         ("客服不理我", "不理"),
         ("这个骗局谁信啊", "骗"),  # a known compound that keeps the meaning
         ("下次再也不住了", "再也不"),  # runs into the verb it negates
@@ -358,6 +358,43 @@ def test_operators_name_their_goods_for_incidents() -> None:
     assert tuned.grade(text).severity is Severity.CRISIS
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "耳机断连了一下，重新配对就好了",  # a problem that went away
+        "支付时页面卡住了，我刚才等了一下就好了",
+        "The video stream froze and was laggy for a minute but works now",
+        "耳机断连了一下，应该是我蓝牙的问题",  # one's own fault
+        "Sorry for the spam earlier, wrong chat 😅",
+        "会员升级到金卡了，终于可以免费延迟退房",  # 卡了 across 金卡
+        "快递有点慢，估计是双十一量太大，不着急，慢慢等",
+        "北海公园的荷花开了，美得不像话",  # an intensifier, not 不像话
+        "今天被客户夸了，说我们的服务很专业，一天的疲惫都没了",  # gone, not overdue
+        "规则书看了半小时还没看懂，直接上手玩吧",  # one's own pace
+        "白茶有一年茶三年药七年宝的说法，存好了确实会变化",  # 说法 is a saying
+        "今天跑崩了，后半程腿像灌了铅",  # 崩了 with nothing of ours
+        "脱口秀演员吐槽上班那段，我差点以为在说我",
+        "刚看了个视频，讲的是怎么识别网购骗局，挺有用的，转给大家",
+    ],
+)
+def test_what_went_away_or_was_ones_own_is_no_complaint(detector: Detector, text: str) -> None:
+    assert detector.grade(text).severity is Severity.NONE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "积分兑换页面又崩了，到现在也没恢复",
+        "客服两个人给了两个说法，到底哪个对",
+        "一单扣了我两次款，客服到现在也没给个说法",
+        "是我的问题吗？你们的课程链接一直打不开",  # a rhetorical question, not a fault owned
+        "App崩了三次，重启也没好",
+    ],
+)
+def test_problems_that_stay_are_complaints(detector: Detector, text: str) -> None:
+    assert detector.grade(text).is_complaint
+
+
 def test_segmentation_uses_its_own_jieba(detector: Detector) -> None:
     detector.grade("没人理我")
     tokenizer = words.segmenter(detector._dictionary)
@@ -394,22 +431,35 @@ def test_the_second_held_out_set(detector: Detector) -> None:
     assert report.alarms["crisis"] == 0
 
 
-def test_ordinary_chatter_rarely_opens_a_ticket(detector: Detector) -> None:
-    """1,200 ordinary messages written apart, never tuned on: few tickets, no crisis."""
-    report = evaluate(detector, read_ordinary(DATA.with_name("chatter_holdout.jsonl")))
-    alarms = report.alarms
-    assert alarms["ordinary"] == 1200
-    assert alarms["crisis"] == 0
-    assert alarms["serious"] <= 1
-    assert alarms["ticket"] <= 16  # 1.33 %
+def test_the_third_held_out_set_keeps_the_recall_target(detector: Detector) -> None:
+    """300 messages written apart and measured once, never tuned on: recall no lower than
+    before the word rules (45.7 % then; 59.0 % now), precision high, no false crisis."""
+    report = evaluate(detector, read_labelled(DATA.with_name("complaints5.jsonl")))
+    assert report.messages == 300
+    assert report.recall >= 0.59
+    assert report.precision >= 0.92
+    assert report.alarms["crisis"] <= 1  # one ordinary message of the 90 (as measured)
+
+
+def test_held_out_chatter_rarely_opens_a_ticket(detector: Detector) -> None:
+    """1,500 ordinary messages written apart and measured once, a fifth of them hard
+    (complaint and crisis words in everyday senses): 43 tickets and 1 crisis (133 and 44
+    before the word rules)."""
+    alarms = evaluate(detector, read_ordinary(DATA.with_name("chatter5.jsonl"))).alarms
+    assert alarms["ordinary"] == 1500
+    assert alarms["ticket"] <= 43
+    assert alarms["serious"] <= 20
+    assert alarms["crisis"] <= 1
 
 
 @pytest.mark.xfail(
-    strict=True, reason="the issue's target (at most 1 %); 16 of 1,200 (1.33 %) open a ticket"
+    strict=True,
+    reason="the issue's target (at most 1 %, no crisis); 43 of 1,500 (2.9 %), 1 crisis",
 )
 def test_the_chatter_target(detector: Detector) -> None:
-    report = evaluate(detector, read_ordinary(DATA.with_name("chatter_holdout.jsonl")))
-    assert report.alarms["ticket"] <= 12
+    alarms = evaluate(detector, read_ordinary(DATA.with_name("chatter5.jsonl"))).alarms
+    assert alarms["ticket"] <= 15
+    assert alarms["crisis"] == 0
 
 
 def test_precision_and_recall_on_the_labelled_set(detector: Detector) -> None:
@@ -434,9 +484,25 @@ def test_the_development_sets(detector: Detector) -> None:
     assert report.alarms["crisis"] == 0
     chatter = evaluate(detector, read_ordinary(DATA.with_name("dev_chatter.jsonl"))).alarms
     assert chatter["ordinary"] == 1000
-    assert chatter["ticket"] <= 6
-    assert chatter["serious"] <= 1
+    assert chatter["ticket"] == 0
     assert chatter["crisis"] == 0
+
+
+def test_the_held_out_sets_tuned_on_after_their_measurement(detector: Detector) -> None:
+    """Written apart and measured once (tests/data/complaints/README.md), then their
+    errors were read and the rules adjusted: development sets now, kept as floors."""
+    chatter = evaluate(detector, read_ordinary(DATA.with_name("chatter_holdout.jsonl"))).alarms
+    assert chatter["ordinary"] == 1200
+    assert chatter["ticket"] <= 4  # 16 when measured
+    assert chatter["crisis"] == 0
+    chatter = evaluate(detector, read_ordinary(DATA.with_name("chatter4.jsonl"))).alarms
+    assert chatter["ordinary"] == 1500
+    assert chatter["ticket"] <= 12  # 40 when measured
+    assert chatter["crisis"] == 0  # 3 when measured
+    report = evaluate(detector, read_labelled(DATA.with_name("complaints4.jsonl")))
+    assert report.messages == 300
+    assert report.recall >= 0.57  # 57.6 % when measured
+    assert report.precision >= 0.95
 
 
 def test_the_cli_measures_the_configured_detector(run: Any, tmp_path: Path) -> None:

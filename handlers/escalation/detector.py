@@ -100,9 +100,11 @@ _WAITED = re.compile(
     r"(hours?|days?|weeks?|months?)|"
     r"\btook (over |more than )?(\d+|an?|one|two|three) (hours?|days?|weeks?)"
 )
+#: Still not…: but not gone (疲惫都没了) nor one's own pace (还没看懂, 还没吃).
+_STILL_NOT = r"没(?!了|看懂|搞懂|弄懂|想好|学会|睡|吃)|未|不见"
 #: Overdue: time gone by and still nothing (一周了还没开出来, 到现在都没, it's been 3 weeks).
 _OVERDUE = re.compile(
-    rf"{_NUMBER}(分钟|小时|天|周|星期|礼拜|个?月)了?[^，。！？!?,]{{0,4}}(还|都|也)?(没|未|不见)|"
+    rf"{_NUMBER}(分钟|小时|天|周|星期|礼拜|个?月)了?[^，。！？!?,]{{0,4}}(还|都|也)?({_STILL_NOT})|"
     r"(到现在|到今天|至今|现在都|现在还|这都|都过去)[^，。！？!?,]{0,4}(没|未|不见)|"
     r"(今天|现在|这)都[^，。！？!?,]{1,6}了|"
     r"\bit'?s been (\d+|a|an|one|two|three|four|five|six|several) (days?|weeks?|months?)|"
@@ -124,6 +126,29 @@ _MISMATCH = re.compile(
 _BROKEN = re.compile(
     r"(说好|承诺|答应|说是|宣传|写着|写的|明明说)[^。！？!?]{1,16}(结果|其实|实际|却|但是|可是|现在)"
 )
+#: A complaint taken back: I thought…, it turned out (我以为没到账，原来是银行延迟).
+_TAKEN_BACK = re.compile(
+    r"(以为|\bthought\b)[^。！？!?]{0,40}(原来|其实|已经收到|\ball good\b|turned out|\bit was\b|"
+    r"\bone was\b|\bwas (just )?a\b)"
+)
+#: Someone in the group named (@小王) beside 投诉 or 举报: a member teased (我要举报@阿敏
+#: 偷偷瘦了十斤), not the community; its staff (@客服, @群主) may be complained of.
+_MEMBER_NAMED = re.compile(
+    r"@(?!客服|管理|群主|官方|助手|小助手|助教|老师|班主任)[^\s@，。！？!?,]{1,16}"
+)
+_REPORTING = frozenset({"投诉", "举报", "起诉", "complain", "complaint", "report"})
+#: Oneself before the term: 给今天的自己打个差评, 被自己的拖延症骗了.
+_ONESELF_BEFORE = re.compile(r"(给|被)[^，。！？!?,]{0,4}自己")
+#: A problem that went away (重新配对就好了, 等了一下就好了, works now): no complaint.
+_RESOLVED = re.compile(
+    r"(重新|刷新|重启|重装|重连|退出|换了?个|等了?一?下|过了?一?会儿?)[^，。！？!?]{0,10}就?好了|"
+    r"(已经|又|终于|现在|后来)(恢复|好|修好|正常)了|恢复正常|"
+    r"\b(works|working) (now|again)\b|\bfixed (now|itself)\b|\bback to normal\b"
+)
+#: One's own fault (应该是我蓝牙的问题), not 是我的问题吗 (a rhetorical question).
+_MY_FAULT = re.compile(
+    r"(是|怪)我(自己|这边)?[^，。！？!?,吗]{0,6}的(问题|原因)(?![^，。！？!?,]{0,3}吗)"
+)
 #: A step already taken, which may follow the act: 消协那边我已经打过电话了.
 _DONE = ("已经", "already")
 #: Evidence kept, which with an act makes a threat: 证据我都留着, I've kept every receipt.
@@ -143,7 +168,7 @@ _SHORT_LIFE = re.compile(
     r"(wash|washes|use|uses|wears?|weeks?|days?|months?|km|miles)\b"
 )
 _QUESTION = re.compile(
-    r"[?？]|吗|呢$|请问|怎么|如何|多久|几天|有没有|"
+    r"[?？]|吗|呢$|请问|问一下|想问|请教|怎么|如何|多久|几天|什么时候|有没有|"
     r"(^|[.!?]\s*)(what|how|when|where|why|can i|do you|does|is there|are there)\b"
 )
 #: Questions that insist rather than ask: 怎么又/怎么还, 凭什么, 这合理吗, 到底.
@@ -161,6 +186,8 @@ _NOT_HAVING = re.compile(r"没有(太|很|什么|任何|特别|要|再)?$")
 _A_NOT_A = re.compile(r"(.)[不没]\1")
 #: Clauses end at punctuation: an intent must be in the crisis term's own clause.
 _CLAUSES = re.compile(r"[，。！？!?,.;；:：\n…、~]")
+#: How far (characters) a complaint word may stand from a crisis word that it makes count.
+CRISIS_REACH = 40
 #: How many characters before a crisis term a Chinese intent (我要, 已经) may stand.
 INTENT_REACH = 12
 _SENTENCE_END = re.compile(r"[。！？!?\n]+|\.(\s|$)")
@@ -344,8 +371,11 @@ class Detector:
         if not hits:
             return hits
         business = _BUSINESS.search(folded) is not None
-        if not business and self._mistaken.search(folded):
+        if not business and (
+            self._mistaken.search(folded) or _MY_FAULT.search(folded) or _TAKEN_BACK.search(folded)
+        ):
             return [hit for hit in hits if hit.kind == "positive"]
+        resolved = _RESOLVED.search(folded)
         quotes = [match.span() for match in _QUOTED.finditer(folded)]
         # A supposition is no complaint (如果不满意可以退吗), but it may set a condition
         # for a threat (If I don't get a refund, I'm talking to my lawyer).
@@ -359,17 +389,23 @@ class Detector:
             if hit.kind == "positive":
                 kept.append(hit)
                 continue
+            if resolved and hit.role and resolved.start() > hit.start:
+                continue  # 耳机断连了一下，重新配对就好了
             if (
                 _ONESELF_AFTER.match(folded, end)
                 or "自我" in folded[max(0, hit.start - 3) : hit.start]
             ):
                 continue
             clause = _CLAUSES.split(folded[max(0, hit.start - 20) : hit.start])[-1]
+            if _ONESELF_BEFORE.search(clause):
+                continue
             if supposing and hit.kind == "complaint" and _SUPPOSING.search(clause):
                 continue
+            i = bisect.bisect_right(starts, hit.start) - 1
+            sentence = folded[starts[i] : starts[i + 1]]
+            if hit.term in _REPORTING and _MEMBER_NAMED.search(sentence):
+                continue
             if not business:
-                i = bisect.bisect_right(starts, hit.start) - 1
-                sentence = folded[starts[i] : starts[i + 1]]
                 if self._hearsay.search(sentence):
                     continue
                 if hit.term not in self._safety and self._told_of_others(sentence):
@@ -398,8 +434,22 @@ class Detector:
         crises = [hit for hit in hits if hit.kind == "crisis"]
         complains = sum(hit.weight for hit in complaints) >= self.config.complaint_threshold
         threatened = any(self._threat(folded, hit, crises, bool(telling)) for hit in crises)
-        if complains or threatened:
+        if threatened:
             return complaints + crises, threatened
+        if complains:
+            # A crisis word counts beside a complaint word (not a mere mood or problem):
+            # a long review that finds the breakfast 一般 and mentions the police at the
+            # door is no crisis; 全网曝光！黑心机构收钱不办事 is one.
+            near = [
+                crisis
+                for crisis in crises
+                if any(
+                    not hit.role and abs(hit.start - crisis.start) <= CRISIS_REACH
+                    for hit in telling
+                )
+            ]
+            if near or not crises:
+                return complaints + near, False
         # Incidents linked to the community: safety to its goods (your kettle, 刚买的充电宝),
         # privacy to its service too (你们平台, 群里). Lighter ones need each other.
         business = _BUSINESS.search(folded) is not None

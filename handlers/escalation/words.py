@@ -53,12 +53,13 @@ class Words:
         return not self.harmless(start, end)
 
     def harmless(self, start: int, end: int) -> bool:
-        """Whether ``text[start:end]`` is inside a known harmless word or phrase."""
-        return any(self._inside(word, start, end) for word in self._harmless)
+        """Whether ``text[start:end]`` overlaps a known harmless word or phrase (卡了 in
+        金卡了, 着急 in 不着急)."""
+        return any(self._overlaps(word, start, end) for word in self._harmless)
 
-    def _inside(self, word: str, start: int, end: int) -> bool:
-        found = self._text.find(word, max(0, end - len(word)))
-        return 0 <= found <= start and found + len(word) >= end
+    def _overlaps(self, word: str, start: int, end: int) -> bool:
+        found = self._text.find(word, max(0, start - len(word) + 1))
+        return 0 <= found < end
 
 
 def boundaries(tokenizer: jieba.Tokenizer, text: str) -> list[int]:
