@@ -44,7 +44,7 @@ from handlers.record_cache import PendingRecords, RecordCache, started
 from handlers.roles import Role, platform_key
 from handlers.router import PRIVATE_ONLY, Command, Router
 from storage.database import Storage
-from storage.records import JoinOutcome
+from storage.records import Arrival, ChatSeen, JoinOutcome, UserSeen
 from storage.repositories import Repositories
 
 log = logging.getLogger(__name__)
@@ -93,16 +93,22 @@ class Dispatcher:
             now = self.clock.now()
 
             pending = PendingRecords()
+            unknown = self._unknown(first)
 
             async def work(repos: Repositories) -> list[Action]:
                 nonlocal pending
                 pending = PendingRecords()  # a retried attempt starts from scratch
-                if not await repos.updates.claim(platform.name, incoming.key, now):
+                arrival = await repos.updates.arrive(
+                    platform.name, incoming.key, now, seen_at=first.occurred_at, **unknown
+                )
+                if not arrival.claimed:
                     log.info("dropping redelivered update %s", incoming.key)
                     return []
                 actions: list[Action] = []
+                told: Arrival | None = arrival  # about the first event only
                 for event in map(self.router.keywords.as_command, incoming.events):
-                    ctx = await self._context(repos, event, platform, roles, pending, place)
+                    ctx = await self._context(repos, event, platform, roles, pending, place, told)
+                    told = None
                     actions.extend(await self._route(event, ctx))
                 pending.changed_chat_ids |= repos.chats.changed
                 return actions
@@ -156,6 +162,28 @@ class Dispatcher:
             roles.add(Role.MODERATOR)
         return frozenset(roles)
 
+    def _unknown(self, event: Event) -> dict[str, ChatSeen | UserSeen]:
+        """The chat and sender of ``event`` the record cache does not know as they are
+        now: stored together with the update's claim, in one trip."""
+        unknown: dict[str, ChatSeen | UserSeen] = {}
+        chat_ref = event.chat
+        if not isinstance(event, ChatMigrated) and self._records.chat(chat_ref) is None:
+            unknown["chat"] = ChatSeen(
+                chat_ref.platform, chat_ref.id, chat_ref.kind.value, chat_ref.title
+            )
+        person = _sender(event)
+        if person is not None and self._records.user(person) is None:
+            unknown["user"] = UserSeen(
+                person.platform,
+                person.id,
+                person.display_name,
+                person.username,
+                person.language,
+                person.is_bot,
+                started=chat_ref.is_private,
+            )
+        return unknown
+
     async def _context(
         self,
         repos: Repositories,
@@ -164,17 +192,22 @@ class Dispatcher:
         roles: frozenset[Role],
         pending: PendingRecords,
         place: Place,
+        arrival: Arrival | None = None,
     ) -> Context:
         """Record what the event says about chats, people and memberships.
 
         Known, unchanged chats and people come from the record cache and cost
-        no statement; memberships are single upserts.
+        no statement; for the update's first event, unknown ones were stored
+        with its claim (``arrival``); memberships are single upserts.
         """
         at = event.occurred_at
         chat_ref = event.chat
         if isinstance(event, ChatMigrated):
             await repos.chats.migrate(chat_ref.platform, event.old_chat_id, chat_ref.id, at)
         chat = None if isinstance(event, ChatMigrated) else self._records.chat(chat_ref)
+        if chat is None and arrival is not None and arrival.chat is not None:
+            chat = arrival.chat
+            pending.chats.append(chat)
         if chat is None:
             chat = await repos.chats.upsert(
                 chat_ref.platform,
@@ -188,6 +221,9 @@ class Dispatcher:
         sender = member = join = None
         if person is not None:
             sender = self._records.user(person)
+            if sender is None and arrival is not None and arrival.user is not None:
+                sender = arrival.user
+                pending.users.append(sender)
             if sender is None:
                 sender = await repos.users.upsert(
                     person.platform,

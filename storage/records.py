@@ -323,3 +323,36 @@ class TicketEventRecord:
     actor_id: int | None
     text: str | None
     at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ChatSeen:
+    """What an update says about its chat (stored by an upsert)."""
+
+    platform: str
+    external_id: str
+    kind: str
+    title: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class UserSeen:
+    """What an update says about its sender; ``started``: they wrote privately."""
+
+    platform: str
+    external_id: str
+    display_name: str
+    username: str | None
+    language: str | None
+    is_bot: bool
+    started: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Arrival:
+    """An update claimed (False: a redelivery, nothing else stored) with the chat
+    and sender it asked to store."""
+
+    claimed: bool
+    chat: ChatRecord | None = None
+    user: UserRecord | None = None

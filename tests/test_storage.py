@@ -27,7 +27,7 @@ from sqlalchemy.exc import OperationalError, StatementError
 from storage.database import Storage
 from storage.migrate import alembic_config, current_revision, upgrade
 from storage.models import Base, Chat, EventLog, Member, ProcessedUpdate
-from storage.records import ChatRecord, JoinOutcome, UserRecord
+from storage.records import Arrival, ChatRecord, ChatSeen, JoinOutcome, UserRecord, UserSeen
 from storage.repositories import Repositories
 from tests.conftest import PG_ADMIN_DSN, create_pg_database, drop_pg_database
 
@@ -401,6 +401,35 @@ async def test_forget_before_removes_only_older_keys(storage: Storage) -> None:
         assert await repos.updates.claim("telegram", "just-old", T0)
         assert not await repos.updates.claim("telegram", "cutoff", T0)
         assert not await repos.updates.claim("telegram", "new", T0)
+
+
+async def test_arrival_claims_and_stores_chat_and_sender_in_one_trip(storage: Storage) -> None:
+    chat = ChatSeen("telegram", "8001", "private", "小明")
+    user = UserSeen("telegram", "8001", "小明", "xm", "zh-hans", False, started=True)
+    async with storage.transaction() as repos:
+        arrival = await repos.updates.arrive("telegram", "u1", T0, chat=chat, user=user)
+        assert arrival.claimed and arrival.chat is not None and arrival.user is not None
+        assert arrival.chat == await repos.chats.get("telegram", "8001")
+        assert arrival.user == await repos.users.get("telegram", "8001")
+        assert arrival.chat.onboarding_enabled and arrival.chat.bot_status == "member"
+        assert arrival.user.started_bot_at == T0 and arrival.user.language == "zh-hans"
+        # Claimed alone (the chat and sender known): nothing else is asked for.
+        assert await repos.updates.arrive("telegram", "u2", T0) == Arrival(claimed=True)
+    later = T0 + timedelta(hours=1)
+    renamed = UserSeen("telegram", "8001", "小明明", None, None, False)
+    async with storage.transaction() as repos:
+        # A redelivery stores nothing, not even a changed profile.
+        assert not (await repos.updates.arrive("telegram", "u1", later, user=renamed)).claimed
+        assert (await repos.users.get("telegram", "8001")).display_name == "小明"  # type: ignore[union-attr]
+        untitled = ChatSeen("telegram", "8001", "private", None)
+        arrival = await repos.updates.arrive(
+            "telegram", "u3", later, chat=untitled, user=renamed, seen_at=later
+        )
+        assert arrival.chat is not None and arrival.chat.title == "小明"  # a title left out stays
+        assert arrival.user is not None and arrival.user.display_name == "小明明"
+        assert arrival.user.language == "zh-hans"  # a language left out stays
+        assert arrival.user.started_bot_at == T0  # the first start is kept
+        assert arrival.user.username is None
 
 
 async def test_concurrent_claims_of_one_key_have_one_winner(storage: Storage) -> None:

@@ -3,13 +3,53 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.models import Chat, Delivery, EventLog, Member
-from storage.records import ChatRecord
-from storage.repositories._sql import to_record, upsert_insert
+from storage.records import ChatRecord, ChatSeen
+from storage.repositories._sql import Prepared, Step, from_mapping, to_record, trip
+
+
+def _build_upsert(insert: Any) -> Any:
+    table = Chat.__table__
+    statement = insert(table).values(
+        platform=bindparam("v_platform"),
+        external_id=bindparam("v_external_id"),
+        kind=bindparam("v_kind"),
+        title=bindparam("v_title"),
+        bot_status="member",
+        onboarding_enabled=True,
+        created_at=bindparam("v_at"),
+        updated_at=bindparam("v_at"),
+    )
+    new = statement.excluded
+    return statement.on_conflict_do_update(
+        index_elements=["platform", "external_id"],
+        set_={"title": func.coalesce(new.title, table.c.title), "updated_at": new.updated_at},
+    ).returning(*table.c)
+
+
+_UPSERT = Prepared(_build_upsert)
+
+
+def upsert_step(seen: ChatSeen, at: datetime) -> Step:
+    """Create the chat on first sight, keep its title current afterwards (a title
+    the platform left out keeps the stored one)."""
+    values = {
+        "v_platform": seen.platform,
+        "v_external_id": seen.external_id,
+        "v_kind": seen.kind,
+        "v_title": seen.title[:256] if seen.title else None,
+        "v_at": at,
+    }
+    return Step(_UPSERT, values)
+
+
+def chat_from(row: dict[str, Any]) -> ChatRecord:
+    return from_mapping(ChatRecord, row)
 
 
 class ChatRepository:
@@ -21,25 +61,10 @@ class ChatRepository:
     async def upsert(
         self, platform: str, external_id: str, *, kind: str, title: str | None, at: datetime
     ) -> ChatRecord:
-        """Create the chat on first sight, keep its title current afterwards (one round trip)."""
-        values: dict[str, object] = {"updated_at": at}
-        if title:
-            values["title"] = title[:256]
-        statement = (
-            upsert_insert(self._db, Chat)
-            .values(
-                platform=platform,
-                external_id=external_id,
-                kind=kind,
-                created_at=at,
-                bot_status="member",
-                **values,
-            )
-            .on_conflict_do_update(index_elements=["platform", "external_id"], set_=values)
-            .returning(*Chat.__table__.c)
-        )
-        row = (await self._db.execute(statement)).one()
-        return to_record(ChatRecord, row)
+        """Create the chat on first sight, keep its title current afterwards (one statement)."""
+        step = upsert_step(ChatSeen(platform, external_id, kind, title), at)
+        (outcome,) = await trip(self._db, [step])
+        return chat_from(outcome.rows[0])
 
     async def get(self, platform: str, external_id: str) -> ChatRecord | None:
         row = (

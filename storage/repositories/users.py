@@ -3,18 +3,74 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.models import User
-from storage.records import UserRecord
-from storage.repositories._sql import to_record, upsert_insert
+from storage.records import UserRecord, UserSeen
+from storage.repositories._sql import Prepared, Step, from_mapping, to_record, trip
 
 
 def _clean(text: str) -> str:
     """PostgreSQL text cannot hold NUL; platforms occasionally send it."""
     return text.replace("\x00", "")
+
+
+def _build_upsert(insert: Any) -> Any:
+    table = User.__table__
+    statement = insert(table).values(
+        platform=bindparam("v_platform"),
+        external_id=bindparam("v_external_id"),
+        display_name=bindparam("v_display_name"),
+        username=bindparam("v_username"),
+        language=bindparam("v_language"),
+        is_bot=bindparam("v_is_bot"),
+        started_bot_at=bindparam("v_started_at"),
+        created_at=bindparam("v_at"),
+        updated_at=bindparam("v_at"),
+    )
+    new = statement.excluded
+    return statement.on_conflict_do_update(
+        index_elements=["platform", "external_id"],
+        set_={
+            "display_name": new.display_name,
+            "username": new.username,
+            "is_bot": new.is_bot,
+            "updated_at": new.updated_at,
+            # A language the platform left out keeps the stored one; the first
+            # private message is the one remembered.
+            "language": func.coalesce(new.language, table.c.language),
+            "started_bot_at": func.coalesce(table.c.started_bot_at, new.started_bot_at),
+        },
+    ).returning(*table.c)
+
+
+_UPSERT = Prepared(_build_upsert)
+
+
+def upsert_step(seen: UserSeen, at: datetime) -> Step:
+    """Create the user or refresh the profile fields the platform just told us.
+
+    ``seen.started``: the user is writing privately, so the bot may write back
+    (recorded once, in the same statement).
+    """
+    values = {
+        "v_platform": seen.platform,
+        "v_external_id": seen.external_id,
+        "v_display_name": _clean(seen.display_name)[:256],
+        "v_username": _clean(seen.username)[:128] if seen.username else None,
+        "v_language": seen.language[:16] if seen.language else None,
+        "v_is_bot": seen.is_bot,
+        "v_started_at": at if seen.started else None,
+        "v_at": at,
+    }
+    return Step(_UPSERT, values)
+
+
+def user_from(row: dict[str, Any]) -> UserRecord:
+    return from_mapping(UserRecord, row)
 
 
 class UserRepository:
@@ -33,31 +89,11 @@ class UserRepository:
         at: datetime,
         started: bool = False,
     ) -> UserRecord:
-        """Create the user or refresh the profile fields the platform just told us.
-
-        ``started``: the user is writing privately, so the bot may write back
-        (recorded once, in the same statement).
-        """
-        values: dict[str, object] = {
-            "display_name": _clean(display_name)[:256],
-            "username": _clean(username)[:128] if username else None,
-            "is_bot": is_bot,
-            "updated_at": at,
-        }
-        if language:
-            values["language"] = language[:16]
-        on_conflict = dict(values)
-        if started:
-            values["started_bot_at"] = at
-            on_conflict["started_bot_at"] = func.coalesce(User.started_bot_at, at)
-        statement = (
-            upsert_insert(self._db, User)
-            .values(platform=platform, external_id=external_id, created_at=at, **values)
-            .on_conflict_do_update(index_elements=["platform", "external_id"], set_=on_conflict)
-            .returning(*User.__table__.c)
-        )
-        row = (await self._db.execute(statement)).one()
-        return to_record(UserRecord, row)
+        """Create the user or refresh their profile (see :func:`upsert_step`)."""
+        seen = UserSeen(platform, external_id, display_name, username, language, is_bot, started)
+        step = upsert_step(seen, at)
+        (outcome,) = await trip(self._db, [step])
+        return user_from(outcome.rows[0])
 
     async def get(self, platform: str, external_id: str) -> UserRecord | None:
         row = (

@@ -1,4 +1,8 @@
-"""``make bench``: every benchmark, figures printed."""
+"""``make bench``: every benchmark, figures printed.
+
+``python -m tests.bench pipeline points`` runs only the benchmarks named;
+``--quick`` shortens the pipeline's.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +13,21 @@ from tests.bench import detector, faq, outbox, pipeline, points
 
 def main() -> None:
     quick = "--quick" in sys.argv
-    pipeline.main(quick=quick)
-    outbox.main()
-    faq.main()
-    points.main()
-    detector.main()
+    chosen = {arg for arg in sys.argv[1:] if not arg.startswith("-")}
+    benches = {
+        "pipeline": lambda: pipeline.main(quick=quick),
+        "outbox": outbox.main,
+        "faq": faq.main,
+        "points": points.main,
+        "detector": detector.main,
+    }
+    unknown = chosen - benches.keys()
+    if unknown:
+        names = ", ".join(sorted(unknown))
+        sys.exit(f"no benchmark named {names}; choose from {', '.join(benches)}")
+    for name, run in benches.items():
+        if not chosen or name in chosen:
+            run()
 
 
 if __name__ == "__main__":

@@ -51,6 +51,15 @@ def _push_group(api: FakeBotApi, start: int, count: int, text: str) -> None:
         api.push_update(api.message_update(group, user, text))
 
 
+def _cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process so far (Linux; None elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _start(kind: str, fake: FakeBotApiThread, workdir: Path) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SHEQUN_")}
     if kind == "shequn":
@@ -95,10 +104,11 @@ def measure(kind: str, traffic: str, burst: int, paced: int) -> dict[str, Any]:
             fake.reset_counters()
             sent_before = len(fake.sent_messages())
             first = FIRST_USER + 1000 if traffic == "first" else warm
-            started = time.monotonic()
+            started, cpu_before = time.monotonic(), _cpu_seconds(process.pid)
             fake.run(push, fake.api, first, burst, text)
             done = fake.wait_for_messages(sent_before + burst, timeout=300)
             elapsed = time.monotonic() - started
+            cpu_after = _cpu_seconds(process.pid)
             if len(done) < sent_before + burst:
                 raise RuntimeError(f"{kind}: only {len(done) - sent_before} of {burst} replies")
             fake.reset_counters()
@@ -113,6 +123,10 @@ def measure(kind: str, traffic: str, burst: int, paced: int) -> dict[str, Any]:
             process.wait(30)
     return {
         "rate": burst / elapsed,
+        # The bot process's CPU per update during the burst (0 where not measurable).
+        "cpu_ms": (cpu_after - cpu_before) / burst * 1000
+        if cpu_before is not None and cpu_after is not None
+        else 0.0,
         "p50_ms": statistics.median(latencies) * 1000,
         "p99_ms": percentile(latencies, 0.99) * 1000,
         "samples": len(latencies),
@@ -144,6 +158,7 @@ def main(quick: bool = False) -> None:
             print(
                 f"  {name:<16} {figures['rate']:7.0f} updates/s   latency p50"
                 f" {figures['p50_ms']:6.1f} ms   p99 {figures['p99_ms']:6.1f} ms"
+                f"   CPU {figures['cpu_ms']:5.2f} ms/update"
             )
         ratio = shequn["rate"] / echo["rate"]
         print(
