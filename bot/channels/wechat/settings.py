@@ -1,0 +1,107 @@
+"""The ``[wechat]`` section: where WeCom's API is and the 微信客服 account's keys.
+
+Values are checked when the config is loaded, so a wrong key is one line naming
+it rather than a crash at the first callback.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+
+from handlers.config import Section
+
+#: WeCom's EncodingAESKey: 43 characters, base64 of 32 bytes without the final ``=``.
+AES_KEY_LENGTH = 43
+
+
+def _secret(value: SecretStr | None) -> str:
+    return value.get_secret_value() if value is not None else ""
+
+
+class KfSettings(Section):
+    """One WeCom corp's 微信客服 app: the API secret and the callback keys."""
+
+    corp_id: str = ""
+    #: The secret of the app allowed to call 微信客服 APIs (not the corp's contacts secret).
+    secret: SecretStr | None = None
+    #: The callback Token set next to the callback URL.
+    token: SecretStr | None = None
+    encoding_aes_key: SecretStr | None = None
+    #: Which 客服账号 to serve; empty: every account of the corp.
+    open_kfid: str = ""
+    callback_path: str = "/wechat/kf"
+
+    @field_validator("encoding_aes_key")
+    @classmethod
+    def _aes_key(cls, value: SecretStr | None) -> SecretStr | None:
+        key = _secret(value)
+        if not key:
+            return value
+        if len(key) != AES_KEY_LENGTH:
+            raise ValueError(
+                f"must be exactly {AES_KEY_LENGTH} characters (it has {len(key)}); "
+                "copy EncodingAESKey from the callback settings again"
+            )
+        try:
+            raw = base64.b64decode(key + "=", validate=True)
+        except (binascii.Error, ValueError):
+            raw = b""
+        if len(raw) != 32:
+            raise ValueError(
+                "is not base64 of 32 bytes (letters, digits, + and / only); "
+                "copy EncodingAESKey from the callback settings again"
+            )
+        return value
+
+    @field_validator("callback_path")
+    @classmethod
+    def _path(cls, value: str) -> str:
+        if not value.startswith("/"):
+            raise ValueError("must start with / (example: /wechat/kf)")
+        return value
+
+    @model_validator(mode="after")
+    def _complete_or_empty(self) -> KfSettings:
+        present = self._present()
+        missing = [name for name, here in present.items() if not here]
+        if any(present.values()) and missing:
+            raise ValueError(
+                "the 微信客服 keys are partly set; also set "
+                + ", ".join(f"kf.{m}" for m in missing)
+            )
+        return self
+
+    def _present(self) -> dict[str, bool]:
+        return {
+            "corp_id": bool(self.corp_id),
+            "secret": bool(_secret(self.secret)),
+            "token": bool(_secret(self.token)),
+            "encoding_aes_key": bool(_secret(self.encoding_aes_key)),
+        }
+
+    @property
+    def configured(self) -> bool:
+        return all(self._present().values())
+
+
+class WeChatSettings(Section):
+    api_base_url: str = "https://qyapi.weixin.qq.com"
+    #: How far a callback's timestamp may be from our clock before it is refused.
+    max_clock_skew: int = Field(300, ge=1)
+    kf: KfSettings = Field(default_factory=KfSettings)
+
+    @field_validator("api_base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(
+                "must start with http:// or https:// (example: https://qyapi.weixin.qq.com)"
+            )
+        return value.rstrip("/")
+
+    @property
+    def configured(self) -> bool:
+        return self.kf.configured

@@ -1,0 +1,422 @@
+"""The fake WeCom 微信客服 API: ``/cgi-bin/<method>`` over HTTP on 127.0.0.1.
+
+It keeps 客服账号, members (external users), the message log ``kf/sync_msg``
+pages through, and what was sent to each member, and answers like WeCom where
+bots break: 40014 for an access token it never issued and 42001 for an expired
+one; 95007 for a sync token older than 10 minutes; 95001 when a member's send
+window is closed (5 messages since their last one, or 48 h after it); the
+session-state errors (95018 by default) when a member's session is not with
+the bot; 45009 past a set rate; a welcome code used twice refused. A send
+repeating a ``msgid`` already delivered is answered with that msgid and not
+delivered again. Time is a fake clock (``advance``). Tests drive it through
+Python methods (``customer_says``, ``post_callback``, ``sent_to`` …).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import secrets
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from bot.channels.wechat.crypto import CallbackCrypto
+
+JSON = dict[str, Any]
+SYNC_TOKEN_SECONDS = 600
+WINDOW_SECONDS = 48 * 3600
+WINDOW_MESSAGES = 5
+WELCOME_CODE_SECONDS = 20
+TEXT_MAX_BYTES = 2048
+
+
+class WeComFault(Exception):
+    def __init__(self, errcode: int, errmsg: str) -> None:
+        super().__init__(errmsg)
+        self.errcode, self.errmsg = errcode, errmsg
+
+
+@dataclass
+class Call:
+    method: str
+    query: JSON
+    body: JSON
+    errcode: int
+
+
+@dataclass
+class Sent:
+    msgid: str
+    open_kfid: str
+    touser: str
+    msgtype: str
+    content: JSON
+    at: float
+
+
+@dataclass
+class Member:
+    external_userid: str
+    nickname: str
+    #: send_time of the member's last message, per 客服账号.
+    last_message_at: dict[str, float] = field(default_factory=dict)
+    #: Messages sent to the member since that message, per 客服账号.
+    sent_since: dict[str, int] = field(default_factory=dict)
+    service_state: int = 1
+    #: What a send answers while the session is not with the bot.
+    state_errcode: int = 95018
+
+
+class FakeWeCom:
+    def __init__(
+        self,
+        corp_id: str = "wwfakecorp0001",
+        secret: str = "fake-kf-secret",
+        token: str = "FakeCallbackToken",
+        encoding_aes_key: str = "6qkdMrq68nTKduznJYO1A37W2oEgpkMUvkttRToqhUt",
+        token_ttl: int = 7200,
+    ) -> None:
+        self.corp_id, self.secret = corp_id, secret
+        self.callback_token, self.encoding_aes_key = token, encoding_aes_key
+        self.token_ttl = token_ttl
+        #: Every gettoken issues a new token (WeCom returns the same one until it expires).
+        self.rotate_tokens = False
+        #: Sends allowed per minute before 45009 (None: no limit).
+        self.send_per_minute: int | None = None
+        self.clock = time.time()
+        self.accounts: dict[str, str] = {}
+        self.members: dict[str, Member] = {}
+        self._tokens: dict[str, float] = {}
+        self._sync_tokens: dict[str, float] = {}
+        self._welcome_codes: dict[str, float] = {}
+        self._log: list[JSON] = []
+        self._sent: list[Sent] = []
+        self._sent_msgids: dict[str, str] = {}
+        self._send_times: deque[float] = deque()
+        self._faults: list[tuple[str, int]] = []
+        self._calls: list[Call] = []
+        self._ids = itertools.count(1)
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    # -- lifecycle ------------------------------------------------------------
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        app = web.Application()
+        app.router.add_route("*", "/cgi-bin/{method:.+}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, host, port)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    # -- test control -----------------------------------------------------------
+    def advance(self, seconds: float) -> None:
+        self.clock += seconds
+
+    def add_account(self, open_kfid: str, name: str = "社群助手") -> str:
+        self.accounts[open_kfid] = name
+        return open_kfid
+
+    def add_member(self, external_userid: str, nickname: str = "") -> Member:
+        member = self.members.get(external_userid)
+        if member is None:
+            member = Member(external_userid, nickname or external_userid)
+            self.members[external_userid] = member
+        return member
+
+    def customer_says(
+        self, open_kfid: str, external_userid: str, text: str, *, menu_id: str = ""
+    ) -> str:
+        """A member's text (a menu click when ``menu_id`` is set); opens their window."""
+        member = self.add_member(external_userid)
+        member.last_message_at[open_kfid] = self.clock
+        member.sent_since[open_kfid] = 0
+        body: JSON = {"content": text}
+        if menu_id:
+            body["menu_id"] = menu_id
+        return self._record(open_kfid, external_userid, 3, "text", {"text": body})
+
+    def enter_session(
+        self, open_kfid: str, external_userid: str, scene: str = "", scene_param: str = ""
+    ) -> str:
+        """A member opens the chat: an event carrying a single-use ``welcome_code``."""
+        self.add_member(external_userid)
+        code = secrets.token_urlsafe(16)
+        self._welcome_codes[code] = self.clock + WELCOME_CODE_SECONDS
+        event = {
+            "event_type": "enter_session",
+            "open_kfid": open_kfid,
+            "external_userid": external_userid,
+            "scene": scene,
+            "scene_param": scene_param,
+            "welcome_code": code,
+        }
+        self._record(open_kfid, external_userid, 4, "event", {"event": event})
+        return code
+
+    def issue_sync_token(self) -> str:
+        token = f"ENC{secrets.token_urlsafe(24)}"
+        self._sync_tokens[token] = self.clock + SYNC_TOKEN_SECONDS
+        return token
+
+    def callback_xml(self, open_kfid: str, sync_token: str) -> str:
+        """The plaintext WeCom encrypts into a 微信客服 callback."""
+        return (
+            f"<xml><ToUserName><![CDATA[{self.corp_id}]]></ToUserName>"
+            f"<CreateTime>{int(self.clock)}</CreateTime>"
+            "<MsgType><![CDATA[event]]></MsgType>"
+            "<Event><![CDATA[kf_msg_or_event]]></Event>"
+            f"<Token><![CDATA[{sync_token}]]></Token>"
+            f"<OpenKfId><![CDATA[{open_kfid}]]></OpenKfId></xml>"
+        )
+
+    def encrypted_callback(self, open_kfid: str) -> tuple[JSON, bytes, str]:
+        """(query, body, sync token) of a callback as WeCom POSTs it."""
+        sync_token = self.issue_sync_token()
+        timestamp, nonce = str(int(self.clock)), str(next(self._ids) * 7919)
+        crypto = CallbackCrypto(self.callback_token, self.encoding_aes_key, self.corp_id)
+        signature, encrypted = crypto.encrypt(
+            self.callback_xml(open_kfid, sync_token), timestamp, nonce
+        )
+        body = (
+            f"<xml><ToUserName><![CDATA[{self.corp_id}]]></ToUserName>"
+            f"<Encrypt><![CDATA[{encrypted}]]></Encrypt>"
+            "<AgentID><![CDATA[]]></AgentID></xml>"
+        ).encode()
+        query = {"msg_signature": signature, "timestamp": timestamp, "nonce": nonce}
+        return query, body, sync_token
+
+    async def post_callback(self, url: str, open_kfid: str) -> int:
+        """POST an encrypted ``kf_msg_or_event`` callback to ``url``; the HTTP status."""
+        query, body, _ = self.encrypted_callback(open_kfid)
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(url, params=query, data=body) as response,
+        ):
+            await response.read()
+            return response.status
+
+    def sent_to(self, external_userid: str) -> list[Sent]:
+        return [s for s in self._sent if s.touser == external_userid]
+
+    def sent_texts(self, external_userid: str) -> list[str]:
+        return [s.content.get("content", "") for s in self.sent_to(external_userid)]
+
+    def expire_token(self, token: str | None = None) -> None:
+        """Expire one issued access token (every one when None)."""
+        for key in [token] if token else list(self._tokens):
+            self._tokens[key] = self.clock - 1
+
+    def set_session(self, external_userid: str, state: int, errcode: int = 95018) -> None:
+        """Where the member's session is (1 = the bot) and what sends answer otherwise."""
+        member = self.add_member(external_userid)
+        member.service_state, member.state_errcode = state, errcode
+
+    def fail_next(self, method: str, errcode: int, times: int = 1) -> None:
+        """The next ``times`` calls of ``method`` (``kf/send_msg`` …) answer ``errcode``."""
+        self._faults.extend([(method, errcode)] * times)
+
+    def calls(self, method: str | None = None) -> list[Call]:
+        return [c for c in self._calls if method is None or c.method == method]
+
+    @property
+    def issued_tokens(self) -> list[str]:
+        return list(self._tokens)
+
+    def _record(self, open_kfid: str, user: str, origin: int, msgtype: str, body: JSON) -> str:
+        msgid = f"fake{next(self._ids):08d}"
+        self._log.append(
+            {
+                "msgid": msgid,
+                "open_kfid": open_kfid,
+                "external_userid": user,
+                "send_time": int(self.clock),
+                "origin": origin,
+                "msgtype": msgtype,
+                **body,
+            }
+        )
+        return msgid
+
+    # -- HTTP ---------------------------------------------------------------------
+    async def _handle(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        query = dict(request.query)
+        body: JSON = {}
+        if request.method == "POST" and request.can_read_body:
+            try:
+                body = json.loads(await request.read() or b"{}")
+            except ValueError:
+                body = {"_invalid": True}
+        try:
+            handler = getattr(self, "_api_" + method.replace("/", "_"), None)
+            if handler is None:
+                raise WeComFault(404, f"invalid api {method}")
+            if method != "gettoken":
+                self._check_token(query.get("access_token", ""))
+                for index, (faulty, errcode) in enumerate(self._faults):
+                    if faulty == method:
+                        del self._faults[index]
+                        raise WeComFault(errcode, "injected fault")
+            if body.get("_invalid"):
+                raise WeComFault(47001, "data format error")
+            result = {"errcode": 0, "errmsg": "ok", **handler(query, body)}
+        except WeComFault as fault:
+            result = {"errcode": fault.errcode, "errmsg": f"{fault.errmsg}, hint: [fake]"}
+        self._calls.append(Call(method, query, body, result["errcode"]))
+        return web.json_response(result)
+
+    def _check_token(self, token: str) -> None:
+        if not token:
+            raise WeComFault(41001, "access_token missing")
+        if token not in self._tokens:
+            raise WeComFault(40014, "invalid access_token")
+        if self._tokens[token] <= self.clock:
+            raise WeComFault(42001, "access_token expired")
+
+    def _api_gettoken(self, query: JSON, _: JSON) -> JSON:
+        if query.get("corpid") != self.corp_id:
+            raise WeComFault(40013, "invalid corpid")
+        if query.get("corpsecret") != self.secret:
+            raise WeComFault(40001, "invalid credential")
+        live = [t for t, until in self._tokens.items() if until > self.clock]
+        if live and not self.rotate_tokens:
+            token = live[-1]
+        else:
+            token = secrets.token_urlsafe(48)
+            self._tokens[token] = self.clock + self.token_ttl
+        return {"access_token": token, "expires_in": int(self._tokens[token] - self.clock)}
+
+    def _api_kf_account_list(self, _: JSON, __: JSON) -> JSON:
+        accounts = [{"open_kfid": k, "name": n, "avatar": ""} for k, n in self.accounts.items()]
+        return {"account_list": accounts}
+
+    def _api_kf_sync_msg(self, _: JSON, body: JSON) -> JSON:
+        token = body.get("token", "")
+        if token and self._sync_tokens.get(token, 0) <= self.clock:
+            raise WeComFault(95007, "invalid msg token")
+        open_kfid = body.get("open_kfid", "")
+        if open_kfid and open_kfid not in self.accounts:
+            raise WeComFault(95000, "invalid open_kfid")
+        limit = int(body.get("limit") or 1000)
+        if not 1 <= limit <= 1000:
+            raise WeComFault(44004, "limit out of range")
+        after = int(body.get("cursor") or 0)
+        matching = [
+            (index, m)
+            for index, m in enumerate(self._log, 1)
+            if index > after and (not open_kfid or m["open_kfid"] == open_kfid)
+        ]
+        page = matching[:limit]
+        cursor = page[-1][0] if page else after
+        return {
+            "next_cursor": str(cursor),
+            "has_more": int(len(matching) > limit),
+            "msg_list": [m for _, m in page],
+        }
+
+    def _api_kf_send_msg(self, _: JSON, body: JSON) -> JSON:
+        open_kfid, touser = body.get("open_kfid", ""), body.get("touser", "")
+        msgid = body.get("msgid") or f"sent{next(self._ids):08d}"
+        if msgid in self._sent_msgids:
+            return {"msgid": msgid}
+        if open_kfid not in self.accounts:
+            raise WeComFault(95000, "invalid open_kfid")
+        member = self.members.get(touser)
+        if member is None:
+            raise WeComFault(40096, "invalid external userid")
+        msgtype = body.get("msgtype", "")
+        content = body.get(msgtype)
+        if not msgtype or not isinstance(content, dict):
+            raise WeComFault(40008, "invalid message type")
+        if msgtype == "text" and len(content.get("content", "").encode()) > TEXT_MAX_BYTES:
+            raise WeComFault(44004, "text content too long")
+        if member.service_state not in (0, 1):
+            raise WeComFault(member.state_errcode, "send msg session status invalid")
+        last = member.last_message_at.get(open_kfid)
+        if last is None or self.clock - last > WINDOW_SECONDS:
+            raise WeComFault(95001, "send msg count limit (48 h since the member's message)")
+        if member.sent_since.get(open_kfid, 0) >= WINDOW_MESSAGES:
+            raise WeComFault(95001, "send msg count limit (5 messages)")
+        self._rate_limit()
+        member.sent_since[open_kfid] = member.sent_since.get(open_kfid, 0) + 1
+        self._deliver(msgid, open_kfid, touser, msgtype, content)
+        return {"msgid": msgid}
+
+    def _api_kf_send_msg_on_event(self, _: JSON, body: JSON) -> JSON:
+        code = body.get("code", "")
+        if self._welcome_codes.pop(code, 0) <= self.clock:
+            raise WeComFault(95016, "invalid or used event code")
+        msgtype = body.get("msgtype", "")
+        if msgtype not in ("text", "msgmenu") or not isinstance(body.get(msgtype), dict):
+            raise WeComFault(40008, "invalid message type")
+        event = next(
+            m["event"] for m in self._log if m.get("event", {}).get("welcome_code") == code
+        )
+        msgid = body.get("msgid") or f"sent{next(self._ids):08d}"
+        self._deliver(msgid, event["open_kfid"], event["external_userid"], msgtype, body[msgtype])
+        return {"msgid": msgid}
+
+    def _api_kf_customer_batchget(self, _: JSON, body: JSON) -> JSON:
+        wanted = list(body.get("external_userid_list") or [])
+        if not 1 <= len(wanted) <= 100:
+            raise WeComFault(40058, "external_userid_list must hold 1-100 ids")
+        found = [self.members[u] for u in wanted if u in self.members]
+        return {
+            "customer_list": [
+                {
+                    "external_userid": m.external_userid,
+                    "nickname": m.nickname,
+                    "avatar": "",
+                    "gender": 0,
+                    "unionid": "",
+                }
+                for m in found
+            ],
+            "invalid_external_userid": [u for u in wanted if u not in self.members],
+        }
+
+    def _api_kf_service_state_get(self, _: JSON, body: JSON) -> JSON:
+        member = self.members.get(body.get("external_userid", ""))
+        if member is None:
+            raise WeComFault(40096, "invalid external userid")
+        return {"service_state": member.service_state, "servicer_userid": ""}
+
+    def _api_kf_service_state_trans(self, _: JSON, body: JSON) -> JSON:
+        member = self.members.get(body.get("external_userid", ""))
+        if member is None:
+            raise WeComFault(40096, "invalid external userid")
+        state = int(body.get("service_state", -1))
+        if member.service_state == 4 or state not in (1, 2, 3, 4):
+            raise WeComFault(95016, "service state transition not allowed")
+        member.service_state = state
+        return {"msg_code": ""}
+
+    def _rate_limit(self) -> None:
+        if self.send_per_minute is None:
+            return
+        while self._send_times and self.clock - self._send_times[0] >= 60:
+            self._send_times.popleft()
+        if len(self._send_times) >= self.send_per_minute:
+            raise WeComFault(45009, "api freq out of limit")
+        self._send_times.append(self.clock)
+
+    def _deliver(
+        self, msgid: str, open_kfid: str, touser: str, msgtype: str, content: JSON
+    ) -> None:
+        self._sent_msgids[msgid] = touser
+        self._sent.append(Sent(msgid, open_kfid, touser, msgtype, content, self.clock))
