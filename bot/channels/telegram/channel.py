@@ -10,11 +10,15 @@ with a deep link, never an error.
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from markupsafe import Markup, escape
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
 from telegram import Bot, BotCommand, ChatPermissions, Message, Update
 from telegram.error import (
     BadRequest,
@@ -62,6 +66,8 @@ log = logging.getLogger(__name__)
 #: The longest wait between two attempts to reach Telegram at start.
 MAX_CONNECT_DELAY = 60.0
 DEFAULT_BASE_URL = "https://api.telegram.org"
+#: The header Telegram sends ``telegram.webhook.secret_token`` back in.
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 CAPABILITIES = Capabilities(
     group_messages=True,
@@ -129,11 +135,14 @@ class TelegramPlatform:
 
 
 def build_application(settings: TelegramSettings, token: str) -> Application:
-    """A PTB application pointed at ``settings.base_url`` with the rate limiter on."""
+    """A PTB application pointed at ``settings.base_url`` with the rate limiter on;
+    in webhook mode without PTB's updater (Shequn's web server takes the updates)."""
     limits = settings.rate_limit
+    builder = ApplicationBuilder()
+    if settings.mode == "webhook":
+        builder = builder.updater(None)
     return (
-        ApplicationBuilder()
-        .token(token)
+        builder.token(token)
         .base_url(f"{settings.base_url}/bot")
         .base_file_url(f"{settings.base_url}/file/bot")
         .rate_limiter(
@@ -187,41 +196,79 @@ class TelegramChannel:
         self.platform.reads_all_messages = me.can_read_all_group_messages
         self._warn_if_privacy_mode(me.can_read_all_group_messages)
         await self._publish_commands()
+        if self._settings.mode == "webhook":
+            await app.start()  # processing first: Telegram may call as soon as it is told
+            await self._set_webhook()
+            return
         updater = app.updater
         assert updater is not None
-        if self._settings.mode == "webhook":
-            hook = self._settings.webhook
-            secret = hook.secret_token.get_secret_value() if hook.secret_token else None
+        await updater.start_polling(
+            allowed_updates=list(ALLOWED_UPDATES),
+            timeout=self._settings.poll_timeout,
+            bootstrap_retries=-1,
+            error_callback=self._on_polling_error,
+        )
+        log.info("Telegram polling started as @%s", me.username)
+        await app.start()
+
+    def routes(self) -> list[BaseRoute]:
+        """The webhook on Shequn's web server (webhook mode); none when polling."""
+        if self._settings.mode != "webhook":
+            return []
+        return [Route(self._settings.webhook.local_path, self._on_webhook, methods=["POST"])]
+
+    async def _set_webhook(self) -> None:
+        """Tell Telegram where to post updates; a network outage is waited out like
+        at connect, a refusal (a bad URL) stops Shequn in one line."""
+        hook = self._settings.webhook
+        delay = 1.0
+        while True:
             try:
-                await updater.start_webhook(
-                    listen=hook.listen,
-                    port=hook.port,
-                    url_path=hook.path,
-                    webhook_url=hook.url,
-                    secret_token=secret,
+                await self.bot.set_webhook(
+                    hook.url,
+                    secret_token=self._webhook_secret,
                     allowed_updates=list(ALLOWED_UPDATES),
                 )
-            except OSError as error:
-                raise StartupError(
-                    f"cannot listen for the webhook on {hook.listen}:{hook.port} "
-                    f"({(error.strerror or str(error)).lower()}); set {{setting}} to a free port",
-                    setting="telegram.webhook.port",
-                ) from None
+                break
             except TelegramError as error:
-                raise StartupError(
-                    f"Telegram refused the webhook {hook.url}: {error}; fix {{setting}}",
-                    setting="telegram.webhook.url",
-                ) from None
-            log.info("Telegram webhook listening on %s:%s/%s", hook.listen, hook.port, hook.path)
-        else:
-            await updater.start_polling(
-                allowed_updates=list(ALLOWED_UPDATES),
-                timeout=self._settings.poll_timeout,
-                bootstrap_retries=-1,
-                error_callback=self._on_polling_error,
+                if not _is_network_error(error):
+                    raise StartupError(
+                        f"Telegram refused the webhook {hook.url}: {error}; fix {{setting}}",
+                        setting="telegram.webhook.url",
+                    ) from None
+                log.warning("Telegram is unreachable (%s); retrying in %g s", error, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, MAX_CONNECT_DELAY)
+        log.info("Telegram webhook set to %s (served at %s)", hook.url, hook.local_path)
+
+    @property
+    def _webhook_secret(self) -> str:
+        secret = self._settings.webhook.secret_token
+        return secret.get_secret_value() if secret else ""
+
+    async def _on_webhook(self, request: Request) -> Response:
+        """One update from Telegram: checked, parsed and queued, then answered at once;
+        the application handles it after the answer, as it does polled updates."""
+        given = request.headers.get(SECRET_HEADER, "")
+        expected = self._webhook_secret
+        if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
+            client = request.client.host if request.client else "?"
+            log.warning(
+                "webhook request from %s refused: %s secret token",
+                client,
+                "wrong" if given else "no",
             )
-            log.info("Telegram polling started as @%s", me.username)
-        await app.start()
+            return Response(status_code=403)
+        try:
+            data = await request.json()
+            if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+                raise ValueError("not a JSON object with an update_id")
+            update = Update.de_json(data, self.bot)
+        except Exception as error:  # whatever the body is, it is not an update
+            log.warning("webhook request refused: not a Telegram update (%s)", _first_line(error))
+            return Response(status_code=400)
+        await self.application.update_queue.put(update)
+        return Response()
 
     async def stop(self) -> None:
         app = self.application
@@ -436,6 +483,10 @@ class TelegramChannel:
 def _is_network_error(error: BaseException) -> bool:
     """A passing network fault; PTB's BadRequest is a NetworkError but a refusal."""
     return isinstance(error, NetworkError) and not isinstance(error, BadRequest)
+
+
+def _first_line(error: BaseException) -> str:
+    return (str(error) or type(error).__name__).splitlines()[0]
 
 
 def _seconds(value: float | timedelta) -> float:
