@@ -10,15 +10,12 @@ with a deep link, never an error.
 from __future__ import annotations
 
 import asyncio
-import hmac
 import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from markupsafe import Markup, escape
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 from telegram import Bot, BotCommand, ChatPermissions, Message, Update
 from telegram.error import (
     BadRequest,
@@ -34,6 +31,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 from bot.channels.telegram import render
 from bot.channels.telegram.admins import AdminCache
 from bot.channels.telegram.convert import ALLOWED_UPDATES, PLATFORM, to_incoming
+from bot.channels.telegram.webhook import webhook_route
 from bot.settings import TelegramSettings
 from bot.startup import StartupError
 from handlers.actions import (
@@ -66,8 +64,6 @@ log = logging.getLogger(__name__)
 #: The longest wait between two attempts to reach Telegram at start.
 MAX_CONNECT_DELAY = 60.0
 DEFAULT_BASE_URL = "https://api.telegram.org"
-#: The header Telegram sends ``telegram.webhook.secret_token`` back in.
-SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 CAPABILITIES = Capabilities(
     group_messages=True,
@@ -215,7 +211,8 @@ class TelegramChannel:
         """The webhook on Shequn's web server (webhook mode); none when polling."""
         if self._settings.mode != "webhook":
             return []
-        return [Route(self._settings.webhook.local_path, self._on_webhook, methods=["POST"])]
+        hook = self._settings.webhook
+        return [webhook_route(hook.local_path, self._webhook_secret, self.application)]
 
     async def _set_webhook(self) -> None:
         """Tell Telegram where to post updates; a network outage is waited out like
@@ -245,30 +242,6 @@ class TelegramChannel:
     def _webhook_secret(self) -> str:
         secret = self._settings.webhook.secret_token
         return secret.get_secret_value() if secret else ""
-
-    async def _on_webhook(self, request: Request) -> Response:
-        """One update from Telegram: checked, parsed and queued, then answered at once;
-        the application handles it after the answer, as it does polled updates."""
-        given = request.headers.get(SECRET_HEADER, "")
-        expected = self._webhook_secret
-        if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
-            client = request.client.host if request.client else "?"
-            log.warning(
-                "webhook request from %s refused: %s secret token",
-                client,
-                "wrong" if given else "no",
-            )
-            return Response(status_code=403)
-        try:
-            data = await request.json()
-            if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
-                raise ValueError("not a JSON object with an update_id")
-            update = Update.de_json(data, self.bot)
-        except Exception as error:  # whatever the body is, it is not an update
-            log.warning("webhook request refused: not a Telegram update (%s)", _first_line(error))
-            return Response(status_code=400)
-        await self.application.update_queue.put(update)
-        return Response()
 
     async def stop(self) -> None:
         app = self.application
@@ -483,10 +456,6 @@ class TelegramChannel:
 def _is_network_error(error: BaseException) -> bool:
     """A passing network fault; PTB's BadRequest is a NetworkError but a refusal."""
     return isinstance(error, NetworkError) and not isinstance(error, BadRequest)
-
-
-def _first_line(error: BaseException) -> str:
-    return (str(error) or type(error).__name__).splitlines()[0]
 
 
 def _seconds(value: float | timedelta) -> float:
