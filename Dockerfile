@@ -4,7 +4,8 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
-    SHEQUN_DATA_DIR=/data
+    SHEQUN_DATA_DIR=/data \
+    SHEQUN_HTTP__HOST=0.0.0.0
 
 WORKDIR /app
 COPY requirements.lock pyproject.toml README.md ./
@@ -18,7 +19,9 @@ RUN pip install -r requirements.lock && pip install --no-deps . \
 
 USER shequn
 VOLUME ["/data"]
-# Webhook mode listens here (SHEQUN_TELEGRAM__WEBHOOK__PORT).
-EXPOSE 8443
+# The web server (webhooks, /healthz; SHEQUN_HTTP__PORT) when a channel needs callbacks.
+# It listens on 0.0.0.0 above: in a container 127.0.0.1 is unreachable from outside,
+# even through a published port; publish it on the host's loopback behind a proxy.
+EXPOSE 8080
 ENTRYPOINT ["shequn"]
 CMD ["run"]

@@ -1,4 +1,5 @@
-"""Runs the channels and the scheduler in one event loop until asked to stop."""
+"""Runs the channels, the scheduler and (when a channel takes callbacks) the web
+server in one event loop until asked to stop."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot import startup
 from bot.app import App
 from bot.channels.base import Channel
+from bot.web.server import web_server
 from handlers.actions import Action, Receipt
 from storage.database import is_transient
 
@@ -115,12 +117,17 @@ async def run_channels(app: App, channels: list[Channel], deliver: Deliver) -> N
     scheduler: AsyncIOScheduler | None = None
     job = SweepJob(app, deliver)
     app.dispatcher.on_due = job.nudge
+    web = web_server(app.settings.http, channels)  # None when no channel takes callbacks
 
     async def start() -> None:
         await startup.prepare(app, retry=True)
+        if web is not None:  # before the channels: callbacks may come once they start
+            await web.start()
         for channel in channels:
             started.append(channel)  # stopped even if its start is cut short
             await channel.start()
+            if web is not None:
+                web.channel_started(channel.name)
 
     try:
         if not await _unless_stopped(start(), stop):
@@ -131,12 +138,16 @@ async def run_channels(app: App, channels: list[Channel], deliver: Deliver) -> N
     finally:
         if scheduler is not None or stop.is_set():  # a failed start says why, and only that
             log.info("stopping")
+        if web is not None:
+            web.closing()  # callbacks answer 503 now: the platform retries after a restart
         if scheduler is not None:
             scheduler.pause()  # no new sweep starts …
             await job.drain()  # … and the one in flight finishes and records its receipts
             scheduler.shutdown(wait=False)
         for channel in reversed(started):
             await channel.stop()
+        if web is not None:
+            await web.stop()
         await app.close()
 
 

@@ -13,6 +13,7 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
     Field,
@@ -29,6 +30,7 @@ from pydantic_settings import (
 )
 
 from bot.config_messages import env_name, not_json, one_line, unknown_variables, where_set
+from bot.web.settings import HttpSettings
 from handlers.community import Community
 from handlers.config import Section
 from handlers.desk import DeskSettings
@@ -63,11 +65,21 @@ class RateLimitSettings(Section):
 
 
 class WebhookSettings(Section):
+    #: The public HTTPS address Telegram posts updates to.
     url: str = ""
-    listen: str = "0.0.0.0"
-    port: int = Field(8443, ge=1, le=65535)
-    path: str = "telegram"
+    #: The local path, when a reverse proxy serves the webhook under another one;
+    #: empty: the path of ``url``.
+    path: str = ""
     secret_token: SecretStr | None = None
+    #: Deprecated: the web server's address is ``http.host`` / ``http.port`` now.
+    listen: str | None = None
+    port: int | None = Field(None, ge=1, le=65535)
+
+    @property
+    def local_path(self) -> str:
+        """Where the web server serves the webhook: ``path``, else ``url``'s path."""
+        path = self.path.strip() or urlsplit(self.url).path
+        return "/" + path.strip("/")
 
 
 class TelegramSettings(Section):
@@ -144,6 +156,7 @@ class Settings(BaseSettings):
     staff: DeskSettings = Field(default_factory=DeskSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
+    http: HttpSettings = Field(default_factory=HttpSettings)
     onboarding: OnboardingSettings = Field(default_factory=OnboardingSettings)
     faq: FaqSettings = Field(default_factory=FaqSettings)
     points: PointsSettings = Field(default_factory=PointsSettings)
@@ -178,6 +191,27 @@ class Settings(BaseSettings):
             update["leads_chat"] = f"telegram:{telegram.leads_chat_id}"
         if update:
             self.staff = DeskSettings(**{**desk.model_dump(), **update})
+        return self
+
+    @model_validator(mode="after")
+    def _http_from_webhook_keys(self) -> Settings:
+        """``telegram.webhook.listen`` / ``port`` (the webhook's own server before the
+        shared one) still set where the web server listens, unless ``[http]`` says
+        otherwise; :func:`deprecated_settings` warns about them."""
+        hook, http = self.telegram.webhook, self.http
+        update: dict[str, Any] = {}
+        for old, new in (("listen", "host"), ("port", "port")):
+            value = getattr(hook, old)
+            if value is None:
+                continue
+            if new in http.model_fields_set and getattr(http, new) != value:
+                raise ValueError(
+                    f"telegram.webhook.{old} ({value}) and http.{new} ({getattr(http, new)}) "
+                    f"disagree; telegram.webhook.{old} is replaced by http.{new}: remove it"
+                )
+            update[new] = value
+        if update:
+            self.http = HttpSettings(**{**http.model_dump(), **update})
         return self
 
     @property
@@ -236,10 +270,30 @@ def _check_database_url(settings: Settings, source: Path | None) -> None:
         raise ConfigError(f"config error: database.url: {error} (set in {origin})") from None
 
 
+def deprecated_settings(settings: Settings) -> list[str]:
+    """One warning per deprecated key in use, naming the key that replaces it."""
+    hook = settings.telegram.webhook
+    warnings = []
+    for old, new in (("listen", "host"), ("port", "port")):
+        if getattr(hook, old) is not None:
+            warnings.append(
+                f"warning: telegram.webhook.{old} is deprecated: write http.{new} "
+                f"({env_name('http.' + new)}) instead; {getattr(settings.http, new)} is used"
+            )
+    return warnings
+
+
 def unknown_settings_variables(environ: Mapping[str, str] | None = None) -> list[str]:
     """One warning per ``SHEQUN_*`` variable no setting reads (a typo such as
     ``SHEQUN_TELEGRAM_TOKEN`` is otherwise silently ignored)."""
     return unknown_variables(Settings, environ)
 
 
-__all__ = ["ConfigError", "Settings", "env_name", "load_settings", "where_set"]
+__all__ = [
+    "ConfigError",
+    "Settings",
+    "deprecated_settings",
+    "env_name",
+    "load_settings",
+    "where_set",
+]

@@ -269,22 +269,36 @@ def test_a_webhook_port_in_use_is_one_line(fake: FakeBotApiThread, tmp_path: Pat
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        result = shequn_run(
+        webhook = {
+            "SHEQUN_TELEGRAM__TOKEN": fake.api.token,
+            "SHEQUN_TELEGRAM__BASE_URL": fake.base_url,
+            "SHEQUN_TELEGRAM__MODE": "webhook",
+            "SHEQUN_TELEGRAM__WEBHOOK__URL": "https://bot.example.com/telegram",
+            "SHEQUN_TELEGRAM__WEBHOOK__SECRET_TOKEN": "s3cret",
+        }
+        result = shequn_run(tmp_path, **webhook, SHEQUN_HTTP__PORT=str(port))
+        # The keys of the webhook's own server before the shared one still work, warned.
+        deprecated = shequn_run(
             tmp_path,
-            SHEQUN_TELEGRAM__TOKEN=fake.api.token,
-            SHEQUN_TELEGRAM__BASE_URL=fake.base_url,
-            SHEQUN_TELEGRAM__MODE="webhook",
-            SHEQUN_TELEGRAM__WEBHOOK__URL="https://bot.example.com/telegram",
-            SHEQUN_TELEGRAM__WEBHOOK__SECRET_TOKEN="s3cret",
+            **webhook,
             SHEQUN_TELEGRAM__WEBHOOK__LISTEN="127.0.0.1",
             SHEQUN_TELEGRAM__WEBHOOK__PORT=str(port),
         )
-    assert result.returncode == 2
-    assert "Traceback" not in result.stderr
-    assert result.stderr.strip().splitlines()[-1] == (
-        f"cannot listen for the webhook on 127.0.0.1:{port} (address already in use); "
-        "set SHEQUN_TELEGRAM__WEBHOOK__PORT to a free port"
+    line = (
+        f"cannot listen on 127.0.0.1:{port} (address already in use); "
+        "set SHEQUN_HTTP__PORT to a free port"
     )
+    assert result.returncode == 2
+    assert the_line(result) == line
+    assert deprecated.returncode == 2 and "Traceback" not in deprecated.stderr
+    assert deprecated.stderr.strip().splitlines() == [
+        "warning: telegram.webhook.listen is deprecated: write http.host "
+        "(SHEQUN_HTTP__HOST) instead; 127.0.0.1 is used",
+        "warning: telegram.webhook.port is deprecated: write http.port "
+        f"(SHEQUN_HTTP__PORT) instead; {port} is used",
+        line,
+    ]
+    assert not fake.api.calls("setWebhook")  # stopped before Telegram was told anything
 
 
 def test_a_network_error_while_polling_is_one_line(fake: FakeBotApiThread, tmp_path: Path) -> None:

@@ -16,7 +16,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from tests.fake_telegram import FakeBotApiThread
@@ -337,47 +336,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def test_webhook_checks_the_secret_token(fake: FakeBotApiThread, start_bot: Any) -> None:
-    port = free_port()
-    start_bot(
-        SHEQUN_TELEGRAM__MODE="webhook",
-        SHEQUN_TELEGRAM__WEBHOOK__URL="https://bot.example.com/telegram",
-        SHEQUN_TELEGRAM__WEBHOOK__LISTEN="127.0.0.1",
-        SHEQUN_TELEGRAM__WEBHOOK__PORT=str(port),
-        SHEQUN_TELEGRAM__WEBHOOK__SECRET_TOKEN="s3cret-token",
-    )
-    hook = fake.api.webhook
-    assert (
-        hook["url"] == "https://bot.example.com/telegram" and hook["secret_token"] == "s3cret-token"
-    )
-    assert "chat_member" in hook["allowed_updates"]
-    url = f"http://127.0.0.1:{port}/telegram"
-    update = {"update_id": 77, **fake.message_update(GROUP, MOD, "/rules")}
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            missing = httpx.post(url, json=update, timeout=5)
-            break
-        except httpx.ConnectError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.1)
-    wrong = httpx.post(
-        url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "nope"}, timeout=5
-    )
-    assert (missing.status_code, wrong.status_code) == (403, 403)
-    assert fake.sent_messages(GROUP) == []  # refused before anything was handled
-    headers = {"X-Telegram-Bot-Api-Secret-Token": "s3cret-token"}
-    assert httpx.post(url, json=update, headers=headers, timeout=5).status_code == 200
-    assert httpx.post(url, json=update, headers=headers, timeout=5).status_code == 200  # redelivery
-    [answer] = fake.wait_for_messages(1, GROUP)
-    marker = {"update_id": 78, **fake.message_update(GROUP, MOD, "/id")}
-    assert httpx.post(url, json=marker, headers=headers, timeout=5).status_code == 200
-    fake.wait_for_messages(2, GROUP)  # the marker is answered after the redelivery was handled
-    assert [m["text"] for m in fake.sent_messages(GROUP)].count(answer["text"]) == 1
-    assert "还没有设置群规" in answer["text"]
 
 
 STAFF = -1009999

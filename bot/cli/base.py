@@ -20,6 +20,7 @@ from bot.settings import (
     ConfigError,
     Settings,
     config_path,
+    deprecated_settings,
     load_settings,
     unknown_settings_variables,
 )
@@ -91,10 +92,13 @@ def load(config: Path | None) -> Settings:
     for warning in unknown_settings_variables():
         typer.echo(warning, err=True)
     try:
-        return load_settings(config)
+        settings = load_settings(config)
     except ConfigError as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(2) from None
+    for warning in deprecated_settings(settings):
+        typer.echo(warning, err=True)
+    return settings
 
 
 def where_set(config: Path | None) -> Callable[[str], str]:

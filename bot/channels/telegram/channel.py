@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from markupsafe import Markup, escape
+from starlette.routing import BaseRoute
 from telegram import Bot, BotCommand, ChatPermissions, Message, Update
 from telegram.error import (
     BadRequest,
@@ -30,6 +31,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 from bot.channels.telegram import render
 from bot.channels.telegram.admins import AdminCache
 from bot.channels.telegram.convert import ALLOWED_UPDATES, PLATFORM, to_incoming
+from bot.channels.telegram.webhook import webhook_route
 from bot.settings import TelegramSettings
 from bot.startup import StartupError
 from handlers.actions import (
@@ -129,11 +131,14 @@ class TelegramPlatform:
 
 
 def build_application(settings: TelegramSettings, token: str) -> Application:
-    """A PTB application pointed at ``settings.base_url`` with the rate limiter on."""
+    """A PTB application pointed at ``settings.base_url`` with the rate limiter on;
+    in webhook mode without PTB's updater (Shequn's web server takes the updates)."""
     limits = settings.rate_limit
+    builder = ApplicationBuilder()
+    if settings.mode == "webhook":
+        builder = builder.updater(None)
     return (
-        ApplicationBuilder()
-        .token(token)
+        builder.token(token)
         .base_url(f"{settings.base_url}/bot")
         .base_file_url(f"{settings.base_url}/file/bot")
         .rate_limiter(
@@ -187,41 +192,56 @@ class TelegramChannel:
         self.platform.reads_all_messages = me.can_read_all_group_messages
         self._warn_if_privacy_mode(me.can_read_all_group_messages)
         await self._publish_commands()
+        if self._settings.mode == "webhook":
+            await app.start()  # processing first: Telegram may call as soon as it is told
+            await self._set_webhook()
+            return
         updater = app.updater
         assert updater is not None
-        if self._settings.mode == "webhook":
-            hook = self._settings.webhook
-            secret = hook.secret_token.get_secret_value() if hook.secret_token else None
+        await updater.start_polling(
+            allowed_updates=list(ALLOWED_UPDATES),
+            timeout=self._settings.poll_timeout,
+            bootstrap_retries=-1,
+            error_callback=self._on_polling_error,
+        )
+        log.info("Telegram polling started as @%s", me.username)
+        await app.start()
+
+    def routes(self) -> list[BaseRoute]:
+        """The webhook on Shequn's web server (webhook mode); none when polling."""
+        if self._settings.mode != "webhook":
+            return []
+        hook = self._settings.webhook
+        return [webhook_route(hook.local_path, self._webhook_secret, self.application)]
+
+    async def _set_webhook(self) -> None:
+        """Tell Telegram where to post updates; a network outage is waited out like
+        at connect, a refusal (a bad URL) stops Shequn in one line."""
+        hook = self._settings.webhook
+        delay = 1.0
+        while True:
             try:
-                await updater.start_webhook(
-                    listen=hook.listen,
-                    port=hook.port,
-                    url_path=hook.path,
-                    webhook_url=hook.url,
-                    secret_token=secret,
+                await self.bot.set_webhook(
+                    hook.url,
+                    secret_token=self._webhook_secret,
                     allowed_updates=list(ALLOWED_UPDATES),
                 )
-            except OSError as error:
-                raise StartupError(
-                    f"cannot listen for the webhook on {hook.listen}:{hook.port} "
-                    f"({(error.strerror or str(error)).lower()}); set {{setting}} to a free port",
-                    setting="telegram.webhook.port",
-                ) from None
+                break
             except TelegramError as error:
-                raise StartupError(
-                    f"Telegram refused the webhook {hook.url}: {error}; fix {{setting}}",
-                    setting="telegram.webhook.url",
-                ) from None
-            log.info("Telegram webhook listening on %s:%s/%s", hook.listen, hook.port, hook.path)
-        else:
-            await updater.start_polling(
-                allowed_updates=list(ALLOWED_UPDATES),
-                timeout=self._settings.poll_timeout,
-                bootstrap_retries=-1,
-                error_callback=self._on_polling_error,
-            )
-            log.info("Telegram polling started as @%s", me.username)
-        await app.start()
+                if not _is_network_error(error):
+                    raise StartupError(
+                        f"Telegram refused the webhook {hook.url}: {error}; fix {{setting}}",
+                        setting="telegram.webhook.url",
+                    ) from None
+                log.warning("Telegram is unreachable (%s); retrying in %g s", error, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, MAX_CONNECT_DELAY)
+        log.info("Telegram webhook set to %s (served at %s)", hook.url, hook.local_path)
+
+    @property
+    def _webhook_secret(self) -> str:
+        secret = self._settings.webhook.secret_token
+        return secret.get_secret_value() if secret else ""
 
     async def stop(self) -> None:
         app = self.application
