@@ -29,6 +29,7 @@ from pydantic_settings import (
     SettingsError,
 )
 
+from bot.channels.wechat.settings import WeChatSettings
 from bot.config_messages import env_name, not_json, one_line, unknown_variables, where_set
 from bot.web.settings import HttpSettings
 from handlers.community import Community
@@ -164,6 +165,7 @@ class Settings(BaseSettings):
     escalation: EscalationSettings = Field(default_factory=EscalationSettings)
     texts: TextsSettings = Field(default_factory=TextsSettings)
     keywords: KeywordSettings = Field(default_factory=KeywordSettings)
+    wechat: WeChatSettings = Field(default_factory=WeChatSettings)
     sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
 

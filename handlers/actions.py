@@ -221,8 +221,11 @@ def reply(message: MessageRef, text: Markup, buttons: Keyboard = ()) -> SendMess
 
 
 def mention(user: UserRef) -> Markup:
-    """A platform-neutral mention of ``user``; the name is escaped."""
-    return Markup('<a href="mention:{}">{}</a>').format(user.id, user.display_name)
+    """A mention of ``user`` that carries their platform (a Telegram member is a link
+    on Telegram; a WeChat member is their name everywhere); the name is escaped."""
+    return Markup('<a href="mention:{}:{}">{}</a>').format(
+        user.platform, user.id, user.display_name
+    )
 
 
 def start_link(label: str | Markup, payload: str = "from_group") -> Markup:
@@ -231,5 +234,7 @@ def start_link(label: str | Markup, payload: str = "from_group") -> Markup:
 
 
 def message_link(message: MessageRef, label: str | Markup) -> Markup:
-    """A platform-neutral link to ``message`` (plain ``label`` where there is none)."""
-    return Markup('<a href="message:{}/{}">{}</a>').format(message.chat.id, message.id, label)
+    """A link to ``message`` on its platform (plain ``label`` where there is none)."""
+    return Markup('<a href="message:{}:{}/{}">{}</a>').format(
+        message.chat.platform, message.chat.id, message.id, label
+    )

@@ -14,12 +14,12 @@ import logging
 import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
 
 from handlers.actions import Action, AnswerButton, Receipt, reply
-from handlers.capabilities import degrade
 from handlers.clock import Clock
 from handlers.commands import ArgumentError, parse_forms
 from handlers.context import Community, Context, Place, PlatformAccess
@@ -85,6 +85,7 @@ class Dispatcher:
         channels that deliver themselves).
         """
         if not incoming.events:
+            await self._read_past(incoming)
             return []
         first = incoming.events[0]
         place = self.place_of(first.chat)
@@ -98,6 +99,7 @@ class Dispatcher:
             async def work(repos: Repositories) -> list[Action]:
                 nonlocal pending
                 pending = PendingRecords()  # a retried attempt starts from scratch
+                await _save(repos, incoming, now)
                 arrival = await repos.updates.arrive(
                     platform.name, incoming.key, now, seen_at=first.occurred_at, **unknown
                 )
@@ -117,7 +119,6 @@ class Dispatcher:
             self._records.apply(pending)
             for callback in pending.after_commit:
                 callback()
-            actions = degrade(actions, platform.capabilities, self.texts_for(None, None))
             if deliver is not None and actions:
                 await self._record(await deliver(actions))
         return actions
@@ -133,6 +134,11 @@ class Dispatcher:
             await self.storage.run(lambda repos: record_receipts(repos, receipts, now, hooks))
         except SQLAlchemyError:
             log.exception("could not record what the channel sent; replies to it are not routed")
+
+    async def _read_past(self, incoming: Incoming) -> None:
+        """Nothing for the bot in it (a servicer's message), but the channel reads past it."""
+        if incoming.checkpoint is not None:
+            await self.storage.run(lambda repos: _save(repos, incoming, self.clock.now()))
 
     def texts_for(self, chat_language: str | None, user_language: str | None) -> Texts:
         return self.catalog.for_language(chat_language or user_language or self.community.language)
@@ -346,7 +352,10 @@ class Dispatcher:
                 return [reply(event.message, texts.t("command.unknown", name=event.name))]
             return []
         if ctx.place not in command.where:
-            return [reply(event.message, texts.t(_misplaced(command, ctx.place), name=event.name))]
+            problem = _misplaced(command, ctx.place)
+            if problem == "command.group_only" and not ctx.platform.capabilities.group_messages:
+                problem = "command.no_group_here"  # WeChat members have no group with the bot
+            return [reply(event.message, texts.t(problem, name=event.name))]
         if not ctx.has_role(command.role):
             log.info("refused /%s for %s: needs %s", event.name, event.sender.id, command.role)
             return [
@@ -364,6 +373,12 @@ class Dispatcher:
             except ArgumentError as error:
                 return [reply(event.message, _argument_problem(texts, command, error))]
         return await command.handler(event, ctx)
+
+
+async def _save(repos: Repositories, incoming: Incoming, now: datetime) -> None:
+    checkpoint = incoming.checkpoint
+    if checkpoint is not None:
+        await repos.channel_state.put(checkpoint.channel, checkpoint.key, checkpoint.value, now)
 
 
 def _argument_problem(texts: Texts, command: Command, error: ArgumentError) -> Markup:

@@ -154,3 +154,14 @@ class Incoming:
 
     key: str
     events: tuple[Event, ...] = field(default_factory=tuple)
+    #: Where the channel's reading stands after this update (WeChat's sync cursor),
+    #: saved in the same transaction as its effects: a restart neither loses nor
+    #: repeats what it covers.
+    checkpoint: Checkpoint | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Checkpoint:
+    channel: str
+    key: str
+    value: str

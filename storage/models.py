@@ -606,3 +606,60 @@ class SentMessage(Base):
     tag_kind: Mapped[str] = mapped_column(String(32))
     tag_key: Mapped[int] = mapped_column(Id)
     sent_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class ChannelState(Base):
+    """What a channel must remember between runs, such as WeChat's ``sync_msg``
+    cursor; written in the same transaction as the effects of what it covers."""
+
+    __tablename__ = "channel_state"
+
+    channel: Mapped[str] = mapped_column(String(32), primary_key=True)
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime]
+
+
+class AccessToken(Base):
+    """A platform access token shared by every replica (WeChat allows only a few
+    fetches a day and invalidates the old token on each): one holder refreshes it
+    under a short lease while the others wait for the new one."""
+
+    __tablename__ = "access_tokens"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    token: Mapped[str | None] = mapped_column(Text)
+    expires_at: Mapped[datetime | None]
+    lease_until: Mapped[datetime | None]
+
+
+class ReplyWindow(Base):
+    """A member's one-to-one window on a platform that limits writing to them
+    (WeChat: 5 messages within 48 hours of the member's last message)."""
+
+    __tablename__ = "reply_windows"
+
+    platform: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    #: When the member last wrote (the platform's time of that message).
+    last_message_at: Mapped[datetime]
+    #: Messages sent to them since.
+    sent: Mapped[int] = mapped_column(Integer, default=0)
+    #: Someone other than the bot has the conversation (a WeChat servicer), if anyone.
+    servicer: Mapped[str | None] = mapped_column(String(128))
+
+
+class HeldMessage(Base):
+    """A message that could not go out (the member's window was closed): it goes out
+    when they write again, and the reason is kept."""
+
+    __tablename__ = "held_messages"
+    __table_args__ = (Index("ix_held_messages_member", "platform", "user_id", "released_at"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(128))
+    text: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+    released_at: Mapped[datetime | None]

@@ -356,3 +356,22 @@ class Arrival:
     claimed: bool
     chat: ChatRecord | None = None
     user: UserRecord | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyWindowRecord:
+    platform: str
+    user_id: str
+    last_message_at: datetime
+    sent: int
+    servicer: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class HeldMessageRecord:
+    id: int
+    platform: str
+    user_id: str
+    text: str
+    reason: str
+    created_at: datetime

@@ -94,7 +94,7 @@ async def test_the_whole_loop(chat: Chat) -> None:
     assert kinds == ["opened", "escalated", "claimed", "replied", "resolved", "rated"]
     assert "已经解决" in said(await chat.cmd(STAFF_A, "/reply 1 还有吗", private_chat(STAFF_A)))
     shown = await chat.cmd(STAFF_A, "/ticket 1", private_chat(STAFF_A))
-    assert '<a href="message:-100500/' in str(shown[0].text)  # links to Alice's message
+    assert '<a href="message:testnet:-100500/' in str(shown[0].text)  # links to Alice's message
     assert "来源：测试群 <Test> & co" in said(shown) and "Alice <b>" in said(shown)
 
 

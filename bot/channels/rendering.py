@@ -13,8 +13,13 @@ from html.parser import HTMLParser
 
 from markupsafe import Markup
 
-_MENTION = re.compile(r'<a href="mention:([^"]*)">')
-_MESSAGE_LINK = re.compile(r'<a href="message:([^"/]*)/([^"]*)">(.*?)</a>', re.DOTALL)
+#: Mentions and message links name their platform (``mention:telegram:42``); older
+#: stored texts may not (``mention:42``), which means Telegram.
+_MENTION = re.compile(r'<a href="mention:(?:([a-z_]+):)?([^"]*)">(.*?)</a>', re.DOTALL)
+_MESSAGE_LINK = re.compile(
+    r'<a href="message:(?:([a-z_]+):)?([^"/]*)/([^"]*)">(.*?)</a>', re.DOTALL
+)
+TELEGRAM = "telegram"
 _START_LINK = re.compile(r'<a href="start:([^"]*)">(.*?)</a>', re.DOTALL)
 
 #: Tags whose opening has to be repeated when a long text is split.
@@ -27,7 +32,15 @@ def telegram_html(text: Markup, bot_username: str | None = None) -> str:
     links that open a private chat the bot's ``t.me/<bot>?start=`` deep link."""
     html_text = _MESSAGE_LINK.sub(_telegram_message_link, str(text))
     html_text = _START_LINK.sub(lambda m: _telegram_start_link(m, bot_username), html_text)
-    return _MENTION.sub(lambda m: f'<a href="tg://user?id={m.group(1)}">', html_text)
+    return _MENTION.sub(_telegram_mention, html_text)
+
+
+def _telegram_mention(match: re.Match[str]) -> str:
+    """A Telegram user is a link; anyone else (a WeChat member) is their name."""
+    platform, user_id, label = match.groups()
+    if platform in (None, TELEGRAM):
+        return f'<a href="tg://user?id={user_id}">{label}</a>'
+    return label
 
 
 def _telegram_start_link(match: re.Match[str], bot_username: str | None) -> str:
@@ -38,7 +51,9 @@ def _telegram_start_link(match: re.Match[str], bot_username: str | None) -> str:
 
 
 def _telegram_message_link(match: re.Match[str]) -> str:
-    chat_id, message_id, label = match.groups()
+    platform, chat_id, message_id, label = match.groups()
+    if platform not in (None, TELEGRAM):
+        return label  # a message on another platform: no link Telegram can open
     if chat_id.startswith("-100") and chat_id[4:].isdigit() and message_id.isdigit():
         return f'<a href="https://t.me/c/{chat_id[4:]}/{message_id}">{label}</a>'
     return label  # basic groups and private chats have no message links

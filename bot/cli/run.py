@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -33,9 +33,9 @@ SANDBOX_TIP = (
 
 @cli.command()
 def run(config: ConfigOption = None) -> None:
-    """Run Shequn: on Telegram when a token is configured, else in the sandbox (in a terminal)."""
+    """Run Shequn on the configured channels (Telegram, 微信客服), else in the sandbox."""
     settings = load(config)
-    if settings.telegram_token is None:
+    if settings.telegram_token is None and not settings.wechat.kf.configured:
         if not sys.stdin.isatty():  # Docker -d, systemd: a sandbox nobody can type into
             source = config_path(config)
             token = (
@@ -44,7 +44,8 @@ def run(config: ConfigOption = None) -> None:
                 else "SHEQUN_TELEGRAM__TOKEN"
             )
             typer.echo(
-                f"no channel to run: set {token} to run on Telegram, "
+                f"no channel to run: set {token} to run on Telegram, the wechat.kf keys "
+                "(SHEQUN_WECHAT__KF__CORP_ID …) to run on 微信客服, "
                 "or run `shequn sandbox` in a terminal to try Shequn locally",
                 err=True,
             )
@@ -54,7 +55,7 @@ def run(config: ConfigOption = None) -> None:
         run_async(_sandbox(settings, None), config)
         return
     setup_logging(settings)
-    run_async(_telegram(settings), config)
+    run_async(_channels(settings), config)
 
 
 @cli.command()
@@ -116,17 +117,30 @@ def show_config(config: ConfigOption = None) -> None:
     typer.echo(json.dumps(shown, ensure_ascii=False, indent=2))
 
 
-async def _telegram(settings: Settings) -> None:
-    from bot.channels.telegram.channel import TelegramChannel
+async def _channels(settings: Settings) -> None:
+    """Every configured channel, each action carried out by the channel of its target."""
+    from bot.channels.hub import ChannelHub
     from bot.runtime import run_channels
 
     app = startup.build(settings)
+    channels: list[Any] = []
     token = settings.telegram_token
-    assert token is not None
-    channel = TelegramChannel(
-        settings.telegram, token, app.dispatcher, app.texts, app.router, settings.staff
-    )
-    await run_channels(app, [channel], channel.execute)
+    if token is not None:
+        from bot.channels.telegram.channel import TelegramChannel
+
+        channels.append(
+            TelegramChannel(
+                settings.telegram, token, app.dispatcher, app.texts, app.router, settings.staff
+            )
+        )
+    if settings.wechat.kf.configured:
+        from bot.channels.wechat.kf_channel import WeChatKfChannel
+
+        channels.append(WeChatKfChannel(settings.wechat, app.dispatcher, app.storage, app.clock))
+    hub = ChannelHub(channels, settings.staff, app.texts)
+    for channel in channels:
+        channel.deliver = hub.deliver_from(channel.name)
+    await run_channels(app, channels, hub.deliver)
 
 
 async def _sandbox(settings: Settings, script: list[str] | None) -> None:

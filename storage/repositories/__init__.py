@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from storage.repositories.channel_state import AccessTokenRepository, ChannelStateRepository
 from storage.repositories.chats import ChatRepository
 from storage.repositories.conversations import ConversationRepository
 from storage.repositories.deliveries import DeliveryRepository
@@ -13,6 +14,7 @@ from storage.repositories.events import EventLogRepository
 from storage.repositories.faq import FaqRepository
 from storage.repositories.members import MemberRepository
 from storage.repositories.points import PointsRepository
+from storage.repositories.reply_windows import HeldMessageRepository, ReplyWindowRepository
 from storage.repositories.sent import SentMessageRepository
 from storage.repositories.tickets import TicketRepository
 from storage.repositories.topics import TopicRepository
@@ -36,6 +38,10 @@ class Repositories:
     topics: TopicRepository
     tickets: TicketRepository
     sent: SentMessageRepository
+    channel_state: ChannelStateRepository
+    access_tokens: AccessTokenRepository
+    reply_windows: ReplyWindowRepository
+    held: HeldMessageRepository
 
     @classmethod
     def bind(cls, db: AsyncConnection) -> Repositories:
@@ -52,4 +58,8 @@ class Repositories:
             topics=TopicRepository(db),
             tickets=TicketRepository(db),
             sent=SentMessageRepository(db),
+            channel_state=ChannelStateRepository(db),
+            access_tokens=AccessTokenRepository(db),
+            reply_windows=ReplyWindowRepository(db),
+            held=HeldMessageRepository(db),
         )

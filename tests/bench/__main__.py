@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 
-from tests.bench import detector, faq, outbox, pipeline, points
+from tests.bench import detector, faq, outbox, pipeline, points, wechat
 
 
 def main() -> None:
@@ -20,6 +20,7 @@ def main() -> None:
         "faq": faq.main,
         "points": points.main,
         "detector": detector.main,
+        "wechat": wechat.main,
     }
     unknown = chosen - benches.keys()
     if unknown:

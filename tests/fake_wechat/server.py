@@ -14,6 +14,7 @@ Python methods (``customer_says``, ``post_callback``, ``sent_to`` …).
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import secrets
@@ -99,6 +100,8 @@ class FakeWeCom:
         self._sent_msgids: dict[str, str] = {}
         self._send_times: deque[float] = deque()
         self._faults: list[tuple[str, int]] = []
+        #: Set whenever a message reaches a member (clear it, then wait for the next).
+        self.delivered = asyncio.Event()
         self._calls: list[Call] = []
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
@@ -420,3 +423,4 @@ class FakeWeCom:
     ) -> None:
         self._sent_msgids[msgid] = touser
         self._sent.append(Sent(msgid, open_kfid, touser, msgtype, content, self.clock))
+        self.delivered.set()

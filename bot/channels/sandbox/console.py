@@ -29,7 +29,8 @@ from markupsafe import Markup, escape
 
 from bot.app import App
 from bot.channels.rendering import plain_text
-from bot.channels.sandbox.world import SandboxWorld
+from bot.channels.sandbox.wechat import SandboxWeChat
+from bot.channels.sandbox.world import WECHAT, SandboxWorld
 from handlers.actions import (
     INVITE_LINK,
     Action,
@@ -50,13 +51,15 @@ from handlers.actions import (
 )
 from handlers.capabilities import private_fallback
 from handlers.clock import ManualClock, parse_duration
-from handlers.events import ChatRef, Incoming, MessageRef
+from handlers.events import ChatKind, ChatRef, Incoming, MessageRef, UserRef
 
 log = logging.getLogger(__name__)
 META_HELP = """沙盒命令 Sandbox commands (everything else is typed into the chat):
   /as 名字 NAME        以某人身份发言 type as NAME
   /join 名字, /leave 名字  入群、退群 NAME joins or leaves the group
   /dm, /desk, /group   私聊机器人、客服群、回到群里 private chat, staff chat, the group
+  /wechat 名字 NAME    以微信客服成员身份发言（一对一，48 小时 / 5 条窗口）
+                       type as a WeChat member (one to one, WeChat's 48 h / 5-message window)
   /advance 3d          拨快时钟，逐个显示到期的事 move the clock, showing what falls due
   /time 10:00          拨到下一个 10:00 move the clock to the next 10:00
   /press N, /press #M N  点上一条（或第 M 条）消息的第 N 个按钮 press a button
@@ -98,6 +101,8 @@ class SandboxConsole:
     bot_messages: dict[str, MessageRef] = field(default_factory=dict)
     #: The buttons of each bot message that had some, by its number.
     buttons: dict[str, list[Button]] = field(default_factory=dict)
+    #: WeChat members played with ``/wechat NAME`` and their windows.
+    wechat: SandboxWeChat | None = None
     last_with_buttons: str | None = None
     #: Repeat typed lines in the transcript (scripts); a terminal already shows them.
     echo_input: bool = True
@@ -110,7 +115,7 @@ class SandboxConsole:
         world = SandboxWorld(clock, app.settings.sandbox.group_title, app.settings.sandbox.operator)
         async with app.storage.transaction() as repos:
             world.started |= await repos.users.started_ids(world.name)
-        return cls(app, world, write)
+        return cls(app, world, write, wechat=SandboxWeChat(clock))
 
     def resume(self, state: Path) -> None:
         """Go on from a previous run's clock (never back in time) and message numbers."""
@@ -153,7 +158,15 @@ class SandboxConsole:
 
     async def _dispatch(self, incoming: Incoming) -> None:
         try:
-            await self.app.dispatcher.handle(incoming, self.world, self.execute)
+            member = _wechat_member(incoming)
+            if member is not None and self.wechat is not None:
+                due = self.wechat.member_wrote(member.id)  # the window opens again
+                for text in due:  # what was held goes first, oldest first
+                    self.write("    (补发之前未能发出的消息 sending what was held)")
+                    await self.execute([SendPrivate(user=member, text=Markup.escape(text))])
+                await self.app.dispatcher.handle(incoming, self.wechat.platform, self.execute)
+            else:
+                await self.app.dispatcher.handle(incoming, self.world, self.execute)
             await self.sweep()
         except Exception as error:  # the sandbox keeps going, like a bot would
             log.exception("update failed")
@@ -251,6 +264,19 @@ class SandboxConsole:
             wanted += timedelta(days=1)
         return await self._advance_by(wanted - local, f"→ {target:%H:%M}")
 
+    async def _wechat(self, name: str) -> bool:
+        if not name:
+            self.write("用法 usage: /wechat NAME")
+            return True
+        self.world.current = self.world.wechat_member(name)
+        self.write(
+            f"(微信客服 WeChat: 你是 you are {self.world.current.display_name}，"
+            "一对一和客服账号聊天 one to one with the 客服账号。"
+            "微信只允许在成员最后一条消息后 48 小时内最多回 5 条 "
+            "WeChat allows 5 messages within 48 h of the member's last one; /as NAME 回到群成员)"
+        )
+        return True
+
     async def _dm(self, _: str) -> bool:
         self.world.in_private = True
         self.write(f"(私聊 private chat: {self.world.current.display_name} ↔ bot)")
@@ -321,6 +347,8 @@ class SandboxConsole:
             f"(你是 you are {self.world.current.display_name}; "
             f"{self.world.where(self.world.here)}; 管理员 admins: {admins})"
         )
+        if self.world.current.platform == WECHAT and self.wechat is not None:
+            self.write(f"({self.wechat.state(self.world.current.id, self._local)})")
         return True
 
     async def _sandbox_help(self, _: str) -> bool:
@@ -337,6 +365,7 @@ class SandboxConsole:
         "/advance": _advance,
         "/time": _time,
         "/dm": _dm,
+        "/wechat": _wechat,
         "/desk": _desk,
         "/group": _group,
         "/press": _press,
@@ -366,6 +395,9 @@ class SandboxConsole:
     def _show(self, action: Action, shown: _Shown) -> str | None:
         """Print what the bot does; returns why it could not, like a platform refusal."""
         world, sent = self.world, shown.sent
+        to_wechat = _wechat_target(action)
+        if to_wechat is not None:
+            return self._to_wechat(action, to_wechat, shown)
         match action:
             case SendMessage(chat=chat):
                 quote = " ↩" if action.reply_to is not None else ""
@@ -417,6 +449,22 @@ class SandboxConsole:
                 self.write(f"💬 (toast) {text}")
         return None
 
+    def _to_wechat(self, action: Action, member: str, shown: _Shown) -> str | None:
+        """A message to a WeChat member: inside the window, or held with the reason."""
+        assert self.wechat is not None and isinstance(action, SendPrivate | SendMessage)
+        chat = ChatRef(WECHAT, member, ChatKind.PRIVATE, self.world.name_of(member))
+        where = self.world.where(chat)
+        if not self.wechat.take(member):
+            self.wechat.hold(member, plain_text(action.text))
+            self.write(
+                f"⏸  [{where}] 未发送 not sent: 微信窗口已关闭，成员下次发言时补发 "
+                "(WeChat's window is closed; sent when the member writes again)"
+            )
+            return "window_closed"
+        self._bot_says(chat, where, plain_text(action.text), action.buttons, shown.sent)
+        self.write(f"    ({self.wechat.state(member, self._local)})")
+        return None
+
     def _posted(self, chat: ChatRef, sent: list[Sent]) -> MessageRef:
         ref = self.world.bot_message(chat)
         self.bot_messages[ref.id] = ref
@@ -438,6 +486,25 @@ class SandboxConsole:
             self.last_with_buttons = ref.id
             labels = "  ".join(f"[{i}] {b.label}" for i, b in enumerate(flat, 1))
             self.write(f"    {labels}   (/press N)")
+
+
+def _wechat_member(incoming: Incoming) -> UserRef | None:
+    """The WeChat member who wrote or tapped, if that is what ``incoming`` is."""
+    for event in incoming.events:
+        sender = getattr(event, "sender", None)
+        if event.chat.platform == WECHAT and isinstance(sender, UserRef):
+            return sender
+    return None
+
+
+def _wechat_target(action: Action) -> str | None:
+    """The WeChat member an action writes to, if any."""
+    match action:
+        case SendPrivate(user=user) if user.platform == WECHAT:
+            return user.id
+        case SendMessage(chat=chat) if chat.platform == WECHAT:
+            return chat.id
+    return None
 
 
 async def play(console: SandboxConsole, lines: Iterable[str], echo_meta: bool = True) -> None:

@@ -27,6 +27,8 @@ from handlers.events import (
 )
 
 PLATFORM = "sandbox"
+#: A 微信客服 member played in the sandbox (``/wechat NAME``).
+WECHAT = "wechat"
 GROUP_ID = "sandbox-group"
 STAFF_CHAT_ID = "sandbox-staff"
 
@@ -102,14 +104,23 @@ class SandboxWorld:
     def private_chat(self, user: UserRef) -> ChatRef:
         return ChatRef(PLATFORM, user.id, ChatKind.PRIVATE, user.display_name)
 
+    def wechat_member(self, name: str) -> UserRef:
+        display = name.strip() or "微信用户"
+        ref = UserRef(WECHAT, "wm_" + user_id_for(name), display, language="zh")
+        return self.users.setdefault(ref.id, ref)
+
     @property
     def here(self) -> ChatRef:
+        if self.current.platform == WECHAT:  # one to one with the 客服账号, nowhere else
+            return ChatRef(WECHAT, self.current.id, ChatKind.PRIVATE, self.current.display_name)
         if self.in_private:
             return self.private_chat(self.current)
         return self.staff_chat if self.at_desk else self.group
 
     def where(self, chat: ChatRef) -> str:
         """How the transcript names a chat."""
+        if chat.platform == WECHAT:
+            return f"微信客服 WeChat {self.name_of(chat.id)}"
         if chat.is_private:
             return f"私聊 {self.name_of(chat.id)}"
         return "客服群 staff" if chat.id == STAFF_CHAT_ID else "群"

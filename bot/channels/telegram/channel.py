@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -158,6 +159,7 @@ def build_application(settings: TelegramSettings, token: str) -> Application:
 
 class TelegramChannel:
     name = PLATFORM
+    capabilities = CAPABILITIES
 
     def __init__(
         self,
@@ -179,6 +181,9 @@ class TelegramChannel:
         self.application.add_handler(TypeHandler(Update, self._on_update))
         self.application.add_error_handler(self._on_error)
         OneLineTelegramErrors.install(token)
+        #: Where the actions of an update go: this channel alone, or every channel
+        #: through the hub when Shequn runs on several platforms.
+        self.deliver: Callable[[list[Action]], Awaitable[list[Receipt]]] = self.execute
 
     @property
     def bot(self) -> Bot:
@@ -327,7 +332,7 @@ class TelegramChannel:
         for event in incoming.events:
             if isinstance(event, ModeratorsChanged):
                 self.admins.invalidate(int(event.chat.id))
-        await self._dispatcher.handle(incoming, self.platform, self.execute)
+        await self._dispatcher.handle(incoming, self.platform, self.deliver)
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A passing fault (network, database) is one line; anything else is a bug and

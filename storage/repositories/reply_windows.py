@@ -1,0 +1,130 @@
+"""Members' one-to-one windows on platforms that limit writing to them, and the
+messages held while a window is closed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage.models import HeldMessage, ReplyWindow
+from storage.records import HeldMessageRecord, ReplyWindowRecord
+from storage.repositories._sql import to_record, upsert_insert
+
+
+class ReplyWindowRepository:
+    def __init__(self, db: AsyncConnection) -> None:
+        self._db = db
+
+    async def get(self, platform: str, user_id: str) -> ReplyWindowRecord | None:
+        row = (
+            await self._db.execute(
+                select(ReplyWindow).where(
+                    ReplyWindow.platform == platform, ReplyWindow.user_id == user_id
+                )
+            )
+        ).first()
+        return to_record(ReplyWindowRecord, row) if row else None
+
+    async def member_wrote(self, platform: str, user_id: str, at: datetime) -> None:
+        """The member wrote at ``at``: the window opens again with nothing sent. An older
+        message processed late changes nothing (WeChat's times are in whole seconds, so
+        a message of the same second opens it again)."""
+        await self._db.execute(
+            upsert_insert(self._db, ReplyWindow)
+            .values(platform=platform, user_id=user_id, last_message_at=at, sent=0)
+            .on_conflict_do_update(
+                index_elements=["platform", "user_id"],
+                set_={"last_message_at": at, "sent": 0},
+                where=ReplyWindow.last_message_at <= at,
+            )
+        )
+
+    async def reserve(
+        self, platform: str, user_id: str, *, opened_after: datetime, limit: int
+    ) -> bool:
+        """Count one message against the window, if it is still open (the member wrote
+        after ``opened_after`` and fewer than ``limit`` went out since). Atomic, so two
+        replicas never send the sixth message."""
+        result = await self._db.execute(
+            update(ReplyWindow)
+            .where(
+                ReplyWindow.platform == platform,
+                ReplyWindow.user_id == user_id,
+                ReplyWindow.last_message_at > opened_after,
+                ReplyWindow.sent < limit,
+            )
+            .values(sent=ReplyWindow.sent + 1)
+        )
+        return result.rowcount == 1
+
+    async def give_back(self, platform: str, user_id: str) -> None:
+        """A reserved message did not go out after all."""
+        await self._db.execute(
+            update(ReplyWindow)
+            .where(
+                ReplyWindow.platform == platform,
+                ReplyWindow.user_id == user_id,
+                ReplyWindow.sent > 0,
+            )
+            .values(sent=ReplyWindow.sent - 1)
+        )
+
+    async def close(self, platform: str, user_id: str, limit: int) -> None:
+        """The platform says the window is closed (WeChat's 95001): believe it."""
+        await self._db.execute(
+            update(ReplyWindow)
+            .where(ReplyWindow.platform == platform, ReplyWindow.user_id == user_id)
+            .values(sent=limit)
+        )
+
+    async def set_servicer(self, platform: str, user_id: str, servicer: str | None) -> None:
+        await self._db.execute(
+            update(ReplyWindow)
+            .where(ReplyWindow.platform == platform, ReplyWindow.user_id == user_id)
+            .values(servicer=servicer)
+        )
+
+
+class HeldMessageRepository:
+    def __init__(self, db: AsyncConnection) -> None:
+        self._db = db
+
+    async def hold(self, platform: str, user_id: str, text: str, reason: str, at: datetime) -> int:
+        result = await self._db.execute(
+            upsert_insert(self._db, HeldMessage)
+            .values(platform=platform, user_id=user_id, text=text, reason=reason, created_at=at)
+            .returning(HeldMessage.id)
+        )
+        return int(result.scalar_one())
+
+    async def waiting(self, platform: str, user_id: str) -> list[HeldMessageRecord]:
+        """Held messages for the member, oldest first."""
+        rows = await self._db.execute(
+            select(HeldMessage)
+            .where(
+                HeldMessage.platform == platform,
+                HeldMessage.user_id == user_id,
+                HeldMessage.released_at.is_(None),
+            )
+            .order_by(HeldMessage.id)
+        )
+        return [to_record(HeldMessageRecord, row) for row in rows]
+
+    async def release(self, ids: list[int], at: datetime) -> None:
+        if ids:
+            await self._db.execute(
+                update(HeldMessage).where(HeldMessage.id.in_(ids)).values(released_at=at)
+            )
+
+    async def count_waiting(self, platform: str) -> int:
+        return int(
+            (
+                await self._db.execute(
+                    select(func.count()).where(
+                        HeldMessage.platform == platform, HeldMessage.released_at.is_(None)
+                    )
+                )
+            ).scalar_one()
+        )

@@ -1,0 +1,197 @@
+"""The 微信客服 channel in process, against the fake WeCom server: callbacks with real
+crypto, pulling with cursors, the member's window counted here, held messages, and
+messages never handled twice."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from markupsafe import Markup
+from starlette.applications import Starlette
+
+from bot.app import App, build_app
+from bot.channels.hub import ChannelHub
+from bot.channels.wechat.kf_channel import WeChatKfChannel
+from handlers.actions import SendPrivate
+from handlers.clock import ManualClock
+from handlers.events import UserRef
+from storage.database import Storage
+from tests.conftest import make_settings
+from tests.fake_wechat import FakeWeCom
+
+KF = "wkShequnKF"
+ALICE = "wmAlice"
+
+
+@pytest.fixture
+async def wecom() -> AsyncIterator[FakeWeCom]:
+    fake = FakeWeCom()
+    fake.add_account(KF)
+    fake.add_member(ALICE, "小王")
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+class Rig:
+    """The channel wired as ``shequn run`` wires it, with its routes on an ASGI client."""
+
+    def __init__(self, app: App, channel: WeChatKfChannel, wecom: FakeWeCom) -> None:
+        self.app, self.channel, self.wecom = app, channel, wecom
+        self.client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=Starlette(routes=channel.routes())),
+            base_url="http://shequn.test",
+        )
+
+    async def callback(self, query: dict[str, str] | None = None, body: bytes = b"") -> int:
+        if query is None:
+            query, body, _ = self.wecom.encrypted_callback(KF)
+        response = await self.client.post("/wechat/kf", params=query, content=body)
+        return response.status_code
+
+    async def says(self, text: str, **extra: str) -> None:
+        self.wecom.customer_says(KF, ALICE, text, **extra)
+        assert await self.callback() == 200
+        await self.settle()
+
+    async def settle(self) -> None:
+        """Wait for the channel's background pulls to finish (a condition, not a sleep)."""
+        for _ in range(400):
+            if not self.channel._tasks:
+                return
+            await asyncio.sleep(0.01)
+        raise AssertionError("the channel never finished pulling")
+
+    def texts(self) -> list[str]:
+        return [
+            sent.content.get("content") or sent.content.get("head_content", "")
+            for sent in self.wecom.sent_to(ALICE)
+        ]
+
+
+@pytest.fixture
+async def rig(
+    tmp_path: Path, sqlite_storage: Storage, wecom: FakeWeCom
+) -> AsyncIterator[Callable[[], Any]]:
+    clock = ManualClock(start=datetime.fromtimestamp(wecom.clock, UTC))
+    made: list[Rig] = []
+
+    async def make() -> Rig:
+        settings = make_settings(
+            tmp_path,
+            staff={"chat": "wechat:nobody"},
+            wechat={
+                "api_base_url": wecom.base_url,
+                "kf": {
+                    "corp_id": wecom.corp_id,
+                    "secret": wecom.secret,
+                    "token": wecom.callback_token,
+                    "encoding_aes_key": wecom.encoding_aes_key,
+                },
+            },
+        )
+        app = build_app(settings, clock=clock, storage=sqlite_storage)
+        await app.prepare()
+        channel = WeChatKfChannel(settings.wechat, app.dispatcher, app.storage, clock)
+        hub = ChannelHub([channel], settings.staff, app.texts)
+        channel.deliver = hub.deliver_from(channel.name)
+        await channel.start()
+        rig = Rig(app, channel, wecom)
+        await rig.settle()
+        made.append(rig)
+        return rig
+
+    yield make
+    for rig in made:
+        await rig.channel.stop()
+        await rig.client.aclose()
+
+
+async def test_a_member_is_answered_through_send_msg(rig: Callable[[], Any]) -> None:
+    r = await rig()
+    await r.says("帮助")  # a keyword: /help
+    [answer] = r.texts()
+    assert "/complain" in answer and "/checkin" not in answer  # no group on WeChat
+    await r.says("签到")
+    assert "社群群聊里的功能" in r.texts()[-1]  # said plainly, not pretended
+    async with r.app.storage.transaction() as repos:
+        assert await repos.channel_state.get("wechat", f"cursor:{KF}")
+
+
+async def test_at_most_five_messages_then_held_until_the_member_writes(
+    rig: Callable[[], Any],
+) -> None:
+    r = await rig()
+    await r.says("你好")
+    before = len(r.wecom.sent_to(ALICE))
+    member = UserRef("wechat", ALICE, "小王")
+    notes = [
+        SendPrivate(user=member, text=Markup(f"通知 {n}"), deliveries=(n,)) for n in range(1, 7)
+    ]
+    receipts = await r.channel.deliver(notes)
+    sent = len(r.wecom.sent_to(ALICE)) - before
+    assert before + sent == 5  # the window's five, counted here
+    assert not r.wecom.calls("kf/send_msg")[5:] or all(
+        call.errcode == 0 for call in r.wecom.calls("kf/send_msg")
+    )  # never sent outside the window: WeChat never answered 95001
+    assert [receipt.error for receipt in receipts if not receipt.ok] == ["window_closed"] * (
+        6 - sent
+    )
+    await r.says("在吗")  # the member writes: what was held goes out first
+    assert "通知 6" in "\n".join(r.texts())
+
+
+async def test_nothing_goes_out_48_hours_after_the_members_last_message(
+    rig: Callable[[], Any],
+) -> None:
+    r = await rig()
+    await r.says("你好")
+    calls = len(r.wecom.calls("kf/send_msg"))
+    r.app.clock.advance(timedelta(hours=48, minutes=1))
+    r.wecom.advance(48 * 3600 + 60)
+    member = UserRef("wechat", ALICE, "小王")
+    [receipt] = await r.channel.deliver(
+        [SendPrivate(user=member, text=Markup("第 3 天"), deliveries=(1,))]
+    )
+    assert receipt.error == "window_closed"
+    assert len(r.wecom.calls("kf/send_msg")) == calls  # not even tried
+
+
+async def test_forged_stale_and_replayed_callbacks_change_nothing(
+    rig: Callable[[], Any],
+) -> None:
+    r = await rig()
+    r.wecom.customer_says(KF, ALICE, "帮助")
+    query, body, _ = r.wecom.encrypted_callback(KF)
+    forged = {**query, "msg_signature": "0" * 40}
+    assert await r.callback(forged, body) == 403
+    stale = r.wecom.encrypted_callback(KF)
+    r.app.clock.advance(timedelta(minutes=10))
+    assert await r.callback(stale[0], stale[1]) == 403  # older than max_clock_skew
+    r.app.clock.advance(timedelta(minutes=-10))
+    await r.settle()
+    assert r.texts() == []  # nothing was pulled
+    assert await r.callback(query, body) == 200
+    assert await r.callback(query, body) == 403  # the same callback again
+    await r.settle()
+    assert len(r.texts()) == 1
+    assert await r.callback(query, b"<xml>garbage") == 400  # undecryptable
+
+
+async def test_a_restart_without_the_cursor_handles_nothing_twice(
+    rig: Callable[[], Any],
+) -> None:
+    r = await rig()
+    await r.says("帮助")
+    assert len(r.texts()) == 1
+    await r.channel.stop()
+    async with r.app.storage.transaction() as repos:  # as if the cursor had been lost
+        await repos.channel_state.put("wechat", f"cursor:{KF}", "0", r.app.clock.now())
+    again = await rig()  # a new process: pulls everything from the start
+    assert len(again.texts()) == 1  # the message was already handled
