@@ -602,3 +602,18 @@ async def test_each_tier_names_its_owners(
     assert any("请负责人 @wang 立即跟进" in note for note in crisis)
     with pytest.raises(ValueError, match="owners"):
         make_settings(tmp_path, escalation={"owners": {"urgent": ["@x"]}})
+
+
+async def test_writing_privately_while_staff_wait_is_the_members_answer(chat: Chat) -> None:
+    """Where messages cannot be replied to (WeChat), a member answers staff by writing:
+    a private message while their ticket waits for them joins it, back with staff."""
+    await chat.cmd(ALICE, "/complain 课件下载不了")
+    await chat.cmd(STAFF_A, "/reply 1 请问是哪一节的课件？", private_chat(STAFF_A))
+    back = await chat.say(ALICE, "第三节的", private_chat(ALICE))
+    assert "已补充到工单 #1" in said(back)
+    assert any("第三节的" in note for note in staff_notes(back))
+    async with chat.app.storage.transaction() as repos:
+        ticket = await repos.tickets.get(1)
+    assert ticket is not None and ticket.status == "claimed"  # back with staff
+    # Nothing waits for her now: a private message is an ordinary one again.
+    assert "工单" not in said(await chat.say(ALICE, "谢谢", private_chat(ALICE)))

@@ -3,6 +3,7 @@ refreshed once, bounded retries, errors as WeComError, no token in logs."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -16,6 +17,9 @@ from bot.channels.wechat.api import (
     WeComUnreachable,
     split_text,
 )
+from bot.channels.wechat.tokens import DatabaseTokenStore
+from handlers.clock import ManualClock
+from storage.database import Storage
 from tests.fake_wechat import FakeWeCom
 
 KF = "wkfakeaccount01"
@@ -212,3 +216,20 @@ def test_split_text(text: str, sizes: list[int]) -> None:
 def test_split_text_keeps_emoji_whole() -> None:
     parts = split_text("😀" * 600)
     assert all(len(p.encode()) <= 2048 for p in parts) and "".join(parts) == "😀" * 600
+
+
+async def test_replicas_share_one_token_through_the_database(
+    fake: FakeWeCom, sqlite_storage: Storage
+) -> None:
+    """Three replicas calling at once on an empty database: one fetches under the lease,
+    the others wait for what it stored."""
+    clock = ManualClock(start=datetime.fromtimestamp(fake.clock, UTC))
+    replicas = [
+        make_api(fake, DatabaseTokenStore(sqlite_storage, "wecom:test", clock))  # type: ignore[arg-type]
+        for _ in range(3)
+    ]
+    await asyncio.gather(*(api.account_list() for api in replicas))
+    assert len(fake.calls("gettoken")) == 1
+    async with sqlite_storage.transaction() as repos:
+        stored = await repos.access_tokens.valid("wecom:test", clock.now())
+    assert stored is not None and stored[0] in fake.issued_tokens

@@ -195,3 +195,16 @@ async def test_a_restart_without_the_cursor_handles_nothing_twice(
         await repos.channel_state.put("wechat", f"cursor:{KF}", "0", r.app.clock.now())
     again = await rig()  # a new process: pulls everything from the start
     assert len(again.texts()) == 1  # the message was already handled
+
+
+async def test_a_new_session_is_greeted_on_its_welcome_code(rig: Callable[[], Any]) -> None:
+    """``enter_session`` (the member opened the chat from a link or QR code) carries a
+    single-use code: the greeting goes out on it, before the member wrote anything."""
+    r = await rig()
+    r.wecom.enter_session(KF, ALICE, scene_param="poster")
+    assert await r.callback() == 200
+    await r.settle()
+    [greeting] = r.wecom.calls("kf/send_msg_on_event")
+    assert greeting.errcode == 0
+    assert r.wecom.calls("kf/send_msg") == []  # no window was open, and none was needed
+    assert "小王" in r.texts()[0]  # named from kf/customer/batchget

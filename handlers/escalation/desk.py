@@ -92,8 +92,10 @@ class Desk:
         ``/reply``), or the member answering staff (added to the ticket)."""
         assert isinstance(event, MessagePosted)
         target = event.reply_to
-        if target is None or not event.reply_to_bot or not event.text.strip():
+        if not event.text.strip():
             return []
+        if target is None or not event.reply_to_bot:
+            return await self._waited_for(event, ctx)
         tag = await ctx.repos.sent.tag_of(target.chat.platform, target.chat.id, target.id)
         if tag is None or tag[0] not in cards.KINDS or ctx.sender is None:
             return []
@@ -105,6 +107,17 @@ class Desk:
         if ticket.user_id != ctx.sender.id:
             return []  # someone else replying to it: an ordinary message
         return await self.intake.member_answered(ctx, ticket, event)
+
+    async def _waited_for(self, event: MessagePosted, ctx: Context) -> list[Action]:
+        """Writing privately while staff wait for the member's answer is that answer:
+        where messages cannot be replied to (WeChat), this is how a member answers."""
+        if not event.chat.is_private or ctx.sender is None or Role.STAFF in ctx.roles:
+            return []
+        mine = await ctx.repos.tickets.of_member(ctx.sender.id, limit=3)
+        waiting = next((ticket for ticket in mine if ticket.status == "waiting"), None)
+        if waiting is None:
+            return []
+        return await self.intake.member_answered(ctx, waiting, event)
 
     async def on_delivery(self, repos: Repositories, receipt: Receipt, now: datetime) -> None:
         """The ticket's history says how a message to the member went."""

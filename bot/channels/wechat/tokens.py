@@ -1,16 +1,25 @@
 """The WeCom access token in the database, shared by every replica.
 
-WeCom allows a limited number of ``gettoken`` calls and each replica fetching its
-own would waste them; so the token is stored, one replica refreshes it under a
-short lease, and the others use what it stored.
+WeCom allows a limited number of ``gettoken`` calls a day, and each fetch may end
+the previous token; so the token is stored, one replica fetches a new one under
+a short lease, and the others wait for it instead of fetching their own.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+import asyncio
+from datetime import datetime, timedelta
 
 from handlers.clock import Clock
 from storage.database import Storage
+from storage.repositories import Repositories
+
+#: How long a replica may take to fetch and store a new token before another may try.
+LEASE = timedelta(seconds=30)
+#: Fetch a new token this long before the stored one expires (as the API client does).
+REFRESH_BEFORE = timedelta(minutes=5)
+#: How long, and how often, a replica waits for the one holding the lease.
+WAIT_STEPS, WAIT_STEP = 50, 0.2
 
 
 class DatabaseTokenStore:
@@ -18,8 +27,25 @@ class DatabaseTokenStore:
         self._storage, self._name, self._clock = storage, name, clock
 
     async def load(self) -> tuple[str, datetime] | None:
+        """A token good for a while yet; None when this replica should fetch one (it
+        then holds the lease until :meth:`save`)."""
+        for _ in range(WAIT_STEPS):
+            fresh, leased = await self._storage.run(self._fresh_or_lease)
+            if fresh is not None:
+                return fresh
+            if leased:
+                return None
+            await asyncio.sleep(WAIT_STEP)  # another replica is fetching it
+        return None  # it never stored one: fetch here
+
+    async def _fresh_or_lease(
+        self, repos: Repositories
+    ) -> tuple[tuple[str, datetime] | None, bool]:
         now = self._clock.now()
-        return await self._storage.run(lambda repos: repos.access_tokens.valid(self._name, now))
+        fresh = await repos.access_tokens.valid(self._name, now + REFRESH_BEFORE)
+        if fresh is not None:
+            return fresh, False
+        return None, await repos.access_tokens.take_lease(self._name, now, now + LEASE)
 
     async def save(self, token: str, expires_at: datetime) -> None:
         await self._storage.run(
