@@ -100,7 +100,10 @@ def updated_cards(
 
 def origin(texts: Texts, ticket: TicketRecord, chat: ChatRef) -> str | Markup:
     """Where the complaint was made: the group, linked to the member's message."""
-    if chat.is_private:
+    if chat.is_private:  # which platform, so staff know where the member is (微信客服)
+        if texts.has(f"platforms.{chat.platform}"):
+            platform = texts.plain(f"platforms.{chat.platform}")
+            return texts.plain("tickets.private_chat_on", platform=platform)
         return texts.plain("tickets.private_chat")
     title = chat.title or chat.id
     return message_link(MessageRef(chat, ticket.message_id), title) if ticket.message_id else title
