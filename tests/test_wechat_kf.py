@@ -5,6 +5,7 @@ messages never handled twice."""
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -208,3 +209,38 @@ async def test_a_new_session_is_greeted_on_its_welcome_code(rig: Callable[[], An
     assert greeting.errcode == 0
     assert r.wecom.calls("kf/send_msg") == []  # no window was open, and none was needed
     assert "小王" in r.texts()[0]  # named from kf/customer/batchget
+
+
+async def test_wechat_unreachable_at_start_is_waited_out(
+    tmp_path: Path, sqlite_storage: Storage, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A network outage at start is retried with growing pauses, one line each, until a
+    stop cuts it short; it is not fatal."""
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    settings = make_settings(
+        tmp_path,
+        wechat={
+            "api_base_url": f"http://127.0.0.1:{closed}",
+            "kf": {
+                "corp_id": "ww1",
+                "secret": "s",
+                "token": "t",
+                "encoding_aes_key": "6qkdMrq68nTKduznJYO1A37W2oEgpkMUvkttRToqhUt",
+            },
+        },
+    )
+    app = build_app(settings, storage=sqlite_storage)
+    await app.prepare()
+    channel = WeChatKfChannel(settings.wechat, app.dispatcher, app.storage, app.clock)
+    starting = asyncio.create_task(channel.start())
+    for _ in range(100):
+        if caplog.text.count("is unreachable") >= 2:
+            break
+        await asyncio.sleep(0.05)
+    assert "retrying in 1 s" in caplog.text and "retrying in 2 s" in caplog.text
+    assert not starting.done()
+    starting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await starting

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 R = TypeVar("R")
@@ -164,9 +164,13 @@ async def trip(db: AsyncConnection, steps: Sequence[Step]) -> list[Outcome]:
 async def _sqlite_trip(db: AsyncConnection, driver: Any, steps: Sequence[Step]) -> list[Outcome]:
     dialect = db.dialect
     forms = [step.prepared.sqlite_form(dialect) for step in steps]
-    calls = [
-        (form.sql, form.parameters(step.values)) for form, step in zip(forms, steps, strict=True)
-    ]
+    calls = []
+    for form, step in zip(forms, steps, strict=True):
+        try:
+            calls.append((form.sql, form.parameters(step.values)))
+        except Exception as error:  # a value the column type refuses (a naive time),
+            # reported as SQLAlchemy would report it on any other path
+            raise StatementError(str(error), form.sql, dict(step.values), error) from error
     gates = [step.gate for step in steps]
     # The aiosqlite connection runs every call it is given in its own thread, in
     # order; the sqlite3 connection there is the one SQLAlchemy's transaction uses.

@@ -2,15 +2,41 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.models import Member, User
 from storage.records import JoinOutcome, MemberRecord, UserRecord
-from storage.repositories._sql import to_record, upsert_insert
+from storage.repositories._sql import Prepared, Step, from_mapping, to_record, trip, upsert_insert
+
+
+def _build_membership(insert: Any, *, counted: bool) -> Any:
+    """Create the membership on first sight; afterwards refresh its activity and, for a
+    group message (``counted``), count it (a member who had left is back)."""
+    table = Member.__table__
+    statement = insert(table).values(
+        chat_id=bindparam("v_chat_id"),
+        user_id=bindparam("v_user_id"),
+        first_seen_at=bindparam("v_at"),
+        last_active_at=bindparam("v_at"),
+        message_count=1 if counted else 0,
+    )
+    refresh: dict[str, Any] = {"last_active_at": statement.excluded.last_active_at}
+    if counted:
+        refresh |= {"message_count": table.c.message_count + 1, "left_at": None}
+    return statement.on_conflict_do_update(
+        index_elements=["chat_id", "user_id"], set_=refresh
+    ).returning(*table.c)
+
+
+#: Built once per backend: every group message and a new member's first command run
+#: these, and building an upsert costs more than running it.
+_TOUCH = Prepared(functools.partial(_build_membership, counted=False))
+_MESSAGE = Prepared(functools.partial(_build_membership, counted=True))
 
 
 class MemberRepository:
@@ -67,44 +93,15 @@ class MemberRepository:
 
         One statement: this runs for every group message.
         """
-        statement = (
-            upsert_insert(self._db, Member)
-            .values(
-                chat_id=chat_id,
-                user_id=user_id,
-                first_seen_at=at,
-                last_active_at=at,
-                message_count=1,
-            )
-            .on_conflict_do_update(
-                index_elements=["chat_id", "user_id"],
-                set_={
-                    "message_count": Member.message_count + 1,
-                    "last_active_at": at,
-                    "left_at": None,
-                },
-            )
-            .returning(*Member.__table__.c)
-        )
-        return to_record(MemberRecord, (await self._db.execute(statement)).one())
+        values = {"v_chat_id": chat_id, "v_user_id": user_id, "v_at": at}
+        (outcome,) = await trip(self._db, [Step(_MESSAGE, values)])
+        return from_mapping(MemberRecord, outcome.rows[0])
 
     async def touch(self, chat_id: int, user_id: int, at: datetime) -> MemberRecord:
         """Refresh last activity without counting a message (commands, button presses)."""
-        statement = (
-            upsert_insert(self._db, Member)
-            .values(
-                chat_id=chat_id,
-                user_id=user_id,
-                first_seen_at=at,
-                last_active_at=at,
-                message_count=0,
-            )
-            .on_conflict_do_update(
-                index_elements=["chat_id", "user_id"], set_={"last_active_at": at}
-            )
-            .returning(*Member.__table__.c)
-        )
-        return to_record(MemberRecord, (await self._db.execute(statement)).one())
+        values = {"v_chat_id": chat_id, "v_user_id": user_id, "v_at": at}
+        (outcome,) = await trip(self._db, [Step(_TOUCH, values)])
+        return from_mapping(MemberRecord, outcome.rows[0])
 
     async def _count(self, *conditions: Any) -> int:
         query = select(func.count()).select_from(Member).where(*conditions)

@@ -60,6 +60,8 @@ WELCOME_CODE_LIFE = timedelta(seconds=20)
 #: Errors of ``kf/send_msg``: the window is closed; the conversation is not the bot's.
 WINDOW_CLOSED = 95001
 NOT_WITH_BOT = frozenset({95016, 95017, 95018})
+#: The longest pause between attempts to reach WeChat at start.
+MAX_CONNECT_DELAY = 60.0
 #: A 菜单消息 (msgmenu): its text before the items, and how many items it takes.
 MENU_HEAD_BYTES = 1024
 MENU_ITEMS = 10
@@ -155,20 +157,7 @@ class WeChatKfChannel:
         """Check the keys by listing the 客服账号, then catch up on what members wrote
         while Shequn was stopped."""
         wanted = self._settings.kf.open_kfid
-        try:
-            accounts = [str(a.get("open_kfid", "")) for a in await self._api.account_list()]
-        except WeComError as error:
-            raise StartupError(
-                f"WeChat refused the 微信客服 keys ({error}); check {{setting}}",
-                setting="wechat.kf.corp_id and wechat.kf.secret",
-            ) from None
-        except WeComUnreachable as error:
-            raise StartupError(
-                f"cannot reach WeChat's API at {self._api.api_base_url} ({error}); "
-                "check the network or {setting}",
-                setting="wechat.api_base_url",
-                transient=True,
-            ) from None
+        accounts = await self._accounts_of_corp()
         if wanted and wanted not in accounts:
             raise StartupError(
                 f"{wanted} is not a 客服账号 of this corp (it has {', '.join(accounts) or 'none'});"
@@ -180,6 +169,28 @@ class WeChatKfChannel:
         for account in self._accounts:
             self._spawn(self.sync("", account))
         log.info("微信客服 ready (%s)", ", ".join(self._accounts) or "no accounts")
+
+    async def _accounts_of_corp(self) -> list[str]:
+        """The corp's 客服账号. A network outage is waited out with growing pauses, one
+        line each (a stop cuts it short); keys WeChat refuses stop Shequn in one line."""
+        delay = 1.0
+        while True:
+            try:
+                return [str(a.get("open_kfid", "")) for a in await self._api.account_list()]
+            except WeComError as error:
+                raise StartupError(
+                    f"WeChat refused the 微信客服 keys ({error}); check {{setting}}",
+                    setting="wechat.kf.corp_id and wechat.kf.secret",
+                ) from None
+            except WeComUnreachable as error:
+                log.warning(
+                    "WeChat's API at %s is unreachable (%s); retrying in %g s",
+                    self._api.api_base_url,
+                    error,
+                    delay,
+                )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, MAX_CONNECT_DELAY)
 
     async def stop(self) -> None:
         self._running = False

@@ -70,7 +70,7 @@ class KfSettings(Section):
         if any(present.values()) and missing:
             raise ValueError(
                 "the 微信客服 keys are partly set; also set "
-                + ", ".join(f"kf.{m}" for m in missing)
+                + ", ".join(f"wechat.kf.{m}" for m in missing)
             )
         return self
 

@@ -25,6 +25,8 @@ WAIT_STEPS, WAIT_STEP = 50, 0.2
 class DatabaseTokenStore:
     def __init__(self, storage: Storage, name: str, clock: Clock) -> None:
         self._storage, self._name, self._clock = storage, name, clock
+        #: Until when this replica holds the lease (its own fetch failed: try again).
+        self._holding_until: datetime | None = None
 
     async def load(self) -> tuple[str, datetime] | None:
         """A token good for a while yet; None when this replica should fetch one (it
@@ -33,8 +35,12 @@ class DatabaseTokenStore:
             fresh, leased = await self._storage.run(self._fresh_or_lease)
             if fresh is not None:
                 return fresh
+            now = self._clock.now()
             if leased:
+                self._holding_until = now + LEASE
                 return None
+            if self._holding_until is not None and now < self._holding_until:
+                return None  # our own lease: the last fetch failed, fetch again
             await asyncio.sleep(WAIT_STEP)  # another replica is fetching it
         return None  # it never stored one: fetch here
 
@@ -48,6 +54,7 @@ class DatabaseTokenStore:
         return None, await repos.access_tokens.take_lease(self._name, now, now + LEASE)
 
     async def save(self, token: str, expires_at: datetime) -> None:
+        self._holding_until = None
         await self._storage.run(
             lambda repos: repos.access_tokens.store(self._name, token, expires_at)
         )
