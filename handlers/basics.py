@@ -41,6 +41,14 @@ async def help_command(event: CommandIssued, ctx: Context) -> list[Action]:
     assert ctx.router is not None
     if ctx.place is not Place.GROUP:
         commands = ctx.router.visible_commands(ctx.roles, ctx.place)
+        if ctx.place is Place.PRIVATE and ctx.platform.community_of(event.chat) is not None:
+            # No group with the bot (WeChat): group features work here, one to one.
+            shown = {command.name for command in commands}
+            commands += [
+                command
+                for command in ctx.router.visible_commands(ctx.roles, Place.GROUP)
+                if command.name not in shown
+            ]
         return [reply(event.message, _help_text(ctx, commands))]
     heading = texts.t("help.group_heading", title=_title(ctx))
     commands = ctx.router.visible_commands(ctx.roles, Place.GROUP)

@@ -27,6 +27,7 @@ from handlers.actions import (
     reply,
     start_link,
 )
+from handlers.events import ChatKind
 from handlers.i18n import Texts
 
 
@@ -69,6 +70,8 @@ def _degrade_one(action: Action, caps: Capabilities, texts: Texts) -> list[Actio
     if not caps.buttons and hasattr(action, "buttons") and action.buttons:
         action = replace(action, text=_buttons_as_text(action.text, action.buttons), buttons=())
     match action:
+        case SendMessage(chat=chat) if chat.kind is ChatKind.SERVICE:
+            return []  # an announcement to a community with no shared chat: nobody to see it
         case SendMessage(chat=chat) if not chat.is_private and not caps.group_messages:
             return [NotifyStaff(text=texts.t("degrade.group_post", text=action.text))]
         case EditMessage(message=message) if not caps.edit:

@@ -41,6 +41,12 @@ class PlatformFacts(Protocol):
         """Channel facts for ``/settings`` (mode, privacy, …)."""
         ...
 
+    def community_of(self, chat: ChatRef) -> ChatRef | None:
+        """For a platform whose members have no group with the bot (WeChat): the
+        community a one-to-one ``chat`` belongs to, where group features keep their
+        accounts. None where members meet in groups."""
+        ...
+
 
 class PlatformAccess(PlatformFacts, Protocol):
     """What the dispatcher asks a channel before the transaction opens."""
@@ -59,6 +65,9 @@ class Offline:
 
     def describe(self) -> dict[str, str]:
         return {}
+
+    def community_of(self, chat: ChatRef) -> ChatRef | None:
+        return None
 
 
 class Place(StrEnum):

@@ -13,7 +13,7 @@ import asyncio
 import logging
 import weakref
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from markupsafe import Markup
@@ -109,7 +109,11 @@ class Dispatcher:
                 actions: list[Action] = []
                 told: Arrival | None = arrival  # about the first event only
                 for event in map(self.router.keywords.as_command, incoming.events):
-                    ctx = await self._context(repos, event, platform, roles, pending, place, told)
+                    shared = self._in_community(event, platform)
+                    here = place
+                    if shared is not event:  # a group feature for a one-to-one member
+                        event, here, told = shared, self.place_of(shared.chat), None
+                    ctx = await self._context(repos, event, platform, roles, pending, here, told)
                     told = None
                     actions.extend(await self._route(event, ctx))
                 pending.changed_chat_ids |= repos.chats.changed
@@ -142,6 +146,18 @@ class Dispatcher:
 
     def texts_for(self, chat_language: str | None, user_language: str | None) -> Texts:
         return self.catalog.for_language(chat_language or user_language or self.community.language)
+
+    def _in_community(self, event: Event, platform: PlatformAccess) -> Event:
+        """A group command (``/checkin``) from a member with no group (WeChat) runs in
+        the community their one-to-one chat belongs to; its answers still go to them
+        one to one, since they reply to their own message."""
+        if not isinstance(event, CommandIssued) or not event.chat.is_private:
+            return event
+        command = self.router.commands.get(event.name)
+        if command is None or Place.PRIVATE in command.where or Place.GROUP not in command.where:
+            return event
+        community = platform.community_of(event.chat)
+        return event if community is None else replace(event, chat=community)
 
     def place_of(self, chat: ChatRef) -> Place:
         if chat.is_private:

@@ -14,6 +14,10 @@ from enum import StrEnum
 class ChatKind(StrEnum):
     PRIVATE = "private"
     GROUP = "group"
+    #: The members of one customer-service account (a 微信客服 account), who each talk
+    #: to the bot one to one: their community for points, check-ins, leaderboards and
+    #: rewards, but no chat anyone can post in.
+    SERVICE = "service"
 
 
 @dataclass(frozen=True, slots=True)

@@ -128,6 +128,9 @@ class FakePlatform:
         self.admin_lookups += 1
         return user.id in self.admins
 
+    def community_of(self, chat: ChatRef) -> ChatRef | None:
+        return None  # members meet in groups here
+
     def describe(self) -> dict[str, str]:
         return {"mode": "test"}
 

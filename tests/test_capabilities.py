@@ -18,7 +18,7 @@ from handlers.actions import (
     SendPrivate,
 )
 from handlers.capabilities import Capabilities, degrade, private_fallback
-from handlers.events import MessageRef
+from handlers.events import ChatKind, ChatRef, MessageRef
 from handlers.i18n import Catalog
 from tests.helpers import GROUP, person, private_chat
 
@@ -95,3 +95,13 @@ def test_refused_private_message_falls_back() -> None:
 def test_catalogs_have_the_same_keys() -> None:
     catalog = Catalog.load()
     assert catalog.keys("zh") == catalog.keys("en")
+
+
+def test_an_announcement_to_a_community_without_a_shared_chat_is_dropped() -> None:
+    """A 微信客服 account's members have no chat in common: "小王 reached level 3" has
+    nobody to see it there (the member is told one to one, by its own action)."""
+    community = ChatRef("wechat", "kf:wk1", ChatKind.SERVICE, "微信客服")
+    assert degrade([SendMessage(chat=community, text=Markup("升级啦"))], WECHAT_LIKE, TEXTS) == []
+    member = ChatRef("wechat", "wm1", ChatKind.PRIVATE)
+    kept = SendMessage(chat=member, text=Markup("签到成功"))
+    assert degrade([kept], WECHAT_LIKE, TEXTS) == [kept]

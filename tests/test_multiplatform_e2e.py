@@ -139,7 +139,7 @@ async def both(telegram: FakeBotApiThread, wecom: FakeWeCom, tmp_path: Path) -> 
 async def test_a_wechat_complaint_is_answered_from_telegram(both: Both) -> None:
     await both.start()
     await both.says("签到")
-    await both.member_gets("社群群聊里的功能")  # said plainly: WeChat members have no group
+    await both.member_gets("签到成功")  # a group feature, kept per 客服账号, answered one to one
     await both.says("投诉 退款三周了还没到账")
     await both.member_gets("工单 #1")
     card = await both.staff_gets("退款三周了还没到账")

@@ -118,9 +118,11 @@ async def test_a_member_is_answered_through_send_msg(rig: Callable[[], Any]) -> 
     r = await rig()
     await r.says("帮助")  # a keyword: /help
     [answer] = r.texts()
-    assert "/complain" in answer and "/checkin" not in answer  # no group on WeChat
+    assert "/complain" in answer and "/checkin" in answer  # group features, one to one
     await r.says("签到")
-    assert "社群群聊里的功能" in r.texts()[-1]  # said plainly, not pretended
+    assert "签到成功" in r.texts()[-1]
+    await r.says("积分")  # kept in the 客服账号's community
+    assert "5" in r.texts()[-1]
     async with r.app.storage.transaction() as repos:
         assert await repos.channel_state.get("wechat", f"cursor:{KF}")
 

@@ -143,6 +143,9 @@ class SandboxWorld:
     async def is_chat_admin(self, chat: ChatRef, user: UserRef) -> bool:
         return user.id in self.admins
 
+    def community_of(self, chat: ChatRef) -> ChatRef | None:
+        return None  # members meet in groups here
+
     def describe(self) -> dict[str, str]:
         return {"mode": "sandbox", "clock": self.clock.now().strftime("%Y-%m-%d %H:%M UTC")}
 

@@ -122,6 +122,9 @@ class TelegramPlatform:
     async def is_chat_admin(self, chat: ChatRef, user: UserRef) -> bool:
         return int(user.id) in await self._admins.admins(int(chat.id))
 
+    def community_of(self, chat: ChatRef) -> ChatRef | None:
+        return None  # members meet in groups here
+
     def describe(self) -> dict[str, str]:
         privacy = {True: "privacy_off", False: "privacy_on"}
         return {

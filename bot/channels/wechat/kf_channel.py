@@ -46,7 +46,7 @@ from handlers.actions import (
 from handlers.capabilities import Capabilities
 from handlers.clock import Clock
 from handlers.dispatcher import Dispatcher
-from handlers.events import ChatRef, Checkpoint, Incoming, UserRef
+from handlers.events import ChatKind, ChatRef, Checkpoint, Incoming, UserRef
 from storage.database import Storage
 
 log = logging.getLogger(__name__)
@@ -80,11 +80,19 @@ CAPABILITIES = Capabilities(
 
 
 class KfPlatform:
-    """What handlers may know of this channel."""
+    """What handlers may know of this channel. A member's community is their 客服账号:
+    check-ins, points, leaderboards and rewards are kept per account."""
 
     name = PLATFORM
     capabilities = CAPABILITIES
     bot_username = None
+
+    def __init__(self, account_of: Callable[[str], str] = lambda _: "") -> None:
+        self._account_of = account_of
+
+    def community_of(self, chat: ChatRef) -> ChatRef | None:
+        account = self._account_of(chat.id)
+        return ChatRef(PLATFORM, f"kf:{account}", ChatKind.SERVICE, "微信客服")
 
     def describe(self) -> dict[str, str]:
         return {"channel": "微信客服 (WeChat customer service)"}
@@ -133,7 +141,7 @@ class WeChatKfChannel:
         self._api = api or WeComApi(
             kf.corp_id, secret, tokens, api_base_url=settings.api_base_url, now=clock.now
         )
-        self.platform = KfPlatform()
+        self.platform = KfPlatform(self._account)
         #: Where the actions of an update go (the hub, when several channels run).
         self.deliver: Callable[[list[Action]], Awaitable[list[Receipt]]] = self.execute
         self._accounts: list[str] = []
@@ -143,6 +151,10 @@ class WeChatKfChannel:
         self._sync_locks: dict[str, asyncio.Lock] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._running = False
+
+    def _account(self, member: str) -> str:
+        """The 客服账号 a member writes to (the first of the corp's before any message)."""
+        return self._account_of.get(member) or (self._accounts[0] if self._accounts else "")
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -366,7 +378,7 @@ class WeChatKfChannel:
             except WeComError as error:
                 log.info("welcome code not accepted (%s); sending normally", error)
         await self._reserve(member)
-        account = self._account_of.get(member) or (self._accounts[0] if self._accounts else "")
+        account = self._account(member)
         try:
             await self._api.send_msg(member, account, kind, content, msgid)
         except WeComError as error:
