@@ -322,3 +322,18 @@ def test_a_wechat_member_with_wechats_window(tmp_path: Path) -> None:
     held = said.index("sending what was held")
     assert said.index("已经为你加急处理", held) > held  # sent once the member wrote again
     assert "窗口 window: 2/5 已用 used" in said.rsplit("/who", 1)[-1]  # the answer, then hi
+
+
+def test_a_wechat_member_checks_in_and_redeems(tmp_path: Path) -> None:
+    """Points on WeChat are kept for the 客服账号's members: check-in, balance, and a
+    redemption that reaches the staff chat saying where the member is."""
+    rewards = '[{"id": "coupon", "name": "优惠券", "cost": 5, "stock": 3}]'
+    said = "\n".join(
+        play(
+            "/wechat 小王\n签到\n兑换 coupon\n积分\n", tmp_path, ("SHEQUN_POINTS__REWARDS", rewards)
+        )
+    )
+    assert "签到成功，积分+5" in said
+    assert "已兑换「优惠券」，扣除5分，剩余0分" in said
+    assert "兑换申请 #1" in said and "群：微信客服" in said  # the staff chat knows where
+    assert "可用积分：0（累计获得5）" in said
