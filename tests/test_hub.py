@@ -87,3 +87,13 @@ async def test_an_action_for_a_platform_without_a_channel_fails_alone() -> None:
     by_delivery = {receipt.deliveries: receipt for receipt in receipts}
     assert not by_delivery[(7,)].ok and "sandbox" in (by_delivery[(7,)].error or "")
     assert by_delivery[(8,)].ok and telegram.done == [kept]
+
+
+async def test_an_announcement_nobody_could_see_still_closes_its_delivery() -> None:
+    _, wechat, hub = channels()
+    community = ChatRef("wechat", "kf:wk1", ChatKind.SERVICE, "微信客服")
+    [receipt] = await hub.deliver(
+        [SendMessage(chat=community, text=Markup("周末话题"), deliveries=(9,))]
+    )
+    assert not receipt.ok and receipt.error == "nobody_to_see_it" and receipt.deliveries == (9,)
+    assert wechat.done == []

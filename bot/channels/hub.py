@@ -66,7 +66,7 @@ class ChannelHub:
         """Carry ``actions`` out, each on its target's channel, in order per channel."""
         batches: dict[str, list[Action]] = {}
         receipts: list[Receipt] = []
-        for action in self._degraded(actions, source):
+        for action in self._degraded(actions, source, receipts):
             platform = self.target(action, source)
             if platform in self._channels:
                 batches.setdefault(platform, []).append(action)
@@ -80,16 +80,25 @@ class ChannelHub:
             receipts.extend(await self._channels[platform].execute(batch))
         return receipts
 
-    def _degraded(self, actions: list[Action], source: str | None) -> list[Action]:
+    def _degraded(
+        self, actions: list[Action], source: str | None, receipts: list[Receipt]
+    ) -> list[Action]:
         """Each action as its target channel can carry it out. What degrading makes (a
-        staff task instead of a group post) may target another channel: once more there."""
+        staff task instead of a group post) may target another channel: once more there.
+        An action that degrades to nothing (an announcement nobody could see) still
+        closes its delivery, with the reason."""
         result: list[Action] = []
         for action in actions:
             channel = self._channels.get(self.target(action, source))
             if channel is None:
                 result.append(action)
                 continue
-            for made in degrade([action], channel.capabilities, self._texts):
+            carried = degrade([action], channel.capabilities, self._texts)
+            if not carried:
+                receipt = receipt_for(action, "nobody_to_see_it")
+                if receipt is not None:
+                    receipts.append(receipt)
+            for made in carried:
                 other = self._channels.get(self.target(made, source))
                 if made is action or other is None or other is channel:
                     result.append(made)
