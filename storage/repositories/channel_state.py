@@ -75,11 +75,6 @@ class AccessTokenRepository:
             .on_conflict_do_update(index_elements=["name"], set_=values)
         )
 
-    async def release(self, name: str) -> None:
-        await self._db.execute(
-            update(AccessToken).where(AccessToken.name == name).values(lease_until=None)
-        )
-
     async def forget(self, name: str, token: str) -> None:
         """Drop ``token`` after the platform refused it (not a newer one stored since)."""
         await self._db.execute(

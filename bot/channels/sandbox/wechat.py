@@ -12,10 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.channels.wechat.kf_channel import CAPABILITIES, WINDOW, WINDOW_MESSAGES, KfPlatform
+from bot.channels.wechat.kf_channel import WINDOW, WINDOW_MESSAGES, KfPlatform
 from handlers.clock import ManualClock
-
-PLATFORM = "wechat"
 
 
 @dataclass
@@ -31,7 +29,6 @@ class SandboxWeChat:
     #: Held messages by member: (the text, why it was held).
     held: dict[str, list[str]] = field(default_factory=dict)
     platform: KfPlatform = field(default_factory=KfPlatform)
-    capabilities = CAPABILITIES
 
     def member_wrote(self, member: str) -> list[str]:
         """The window opens again; what was held for the member is due now."""

@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.channels.wechat.kf_convert import PLATFORM as KF_PLATFORM
 from bot.settings import Settings
 from handlers.capabilities import Capabilities
 from handlers.clock import ManualClock
@@ -27,8 +28,8 @@ from handlers.events import (
 )
 
 PLATFORM = "sandbox"
-#: A 微信客服 member played in the sandbox (``/wechat NAME``).
-WECHAT = "wechat"
+#: A 微信客服 member played in the sandbox (``/wechat NAME``) is on WeChat's platform.
+WECHAT = KF_PLATFORM
 GROUP_ID = "sandbox-group"
 STAFF_CHAT_ID = "sandbox-staff"
 

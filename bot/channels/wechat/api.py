@@ -41,6 +41,10 @@ TEXT_BUDGET_BYTES = 2048
 _token_for_call: contextvars.ContextVar[str] = contextvars.ContextVar("wecom_token", default="")
 
 
+#: A token is replaced this long before it expires (calls in flight keep a valid one).
+REFRESH_BEFORE = timedelta(minutes=5)
+
+
 class WeComError(Exception):
     """WeCom answered with an error code (after the retries it deserves)."""
 
@@ -128,7 +132,7 @@ class WeComApi:
         *,
         api_base_url: str = "https://qyapi.weixin.qq.com",
         timeout: float = 10.0,
-        refresh_before: timedelta = timedelta(minutes=5),
+        refresh_before: timedelta = REFRESH_BEFORE,
         retry_pauses: Sequence[float] = (0.5, 2.0),
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:

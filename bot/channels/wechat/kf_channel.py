@@ -48,6 +48,8 @@ from handlers.clock import Clock
 from handlers.dispatcher import Dispatcher
 from handlers.events import ChatKind, ChatRef, Checkpoint, Incoming, UserRef
 from storage.database import Storage
+from storage.records import HeldMessageRecord
+from storage.repositories import Repositories
 
 log = logging.getLogger(__name__)
 
@@ -294,10 +296,8 @@ class WeChatKfChannel:
                 lambda repos: repos.reply_windows.set_servicer(PLATFORM, member, servicer)
             )
         if message.from_member and member:
-            await self._storage.run(
-                lambda repos: repos.reply_windows.member_wrote(PLATFORM, member, message.sent_at)
-            )
-            await self._send_held(member)  # what waited for the member goes first
+            held = await self._member_wrote(member, message.sent_at)
+            await self._send_held(member, held)  # what waited for the member goes first
         events = kf_convert.to_events(item, self._names.get(member))
         incoming = Incoming(key=f"msg:{message.msgid}", events=tuple(events), checkpoint=checkpoint)
         await self._dispatcher.handle(incoming, self.platform, self.deliver)
@@ -400,7 +400,7 @@ class WeChatKfChannel:
         """Count the message against the window; WindowClosed when it is closed."""
         opened_after = self._clock.now() - WINDOW
 
-        async def reserve(repos: Any) -> str | None:
+        async def reserve(repos: Repositories) -> str | None:
             window = await repos.reply_windows.get(PLATFORM, member)
             if window is not None and window.servicer:
                 return "with_servicer"
@@ -413,13 +413,21 @@ class WeChatKfChannel:
         if reason is not None:
             raise WindowClosed(reason)
 
-    async def _send_held(self, member: str) -> None:
-        """The member wrote: what was held for them goes out now, oldest first."""
-        held = await self._storage.run(lambda repos: repos.held.waiting(PLATFORM, member))
-        if not held:
-            return
+    async def _member_wrote(self, member: str, at: datetime) -> list[HeldMessageRecord]:
+        """The member wrote at ``at``: their window opens again, and what was held for
+        them is taken to send (one transaction)."""
         now = self._clock.now()
-        await self._storage.run(lambda repos: repos.held.release([h.id for h in held], now))
+
+        async def work(repos: Repositories) -> list[HeldMessageRecord]:
+            await repos.reply_windows.member_wrote(PLATFORM, member, at)
+            held = await repos.held.waiting(PLATFORM, member)
+            await repos.held.release([message.id for message in held], now)
+            return held
+
+        return await self._storage.run(work)
+
+    async def _send_held(self, member: str, held: list[HeldMessageRecord]) -> None:
+        """What was held for the member goes out now, oldest first."""
         for message in held:
             try:
                 await self._send(member, Markup.escape(message.text), (), _Outcome())

@@ -75,55 +75,24 @@ def to_events(item: dict[str, Any], name: str | None) -> list[Event]:
     message = read(item)
     if not message.member:
         return []
-    sender = member(message.member, name)
     chat = chat_of(message.member, name)
-    ref = MessageRef(chat, message.msgid)
+    said: dict[str, Any] = {
+        "chat": chat,
+        "occurred_at": message.sent_at,
+        "sender": member(message.member, name),
+        "message": MessageRef(chat, message.msgid),
+    }
     if message.event_type == "enter_session":
         scene = item.get("event", {}).get("scene_param", "")
-        return [
-            CommandIssued(
-                chat=chat,
-                occurred_at=message.sent_at,
-                sender=sender,
-                message=ref,
-                name="start",
-                args=str(scene or ""),
-            )
-        ]
+        return [CommandIssued(**said, name="start", args=str(scene or ""))]
     if not message.from_member or item.get("msgtype") != "text":
         return []  # pictures, voice, servicers' and system messages: not input for the bot
     text = item.get("text") or {}
     content = str(text.get("content", ""))
     menu_id = str(text.get("menu_id", "") or "")
     if menu_id:
-        return [
-            ButtonPressed(
-                chat=chat,
-                occurred_at=message.sent_at,
-                sender=sender,
-                message=ref,
-                data=menu_id,
-                press_id=message.member,
-            )
-        ]
+        return [ButtonPressed(**said, data=menu_id, press_id=message.member)]
     command = parse_command(content)
     if command is not None and is_for_bot(command, None):
-        return [
-            CommandIssued(
-                chat=chat,
-                occurred_at=message.sent_at,
-                sender=sender,
-                message=ref,
-                name=command.name,
-                args=command.args,
-            )
-        ]
-    return [
-        MessagePosted(
-            chat=chat,
-            occurred_at=message.sent_at,
-            sender=sender,
-            message=ref,
-            text=content,
-        )
-    ]
+        return [CommandIssued(**said, name=command.name, args=command.args)]
+    return [MessagePosted(**said, text=content)]

@@ -10,14 +10,13 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, timedelta
 
+from bot.channels.wechat.api import REFRESH_BEFORE
 from handlers.clock import Clock
 from storage.database import Storage
 from storage.repositories import Repositories
 
 #: How long a replica may take to fetch and store a new token before another may try.
 LEASE = timedelta(seconds=30)
-#: Fetch a new token this long before the stored one expires (as the API client does).
-REFRESH_BEFORE = timedelta(minutes=5)
 #: How long, and how often, a replica waits for the one holding the lease.
 WAIT_STEPS, WAIT_STEP = 50, 0.2
 
