@@ -246,3 +246,20 @@ async def test_wechat_unreachable_at_start_is_waited_out(
     starting.cancel()
     with pytest.raises(asyncio.CancelledError):
         await starting
+
+
+async def test_more_held_than_one_window_takes_waits_for_the_next(
+    rig: Callable[[], Any],
+) -> None:
+    """Seven answers held while the window was closed: five go out when the member
+    writes, the other two wait for their next message; none is lost."""
+    r = await rig()
+    await r.says("你好")
+    r.app.clock.advance(timedelta(hours=49))
+    r.wecom.advance(49 * 3600)
+    member = UserRef("wechat", ALICE, "小王")
+    await r.channel.deliver([SendPrivate(user=member, text=Markup(f"通知 {n}")) for n in range(7)])
+    await r.says("在吗")
+    assert [n for n in range(7) if any(f"通知 {n}" in t for t in r.texts())] == [0, 1, 2, 3, 4]
+    await r.says("还在吗")
+    assert all(any(f"通知 {n}" in t for t in r.texts()) for n in range(7))

@@ -427,12 +427,15 @@ class WeChatKfChannel:
         return await self._storage.run(work)
 
     async def _send_held(self, member: str, held: list[HeldMessageRecord]) -> None:
-        """What was held for the member goes out now, oldest first."""
-        for message in held:
+        """What was held for the member goes out now, oldest first; what the window
+        cannot take this time is held again (the one refused holds itself)."""
+        for index, message in enumerate(held):
             try:
                 await self._send(member, Markup.escape(message.text), (), _Outcome())
-            except WindowClosed:
-                return  # held again, with the rest
+            except WindowClosed as closed:
+                for later in held[index + 1 :]:
+                    await self._hold(member, later.text, closed.reason)
+                return
             except (WeComError, WeComUnreachable) as error:
                 log.warning("a held message to %s was refused: %s", member, error)
 
