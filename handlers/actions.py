@@ -84,6 +84,9 @@ class Receipt:
     reached: str | None = None
     #: What the platform made for the action (an invite link).
     value: str | None = None
+    #: Not attempted, by rule rather than refused (a WeChat window is closed, nobody
+    #: could see it): ``error`` is the reason code the reports show.
+    skipped: bool = False
 
 
 def receipt_for(
@@ -92,6 +95,8 @@ def receipt_for(
     sent: tuple[Sent, ...] = (),
     fell_back: bool = False,
     value: str | None = None,
+    *,
+    skipped: bool = False,
 ) -> Receipt | None:
     """The report a channel owes for ``action`` (None when it asked for none)."""
     if not action.deliveries and action.tag is None:
@@ -113,6 +118,7 @@ def receipt_for(
         fell_back=fell_back,
         reached=reached,
         value=value,
+        skipped=skipped and error is not None,
     )
 
 

@@ -39,19 +39,20 @@ async def help_command(event: CommandIssued, ctx: Context) -> list[Action]:
     """
     texts = ctx.texts
     assert ctx.router is not None
+    capabilities = ctx.platform.capabilities
     if ctx.place is not Place.GROUP:
-        commands = ctx.router.visible_commands(ctx.roles, ctx.place)
+        commands = ctx.router.visible_commands(ctx.roles, ctx.place, capabilities)
         if ctx.place is Place.PRIVATE and ctx.platform.community_of(event.chat) is not None:
             # No group with the bot (WeChat): group features work here, one to one.
             shown = {command.name for command in commands}
             commands += [
                 command
-                for command in ctx.router.visible_commands(ctx.roles, Place.GROUP)
+                for command in ctx.router.visible_commands(ctx.roles, Place.GROUP, capabilities)
                 if command.name not in shown
             ]
         return [reply(event.message, _help_text(ctx, commands))]
     heading = texts.t("help.group_heading", title=_title(ctx))
-    commands = ctx.router.visible_commands(ctx.roles, Place.GROUP)
+    commands = ctx.router.visible_commands(ctx.roles, Place.GROUP, capabilities)
     return [
         SendPrivate(
             user=event.sender,

@@ -59,6 +59,10 @@ class DeskSettings(Section):
         return ChatRef(platform, chat_id, ChatKind.GROUP, title)
 
 
-async def community_groups(repos: Repositories, desk: DeskSettings) -> list[ChatRecord]:
-    """The groups members live in: every group but the staff desk's rooms."""
-    return [chat for chat in await repos.chats.list_groups() if not desk.is_work_room(chat)]
+async def community_groups(
+    repos: Repositories, desk: DeskSettings, *, one_to_one: bool = False
+) -> list[ChatRecord]:
+    """The groups members live in: every group but the staff desk's rooms; with
+    ``one_to_one``, also the communities of members reached one to one (WeChat)."""
+    chats = await repos.chats.list_groups(services=one_to_one)
+    return [chat for chat in chats if not desk.is_work_room(chat)]

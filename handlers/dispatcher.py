@@ -110,7 +110,9 @@ class Dispatcher:
                 told: Arrival | None = arrival  # about the first event only
                 for event in map(self.router.keywords.as_command, incoming.events):
                     shared = self._in_community(event, platform)
-                    here = place
+                    # An update may speak of another chat too (a WeChat member's first
+                    # message is also a join of their community).
+                    here = place if event.chat == first.chat else self.place_of(event.chat)
                     if shared is not event:  # a group feature for a one-to-one member
                         event, here, told = shared, self.place_of(shared.chat), None
                     ctx = await self._context(repos, event, platform, roles, pending, here, told)

@@ -24,6 +24,8 @@ async def record_receipts(
 ) -> None:
     for receipt in receipts:
         status = DeliveryStatus.SENT if receipt.ok else DeliveryStatus.FAILED
+        if receipt.skipped:
+            status = DeliveryStatus.SKIPPED
         for delivery_id in receipt.deliveries:
             await repos.deliveries.finish(
                 delivery_id, status, now, receipt.error, reached=receipt.reached

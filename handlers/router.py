@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from markupsafe import Markup
 
 from handlers.actions import Action
+from handlers.capabilities import Capabilities
 from handlers.commands import Arg, Form, Kind
 from handlers.context import Context, Place
 from handlers.events import CommandIssued, Event
@@ -60,6 +61,8 @@ class Command:
     listed: bool = True
     #: The ways to call it; None: the handler reads the raw text itself (``/start`` payloads).
     forms: tuple[Form, ...] | None = ((),)
+    #: A capability the platform must have for it to be listed (``invite_links``).
+    needs: str | None = None
 
     def usage(self, texts: Texts) -> Markup:
         """``用法：/givepoints @成员 数量 原因``, one line per form, then the catalog's
@@ -97,11 +100,12 @@ def declare(
     args: tuple[Arg, ...] | None = (),
     forms: tuple[Form, ...] | None = None,
     listed: bool = True,
+    needs: str | None = None,
 ) -> Command:
     """A command whose /help line is ``help.NAME`` and which takes ``args`` (or one of
     several ``forms``)."""
     declared = forms if forms is not None else (None if args is None else (args,))
-    return Command(name, handler, role, f"help.{name}", where, listed, declared)
+    return Command(name, handler, role, f"help.{name}", where, listed, declared, needs)
 
 
 @dataclass(slots=True)
@@ -158,12 +162,16 @@ class Router:
             and (place is not Place.WORK_ROOM or route.work_rooms)
         ]
 
-    def visible_commands(self, roles: frozenset[Role], place: Place) -> list[Command]:
-        """Commands a caller with ``roles`` may use here, for /help and menus."""
+    def visible_commands(
+        self, roles: frozenset[Role], place: Place, capabilities: Capabilities | None = None
+    ) -> list[Command]:
+        """Commands a caller with ``roles`` may use here, for /help and menus; given the
+        platform's ``capabilities``, without those it cannot carry out."""
         return [
             command
             for command in self.commands.values()
             if command.listed
             and (command.role is Role.MEMBER or command.role in roles)
             and place in command.where
+            and (command.needs is None or getattr(capabilities, command.needs, True))
         ]

@@ -334,6 +334,23 @@ def test_a_wechat_member_checks_in_and_redeems(tmp_path: Path) -> None:
         )
     )
     assert "签到成功，积分+5" in said
-    assert "已兑换「优惠券」，扣除5分，剩余0分" in said
+    assert "完成新人引导" in said  # checking in is taking part: the newcomer bonus
+    assert "已兑换「优惠券」，扣除5分，剩余10分" in said
     assert "兑换申请 #1" in said and "群：微信客服" in said  # the staff chat knows where
-    assert "可用积分：0（累计获得5）" in said
+    assert "可用积分：10（累计获得15）" in said
+
+
+def test_a_wechat_member_is_onboarded_inside_the_window(tmp_path: Path) -> None:
+    """Opening the chat greets the member on the session's welcome code and starts
+    the newcomer flow; day 3 goes out while the window is open, day 14 falls outside
+    it and is skipped, not held for later."""
+    said = "\n".join(
+        play(
+            "/wechat 小王\n/advance 2d\n你好\n/advance 1d\n/advance 12h\n/advance 11d\n在吗\n",
+            tmp_path,
+        )
+    )
+    assert "窗口未打开" in said.split("你好，小王")[1].split("\n")[3]  # the welcome code
+    assert "三天啦" in said.split("/advance 1d")[1]
+    assert "跳过 skipped「小王，加入「Shequn」两周了" in said
+    assert "两周了" not in said.split("在吗")[-1]  # not held for the member's next message

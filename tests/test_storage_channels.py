@@ -80,6 +80,23 @@ async def test_a_window_allows_five_messages_after_the_members_last(storage: Sto
         assert window is not None and window.sent == 5 and window.servicer == "zhangsan"
 
 
+async def test_a_message_in_several_parts_fits_the_window_whole_or_not(storage: Storage) -> None:
+    """A scheduled message of three parts takes three places at once, or none."""
+    span = timedelta(hours=48)
+    async with storage.transaction() as repos:
+        windows = repos.reply_windows
+        await windows.member_wrote("wechat", "wm2", T0)
+        reserve = windows.reserve
+        assert await reserve("wechat", "wm2", opened_after=T0 - span, limit=5, count=3)
+        assert not await reserve("wechat", "wm2", opened_after=T0 - span, limit=5, count=3)
+        assert (await windows.get("wechat", "wm2")).sent == 3  # type: ignore[union-attr]
+        assert await reserve("wechat", "wm2", opened_after=T0 - span, limit=5, count=2)
+        await windows.give_back("wechat", "wm2", 2)
+        assert (await windows.get("wechat", "wm2")).sent == 3  # type: ignore[union-attr]
+        await windows.give_back("wechat", "wm2", 9)  # never below nothing
+        assert (await windows.get("wechat", "wm2")).sent == 0  # type: ignore[union-attr]
+
+
 async def test_held_messages_wait_for_the_member(storage: Storage) -> None:
     async with storage.transaction() as repos:
         first = await repos.held.hold("wechat", "wm1", "客服回复：已退款", "window_closed", T0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.channels.wechat import kf_convert
 from bot.channels.wechat.kf_channel import _messages
 from handlers.actions import Button
-from handlers.events import ButtonPressed, ChatKind, CommandIssued, MessagePosted
+from handlers.events import ButtonPressed, ChatKind, CommandIssued, MemberJoined, MessagePosted
 
 BASE = {
     "msgid": "m1",
@@ -47,8 +47,12 @@ def test_commands_menu_taps_and_new_sessions() -> None:
             "welcome_code": "W1",
         },
     }
-    [start] = kf_convert.to_events(enter, None)
+    [start, joined] = kf_convert.to_events(enter, None)
     assert isinstance(start, CommandIssued) and start.name == "start" and start.args == "poster"
+    assert isinstance(joined, MemberJoined) and joined.chat == kf_convert.community("wkKF")
+    assert joined.chat.kind is ChatKind.SERVICE and joined.member.id == "wmAlice"
+    [said, first] = kf_convert.to_events(text("你好"), None, first_sight=True)
+    assert isinstance(said, MessagePosted) and isinstance(first, MemberJoined)
     assert kf_convert.read(enter).welcome_code == "W1"
 
 

@@ -19,9 +19,11 @@ from starlette.applications import Starlette
 from bot.app import App, build_app
 from bot.channels.hub import ChannelHub
 from bot.channels.wechat.kf_channel import WeChatKfChannel
-from handlers.actions import SendPrivate
+from handlers.actions import SendPrivate, Tag
 from handlers.clock import ManualClock
 from handlers.events import UserRef
+from handlers.onboarding.flow import STEP_KIND
+from handlers.onboarding.funnel import compute_reach
 from storage.database import Storage
 from tests.conftest import make_settings
 from tests.fake_wechat import FakeWeCom
@@ -69,6 +71,15 @@ class Rig:
             await asyncio.sleep(0.01)
         raise AssertionError("the channel never finished pulling")
 
+    def travel(self, span: timedelta) -> None:
+        """Time passes for Shequn and for WeChat alike."""
+        self.app.clock.advance(span)
+        self.wecom.advance(span.total_seconds())
+
+    async def sweep(self) -> None:
+        """What the scheduler does: due work carried out, its deliveries closed."""
+        await self.app.record(await self.channel.deliver(await self.app.sweep()))
+
     def texts(self) -> list[str]:
         return [
             sent.content.get("content") or sent.content.get("head_content", "")
@@ -83,9 +94,10 @@ async def rig(
     clock = ManualClock(start=datetime.fromtimestamp(wecom.clock, UTC))
     made: list[Rig] = []
 
-    async def make() -> Rig:
+    async def make(**overrides: Any) -> Rig:
         settings = make_settings(
             tmp_path,
+            **overrides,
             staff={"chat": "wechat:nobody"},
             wechat={
                 "api_base_url": wecom.base_url,
@@ -135,7 +147,7 @@ async def test_at_most_five_messages_then_held_until_the_member_writes(
     before = len(r.wecom.sent_to(ALICE))
     member = UserRef("wechat", ALICE, "小王")
     notes = [
-        SendPrivate(user=member, text=Markup(f"通知 {n}"), deliveries=(n,)) for n in range(1, 7)
+        SendPrivate(user=member, text=Markup(f"通知 {n}"), tag=Tag("note", n)) for n in range(1, 7)
     ]
     receipts = await r.channel.deliver(notes)
     sent = len(r.wecom.sent_to(ALICE)) - before
@@ -162,8 +174,95 @@ async def test_nothing_goes_out_48_hours_after_the_members_last_message(
     [receipt] = await r.channel.deliver(
         [SendPrivate(user=member, text=Markup("第 3 天"), deliveries=(1,))]
     )
-    assert receipt.error == "window_closed"
+    assert receipt.error == "window_closed" and receipt.skipped
     assert len(r.wecom.calls("kf/send_msg")) == calls  # not even tried
+    await r.says("在吗")
+    assert not any("第 3 天" in text for text in r.texts())  # scheduled work is not held
+
+
+async def test_a_scheduled_message_goes_whole_or_not_at_all(rig: Callable[[], Any]) -> None:
+    """A scheduled message in two parts when the window has one left: none of it goes
+    (half a message is worse than none); the slot stays for the member's answer."""
+    r = await rig()
+    await r.says("你好")  # answered: 1 of 5
+    member = UserRef("wechat", ALICE, "小王")
+    await r.channel.deliver(
+        [SendPrivate(user=member, text=Markup(f"通知 {n}"), tag=Tag("note", n)) for n in range(3)]
+    )
+    calls = len(r.wecom.calls("kf/send_msg"))
+    long = Markup("长" * 1000)  # 3,000 bytes: two messages
+    [receipt] = await r.channel.deliver([SendPrivate(user=member, text=long, deliveries=(1,))])
+    assert receipt.skipped and receipt.error == "window_closed"
+    assert len(r.wecom.calls("kf/send_msg")) == calls
+    await r.channel.deliver([SendPrivate(user=member, text=Markup("最后一条"))])
+    assert r.texts()[-1] == "最后一条"  # the fifth slot was still free
+
+
+async def test_a_wechat_member_is_onboarded_inside_their_window(rig: Callable[[], Any]) -> None:
+    """Opening the chat joins the 客服账号's community; days 3, 7 and 14 go out only
+    while the member's 48-hour window is open, and a step that falls outside it is
+    skipped (not held for later) with the reason the reports show."""
+    guide = {"title": "新手指南", "url": "https://example.com/guide"}
+    r = await rig(
+        onboarding={"quiet_hours": None, "essential_content": [guide]},
+        community={"moderators": [f"wechat:{ALICE}"]},  # to read /onboarding at the end
+    )
+    r.wecom.enter_session(KF, ALICE)
+    assert await r.callback() == 200
+    await r.settle()
+    await r.sweep()
+    assert len(r.texts()) == 1  # the greeting on the welcome code, nothing else on day 0
+    r.travel(timedelta(days=2))
+    await r.says("签到")  # day 2: the window opens
+    r.travel(timedelta(days=1, minutes=1))
+    await r.sweep()
+    assert "三天啦" in r.texts()[-1]  # day 3, inside the window
+    r.travel(timedelta(days=4))
+    calls = len(r.wecom.calls("kf/send_msg"))
+    await r.sweep()  # day 7: the member last wrote five days ago
+    assert len(r.wecom.calls("kf/send_msg")) == calls
+    r.travel(timedelta(days=6))
+    await r.says("积分")  # day 13
+    assert not any("精华内容" in text for text in r.texts())  # the day-7 step was not held
+    r.travel(timedelta(days=1))
+    await r.sweep()
+    assert "两周" in r.texts()[-1]
+    async with r.app.storage.transaction() as repos:
+        community = await repos.chats.get("wechat", f"kf:{KF}")
+        assert community is not None and community.kind == "service"
+        since = r.app.clock.now() - timedelta(days=30)
+        outcomes = await repos.deliveries.outcomes(community.id, since, STEP_KIND, "private")
+        [member] = await repos.members.onboarding_since(since, community.id)
+    reach = compute_reach(outcomes, STEP_KIND)
+    assert set(reach) == {"checkin", "digest", "topic"}  # the steps meant for one to one
+    assert reach["checkin"].private == 1 and reach["topic"].private == 1
+    assert reach["digest"].missed == 1 and reach["digest"].reasons == {"window_closed": 1}
+    assert member.activated_at is not None and member.welcomed_at is not None
+    await r.says("/onboarding")  # a moderator on WeChat: the 客服账号's funnel
+    assert "精华内容：私信0人 · 群内0人 · 未送达1人（微信窗口已关闭" in r.texts()[-1]
+
+
+async def test_a_member_who_writes_before_ever_opening_a_session_joins_too(
+    rig: Callable[[], Any],
+) -> None:
+    """A member who wrote before Shequn was set up never sends ``enter_session``: their
+    first message is their join; their messages after it are not joins again."""
+    r = await rig()
+    await r.says("你好")
+    await r.says("在吗")
+    r2 = await rig()  # a restart: the first message seen again is no second join
+    await r2.says("还在")
+    async with r.app.storage.transaction() as repos:
+        community = await repos.chats.get("wechat", f"kf:{KF}")
+        assert community is not None
+        joins = await repos.events.count("member_joined", chat_id=community.id)
+    assert joins == 1
+
+
+async def test_wechat_help_leaves_out_what_wechat_cannot_do(rig: Callable[[], Any]) -> None:
+    r = await rig()
+    await r.says("帮助")
+    assert "/checkin" in r.texts()[-1] and "/invite" not in r.texts()[-1]
 
 
 async def test_forged_stale_and_replayed_callbacks_change_nothing(

@@ -95,7 +95,7 @@ class ChannelHub:
                 continue
             carried = degrade([action], channel.capabilities, self._texts)
             if not carried:
-                receipt = receipt_for(action, "nobody_to_see_it")
+                receipt = receipt_for(action, "nobody_to_see_it", skipped=True)
                 if receipt is not None:
                     receipts.append(receipt)
             for made in carried:

@@ -62,7 +62,7 @@ async def _onboarding_report(settings: Settings, days: int) -> list[dict]:
         since = app.clock.now() - timedelta(days=days)
         reports = []
         async with app.storage.transaction() as repos:
-            for chat in await community_groups(repos, settings.staff):
+            for chat in await community_groups(repos, settings.staff, one_to_one=True):
                 members = await repos.members.onboarding_since(since, chat.id)
                 funnel = compute_funnel(members, since, app.community.timezone)
                 outcomes = await repos.deliveries.outcomes(chat.id, since, STEP_KIND, "private")

@@ -208,6 +208,9 @@ class OnboardingSweep:
         active = member.message_count > 0 or member.activated_at is not None
         if step.skip_if_active and active:
             return Skip("active")
+        one_to_one = chat.kind == ChatKind.SERVICE.value
+        if one_to_one and not step.one_to_one:
+            return Skip("one_to_one")
         if step.audience is Audience.PRIVATE:
             if user.started_bot_at is None and not step.fallback_to_group:
                 return Skip("never_started")
@@ -224,7 +227,7 @@ class OnboardingSweep:
         values["name"] = user.display_name if private else mention(user_ref(user))
         if step.id == "digest" and not values["content"]:
             return Skip("no_content")
-        text = self._text(texts, step, active, values)
+        text = self._text(texts, step, active, values, one_to_one=one_to_one)
         buttons = ()
         if step.start_button:
             label = texts.plain("onboarding.start_button")
@@ -237,7 +240,9 @@ class OnboardingSweep:
                         text=text,
                         buttons=buttons,
                         deliveries=(delivery.id,),
-                        fallback_chat=chat_ref(chat) if step.fallback_to_group else None,
+                        fallback_chat=(
+                            chat_ref(chat) if step.fallback_to_group and not one_to_one else None
+                        ),
                         tell_staff_if_refused=False,
                     )
                 ]
@@ -300,12 +305,17 @@ class OnboardingSweep:
         values: dict[str, Any],
         *,
         in_group: bool = False,
+        one_to_one: bool = False,
     ) -> Markup:
         """The step's words: the operator's own, or the catalog's variant for a member who
-        took part or not, or for the day's newcomers greeted together in the group."""
+        took part or not, for the day's newcomers greeted together in the group, or for a
+        member who reaches the community one to one (no group to point them to)."""
         group_key = f"{step.template_key}.group"
         own_group_text = in_group and step.text is None and texts.has(group_key)
-        if own_group_text:
+        one_to_one_key = f"{step.template_key}.one_to_one"
+        if one_to_one and step.text is None and texts.has(one_to_one_key):
+            text = texts.t(one_to_one_key, **values)
+        elif own_group_text:
             text = texts.t(group_key, **values)
         elif step.text:
             text = render_welcome(step.text, values)
@@ -333,8 +343,9 @@ class OnboardingSweep:
             platform, _, external_id = welcomer.partition(":")
             known = await repos.users.get(platform, external_id)
             welcomer_name = known.display_name if known else welcomer
+        one_to_one = chat.kind == ChatKind.SERVICE.value  # its title names the channel
         values: dict[str, Any] = {
-            "group": chat.title or self.community.name,
+            "group": self.community.name if one_to_one else chat.title or self.community.name,
             "rules": chat.rules or texts.plain("onboarding.no_rules"),
             "welcomer": welcomer_name,
             "content": Markup(""),

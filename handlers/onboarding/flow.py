@@ -1,5 +1,10 @@
 """Onboarding reacting to members: a join starts the flow, leaving stops it,
-taking part activates the member."""
+taking part activates the member.
+
+A member who reaches the community one to one (WeChat 微信客服: a chat of kind
+``service``, which nobody shares) has no group welcome and gets only the steps
+marked ``one_to_one``; writing to the bot is their way of taking part.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,14 @@ from datetime import datetime, timedelta
 
 from handlers.actions import Action, AnswerButton, SendMessage
 from handlers.context import Context
-from handlers.events import ButtonPressed, Event, MemberJoined, MemberLeft, MessagePosted
+from handlers.events import (
+    ButtonPressed,
+    ChatKind,
+    Event,
+    MemberJoined,
+    MemberLeft,
+    MessagePosted,
+)
 from handlers.onboarding.settings import OnboardingSettings, Step
 from storage.records import DeliveryStatus, JoinOutcome
 from storage.repositories import Repositories
@@ -73,11 +85,17 @@ class OnboardingFlow:
         ):
             return []  # a rejoin continues the flow where it was
         repos = ctx.repos
-        welcomer = await self._next_welcomer(repos, chat.id)
+        one_to_one = event.chat.kind is ChatKind.SERVICE
+        welcomer = None if one_to_one else await self._next_welcomer(repos, chat.id)
         await repos.members.start_onboarding(member.id, ctx.now, welcomer)
-        await self._schedule_welcome(repos, chat.id, ctx.now)
+        if one_to_one:  # greeted in their own conversation with the bot (/start's answer)
+            await repos.members.mark_welcomed([member.id], ctx.now)
+        else:
+            await self._schedule_welcome(repos, chat.id, ctx.now)
         ctx.sweep_soon()
         for step in self.config.steps:
+            if one_to_one and not step.one_to_one:
+                continue
             due = ctx.now + step.offset
             await repos.deliveries.schedule(
                 step_key(member.id, ctx.now, step),
@@ -126,9 +144,16 @@ class OnboardingFlow:
         return []
 
     async def on_message(self, event: Event, ctx: Context) -> list[Action]:
-        """A group message inside the window activates the member."""
+        """A group message inside the window activates the member; so does a message
+        to the bot from a member whose community is one to one."""
         assert isinstance(event, MessagePosted)
         member = ctx.member
+        if event.chat.is_private and ctx.sender is not None:
+            community = ctx.platform.community_of(event.chat)
+            known = community and await ctx.repos.chats.get(community.platform, community.id)
+            if not known:
+                return []
+            return await self.participated(ctx, known.id, ctx.sender.id, "message")
         if (
             member is not None
             and member.onboarding_started_at is not None

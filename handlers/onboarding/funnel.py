@@ -100,7 +100,7 @@ class StepReach:
 #: Reasons a step was rightly not sent: nobody missed anything.
 UNNEEDED = frozenset(
     {"active", "superseded", "switched_off", "work_room", "step_removed", "nobody_left",
-     "no_content"}
+     "no_content", "one_to_one"}
 )  # fmt: skip
 
 

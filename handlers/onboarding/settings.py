@@ -50,6 +50,9 @@ class Step(Section):
     skip_if_active: bool = False
     #: Adds the "start here" button.
     start_button: bool = False
+    #: Also for members who reach the community one to one (WeChat 微信客服): sent
+    #: privately inside their reply window, else skipped with the reason.
+    one_to_one: bool = False
 
     @property
     def template_key(self) -> str:
@@ -65,18 +68,21 @@ DEFAULT_STEPS = (
         offset=timedelta(days=3),
         stale_after=timedelta(days=2),
         fallback_to_group=True,
+        one_to_one=True,
     ),
     Step(
         id="digest",
         offset=timedelta(days=7),
         stale_after=timedelta(days=3),
         fallback_to_group=True,
+        one_to_one=True,
     ),
     Step(
         id="topic",
         offset=timedelta(days=14),
         stale_after=timedelta(days=3),
         fallback_to_group=True,
+        one_to_one=True,
     ),
 )
 

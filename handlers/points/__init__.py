@@ -42,7 +42,7 @@ def register(router: Router, economy: Economy, participation: Participation | No
         declare("badges", commands.badges, where=GROUP_ONLY, args=(member(optional=True),)),
         declare("rewards", rewards.catalogue),
         declare("redeem", rewards.redeem, where=GROUP_ONLY, args=(word("reward"),)),
-        declare("invite", invitations.invite, where=GROUP_ONLY),
+        declare("invite", invitations.invite, where=GROUP_ONLY, needs="invite_links"),
         declare("helpful", rules.helpful, Role.MODERATOR, where=GROUP_ONLY),
         declare("givepoints", commands.give, Role.MODERATOR, where=GROUP_ONLY, args=adjust),
         declare("takepoints", commands.take, Role.MODERATOR, where=GROUP_ONLY, args=adjust),

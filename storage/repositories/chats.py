@@ -82,8 +82,13 @@ class ChatRepository:
         """When the bot first saw the chat (for "early member")."""
         return await self._db.scalar(select(Chat.created_at).where(Chat.id == chat_id))
 
-    async def list_groups(self, platform: str | None = None) -> list[ChatRecord]:
-        query = select(Chat).where(Chat.kind == "group").order_by(Chat.id)
+    async def list_groups(
+        self, platform: str | None = None, *, services: bool = False
+    ) -> list[ChatRecord]:
+        """Group chats; with ``services``, also the communities of members reached one to
+        one (a 微信客服 account's)."""
+        kinds = ("group", "service") if services else ("group",)
+        query = select(Chat).where(Chat.kind.in_(kinds)).order_by(Chat.id)
         if platform:
             query = query.where(Chat.platform == platform)
         return [to_record(ChatRecord, r) for r in (await self._db.execute(query)).all()]

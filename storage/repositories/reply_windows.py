@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.models import HeldMessage, ReplyWindow
@@ -42,33 +42,29 @@ class ReplyWindowRepository:
         )
 
     async def reserve(
-        self, platform: str, user_id: str, *, opened_after: datetime, limit: int
+        self, platform: str, user_id: str, *, opened_after: datetime, limit: int, count: int = 1
     ) -> bool:
-        """Count one message against the window, if it is still open (the member wrote
-        after ``opened_after`` and fewer than ``limit`` went out since). Atomic, so two
-        replicas never send the sixth message."""
+        """Count ``count`` messages against the window, if it is still open for all of
+        them (the member wrote after ``opened_after`` and at most ``limit - count`` went out
+        since). Atomic, so two replicas never send the sixth message."""
         result = await self._db.execute(
             update(ReplyWindow)
             .where(
                 ReplyWindow.platform == platform,
                 ReplyWindow.user_id == user_id,
                 ReplyWindow.last_message_at > opened_after,
-                ReplyWindow.sent < limit,
+                ReplyWindow.sent <= limit - count,
             )
-            .values(sent=ReplyWindow.sent + 1)
+            .values(sent=ReplyWindow.sent + count)
         )
         return result.rowcount == 1
 
-    async def give_back(self, platform: str, user_id: str) -> None:
-        """A reserved message did not go out after all."""
+    async def give_back(self, platform: str, user_id: str, count: int = 1) -> None:
+        """Reserved messages that did not go out after all."""
         await self._db.execute(
             update(ReplyWindow)
-            .where(
-                ReplyWindow.platform == platform,
-                ReplyWindow.user_id == user_id,
-                ReplyWindow.sent > 0,
-            )
-            .values(sent=ReplyWindow.sent - 1)
+            .where(ReplyWindow.platform == platform, ReplyWindow.user_id == user_id)
+            .values(sent=case((ReplyWindow.sent > count, ReplyWindow.sent - count), else_=0))
         )
 
     async def close(self, platform: str, user_id: str, limit: int) -> None:

@@ -88,6 +88,7 @@ class _Shown:
     error: str | None = None
     fell_back: bool = False
     value: str | None = None
+    skipped: bool = False
 
 
 @dataclass
@@ -156,11 +157,12 @@ class SandboxConsole:
         if actions:
             await self.app.record(await self.execute(actions))
 
-    async def _dispatch(self, incoming: Incoming) -> None:
+    async def _dispatch(self, incoming: Incoming, *, wrote: bool = True) -> None:
+        """Handle what was typed; ``wrote`` off: an event, not the member's message."""
         try:
             member = _wechat_member(incoming)
             if member is not None and self.wechat is not None:
-                due = self.wechat.member_wrote(member.id)  # the window opens again
+                due = self.wechat.member_wrote(member.id) if wrote else []  # the window opens
                 for text in due:  # what was held goes first, oldest first
                     self.write("    (补发之前未能发出的消息 sending what was held)")
                     await self.execute([SendPrivate(user=member, text=Markup.escape(text))])
@@ -268,6 +270,7 @@ class SandboxConsole:
         if not name:
             self.write("用法 usage: /wechat NAME")
             return True
+        new = self.world.wechat_id(name) not in self.world.users
         self.world.current = self.world.wechat_member(name)
         self.write(
             f"(微信客服 WeChat: 你是 you are {self.world.current.display_name}，"
@@ -275,6 +278,11 @@ class SandboxConsole:
             "微信只允许在成员最后一条消息后 48 小时内最多回 5 条 "
             "WeChat allows 5 messages within 48 h of the member's last one; /as NAME 回到群成员)"
         )
+        if new and self.wechat is not None:
+            # Opening the chat from the 客服 link: greeted on the session's welcome code,
+            # and the 客服账号's community joined (the newcomer flow starts).
+            self.wechat.entered(self.world.current.id)
+            await self._dispatch(self.world.enter_session(), wrote=False)
         return True
 
     async def _dm(self, _: str) -> bool:
@@ -386,7 +394,12 @@ class SandboxConsole:
             shown = _Shown()
             shown.error = self._show(action, shown)
             receipt = receipt_for(
-                action, shown.error, tuple(shown.sent), shown.fell_back, shown.value
+                action,
+                shown.error,
+                tuple(shown.sent),
+                shown.fell_back,
+                shown.value,
+                skipped=shown.skipped,
             )
             if receipt is not None:
                 receipts.append(receipt)
@@ -454,7 +467,16 @@ class SandboxConsole:
         assert self.wechat is not None and isinstance(action, SendPrivate | SendMessage)
         chat = ChatRef(WECHAT, member, ChatKind.PRIVATE, self.world.name_of(member))
         where = self.world.where(chat)
-        if not self.wechat.take(member):
+        fits = self.wechat.take(member)
+        if not fits and action.deliveries:
+            shown.skipped = True
+            first_line = plain_text(action.text).splitlines()[0][:40]
+            self.write(
+                f"⏭  [{where}] 跳过 skipped「{first_line}…」: 微信窗口已关闭，定时消息不补发 "
+                "(WeChat's window is closed; scheduled messages are not sent later)"
+            )
+            return "window_closed"
+        if not fits:
             self.wechat.hold(member, plain_text(action.text))
             self.write(
                 f"⏸  [{where}] 未发送 not sent: 微信窗口已关闭，成员下次发言时补发 "

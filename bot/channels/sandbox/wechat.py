@@ -29,6 +29,12 @@ class SandboxWeChat:
     #: Held messages by member: (the text, why it was held).
     held: dict[str, list[str]] = field(default_factory=dict)
     platform: KfPlatform = field(default_factory=KfPlatform)
+    #: Members with an unused welcome code (they just opened the chat): one message
+    #: may go out on it, outside the window.
+    welcome_codes: set[str] = field(default_factory=set)
+
+    def entered(self, member: str) -> None:
+        self.welcome_codes.add(member)
 
     def member_wrote(self, member: str) -> list[str]:
         """The window opens again; what was held for the member is due now."""
@@ -36,7 +42,11 @@ class SandboxWeChat:
         return self.held.pop(member, [])
 
     def take(self, member: str) -> bool:
-        """Count one message against the window, if it is open."""
+        """Count one message against the window, if it is open (a welcome code, when
+        there is one, carries the message instead)."""
+        if member in self.welcome_codes:
+            self.welcome_codes.discard(member)
+            return True
         window = self.windows.get(member)
         if window is None or window.last_message_at is None:
             return False

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.channels.wechat.kf_convert import PLATFORM as KF_PLATFORM
+from bot.channels.wechat.kf_convert import community as kf_community
 from bot.settings import Settings
 from handlers.capabilities import Capabilities
 from handlers.clock import ManualClock
@@ -105,10 +106,24 @@ class SandboxWorld:
     def private_chat(self, user: UserRef) -> ChatRef:
         return ChatRef(PLATFORM, user.id, ChatKind.PRIVATE, user.display_name)
 
+    @staticmethod
+    def wechat_id(name: str) -> str:
+        return "wm_" + user_id_for(name)
+
     def wechat_member(self, name: str) -> UserRef:
         display = name.strip() or "微信用户"
-        ref = UserRef(WECHAT, "wm_" + user_id_for(name), display, language="zh")
+        ref = UserRef(WECHAT, self.wechat_id(name), display, language="zh")
         return self.users.setdefault(ref.id, ref)
+
+    def enter_session(self) -> Incoming:
+        """The current WeChat member opens the chat from the 客服 link, as WeChat tells it
+        (``enter_session``): ``/start``, and a join of the 客服账号's community."""
+        chat, member, now = self.here, self.current, self.clock.now()
+        start = CommandIssued(
+            chat=chat, occurred_at=now, sender=member, message=self._message_ref(chat), name="start"
+        )
+        joined = MemberJoined(chat=kf_community(""), occurred_at=now, member=member)
+        return self.incoming(start, joined)
 
     @property
     def here(self) -> ChatRef:

@@ -46,7 +46,7 @@ from handlers.actions import (
 from handlers.capabilities import Capabilities
 from handlers.clock import Clock
 from handlers.dispatcher import Dispatcher
-from handlers.events import ChatKind, ChatRef, Checkpoint, Incoming, UserRef
+from handlers.events import ChatRef, Checkpoint, Incoming, UserRef
 from storage.database import Storage
 from storage.records import HeldMessageRecord
 from storage.repositories import Repositories
@@ -93,8 +93,7 @@ class KfPlatform:
         self._account_of = account_of
 
     def community_of(self, chat: ChatRef) -> ChatRef | None:
-        account = self._account_of(chat.id)
-        return ChatRef(PLATFORM, f"kf:{account}", ChatKind.SERVICE, "微信客服")
+        return kf_convert.community(self._account_of(chat.id))
 
     def describe(self) -> dict[str, str]:
         return {"channel": "微信客服 (WeChat customer service)"}
@@ -150,6 +149,8 @@ class WeChatKfChannel:
         self._account_of: dict[str, str] = {}
         self._welcome: dict[str, tuple[str, datetime]] = {}
         self._names: dict[str, str] = {}
+        #: Members who wrote since this process started (their first message is a join).
+        self._seen: set[str] = set()
         self._sync_locks: dict[str, asyncio.Lock] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._running = False
@@ -298,9 +299,12 @@ class WeChatKfChannel:
         if message.from_member and member:
             held = await self._member_wrote(member, message.sent_at)
             await self._send_held(member, held)  # what waited for the member goes first
-        events = kf_convert.to_events(item, self._names.get(member))
+        first_sight = message.from_member and member not in self._seen
+        events = kf_convert.to_events(item, self._names.get(member), first_sight=first_sight)
         incoming = Incoming(key=f"msg:{message.msgid}", events=tuple(events), checkpoint=checkpoint)
         await self._dispatcher.handle(incoming, self.platform, self.deliver)
+        if message.from_member and member:
+            self._seen.add(member)
 
     async def _learn_names(self, items: list[dict[str, Any]]) -> None:
         """Members' nicknames, once each (``kf/customer/batchget``)."""
@@ -323,26 +327,30 @@ class WeChatKfChannel:
         """Carry out actions in order; one failure never blocks the rest."""
         receipts: list[Receipt] = []
         for action in actions:
-            outcome, error = _Outcome(), None
+            outcome, error, skipped = _Outcome(), None, False
             try:
                 await self._execute(action, outcome)
             except WindowClosed as closed:
-                error = closed.reason
-                log.info("%s held for later: %s", type(action).__name__, closed.reason)
+                error, skipped = closed.reason, True
+                what = "skipped" if action.deliveries else "held for later"
+                log.info("%s %s: %s", type(action).__name__, what, closed.reason)
             except (WeComError, WeComUnreachable) as failure:
                 error = str(failure)
                 log.warning("WeChat refused %s: %s", type(action).__name__, failure)
-            receipt = receipt_for(action, error, tuple(outcome.sent))
+            receipt = receipt_for(action, error, tuple(outcome.sent), skipped=skipped)
             if receipt is not None:
                 receipts.append(receipt)
         return receipts
 
     async def _execute(self, action: Action, outcome: _Outcome) -> None:
+        # Scheduled work (an onboarding step) is not worth holding: it goes inside the
+        # window or is skipped, with the reason.
+        hold = not action.deliveries
         match action:
             case SendPrivate(user=user):
-                await self._send(user.id, action.text, action.buttons, outcome)
+                await self._send(user.id, action.text, action.buttons, outcome, hold=hold)
             case SendMessage(chat=chat) if chat.is_private:
-                await self._send(chat.id, action.text, action.buttons, outcome)
+                await self._send(chat.id, action.text, action.buttons, outcome, hold=hold)
             case AnswerButton(text=text) if text:
                 await self._send(action.press_id, Markup.escape(text), (), outcome)
             case AnswerButton():
@@ -350,15 +358,35 @@ class WeChatKfChannel:
             case _:
                 raise WeComError(-2, f"微信客服 cannot carry out {type(action).__name__}")
 
-    async def _send(self, member: str, text: Markup, buttons: Keyboard, outcome: _Outcome) -> None:
-        """Send within the member's window, or hold the rest when it is closed."""
+    async def _send(
+        self,
+        member: str,
+        text: Markup,
+        buttons: Keyboard,
+        outcome: _Outcome,
+        *,
+        hold: bool = True,
+    ) -> None:
+        """Send within the member's window, holding what it cannot take for the member's
+        next message; without ``hold``, the whole message fits the window or none of it
+        goes (WindowClosed)."""
         parts = _messages(plain_text(text), buttons)
+        if not hold:
+            await self._reserve(member, len(parts))
         for index, (kind, content) in enumerate(parts):
             try:
-                await self._send_one(member, kind, content, outcome)
+                await self._send_one(member, kind, content, outcome, reserved=not hold)
             except WindowClosed as closed:
-                rest = "\n".join(_as_text(kind, body) for kind, body in parts[index:])
-                await self._hold(member, rest, closed.reason)
+                if hold:
+                    rest = "\n".join(_as_text(kind, body) for kind, body in parts[index:])
+                    await self._hold(member, rest, closed.reason)
+                raise
+            except (WeComError, WeComUnreachable):
+                unsent = len(parts) - index - 1
+                if not hold and unsent:
+                    await self._storage.run(
+                        lambda repos, n=unsent: repos.reply_windows.give_back(PLATFORM, member, n)
+                    )
                 raise
 
     async def _hold(self, member: str, text: str, reason: str) -> None:
@@ -366,10 +394,17 @@ class WeChatKfChannel:
         await self._storage.run(lambda repos: repos.held.hold(PLATFORM, member, text, reason, now))
 
     async def _send_one(
-        self, member: str, kind: str, content: dict[str, Any], outcome: _Outcome
+        self,
+        member: str,
+        kind: str,
+        content: dict[str, Any],
+        outcome: _Outcome,
+        *,
+        reserved: bool = False,
     ) -> None:
+        """One message; ``reserved``: already counted against the window."""
         msgid = uuid.uuid4().hex
-        welcome = self._welcome.pop(member, None)
+        welcome = None if reserved else self._welcome.pop(member, None)
         if welcome and self._clock.now() - welcome[1] < WELCOME_CODE_LIFE:
             try:  # the welcome of a new session goes out on its code, outside the window
                 await self._api.send_msg_on_event(welcome[0], kind, content, msgid)
@@ -377,7 +412,8 @@ class WeChatKfChannel:
                 return
             except WeComError as error:
                 log.info("welcome code not accepted (%s); sending normally", error)
-        await self._reserve(member)
+        if not reserved:
+            await self._reserve(member)
         account = self._account(member)
         try:
             await self._api.send_msg(member, account, kind, content, msgid)
@@ -396,8 +432,8 @@ class WeChatKfChannel:
             raise
         outcome.sent.append(Sent(PLATFORM, member, msgid))
 
-    async def _reserve(self, member: str) -> None:
-        """Count the message against the window; WindowClosed when it is closed."""
+    async def _reserve(self, member: str, count: int = 1) -> None:
+        """Count messages against the window; WindowClosed when it cannot take them."""
         opened_after = self._clock.now() - WINDOW
 
         async def reserve(repos: Repositories) -> str | None:
@@ -405,7 +441,7 @@ class WeChatKfChannel:
             if window is not None and window.servicer:
                 return "with_servicer"
             fits = await repos.reply_windows.reserve(
-                PLATFORM, member, opened_after=opened_after, limit=WINDOW_MESSAGES
+                PLATFORM, member, opened_after=opened_after, limit=WINDOW_MESSAGES, count=count
             )
             return None if fits else "window_closed"
 

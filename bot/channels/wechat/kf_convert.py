@@ -4,7 +4,9 @@ A member's conversation with the 客服账号 is a one-to-one chat, ``wechat:<ex
 Only customer messages (``origin`` 3) are member input; what servicers or the
 system wrote is not. A click on a menu item (``msgmenu``) arrives as text with
 its ``menu_id``: the button's data. ``enter_session`` (the member opened the chat
-from a link or QR code) is ``/start`` with the link's ``scene_param``.
+from a link or QR code) is ``/start`` with the link's ``scene_param``, and a join of
+the 客服账号's community, which starts the member's onboarding; so is the first
+message the channel sees from a member (one who wrote before Shequn was set up).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from handlers.events import (
     ChatRef,
     CommandIssued,
     Event,
+    MemberJoined,
     MessagePosted,
     MessageRef,
     UserRef,
@@ -70,11 +73,28 @@ def chat_of(external_userid: str, name: str | None = None) -> ChatRef:
     return ChatRef(PLATFORM, external_userid, ChatKind.PRIVATE, name)
 
 
-def to_events(item: dict[str, Any], name: str | None) -> list[Event]:
-    """The events of one ``msg_list`` item (none for what is not member input)."""
+def community(open_kfid: str) -> ChatRef:
+    """The members of one 客服账号: their community, which no chat is shared in."""
+    return ChatRef(PLATFORM, f"kf:{open_kfid}", ChatKind.SERVICE, "微信客服")
+
+
+def to_events(item: dict[str, Any], name: str | None, *, first_sight: bool = False) -> list[Event]:
+    """The events of one ``msg_list`` item (none for what is not member input);
+    ``first_sight``: the channel has not seen this member write before."""
     message = read(item)
     if not message.member:
         return []
+    events = _said(item, message, name)
+    if events and (first_sight or message.event_type == "enter_session"):
+        person = member(message.member, name)
+        joined = MemberJoined(
+            chat=community(message.open_kfid), occurred_at=message.sent_at, member=person
+        )
+        events.append(joined)  # after: the update's first event is the member's own chat
+    return events
+
+
+def _said(item: dict[str, Any], message: KfMessage, name: str | None) -> list[Event]:
     chat = chat_of(message.member, name)
     said: dict[str, Any] = {
         "chat": chat,
