@@ -33,18 +33,19 @@ class Bm25Index:
         self._key_docs: dict[Hashable, list[int]] = defaultdict(list)
         self._total_length = 0
         self._next_doc = 0
-        #: Length normalisation per document, computed with ``_norms_average``;
-        #: rebuilt only when the average length drifts by more than 1 %, so an
-        #: edit costs the edited entry, not the whole base.
-        self._norms: dict[int, float] | None = None
-        self._norms_average = 0.0
+        #: How many documents have each length: BM25's length normalisation depends
+        #: only on the length and the average, so it is kept per length (a few dozen
+        #: values) and recomputed whenever the average moved. An edit costs the edited
+        #: entry, and scores are always exactly those of a fresh build.
+        self._lengths: Counter[int] = Counter()
+        self._norms: dict[int, float] = {}
+        self._norms_stale = False
 
     # -- changes -------------------------------------------------------------
 
     def add(self, key: Hashable, documents: Iterable[Iterable[str]]) -> None:
         """Index ``documents`` (term lists) under ``key``, replacing what it had."""
         self.remove(key)
-        added: list[int] = []
         for terms in documents:
             counts = Counter(terms)
             if not counts:
@@ -54,24 +55,27 @@ class Bm25Index:
             self._doc_terms[doc] = counts
             length = sum(counts.values())
             self._doc_length[doc] = length
+            self._lengths[length] += 1
             self._total_length += length
             self._doc_key[doc] = key
             self._key_docs[key].append(doc)
             for term, tf in counts.items():
                 self._postings[term][doc] = tf
-            added.append(doc)
-        self._keep_norms(added)
+        self._norms_stale = True
 
     def remove(self, key: Hashable) -> None:
+        self._norms_stale = True
         for doc in self._key_docs.pop(key, ()):
-            if self._norms is not None:
-                self._norms.pop(doc, None)
             for term in self._doc_terms.pop(doc):
                 postings = self._postings[term]
                 del postings[doc]
                 if not postings:
                     del self._postings[term]
-            self._total_length -= self._doc_length.pop(doc)
+            length = self._doc_length.pop(doc)
+            self._total_length -= length
+            self._lengths[length] -= 1
+            if not self._lengths[length]:
+                del self._lengths[length]
             del self._doc_key[doc]
 
     # -- facts ---------------------------------------------------------------
@@ -102,14 +106,14 @@ class Bm25Index:
         k1, b = self.params.k1, self.params.b
         return k1 * (1 - b + b * length / (average or self._average()))
 
-    def _keep_norms(self, added: list[int]) -> None:
-        if self._norms is None:
-            return
-        if abs(self._average() - self._norms_average) > 0.01 * self._norms_average:
-            self._norms = None
-            return
-        for doc in added:
-            self._norms[doc] = self._norm(self._doc_length[doc], self._norms_average)
+    def _current_norms(self) -> dict[int, float]:
+        """Length → normalisation, for the base as it is now (recomputed after a change:
+        a few dozen lengths)."""
+        if self._norms_stale:
+            average = self._average()
+            self._norms = {length: self._norm(length, average) for length in self._lengths}
+            self._norms_stale = False
+        return self._norms
 
     def document_frequency(self, term: str) -> int:
         return len(self._postings.get(term, ()))
@@ -117,12 +121,8 @@ class Bm25Index:
     def score_documents(self, query: dict[str, float]) -> dict[int, float]:
         """BM25 of every document sharing a term with ``query`` (term → weight)."""
         k1 = self.params.k1
-        norms = self._norms
-        if norms is None:
-            self._norms_average = average = self._average()
-            norms = self._norms = {
-                doc: self._norm(length, average) for doc, length in self._doc_length.items()
-            }
+        norms = self._current_norms()
+        lengths = self._doc_length
         scores: dict[int, float] = defaultdict(float)
         for term, weight in query.items():
             postings = self._postings.get(term)
@@ -130,7 +130,7 @@ class Bm25Index:
                 continue
             factor = weight * self.idf(term) * (k1 + 1)
             for doc, tf in postings.items():
-                scores[doc] += factor * tf / (tf + norms[doc])
+                scores[doc] += factor * tf / (tf + norms[lengths[doc]])
         return scores
 
     def self_score(self, terms: Counter[str], weights: dict[str, float]) -> float:
