@@ -340,3 +340,18 @@ def test_eval_uses_the_configured_threshold(tmp_path: Path) -> None:
     assert report.false_answer_rate == 0.0 and report.top1_accuracy < 0.2
     matcher = load_base(strict, DATA / "base.jsonl")
     assert matcher.config.answer_threshold == 0.99
+
+
+@pytest.mark.parametrize("name", ["faq_home", "faq_exam"])
+def test_the_held_out_sets_are_well_formed(name: str) -> None:
+    """Sets from other domains, written apart (their README): at least 150 entries and
+    400 questions each, many of them in-domain questions without an entry."""
+    folder = DATA.with_name(name)
+    rows = read_entries(folder / "base.jsonl")
+    assert not rows.problems
+    ids = [row.key for row in rows.rows]
+    assert len(ids) >= 150 and len(set(ids)) == len(ids)
+    queries = read_queries(folder / "queries.jsonl")
+    assert len(queries) >= 400
+    assert {query.expected for query in queries} - {None} <= set(ids)
+    assert sum(query.expected is None for query in queries) >= 150
