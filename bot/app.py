@@ -11,6 +11,7 @@ from handlers.actions import Action, Receipt
 from handlers.clock import Clock, SystemClock
 from handlers.context import Community
 from handlers.dispatcher import Dispatcher
+from handlers.escalation.model import ModelError
 from handlers.escalation.sla import SlaSweep
 from handlers.faq import sync_task
 from handlers.faq.library import FaqLibrary
@@ -111,7 +112,7 @@ def build_app(
         router = build_router(
             settings.onboarding, faq_library, economy, settings.escalation, settings.keywords
         )
-    except UnknownKeyword as error:
+    except (UnknownKeyword, ModelError) as error:
         raise ConfigError(f"config error: {error}") from None
     dispatcher = Dispatcher(storage, router, catalog, community, desk, clock)
     sweeper = Sweeper(

@@ -1,4 +1,5 @@
-"""The complaint detector on its own and on the labelled sets in tests/data/complaints."""
+"""The complaint detector: the lexicon's rules on their own, and the shipped detector
+(lexicon and model) on the labelled sets in tests/data/complaints."""
 
 from __future__ import annotations
 
@@ -17,8 +18,18 @@ from handlers.escalation.settings import DetectorSettings
 DATA = Path(__file__).parent / "data" / "complaints" / "messages.jsonl"
 
 
+#: The lexicon alone: its rules are tested without the model's second opinion.
+LEXICON = DetectorSettings(model=False)
+
+
 @pytest.fixture(scope="module")
 def detector() -> Detector:
+    return Detector(LEXICON)
+
+
+@pytest.fixture(scope="module")
+def shipped() -> Detector:
+    """The detector as it runs by default: the lexicon with the built-in model."""
     return Detector()
 
 
@@ -71,8 +82,8 @@ def test_money_lost_or_several_affected_is_serious(
 
 def test_operators_add_signs_of_harm() -> None:
     text = "礼品卡到现在都没退，太慢了"
-    assert Detector().grade(text).severity is Severity.LOW
-    tuned = Detector(DetectorSettings(harm_terms=["礼品卡"]))
+    assert Detector(LEXICON).grade(text).severity is Severity.LOW
+    tuned = Detector(DetectorSettings(model=False, harm_terms=["礼品卡"]))
     assert tuned.grade(text).severity is Severity.HIGH
 
 
@@ -353,8 +364,8 @@ def test_what_makes_a_complaint_serious(detector: Detector, text: str, severity:
 
 def test_operators_name_their_goods_for_incidents() -> None:
     text = "小夜灯用着用着冒烟了"
-    assert Detector().grade(text).severity is Severity.NONE
-    tuned = Detector(DetectorSettings(service_terms=["小夜灯"]))
+    assert Detector(LEXICON).grade(text).severity is Severity.NONE
+    tuned = Detector(DetectorSettings(model=False, service_terms=["小夜灯"]))
     assert tuned.grade(text).severity is Severity.CRISIS
 
 
@@ -452,12 +463,26 @@ def test_held_out_chatter_rarely_opens_a_ticket(detector: Detector) -> None:
     assert alarms["crisis"] <= 1
 
 
+def test_the_newest_held_out_sets_with_the_model(shipped: Detector) -> None:
+    """Written apart and measured once, after the model was built: the shipped detector
+    on messages neither the lexicon nor the model ever saw. The lexicon alone found 54.3 %
+    of the complaints and raised 53 tickets (9 crises) on the chatter."""
+    report = evaluate(shipped, read_labelled(DATA.with_name("complaints8.jsonl")))
+    assert report.messages == 300
+    assert report.recall >= 0.804  # 80.5 %; the issue: no lower than before (54.3 %)
+    assert report.precision >= 0.99
+    alarms = evaluate(shipped, read_ordinary(DATA.with_name("chatter8.jsonl"))).alarms
+    assert alarms["ordinary"] == 1500
+    assert alarms["ticket"] <= 18
+    assert alarms["serious"] <= 9
+    assert alarms["crisis"] == 0  # the issue's target: no crisis page
+
+
 @pytest.mark.xfail(
-    strict=True,
-    reason="the issue's target (at most 1 %, no crisis); 43 of 1,500 (2.9 %), 1 crisis",
+    strict=True, reason="the issue's target (at most 1 %); 18 of 1,500 (1.2 %), no crisis"
 )
-def test_the_chatter_target(detector: Detector) -> None:
-    alarms = evaluate(detector, read_ordinary(DATA.with_name("chatter5.jsonl"))).alarms
+def test_the_chatter_target(shipped: Detector) -> None:
+    alarms = evaluate(shipped, read_ordinary(DATA.with_name("chatter8.jsonl"))).alarms
     assert alarms["ticket"] <= 15
     assert alarms["crisis"] == 0
 
@@ -513,11 +538,15 @@ def test_the_cli_measures_the_configured_detector(run: Any, tmp_path: Path) -> N
         {"text": "今天的分享很棒", "severity": "none", "lang": "zh"},
     ]
     labelled.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), "utf-8")
-    code, out = run("complaints", "eval", str(labelled), "--json")
+    lexicon = tmp_path / "lexicon.toml"
+    lexicon.write_text("[escalation.detector]\nmodel = false\n", "utf-8")
+    code, out = run("complaints", "eval", str(labelled), "--config", str(lexicon), "--json")
     assert code == 0, out
     assert json.loads(out)["messages"] == 3
     config = tmp_path / "shequn.toml"
-    config.write_text('[escalation.detector]\ncomplaint_terms = { "画大饼" = 3.0 }\n', "utf-8")
+    config.write_text(
+        '[escalation.detector]\nmodel = false\ncomplaint_terms = { "画大饼" = 3.0 }\n', "utf-8"
+    )
     code, tuned = run("complaints", "eval", str(labelled), "--config", str(config), "--json")
     assert code == 0, tuned
     assert json.loads(tuned)["recall"] > json.loads(out)["recall"]
@@ -549,9 +578,9 @@ def test_the_cli_counts_false_alarms_on_ordinary_messages(run: Any, tmp_path: Pa
 
 def test_operators_name_their_own_products_for_mood_complaints() -> None:
     text = "这个小组件又不动了，真烦"
-    assert Detector().grade("今天下雨真烦").severity is Severity.NONE  # a mood about nothing
-    assert not Detector().grade(text).is_complaint  # 小组件 is not a built-in subject
-    tuned = Detector(DetectorSettings(service_terms=["小组件"]))
+    assert Detector(LEXICON).grade("今天下雨真烦").severity is Severity.NONE  # a mood about nothing
+    assert not Detector(LEXICON).grade(text).is_complaint  # 小组件 is not a built-in subject
+    tuned = Detector(DetectorSettings(model=False, service_terms=["小组件"]))
     assert tuned.grade(text).is_complaint
 
 

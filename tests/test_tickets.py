@@ -488,6 +488,7 @@ async def test_the_lexicon_and_thresholds_come_from_config(
     tmp_path: Path, sqlite_storage: Storage, clock: ManualClock
 ) -> None:
     detector = {
+        "model": False,  # the lexicon's own grades (the model's role: test_complaint_model)
         "complaint_terms": {"割韭菜": 3.0, "無語": 0, "无语": 0},
         "crisis_terms": {"消協": 4.5},  # Traditional in the config still matches
         "negations": ["并非"],

@@ -21,13 +21,14 @@ import bisect
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import IntEnum
 from typing import NamedTuple
 
 import opencc
 
 from handlers.escalation import lexicon
+from handlers.escalation.model import ComplaintModel
 from handlers.escalation.settings import DetectorSettings
 from handlers.escalation.words import Words
 
@@ -49,11 +50,22 @@ class Verdict:
     score: float
     #: The terms that counted, for the ticket and for operators tuning the lexicon.
     terms: tuple[str, ...] = ()
+    #: The message praises something too (房间本身很好): mixed feedback, a review.
+    praised: bool = False
 
     @property
     def is_complaint(self) -> bool:
         return self.severity is not Severity.NONE
 
+
+#: Lexicon evidence this strong is not overruled by the model ("This is a scam, I want my
+#: money back!!" is a complaint whatever short-text statistics say); nor is a crisis this
+#: strong ("你们就是骗子！我要找律师维权") made merely serious.
+LEXICON_SURE = 8.0
+CRISIS_SURE = 12.0
+#: A message shorter than this says too little for the model to overrule the lexicon
+#: ("我要去12315").
+MODEL_MIN_CHARS = 10
 
 #: Terms this telling (退款, 骗, refund…) name a subject; lighter ones only intensify.
 SUBJECT_WEIGHT = 1.5
@@ -291,6 +303,7 @@ class Detector:
             self._by_first.setdefault(term[0], []).append(index)
         #: Chinese terms join jieba's dictionary, so that it keeps them whole.
         self._dictionary = tuple(sorted({t for t, *_ in self._terms if not t.isascii()}))
+        self.model = ComplaintModel.load(config.model_file) if config.model else None
 
     def _fold(self, text: str) -> str:
         return self._t2s.convert(text.strip().lower())
@@ -304,6 +317,40 @@ class Detector:
     def grade(self, text: str, *, repeats: int = 0, others: int = 0) -> Verdict:
         """Grade ``text``; ``repeats`` is how many complaints this member made lately,
         ``others`` how many other members complained about the same lately."""
+        verdict = self._lexicon_grade(text)
+        if self.model is not None:
+            verdict = self._second_opinion(verdict, self.model.probability(text), len(text))
+        if not verdict.is_complaint:
+            return verdict
+        # Spread and persistence raise the grade a level: several members at once up to a
+        # crisis (mass anger), one member's repeated complaints up to serious at most —
+        # a frustrated member alone is not a crisis, which needs its own signals.
+        severity = verdict.severity
+        if others >= 2:
+            severity = Severity(min(Severity.CRISIS, severity + 1))
+        elif repeats >= 2:
+            severity = max(severity, Severity(min(Severity.HIGH, severity + 1)))
+        return replace(verdict, severity=severity)
+
+    def _second_opinion(self, verdict: Verdict, probability: float, length: int) -> Verdict:
+        """The lexicon's verdict weighed with the model's probability (see
+        :mod:`handlers.escalation.model`)."""
+        config, score = self.config, verdict.score
+        doubted = length >= MODEL_MIN_CHARS
+        weak = score < LEXICON_SURE
+        if doubted and weak and verdict.is_complaint and probability < config.model_gate:
+            return Verdict(Severity.NONE, score, verdict.terms)
+        crisis = verdict.severity is Severity.CRISIS
+        if doubted and crisis and probability < config.model_crisis and score < CRISIS_SURE:
+            return replace(verdict, severity=Severity.HIGH)
+        alone = config.model_alone < 1 and probability >= config.model_alone
+        # Mixed feedback that praises too (a review: 房间本身很好，早餐太差) is not the
+        # model's alone to call a complaint.
+        if not verdict.is_complaint and alone and not verdict.praised:
+            return Verdict(Severity.LOW, verdict.score, verdict.terms)
+        return verdict
+
+    def _lexicon_grade(self, text: str) -> Verdict:
         raw = unicodedata.normalize("NFKC", text)[:1000]
         folded = self._t2s.convert(raw.lower())
         config = self.config
@@ -336,7 +383,7 @@ class Detector:
         total = score + crisis + (weight if score + crisis > 0 else 0) - calm
         terms = tuple(hit.term for hit in counted)
         if total < config.complaint_threshold:
-            return Verdict(Severity.NONE, round(total, 2), terms)
+            return Verdict(Severity.NONE, round(total, 2), terms, praised=calm > 0)
         # Failing again and again, an accusation of cheating or a refusal: serious too.
         serious = (
             harmed
@@ -352,14 +399,7 @@ class Detector:
             severity = Severity.HIGH
         else:
             severity = Severity.LOW
-        # Spread and persistence raise the grade a level: several members at once up to a
-        # crisis (mass anger), one member's repeated complaints up to serious at most —
-        # a frustrated member alone is not a crisis, which needs its own signals.
-        if others >= 2:
-            severity = Severity(min(Severity.CRISIS, severity + 1))
-        elif repeats >= 2:
-            severity = max(severity, Severity(min(Severity.HIGH, severity + 1)))
-        return Verdict(severity, round(total, 2), terms)
+        return Verdict(severity, round(total, 2), terms, praised=calm > 0)
 
     def _own(self, folded: str, hits: list[Hit]) -> list[Hit]:
         """The hits that are the writer's own complaint: not in a sentence that tells of

@@ -4,6 +4,7 @@ as they are."""
 from __future__ import annotations
 
 from datetime import time, timedelta
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -36,6 +37,16 @@ class DetectorSettings(Section):
     #: How far back a member's repeated complaints, and other members' complaints on
     #: the same subject, raise the grade.
     window_minutes: int = Field(30, ge=1)
+    #: The second opinion of a model trained on labelled messages: a lexicon hit it
+    #: rates below ``model_gate`` opens no ticket, a crisis below ``model_crisis`` is
+    #: serious rather than a crisis, and a message it rates at ``model_alone`` or more
+    #: is a complaint even without a lexicon term (1 turns that off).
+    model: bool = True
+    #: Your own model (``shequn complaints train``); unset: the built-in one.
+    model_file: Path | None = None
+    model_gate: float = Field(0.4, ge=0, le=1)
+    model_crisis: float = Field(0.7, ge=0, le=1)
+    model_alone: float = Field(0.95, ge=0, le=1)
 
     @model_validator(mode="after")
     def _ordered(self) -> DetectorSettings:
