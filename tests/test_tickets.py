@@ -618,3 +618,19 @@ async def test_writing_privately_while_staff_wait_is_the_members_answer(chat: Ch
     assert ticket is not None and ticket.status == "claimed"  # back with staff
     # Nothing waits for her now: a private message is an ordinary one again.
     assert "工单" not in said(await chat.say(ALICE, "谢谢", private_chat(ALICE)))
+
+
+async def test_a_complaint_written_to_the_bot_privately_opens_a_ticket(chat: Chat) -> None:
+    """One to one (on WeChat, the only way a member talks to the bot) a complaint in
+    plain words is a ticket, acknowledged once, not answered by the FAQ as well."""
+    said_back = await chat.say(
+        ALICE, "你们的课程太坑了，买了三个月一直打不开，退款也不给", private_chat(ALICE)
+    )
+    [card] = cards(said_back)
+    assert "工单 #1" in plain_text(card.text) and "私聊" in plain_text(card.text)
+    [ack] = [a for a in said_back if not isinstance(a, NotifyStaff)]
+    assert "工单 #1" in plain_text(ack.text)
+    calm = await chat.say(BOB, "退款一般几天到账？", private_chat(BOB))  # a question
+    assert cards(calm) == []
+    staff = await chat.say(STAFF_A, "这个用户退款一直没到账，太坑了", private_chat(STAFF_A))
+    assert cards(staff) == []  # staff talking shop privately are not complaining

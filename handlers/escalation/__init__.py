@@ -31,6 +31,14 @@ def register(router: Router, tickets: Tickets) -> None:
         work_rooms=True,
     )
     router.on(MessagePosted, intake.on_message, priority=40, name="tickets.detect")
+    # One to one, a complaint is answered as a ticket, not also by the FAQ.
+    router.on(
+        MessagePosted,
+        intake.on_private_message,
+        priority=45,
+        name="tickets.detect_private",
+        exclusive=True,
+    )
     router.on_receipt(cards.TO_MEMBER, desk.on_delivery)
     complaint = text("complaint")
     ticket = number("ticket", optional=True)

@@ -40,7 +40,9 @@ class Intake:
         text = ctx.args["complaint"] or ctx.texts.plain("tickets.human_default")
         return await self._raise(event, ctx, text)
 
-    async def _raise(self, event: CommandIssued, ctx: Context, text: str) -> list[Action]:
+    async def _raise(
+        self, event: CommandIssued | MessagePosted, ctx: Context, text: str
+    ) -> list[Action]:
         ticket, new, staff = await self.open_ticket(ctx, event.sender, text, event.message.id)
         if not new:
             return [reply(event.message, ctx.texts.t("tickets.appended", id=ticket.id)), *staff]
@@ -133,6 +135,21 @@ class Intake:
         if not new:
             return staff
         return [reply(event.message, self.acknowledgement(ctx, ticket)), *staff]
+
+    async def on_private_message(self, event: Event, ctx: Context) -> list[Action]:
+        """A complaint written to the bot one to one (on WeChat, the only way a member
+        talks to it) is a ticket too, acknowledged instead of an FAQ reply."""
+        assert isinstance(event, MessagePosted)
+        if (
+            not self.config.auto_detect
+            or not event.chat.is_private
+            or event.sender.is_bot
+            or Role.STAFF in ctx.roles
+            or not event.text.strip()
+            or not self.detector.grade(event.text).is_complaint
+        ):
+            return []
+        return await self._raise(event, ctx, event.text)
 
     async def hand_over(self, ctx: Context, member: UserRef, text: str) -> list[Action]:
         """The FAQ's "talk to staff": a ticket, staff told; the FAQ tells the member."""

@@ -66,7 +66,8 @@ class EscalationSettings(Section):
     low_minutes: int = Field(120, ge=1)
     #: Staff hours in community time (may wrap midnight, 20:00-02:00); "" is around the clock.
     staff_hours: Window = DailyWindow(time(9, 0), time(21, 0))
-    #: Open tickets for complaints spotted in group messages, not only /complain.
+    #: Open tickets for complaints spotted in group messages and in messages written to
+    #: the bot privately, not only for /complain.
     auto_detect: bool = True
     #: Named when a target is missed or a crisis comes in, e.g. ["@li_ops", "telegram:123"].
     leads: TextList = ()
