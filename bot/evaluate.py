@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 from bot.settings import Settings
-from faq.evaluation import Report, predict, read_queries, summarize
+from faq.evaluation import Report, predict, read_queries, summarize, trade_off
 from faq.formats import FormatError, read_entries
 from faq.matcher import Matcher
 from handlers.faq.library import build_matcher
@@ -52,4 +52,5 @@ def evaluate_files(
                     )
                     + "\n"
                 )
-    return summarize(predicted)
+    best_correct, best_threshold = trade_off(predicted)
+    return replace(summarize(predicted), best_correct=best_correct, best_threshold=best_threshold)

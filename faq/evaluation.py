@@ -46,8 +46,19 @@ class Report:
     wrong_answer_rate: float
     median_ms: float
     p99_ms: float
+    #: The most in-scope queries answered correctly by any threshold that keeps false
+    #: answers (out of scope) within TRADE_OFF_FALSE, and that threshold (None: none does).
+    best_correct: float = 0.0
+    best_threshold: float | None = None
 
     def lines(self) -> list[str]:
+        if self.best_threshold is None:
+            trade = f"no threshold keeps false answers within {TRADE_OFF_FALSE:.0%}"
+        else:
+            trade = (
+                f"{self.best_correct:.1%} answered correctly with at most "
+                f"{TRADE_OFF_FALSE:.0%} false answers (threshold {self.best_threshold:.2f})"
+            )
         return [
             f"queries: {self.in_scope} in scope, {self.out_of_scope} out of scope",
             f"top-1 accuracy (in scope): {self.top1_accuracy:.1%}",
@@ -55,11 +66,15 @@ class Report:
             f"false-answer rate (out of scope): {self.false_answer_rate:.1%}",
             f"wrong answers (in scope, answered with another entry): {self.wrong_answer_rate:.1%}",
             f"latency: median {self.median_ms:.2f} ms, p99 {self.p99_ms:.2f} ms",
+            f"best trade-off: {trade}",
         ]
 
     def as_dict(self) -> dict[str, float | int]:
         return asdict(self)
 
+
+#: The false-answer rate at which thresholds (and plain baselines) are compared.
+TRADE_OFF_FALSE = 0.10
 
 #: A scorer returns ranked (entry id, confidence) pairs for a query.
 Scorer = Callable[[str], Sequence[tuple[Hashable, float]]]
@@ -111,7 +126,23 @@ def at_threshold(predictions: Sequence[Prediction], threshold: float) -> list[Pr
     ]
 
 
+def trade_off(
+    predictions: Sequence[Prediction], max_false: float = TRADE_OFF_FALSE
+) -> tuple[float, float | None]:
+    """The best share of in-scope queries answered correctly by one threshold (0.00 to
+    1.00 by hundredths, on the predictions' scores) whose false-answer rate stays within
+    ``max_false``, and that threshold; how matchers are compared at the same risk."""
+    best: tuple[float, float | None] = (0.0, None)
+    for step in range(101):
+        threshold = step / 100
+        report = summarize(at_threshold(predictions, threshold))
+        if report.false_answer_rate <= max_false and report.top1_accuracy > best[0]:
+            best = (report.top1_accuracy, threshold)
+    return best
+
+
 def summarize(predictions: Sequence[Prediction]) -> Report:
+    """The figures of ``predictions`` as answered (the trade-off is :func:`trade_off`'s)."""
     in_scope = [p for p in predictions if p.expected_id is not None]
     out_scope = [p for p in predictions if p.expected_id is None]
     latencies = sorted(p.latency_ms for p in predictions) or [0.0]

@@ -4,6 +4,7 @@ the matcher's decisions, answer sanitizing, file formats and the evaluation set.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from bot.evaluate import evaluate_files, load_base
 from bot.settings import Settings
 from faq.answer_html import sanitize_answer
 from faq.clusters import cluster_texts
-from faq.evaluation import at_threshold, predict, read_queries, summarize
+from faq.evaluation import Prediction, at_threshold, predict, read_queries, summarize, trade_off
 from faq.formats import EntryRow, FormatError, read_entries, write_entries
 from faq.index import Bm25Index
 from faq.matcher import Matcher, Verdict
@@ -355,3 +356,27 @@ def test_the_held_out_sets_are_well_formed(name: str) -> None:
     assert len(queries) >= 400
     assert {query.expected for query in queries} - {None} <= set(ids)
     assert sum(query.expected is None for query in queries) >= 150
+
+
+def test_the_trade_off_compares_matchers_at_the_same_risk() -> None:
+    """The best share answered correctly by one threshold whose false answers stay
+    within the risk: how Shequn and the plain baselines are compared."""
+
+    def said(expected: str | None, top: str, score: float) -> Prediction:
+        return Prediction("q", expected, None, score, (top,), 0.0)
+
+    predictions = [
+        said("a", "a", 0.9),
+        said("b", "b", 0.55),
+        said("c", "x", 0.8),  # in scope, but the best match is wrong
+        said(None, "a", 0.6),  # no entry answers these: any answer is false
+        said(None, "b", 0.3),
+    ]
+    assert trade_off(predictions, max_false=0.0) == (1 / 3, 0.61)
+    assert trade_off(predictions, max_false=0.5) == (2 / 3, 0.31)
+    assert trade_off([said(None, "a", 1.0)], max_false=0.0) == (0.0, None)
+    best, threshold = trade_off(predictions)  # at most 10 %: no false answer here
+    report = replace(summarize(predictions), best_correct=best, best_threshold=threshold)
+    assert "best trade-off: 33.3% answered correctly with at most 10% false answers" in "\n".join(
+        report.lines()
+    )
