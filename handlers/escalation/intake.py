@@ -41,21 +41,33 @@ class Intake:
         return await self._raise(event, ctx, text)
 
     async def _raise(
-        self, event: CommandIssued | MessagePosted, ctx: Context, text: str
+        self,
+        event: CommandIssued | MessagePosted,
+        ctx: Context,
+        text: str,
+        verdict: Verdict | None = None,
     ) -> list[Action]:
-        ticket, new, staff = await self.open_ticket(ctx, event.sender, text, event.message.id)
+        ticket, new, staff = await self.open_ticket(
+            ctx, event.sender, text, event.message.id, verdict=verdict
+        )
         if not new:
             return [reply(event.message, ctx.texts.t("tickets.appended", id=ticket.id)), *staff]
         return [reply(event.message, self.acknowledgement(ctx, ticket)), *staff]
 
     async def open_ticket(
-        self, ctx: Context, member: UserRef, text: str, message_id: str | None = None
+        self,
+        ctx: Context,
+        member: UserRef,
+        text: str,
+        message_id: str | None = None,
+        *,
+        verdict: Verdict | None = None,
     ) -> tuple[TicketRecord, bool, list[Action]]:
         """Open (or add to) the member's ticket; returns it, whether it is new, and
         what staff are told. Other features hand members over through this."""
         texts = ctx.texts
         assert ctx.chat is not None and ctx.sender is not None
-        graded = (await self._grade(ctx, text)).severity
+        graded = (await self._grade(ctx, text, verdict)).severity
         severity = max(graded, Severity.LOW).label
         ticket, new, raised = await ctx.repos.tickets.open_or_append(
             ctx.chat.id, ctx.sender.id, SUBJECT, text, severity, ctx.now, message_id=message_id
@@ -99,10 +111,11 @@ class Intake:
         text = texts.t("tickets.owners", id=ticket.id, severity=severity, owners=texts.join(owners))
         return [NotifyStaff(text=text, tag=cards.note(ticket.id))]
 
-    async def _grade(self, ctx: Context, text: str) -> Verdict:
+    async def _grade(self, ctx: Context, text: str, verdict: Verdict | None = None) -> Verdict:
         """The grade, raised when this member complained twice lately, or two other
-        members complained about the same subject in this chat (a surge)."""
-        verdict = self.detector.grade(text)
+        members complained about the same subject in this chat (a surge); ``verdict``:
+        ``text`` already graded on its own."""
+        verdict = verdict or self.detector.grade(text)
         if not verdict.is_complaint or ctx.chat is None or ctx.sender is None:
             return verdict
         since = ctx.now - self.config.detector.surge_window
@@ -116,22 +129,30 @@ class Intake:
         }
         return self.detector.grade(text, repeats=repeats, others=len(others))
 
+    def _spotted(self, event: MessagePosted, ctx: Context) -> Verdict | None:
+        """The grade of a member's message that is a complaint (None for anything else:
+        staff talking about refunds are not complaining)."""
+        if (
+            not self.config.auto_detect
+            or event.sender.is_bot
+            or event.sender_is_anonymous_admin
+            or Role.STAFF in ctx.roles
+            or not event.text.strip()
+        ):
+            return None
+        verdict = self.detector.grade(event.text)  # most messages stop here
+        return verdict if verdict.is_complaint else None
+
     async def on_message(self, event: Event, ctx: Context) -> list[Action]:
         """A complaint spotted in a group message becomes a ticket; more complaints
         from the same member join it (a flood is one ticket, one acknowledgement)."""
         assert isinstance(event, MessagePosted)
-        if (
-            not self.config.auto_detect
-            or event.chat.is_private
-            or event.sender.is_bot
-            or event.sender_is_anonymous_admin
-            or Role.STAFF in ctx.roles  # staff talking about refunds are not complaining
-            or not event.text.strip()
-        ):
+        verdict = None if event.chat.is_private else self._spotted(event, ctx)
+        if verdict is None:
             return []
-        if not self.detector.grade(event.text).is_complaint:  # most messages stop here
-            return []
-        ticket, new, staff = await self.open_ticket(ctx, event.sender, event.text, event.message.id)
+        ticket, new, staff = await self.open_ticket(
+            ctx, event.sender, event.text, event.message.id, verdict=verdict
+        )
         if not new:
             return staff
         return [reply(event.message, self.acknowledgement(ctx, ticket)), *staff]
@@ -140,16 +161,10 @@ class Intake:
         """A complaint written to the bot one to one (on WeChat, the only way a member
         talks to it) is a ticket too, acknowledged instead of an FAQ reply."""
         assert isinstance(event, MessagePosted)
-        if (
-            not self.config.auto_detect
-            or not event.chat.is_private
-            or event.sender.is_bot
-            or Role.STAFF in ctx.roles
-            or not event.text.strip()
-            or not self.detector.grade(event.text).is_complaint
-        ):
+        verdict = self._spotted(event, ctx) if event.chat.is_private else None
+        if verdict is None:
             return []
-        return await self._raise(event, ctx, event.text)
+        return await self._raise(event, ctx, event.text, verdict)
 
     async def hand_over(self, ctx: Context, member: UserRef, text: str) -> list[Action]:
         """The FAQ's "talk to staff": a ticket, staff told; the FAQ tells the member."""

@@ -208,7 +208,7 @@ class OnboardingSweep:
         active = member.message_count > 0 or member.activated_at is not None
         if step.skip_if_active and active:
             return Skip("active")
-        one_to_one = chat.kind == ChatKind.SERVICE.value
+        one_to_one = _one_to_one(chat)
         if one_to_one and not step.one_to_one:
             return Skip("one_to_one")
         if step.audience is Audience.PRIVATE:
@@ -343,9 +343,10 @@ class OnboardingSweep:
             platform, _, external_id = welcomer.partition(":")
             known = await repos.users.get(platform, external_id)
             welcomer_name = known.display_name if known else welcomer
-        one_to_one = chat.kind == ChatKind.SERVICE.value  # its title names the channel
+        # A one-to-one community's title names its channel, not the community.
+        group = self.community.name if _one_to_one(chat) else chat.title
         values: dict[str, Any] = {
-            "group": self.community.name if one_to_one else chat.title or self.community.name,
+            "group": group or self.community.name,
             "rules": chat.rules or texts.plain("onboarding.no_rules"),
             "welcomer": welcomer_name,
             "content": Markup(""),
@@ -371,6 +372,11 @@ class OnboardingSweep:
                 lines.append(texts.t("onboarding.digest_faq_heading"))
                 lines.extend(Markup("• {}").format(usage.question) for usage in asked)
         return Markup("\n").join(lines)
+
+
+def _one_to_one(chat: ChatRecord) -> bool:
+    """Members of this community each talk to the bot alone (a 微信客服 account)."""
+    return chat.kind == ChatKind.SERVICE.value
 
 
 def _same(group: ChatRef, chat_id: str) -> ChatRef:
