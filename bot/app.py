@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -46,6 +47,7 @@ class App:
     clock: Clock
     faq: FaqLibrary
     _migrated: bool = field(default=False)
+    _calibrating: asyncio.Task[bool] | None = field(default=None)
 
     @property
     def texts(self) -> Texts:
@@ -64,15 +66,35 @@ class App:
             log.warning("%d deliveries were interrupted by the last stop; not resent", interrupted)
         await self.storage.run(self.faq.refresh)
 
+    async def calibrate_faq(self, *, force: bool = False) -> bool:
+        """Recalibrate the FAQ's answer rule if its base or feedback changed."""
+        return await self.faq.calibrate(
+            lambda: self.storage.run(lambda repos: repos.faq.feedback()),
+            self.clock.now(),
+            force=force,
+        )
+
     async def sweep(self) -> list[Action]:
-        """Due work as actions (the scheduler's job, and the sandbox after every line)."""
+        """Due work as actions (the scheduler's job, and the sandbox after every line).
+        The FAQ is recalibrated beside it, in the background, when due."""
+        if self._calibrating is None or self._calibrating.done():
+            self._calibrating = asyncio.create_task(self._calibrate_in_background())
         return await self.sweeper.sweep()
+
+    async def _calibrate_in_background(self) -> bool:
+        try:
+            return await self.calibrate_faq()
+        except Exception as error:  # the database away: the next sweep tries again
+            log.warning("FAQ calibration skipped: %s", str(error).splitlines()[0][:200])
+            return False
 
     async def record(self, receipts: list[Receipt]) -> None:
         """Close scheduled deliveries with what the channel reported."""
         await self.sweeper.record(receipts)
 
     async def close(self) -> None:
+        if self._calibrating is not None:
+            await asyncio.gather(self._calibrating, return_exceptions=True)
         await self.storage.close()
 
 

@@ -6,35 +6,41 @@ import json
 from dataclasses import asdict, replace
 from pathlib import Path
 
+from bot.calibrate import file_phrasings
 from bot.settings import Settings
 from faq.evaluation import Report, predict, read_queries, summarize, trade_off
-from faq.formats import FormatError, read_entries
-from faq.matcher import Matcher
+from faq.matcher import AnswerRule, Matcher
+from handlers.faq.confidence import calibrate, rule_in_force
 from handlers.faq.library import build_matcher
 
 
 def load_base(settings: Settings, base: Path) -> Matcher:
     """A matcher built exactly as the bot builds it, over the entries of ``base``."""
-    result = read_entries(base)
-    if result.problems:
-        raise FormatError("; ".join(str(p) for p in result.problems[:5]))
     matcher = build_matcher(settings.faq)
-    for index, row in enumerate(result.rows):
-        if row.enabled:
-            matcher.add(row.key or str(index + 1), (row.question, *row.alternatives))
+    for key, phrasings in file_phrasings(base).items():
+        matcher.add(key, phrasings)
     return matcher
+
+
+def rule_for(settings: Settings, matcher: Matcher, base: Path) -> AnswerRule:
+    """The rule the bot would answer by with this base: calibrated, unless configured."""
+    if settings.faq.answer_threshold is not None:
+        return AnswerRule(settings.faq.answer_threshold)
+    entries = file_phrasings(base)
+    calibration = calibrate(matcher.empty_copy(), entries, (), settings.faq.max_false_answer_rate)
+    return rule_in_force(settings.faq, calibration).rule
 
 
 def evaluate_files(
     settings: Settings, base: Path, queries: Path, predictions: Path | None = None
 ) -> Report:
     matcher = load_base(settings, base)
-    threshold = matcher.config.answer_threshold
+    rule = rule_for(settings, matcher, base)
 
     def scorer(text: str) -> list[tuple[object, float]]:
         return [(match.key, match.confidence) for match in matcher.search(text)]
 
-    predicted = predict(read_queries(queries), scorer, threshold)
+    predicted = predict(read_queries(queries), scorer, rule)
     if predictions is not None:
         with predictions.open("w", encoding="utf-8") as out:
             for p in predicted:
@@ -53,4 +59,10 @@ def evaluate_files(
                     + "\n"
                 )
     best_correct, best_threshold = trade_off(predicted)
-    return replace(summarize(predicted), best_correct=best_correct, best_threshold=best_threshold)
+    return replace(
+        summarize(predicted),
+        best_correct=best_correct,
+        best_threshold=best_threshold,
+        rule_threshold=rule.threshold,
+        rule_lead=rule.lead,
+    )

@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from faq.formats import FormatError
+from faq.matcher import AnswerRule
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +51,9 @@ class Report:
     #: answers (out of scope) within TRADE_OFF_FALSE, and that threshold (None: none does).
     best_correct: float = 0.0
     best_threshold: float | None = None
+    #: The rule the figures above were answered by (calibrated, unless configured).
+    rule_threshold: float = 0.0
+    rule_lead: float = 0.0
 
     def lines(self) -> list[str]:
         if self.best_threshold is None:
@@ -63,6 +67,8 @@ class Report:
             f"queries: {self.in_scope} in scope, {self.out_of_scope} out of scope",
             f"top-1 accuracy (in scope): {self.top1_accuracy:.1%}",
             f"recall@3 (in scope): {self.recall_at_3:.1%}",
+            f"answer rule: a match of {self.rule_threshold:.2f} or more, ahead of the "
+            f"runner-up by {self.rule_lead:.2f} or more",
             f"false-answer rate (out of scope): {self.false_answer_rate:.1%}",
             f"wrong answers (in scope, answered with another entry): {self.wrong_answer_rate:.1%}",
             f"latency: median {self.median_ms:.2f} ms, p99 {self.p99_ms:.2f} ms",
@@ -97,14 +103,19 @@ def read_queries(path: Path) -> list[LabelledQuery]:
     return queries
 
 
-def predict(queries: Iterable[LabelledQuery], scorer: Scorer, threshold: float) -> list[Prediction]:
+def predict(
+    queries: Iterable[LabelledQuery], scorer: Scorer, rule: AnswerRule | float
+) -> list[Prediction]:
+    """Each query answered as the bot would by ``rule`` (a bare number: a threshold)."""
+    if not isinstance(rule, AnswerRule):
+        rule = AnswerRule(rule)
     predictions = []
     for item in queries:
         started = time.perf_counter()
         ranked = scorer(item.query)
         elapsed = (time.perf_counter() - started) * 1000
         top = ranked[0] if ranked else None
-        answered = top is not None and top[1] >= threshold
+        answered = rule.answers([confidence for _, confidence in ranked])
         predictions.append(
             Prediction(
                 query=item.query,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import heapq
 from collections import Counter
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -53,6 +53,23 @@ class Match:
 
 
 @dataclass(frozen=True, slots=True)
+class AnswerRule:
+    """When the best match is answered directly: its confidence is at least
+    ``threshold`` and ahead of the runner-up's by at least ``lead`` (two close
+    entries mean the question could be either)."""
+
+    threshold: float
+    lead: float = 0.0
+
+    def answers(self, confidences: Sequence[float]) -> bool:
+        """Whether the best of ``confidences`` (best first) is answered."""
+        if not confidences or confidences[0] < self.threshold:
+            return False
+        runner_up = confidences[1] if len(confidences) > 1 else 0.0
+        return confidences[0] - runner_up >= self.lead
+
+
+@dataclass(frozen=True, slots=True)
 class Decision:
     verdict: Verdict
     matches: tuple[Match, ...]
@@ -77,12 +94,25 @@ class Matcher:
     def __len__(self) -> int:
         return len(self._index)
 
+    def empty_copy(self) -> Matcher:
+        """A matcher that reads text the same way, with no entries: calibration's own.
+        It shares the segmenter, whose dictionary is only read once loaded."""
+        return Matcher(self._normalize, self._tokenizer, self.config)
+
     def __contains__(self, key: Hashable) -> bool:
         return key in self._index
 
     def add(self, key: Hashable, phrasings: Iterable[str]) -> None:
         """Index (or re-index) one entry under ``key``; the rest of the base is untouched."""
-        self._index.add(key, (self._flat(self.terms(text)) for text in phrasings))
+        self.add_terms(key, (self.index_terms(text) for text in phrasings))
+
+    def add_terms(self, key: Hashable, documents: Iterable[list[str]]) -> None:
+        """:meth:`add` for phrasings already cut into :meth:`index_terms` (calibration
+        re-indexes entries many times and cuts each phrasing once)."""
+        self._index.add(key, documents)
+
+    def index_terms(self, text: str) -> list[str]:
+        return self._flat(self.terms(text))
 
     def remove(self, key: Hashable) -> None:
         self._index.remove(key)
@@ -92,7 +122,10 @@ class Matcher:
 
     def search(self, text: str, limit: int = 3) -> list[Match]:
         """The best ``limit`` entries for ``text``, most confident first."""
-        query = self._informative(Counter(self._flat(self.terms(text))))
+        return self.search_terms(self.index_terms(text), limit)
+
+    def search_terms(self, terms: list[str], limit: int = 3) -> list[Match]:
+        query = self._informative(Counter(terms))
         if not query or not len(self._index):
             return []
         weights = {term: self._weight(term) for term in query}
@@ -118,14 +151,15 @@ class Matcher:
         ranked = sorted(best.items(), key=lambda item: item[1], reverse=True)[:limit]
         return [Match(key, round(confidence, 4)) for key, confidence in ranked]
 
-    def decide(self, text: str) -> Decision:
-        """Answer, suggest or stay silent, by the configured thresholds."""
+    def decide(self, text: str, rule: AnswerRule | None = None) -> Decision:
+        """Answer (by ``rule``, else the configured threshold), suggest or stay silent."""
         matches = tuple(self.search(text))
         if not matches:
             return Decision(Verdict.NONE, ())
-        confidence = matches[0].confidence
-        if confidence >= self.config.answer_threshold:
+        rule = rule or AnswerRule(self.config.answer_threshold)
+        if rule.answers([match.confidence for match in matches]):
             return Decision(Verdict.ANSWER, matches)
+        confidence = matches[0].confidence
         if confidence >= self.config.suggest_threshold:
             return Decision(Verdict.SUGGEST, matches)
         return Decision(Verdict.NONE, matches)

@@ -155,6 +155,16 @@ class FaqMissRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class FaqFeedbackRecord:
+    """A member's verdict on an answer: ``entry_id`` answered ``question`` well
+    (marked helpful) or not (marked not helpful, or the member asked for staff)."""
+
+    question: str
+    entry_id: int
+    helpful: bool
+
+
+@dataclass(frozen=True, slots=True)
 class ConversationRecord:
     chat_id: int
     user_id: int

@@ -1,6 +1,7 @@
-"""The FAQ matcher on the sets from other domains it was never tuned on
-(tests/data/faq_home, tests/data/faq_exam): what it does today, kept as floors, and the
-comparison with the plain baselines at the same risk that it has still to win."""
+"""The FAQ matcher on the sets from other domains (tests/data/faq_home, faq_exam): the
+calibrated answer rule keeping the operator's risk on questions nobody tuned for, what it
+answers, kept as floors, and the comparison with the plain baselines at the same risk that
+it has still to win."""
 
 from __future__ import annotations
 
@@ -15,9 +16,11 @@ from faq.evaluation import Prediction, predict, read_queries, trade_off
 from tests.faq_baseline import CharTfidf, PlainBm25
 
 DATA = Path(__file__).parent / "data"
-#: As measured when each set was added (their README): correct answers at the default
-#: threshold, false answers there, and the best correct share at most 10 % false.
-TODAY = {"faq_home": (0.204, 0.190, 0.132), "faq_exam": (0.552, 0.311, 0.300)}
+#: Correct answers by the rule calibrated at the default 5 % risk, and the best correct
+#: share at most 10 % false (as measured when the set was added: its README).
+TODAY = {"faq_home": (0.068, 0.132), "faq_exam": (0.178, 0.300)}
+#: The default risk: at most this share of questions without an entry get an answer.
+RISK = 0.05
 
 
 def _rescaled(predictions: list[Prediction]) -> list[Prediction]:
@@ -36,14 +39,17 @@ def _baselines(folder: Path) -> dict[str, float]:
 
 
 @pytest.mark.parametrize("name", sorted(TODAY))
-def test_what_the_matcher_does_today_on_sets_never_tuned_on(name: str, tmp_path: Path) -> None:
+def test_the_calibrated_rule_keeps_the_risk_on_other_domains(name: str, tmp_path: Path) -> None:
+    """With the former fixed threshold (0.38) 19.0 % and 31.1 % of the questions without
+    an entry got an answer; the rule calibrated from each base keeps within the risk."""
     folder = DATA / name
     report = evaluate_files(
         Settings(data_dir=tmp_path), folder / "base.jsonl", folder / "queries.jsonl"
     )
-    correct, false, best = TODAY[name]
+    correct, best = TODAY[name]
+    assert report.false_answer_rate <= RISK
     assert report.top1_accuracy >= correct - 0.001
-    assert report.false_answer_rate <= false + 0.001
+    assert report.wrong_answer_rate <= RISK
     assert report.best_correct >= best - 0.001
 
 

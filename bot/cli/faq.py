@@ -1,10 +1,10 @@
-"""``shequn faq import|export|misses|eval``."""
+"""``shequn faq import|export|misses|eval|calibrate``."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -19,6 +19,9 @@ from bot.cli.base import (
     setup_logging,
 )
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.calibrate import CalibrationRun
 
 
 @faq_cli.command("import")
@@ -142,3 +145,41 @@ def faq_eval(
     else:
         for line in report.lines():
             typer.echo(line)
+
+
+@faq_cli.command("calibrate")
+def faq_calibrate(
+    config: ConfigOption = None,
+    base: Annotated[
+        Path | None, typer.Option(help="a knowledge base file instead of the database")
+    ] = None,
+    feedback: Annotated[
+        bool, typer.Option(help="fold members' 👍/👎 and requests for staff in")
+    ] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="machine-readable figures")] = False,
+) -> None:
+    """When the bot answers: the rule calibrated from the base at the configured risk."""
+    from bot.calibrate import calibrate_file, calibration_lines
+
+    settings = load(config)
+    setup_logging(settings, quiet=True)
+    if base is not None:
+        from faq.formats import FormatError
+
+        result = read_or_exit(
+            lambda path: calibrate_file(settings, path), base, FormatError, "calibrate"
+        )
+    else:
+        result = run_async(_faq_calibrate(settings, feedback), config)
+    if as_json:
+        typer.echo(json.dumps(result.as_dict(), indent=2))
+        return
+    for line in calibration_lines(result, settings.faq):
+        typer.echo(line)
+
+
+async def _faq_calibrate(settings: Settings, feedback: bool) -> CalibrationRun:
+    from bot.calibrate import calibrate_database
+
+    async with prepared(settings) as app:
+        return await calibrate_database(app, feedback=feedback)

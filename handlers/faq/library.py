@@ -11,14 +11,16 @@ dictionary, ~0.7 s to load) is only built once there is an entry to match.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
+from datetime import datetime
 
 from faq.matcher import Decision, Match, Matcher, Verdict
 from faq.normalize import Normalizer
 from faq.stopwords import STOP_WORDS
 from faq.tokenizer import Tokenizer
+from handlers.faq.confidence import Calibrator, RuleInForce
 from handlers.faq.settings import FaqSettings
-from storage.records import FaqEntryRecord
+from storage.records import FaqEntryRecord, FaqFeedbackRecord
 from storage.repositories import Repositories
 
 log = logging.getLogger(__name__)
@@ -33,6 +35,7 @@ class FaqLibrary:
         self._entries: dict[int, FaqEntryRecord] = {}
         self._revisions: dict[int, int] = {}
         self._stamp: tuple[int, int] | None = None
+        self.calibrator = Calibrator(config, self.empty_matcher)
 
     @property
     def loaded(self) -> bool:
@@ -85,7 +88,32 @@ class FaqLibrary:
     def decide(self, text: str) -> Decision:
         if self._matcher is None or not self._entries or not text.strip():
             return _SILENT
-        return self._matcher.decide(text)
+        return self._matcher.decide(text, self.calibrator.in_force().rule)
+
+    def phrasings(self) -> dict[int, tuple[str, ...]]:
+        """Every live entry's phrasings, by id (what calibration tests)."""
+        return {entry_id: record.phrasings for entry_id, record in self._entries.items()}
+
+    def empty_matcher(self) -> Matcher:
+        """A matcher of its own, reading text as the bot's does (for calibration)."""
+        return self._matcher_for_writing().empty_copy()
+
+    def in_force(self) -> RuleInForce:
+        """The answer rule in force, and the calibration behind it."""
+        return self.calibrator.in_force()
+
+    async def calibrate(
+        self,
+        read_feedback: Callable[[], Awaitable[list[FaqFeedbackRecord]]],
+        now: datetime,
+        *,
+        force: bool = False,
+    ) -> bool:
+        """Recalibrate the answer rule if the base or the feedback changed (outside any
+        transaction: it reads feedback through ``read_feedback`` and works in a thread)."""
+        if not self._entries:
+            return False
+        return await self.calibrator.update(self.phrasings(), read_feedback, now, force=force)
 
     def search(self, text: str, limit: int = 5) -> list[Match]:
         if self._matcher is None or not self._entries:

@@ -51,7 +51,7 @@ class FaqManagement:
         if not entries:
             return [reply(event.message, texts.t("faq.empty_base"))]
         usage = await ctx.repos.faq.usage([e.id for e in entries[:LIST_LIMIT]])
-        lines = [texts.t("faq.list_heading", count=len(entries))]
+        lines = [texts.t("faq.list_heading", count=len(entries)), self._rule_line(ctx)]
         for entry in entries[:LIST_LIMIT]:
             uses, up, down = usage.get(entry.id, (0, 0, 0))
             lines.append(
@@ -68,6 +68,24 @@ class FaqManagement:
         if len(entries) > LIST_LIMIT:
             lines.append(texts.t("faq.list_more", count=len(entries) - LIST_LIMIT))
         return [reply(event.message, Markup("\n").join(lines))]
+
+    def _rule_line(self, ctx: Context) -> Markup:
+        """How the bot decides to answer, in one sentence (the calibration's summary)."""
+        in_force = self.library.in_force()
+        rule, calibration = in_force.rule, in_force.calibration
+        threshold = f"{rule.threshold:.2f}"
+        if in_force.fixed:
+            return ctx.texts.t("faq.rule_fixed", threshold=threshold)
+        if in_force.uncertain or calibration is None:
+            return ctx.texts.t("faq.rule_uncertain", threshold=threshold)
+        return ctx.texts.t(
+            "faq.rule_calibrated",
+            threshold=threshold,
+            lead=f"{rule.lead:.2f}",
+            correct=f"{calibration.correct:.0%}",
+            false=f"{calibration.false_bound:.1%}",
+            risk=f"{calibration.max_false:.0%}",
+        )
 
     async def _search(self, ctx: Context, query: str) -> Markup:
         texts = ctx.texts

@@ -218,6 +218,8 @@ class FaqReplies:
             return [_toast(event, ctx.texts.plain("button.expired"))]
         texts = ctx.texts
         if kind == "human":
+            # Asking for staff after an answer says it did not help: the calibration learns it.
+            await self._miss(answer.question, ctx, "human", answer.entry_id)
             entry = await ctx.repos.faq.get(answer.entry_id)
             # What the bot answered (the entry's answer, not its question), for staff.
             bot_said = f"#{entry.id} {_excerpt(entry.answer)}" if entry else "—"

@@ -25,8 +25,14 @@ class FaqSettings(Section):
     group_replies: bool = True
     #: At least this long between unprompted answers in one group.
     cooldown_seconds: int = Field(60, ge=0)
-    #: Confidence (0-1) needed to answer; below it the bot stays quiet in groups.
-    answer_threshold: float = Field(0.38, ge=0, le=1)
+    #: The risk the operator accepts: at most this share of questions the base has no
+    #: entry for may get an answer. The answer rule is calibrated to it from the base
+    #: itself (and members' feedback) whenever they change.
+    max_false_answer_rate: float = Field(0.05, gt=0, lt=1)
+    #: Fold 👍/👎 and "talk to staff" after answers into the calibration.
+    learn_from_feedback: bool = True
+    #: A fixed confidence (0-1) to answer at instead of the calibrated rule.
+    answer_threshold: float | None = Field(None, ge=0, le=1)
     #: Between this and answer_threshold, private chats get "did you mean…" buttons.
     suggest_threshold: float = Field(0.25, ge=0, le=1)
     #: /ask below the threshold: tell staff ("tell_staff") or give the best guess ("best_match").
@@ -45,7 +51,7 @@ class FaqSettings(Section):
 
     @model_validator(mode="after")
     def _thresholds(self) -> FaqSettings:
-        if self.suggest_threshold > self.answer_threshold:
+        if self.answer_threshold is not None and self.suggest_threshold > self.answer_threshold:
             raise ValueError("suggest_threshold must not be above answer_threshold")
         return self
 
@@ -64,6 +70,8 @@ class FaqSettings(Section):
 
     @property
     def matcher(self) -> MatcherConfig:
+        if self.answer_threshold is None:
+            return MatcherConfig(suggest_threshold=self.suggest_threshold)
         return MatcherConfig(
             answer_threshold=self.answer_threshold, suggest_threshold=self.suggest_threshold
         )

@@ -10,11 +10,19 @@ from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.models import FaqAnswer, FaqEntry, FaqMiss, FaqVote
-from storage.records import FaqAnswerRecord, FaqEntryRecord, FaqMissRecord, FaqUsage
+from storage.records import (
+    FaqAnswerRecord,
+    FaqEntryRecord,
+    FaqFeedbackRecord,
+    FaqMissRecord,
+    FaqUsage,
+)
 from storage.repositories._sql import to_record, upsert_insert
 
 #: Votes are +1 (helpful) or -1 (not helpful).
 HELPFUL, UNHELPFUL = 1, -1
+#: Misses that say an answer was wrong: voted down, or the member asked for staff.
+WRONG_ANSWER_REASONS = ("downvoted", "human")
 
 
 def _entry(row: Any) -> FaqEntryRecord:
@@ -266,6 +274,26 @@ class FaqRepository:
             row[0]: (int(row[1]), int(row[2]), int(row[3]))
             for row in (await self._db.execute(query)).all()
         }
+
+    async def feedback(self, limit: int = 5000) -> list[FaqFeedbackRecord]:
+        """The newest verdicts on answers to members' own questions (a suggestion picked
+        in private records the entry's question, which says nothing), newest first."""
+        liked = (
+            select(FaqAnswer.question, FaqAnswer.entry_id, FaqAnswer.answered_at)
+            .where(FaqAnswer.helpful > FaqAnswer.unhelpful, FaqAnswer.via != "suggestion")
+            .order_by(FaqAnswer.answered_at.desc())
+            .limit(limit)
+        )
+        wrong = (
+            select(FaqMiss.text, FaqMiss.entry_id, FaqMiss.occurred_at)
+            .where(FaqMiss.reason.in_(WRONG_ANSWER_REASONS), FaqMiss.entry_id.is_not(None))
+            .order_by(FaqMiss.occurred_at.desc())
+            .limit(limit)
+        )
+        rows = [(at, FaqFeedbackRecord(q, e, True)) for q, e, at in await self._db.execute(liked)]
+        rows += [(at, FaqFeedbackRecord(t, e, False)) for t, e, at in await self._db.execute(wrong)]
+        rows.sort(key=lambda row: row[0], reverse=True)
+        return [record for _, record in rows[:limit]]
 
     # -- misses ----------------------------------------------------------------
 

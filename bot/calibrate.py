@@ -1,0 +1,104 @@
+"""``shequn faq calibrate``: the answer rule the base gives at the configured risk."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from bot.app import App
+from bot.settings import Settings
+from faq.calibration import FEW_SAMPLES, Calibration
+from faq.formats import FormatError, read_entries
+from handlers.faq.confidence import UNCERTAIN_THRESHOLD, as_feedback, calibrate, rule_in_force
+from handlers.faq.library import build_matcher
+from handlers.faq.settings import FaqSettings
+
+
+@dataclass(frozen=True, slots=True)
+class CalibrationRun:
+    entries: int
+    calibration: Calibration
+    seconds: float
+
+    def as_dict(self) -> dict[str, Any]:
+        calibration = asdict(self.calibration)
+        rule = calibration.pop("rule")
+        return {"entries": self.entries, "seconds": round(self.seconds, 2), **rule, **calibration}
+
+
+def file_phrasings(base: Path) -> dict[str, tuple[str, ...]]:
+    """The enabled entries of a knowledge base file, by key (or line number)."""
+    result = read_entries(base)
+    if result.problems:
+        raise FormatError("; ".join(str(p) for p in result.problems[:5]))
+    return {
+        row.key or str(index + 1): (row.question, *row.alternatives)
+        for index, row in enumerate(result.rows)
+        if row.enabled
+    }
+
+
+def calibrate_file(settings: Settings, base: Path) -> CalibrationRun:
+    entries = file_phrasings(base)
+    started = time.perf_counter()
+    calibration = calibrate(
+        build_matcher(settings.faq), entries, (), settings.faq.max_false_answer_rate
+    )
+    return CalibrationRun(len(entries), calibration, time.perf_counter() - started)
+
+
+async def calibrate_database(app: App, *, feedback: bool) -> CalibrationRun:
+    config = app.settings.faq
+    records = []
+    if feedback and config.learn_from_feedback:
+        records = await app.storage.run(lambda repos: repos.faq.feedback())
+    entries = app.faq.phrasings()
+    started = time.perf_counter()
+    calibration = calibrate(
+        app.faq.empty_matcher(), entries, as_feedback(records), config.max_false_answer_rate
+    )
+    return CalibrationRun(len(entries), calibration, time.perf_counter() - started)
+
+
+def calibration_lines(run: CalibrationRun, config: FaqSettings) -> list[str]:
+    c, rule = run.calibration, run.calibration.rule
+    lines = [
+        f"FAQ calibration: {run.entries} entries, risk {c.max_false:.0%} "
+        "(faq.max_false_answer_rate), "
+        f"in {run.seconds:.1f} s",
+        f"tested on: {c.unanswerable} questions without an entry (entries left out), "
+        f"{c.answerable} with one (phrasings left out); {c.from_feedback} of them from "
+        "members' feedback",
+    ]
+    if c.met:
+        lines.append(
+            f"rule: answer at a match of {rule.threshold:.2f} or more, "
+            f"ahead of the runner-up by {rule.lead:.2f} or more"
+        )
+    else:
+        lines.append(
+            f"rule: no rule keeps false answers within {c.max_false:.0%} on this base; "
+            f"only near-certain matches are answered ({rule.threshold:.2f})"
+        )
+    lines.append(
+        f"expected: {c.correct:.1%} of answerable questions answered correctly, "
+        f"{c.wrong:.1%} with a wrong entry; at most {c.false_bound:.1%} of questions "
+        "without an entry get an answer"
+    )
+    in_force = rule_in_force(config, c)
+    if in_force.fixed:
+        lines.append(
+            f"in force: the configured answer_threshold {in_force.rule.threshold:.2f}, "
+            "not this rule (remove answer_threshold to use it)"
+        )
+    elif c.uncertain:
+        lines.append(
+            f"uncertain: fewer than {FEW_SAMPLES} questions of either kind to test with, "
+            f"or no rule met the risk; until the base grows the bot answers only at a "
+            f"match of {UNCERTAIN_THRESHOLD:.2f} or more"
+        )
+    else:
+        lines.append("in force: this rule (recalibrated when the base or feedback changes)")
+    return lines
