@@ -73,10 +73,8 @@ def calibration_lines(run: CalibrationRun, config: FaqSettings) -> list[str]:
         "members' feedback",
     ]
     if c.met:
-        lines.append(
-            f"rule: answer at a match of {rule.threshold:.2f} or more, "
-            f"ahead of the runner-up by {rule.lead:.2f} or more"
-        )
+        lead = f", ahead of the runner-up by {rule.lead:.2f} or more" if rule.lead else ""
+        lines.append(f"rule: answer at a match of {rule.threshold:.2f} or more{lead}")
     else:
         lines.append(
             f"rule: no rule keeps false answers within {c.max_false:.0%} on this base; "

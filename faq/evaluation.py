@@ -43,6 +43,8 @@ class Report:
     out_of_scope: int
     top1_accuracy: float
     recall_at_3: float
+    #: The expected entry ranked first, answered or not (how well the matcher ranks).
+    ranked_first: float
     false_answer_rate: float
     wrong_answer_rate: float
     median_ms: float
@@ -66,9 +68,10 @@ class Report:
         return [
             f"queries: {self.in_scope} in scope, {self.out_of_scope} out of scope",
             f"top-1 accuracy (in scope): {self.top1_accuracy:.1%}",
+            f"ranked first (in scope, answered or not): {self.ranked_first:.1%}",
             f"recall@3 (in scope): {self.recall_at_3:.1%}",
-            f"answer rule: a match of {self.rule_threshold:.2f} or more, ahead of the "
-            f"runner-up by {self.rule_lead:.2f} or more",
+            f"answer rule: a match of {self.rule_threshold:.2f} or more"
+            + (f", ahead of the runner-up by {self.rule_lead:.2f}" if self.rule_lead else ""),
             f"false-answer rate (out of scope): {self.false_answer_rate:.1%}",
             f"wrong answers (in scope, answered with another entry): {self.wrong_answer_rate:.1%}",
             f"latency: median {self.median_ms:.2f} ms, p99 {self.p99_ms:.2f} ms",
@@ -162,6 +165,7 @@ def summarize(predictions: Sequence[Prediction]) -> Report:
         out_of_scope=len(out_scope),
         top1_accuracy=_share(in_scope, lambda p: p.predicted_id == p.expected_id),
         recall_at_3=_share(in_scope, lambda p: p.expected_id in p.top3),
+        ranked_first=_share(in_scope, lambda p: p.top3[:1] == (p.expected_id,)),
         false_answer_rate=_share(out_scope, lambda p: p.predicted_id is not None),
         wrong_answer_rate=_share(
             in_scope, lambda p: p.predicted_id is not None and p.predicted_id != p.expected_id

@@ -14,7 +14,9 @@ from collections import Counter
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import NamedTuple
 
+from faq.char_vectors import CharVectors
 from faq.index import Bm25Index, Bm25Params
 from faq.normalize import Normalizer
 from faq.tokenizer import CHAR_PREFIX, NGRAM_PREFIX, Terms, Tokenizer
@@ -34,10 +36,19 @@ class MatcherConfig:
     #: Share of the confidence that comes from query coverage (the rest: phrasing coverage).
     query_share: float = 0.9
     candidates: int = 30
+    #: Share of the confidence from word evidence; the rest is character similarity.
+    word_share: float = 0.4
     #: Character and pair terms found in more than this share of phrasings say
     #: little and cost much in a large base, so they are left out of scoring.
     common_share: float = 0.03
     bm25: Bm25Params = field(default_factory=Bm25Params)
+
+
+class Cut(NamedTuple):
+    """A phrasing as the matcher reads it: normalized, and cut into index terms."""
+
+    text: str
+    terms: list[str]
 
 
 class Verdict(StrEnum):
@@ -90,6 +101,7 @@ class Matcher:
         self._normalize = normalizer
         self._tokenizer = tokenizer
         self._index = Bm25Index(self.config.bm25)
+        self._chars = CharVectors()
 
     def __len__(self) -> int:
         return len(self._index)
@@ -104,28 +116,33 @@ class Matcher:
 
     def add(self, key: Hashable, phrasings: Iterable[str]) -> None:
         """Index (or re-index) one entry under ``key``; the rest of the base is untouched."""
-        self.add_terms(key, (self.index_terms(text) for text in phrasings))
+        self.add_cut(key, [self.cut(text) for text in phrasings])
 
-    def add_terms(self, key: Hashable, documents: Iterable[list[str]]) -> None:
-        """:meth:`add` for phrasings already cut into :meth:`index_terms` (calibration
-        re-indexes entries many times and cuts each phrasing once)."""
-        self._index.add(key, documents)
+    def add_cut(self, key: Hashable, phrasings: Sequence[Cut]) -> None:
+        """:meth:`add` for phrasings already :meth:`cut` (calibration re-indexes entries
+        many times and cuts each phrasing once)."""
+        self._index.add(key, (phrasing.terms for phrasing in phrasings))
+        self._chars.add(key, (phrasing.text for phrasing in phrasings))
 
-    def index_terms(self, text: str) -> list[str]:
-        return self._flat(self.terms(text))
+    def cut(self, text: str) -> Cut:
+        normalized = self._normalize(text)
+        return Cut(normalized, self._flat(self._tokenizer.terms(normalized)))
 
     def remove(self, key: Hashable) -> None:
         self._index.remove(key)
+        self._chars.remove(key)
 
     def terms(self, text: str) -> Terms:
         return self._tokenizer.terms(self._normalize(text))
 
     def search(self, text: str, limit: int = 3) -> list[Match]:
         """The best ``limit`` entries for ``text``, most confident first."""
-        return self.search_terms(self.index_terms(text), limit)
+        return self.search_cut(self.cut(text), limit)
 
-    def search_terms(self, terms: list[str], limit: int = 3) -> list[Match]:
-        query = self._informative(Counter(terms))
+    def search_cut(self, cut: Cut, limit: int = 3) -> list[Match]:
+        """Word evidence (BM25 coverage) picks the candidates; their confidence fuses it
+        with character evidence (:mod:`faq.char_vectors`)."""
+        query = self._informative(Counter(cut.terms))
         if not query or not len(self._index):
             return []
         weights = {term: self._weight(term) for term in query}
@@ -148,7 +165,10 @@ class Matcher:
             key = self._index.key_of(doc)
             if confidence > best.get(key, -1.0):
                 best[key] = confidence
-        ranked = sorted(best.items(), key=lambda item: item[1], reverse=True)[:limit]
+        share = self.config.word_share
+        similar = self._chars.similarities(cut.text, best)
+        fused = {key: share * words + (1 - share) * similar[key] for key, words in best.items()}
+        ranked = sorted(fused.items(), key=lambda item: item[1], reverse=True)[:limit]
         return [Match(key, round(confidence, 4)) for key, confidence in ranked]
 
     def decide(self, text: str, rule: AnswerRule | None = None) -> Decision:

@@ -6,11 +6,21 @@ the same false-answer rate (``faq.evaluation.trade_off``), which no rescaling ch
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import jieba
 from rank_bm25 import BM25Okapi
 from sklearn.feature_extraction.text import TfidfVectorizer
+
+from faq.evaluation import Prediction
+
+
+def rescaled(predictions: list[Prediction]) -> list[Prediction]:
+    """Scores divided by the highest (BM25's are unbounded), for ``trade_off``'s
+    thresholds from 0 to 1; the order is unchanged."""
+    top = max((p.score for p in predictions), default=0.0) or 1.0
+    return [replace(p, score=p.score / top) for p in predictions]
 
 
 class PlainBm25:

@@ -1,5 +1,6 @@
 """The incremental BM25 index: after any sequence of adds, edits and removals it scores
-exactly as a fresh build of what it holds, and it scores as rank_bm25 does."""
+exactly as a fresh build of what it holds, and it scores as rank_bm25 does; the same for
+the character vectors beside it, against scikit-learn."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import random
 import pytest
 from rank_bm25 import BM25Okapi
 
+from faq.char_vectors import CharVectors
 from faq.index import Bm25Index, Bm25Params
 
 WORDS = [f"w{n}" for n in range(40)]
@@ -91,3 +93,55 @@ def test_scores_as_rank_bm25_does() -> None:
         for number in range(len(documents)):
             expected = theirs[number] / their_idf * index.idf(word)
             assert ours.get(number, 0.0) == pytest.approx(expected, rel=1e-9, abs=1e-12)
+
+
+# -- character vectors -------------------------------------------------------------------
+
+CHARS = "积分兑换礼品密码忘记直播回放课程退款发票签到"
+
+
+def random_phrasings(rng: random.Random) -> list[str]:
+    return [
+        "".join(rng.choice(CHARS) for _ in range(rng.randint(2, 10)))
+        for _ in range(rng.randint(1, 3))
+    ]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_character_vectors_after_changes_are_a_fresh_build(seed: int) -> None:
+    rng = random.Random(seed)
+    changed, held = CharVectors(), {}
+    for key in range(40):
+        held[key] = random_phrasings(rng)
+        changed.add(key, held[key])
+    changed.similarities("积分", held)  # norms cached, then the base changes under them
+    for _ in range(80):
+        key = rng.randrange(50)
+        if rng.random() < 0.4:
+            changed.remove(key)
+            held.pop(key, None)
+        else:
+            held[key] = random_phrasings(rng)
+            changed.add(key, held[key])
+    fresh = CharVectors()
+    for key, texts in held.items():
+        fresh.add(key, texts)
+    for query in ("积分兑换", "忘记密码了", "直播回放在哪", "发票"):
+        ours, theirs = changed.similarities(query, held), fresh.similarities(query, held)
+        assert ours == pytest.approx(theirs, abs=1e-12)
+
+
+def test_character_similarity_is_scikit_learns_tf_idf_cosine() -> None:
+    """The same as ``TfidfVectorizer(analyzer="char", ngram_range=(1, 2))`` with cosine."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    texts = ["积分怎么兑换礼品", "忘记密码怎么办", "直播有回放吗", "积分会过期吗", "发票怎么开"]
+    vectors = CharVectors()
+    for key, text in enumerate(texts):
+        vectors.add(key, [text])
+    tfidf = TfidfVectorizer(analyzer="char", ngram_range=(1, 2))
+    matrix = tfidf.fit_transform(texts)
+    for query in ("积分能换礼品吗", "密码忘了", "回放", "火星"):
+        expected = (matrix @ tfidf.transform([query]).T).toarray()[:, 0]
+        found = vectors.similarities(query, range(len(texts)))
+        assert [found[key] for key in range(len(texts))] == pytest.approx(list(expected))

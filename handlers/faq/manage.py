@@ -81,7 +81,7 @@ class FaqManagement:
         return ctx.texts.t(
             "faq.rule_calibrated",
             threshold=threshold,
-            lead=f"{rule.lead:.2f}",
+            lead=ctx.texts.t("faq.rule_lead", lead=f"{rule.lead:.2f}") if rule.lead else "",
             correct=f"{calibration.correct:.0%}",
             false=f"{calibration.false_bound:.1%}",
             risk=f"{calibration.max_false:.0%}",
