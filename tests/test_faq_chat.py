@@ -12,6 +12,7 @@ import pytest
 
 from bot.app import App, build_app
 from bot.channels.rendering import plain_text
+from faq.calibration import Feedback
 from faq.formats import read_entries
 from handlers.actions import AnswerButton, NotifyStaff, SendMessage
 from handlers.clock import ManualClock
@@ -363,3 +364,27 @@ async def test_feedback_on_answers_is_kept_for_the_calibration(chat: Chat) -> No
         ("积分怎么兑换礼品？", True),
     ]
     assert len(as_feedback(feedback)) == 2
+
+
+async def test_staff_answering_with_an_entry_teaches_the_calibration(chat: Chat) -> None:
+    """ "Talk to staff" after an answer opens a ticket; staff answer it with entry #3
+    (``/reply N ＃3``): the member gets that entry's answer, and staff's verdict (entry 3
+    answers this question) outweighs the member's 👎 in the calibration's cases."""
+    staff = person("900", "Staffer")
+    question = "直播有回放吗？要等多久"
+    asked = await chat.say(ALICE, question)
+    answer_message = MessageRef(GROUP, "557")
+    offered = await chat.press(ALICE, buttons(asked)[1], on=answer_message)
+    await chat.press(ALICE, buttons(offered)[0], on=answer_message)
+    async with chat.app.storage.transaction() as repos:
+        [ticket] = await repos.tickets.ongoing()
+    unknown = await chat.cmd(staff, f"/reply {ticket.id} #99", private_chat(staff))
+    assert "没有编号为 #99" in said(unknown)
+    sent = await chat.cmd(staff, f"/reply {ticket.id} ＃3", private_chat(staff))
+    to_member = [a for a in sent if isinstance(a, SendMessage) and a.chat == GROUP]
+    assert to_member and "直播结束 2 小时内上传回放" in plain_text(to_member[0].text)
+    async with chat.app.storage.transaction() as repos:
+        feedback = await repos.faq.feedback()
+        misses = [m.reason for m in await repos.faq.misses(NOON)]
+    assert as_feedback(feedback) == [Feedback(question, entry=3)]
+    assert "answered" not in misses  # taught, not a miss

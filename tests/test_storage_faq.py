@@ -101,6 +101,39 @@ async def test_misses_newest_first_within_the_window(storage: Storage) -> None:
     assert len(misses[0].text) == 1000
 
 
+async def test_feedback_newest_first_with_staff_verdicts_first(storage: Storage) -> None:
+    """What the FAQ calibration learns from: 👍 answers to members' own questions (not a
+    picked suggestion), answers that failed (👎, "talk to staff"), and questions staff
+    answered with an entry; at the same moment staff's verdict comes first."""
+    chat, alice, bob = await _people(storage)
+    async with storage.transaction() as repos:
+        entry = await repos.faq.add("直播有回放吗？", "有", T0)
+        liked = await repos.faq.record_answer(
+            entry.id, T0, question="回放在哪", confidence=0.9, via="group", chat_id=chat
+        )
+        await repos.faq.vote(liked, alice, HELPFUL, T0)
+        picked = await repos.faq.record_answer(
+            entry.id, T0, question="直播有回放吗？", confidence=1, via="suggestion"
+        )
+        await repos.faq.vote(picked, alice, HELPFUL, T0)
+        later = T0 + timedelta(minutes=5)
+        await repos.faq.record_miss("要等多久", "human", later, user_id=bob, entry_id=entry.id)
+        await repos.faq.record_miss("要等多久", "answered", later, user_id=bob, entry_id=entry.id)
+        await repos.faq.record_miss("没人理", "unanswered", later, user_id=bob)
+        feedback = await repos.faq.feedback()
+        last = await repos.faq.last_miss_of(bob, later)
+        assert await repos.faq.last_miss_of(bob, T0) is None
+        assert await repos.faq.last_miss_of(alice, later) is None
+        misses = await repos.faq.misses(T0)
+    assert [(f.question, f.helpful) for f in feedback] == [
+        ("要等多久", True),
+        ("要等多久", False),
+        ("回放在哪", True),
+    ]
+    assert last is not None and last.reason == "human" and last.text == "要等多久"
+    assert [m.reason for m in misses] == ["unanswered", "human"]  # a taught one is no miss
+
+
 async def test_conversations_replace_expire_and_finish(storage: Storage) -> None:
     chat, alice, _ = await _people(storage)
     async with storage.transaction() as repos:

@@ -5,7 +5,8 @@ privately when possible, in the group otherwise, signed by the staff role.
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import datetime, timedelta
 
 from markupsafe import Markup
 
@@ -31,6 +32,17 @@ from handlers.reach import to_member
 from handlers.roles import Role
 from storage.records import TicketRecord
 from storage.repositories import Repositories
+from storage.repositories.faq import ANSWERED_BY_STAFF
+
+#: ``#12`` (or ＃12) alone: the answer of FAQ entry 12.
+_ENTRY = re.compile(r"[#＃]\s*(\d{1,9})")
+#: A ticket opened this soon after the member's failed FAQ answer is about that question.
+TAUGHT_WITHIN = timedelta(hours=1)
+
+
+def _entry_number(text: str) -> int | None:
+    found = _ENTRY.fullmatch(text.strip())
+    return int(found.group(1)) if found else None
 
 
 class Desk:
@@ -55,20 +67,37 @@ class Desk:
             return [reply(message, texts.t("tickets.unknown", id=ticket_id))]
         if ticket.status == "resolved":
             return [reply(message, texts.t("tickets.already_resolved", id=ticket.id))]
+        answer: str | Markup = text
         if text.startswith((":", "：")):  # standard wording, by name
             name = text[1:].strip().lower()
             if name not in self.config.replies:
                 known = " ".join(f":{n}" for n in sorted(self.config.replies)) or "—"
                 return [reply(message, texts.t("tickets.unknown_wording", name=name, known=known))]
-            text = self.config.replies[name]
+            answer = text = self.config.replies[name]
+        elif entry_id := _entry_number(text):  # an FAQ entry's answer: #12
+            entry = await ctx.repos.faq.get(entry_id)
+            if entry is None or not entry.live:
+                return [reply(message, texts.t("tickets.unknown_entry", id=entry_id))]
+            answer, text = Markup(entry.answer), f"#{entry.id} {entry.question}"
+            await self._teach_faq(ctx, ticket, entry.id)
         await ctx.repos.tickets.replied(ticket.id, ctx.sender.id, text, ctx.now)
         return [
             await self._to_member(
-                ctx, ticket, texts.t("tickets.staff_reply", id=ticket.id, text=text)
+                ctx, ticket, texts.t("tickets.staff_reply", id=ticket.id, text=answer)
             ),
             reply(message, texts.t("tickets.reply_sent", id=ticket.id)),
             *await cards.refreshed_card(ctx, ticket.id),
         ]
+
+    @staticmethod
+    async def _teach_faq(ctx: Context, ticket: TicketRecord, entry_id: int) -> None:
+        """A ticket opened after an FAQ answer failed, answered with an entry: the member's
+        question and that entry are a case the FAQ calibration learns from."""
+        miss = await ctx.repos.faq.last_miss_of(ticket.user_id, ticket.created_at)
+        if miss is not None and ticket.created_at - miss.occurred_at <= TAUGHT_WITHIN:
+            await ctx.repos.faq.record_miss(
+                miss.text, ANSWERED_BY_STAFF, ctx.now, user_id=ticket.user_id, entry_id=entry_id
+            )
 
     async def _reply_prompt(self, ctx: Context, ticket_id: int, by: UserRef) -> list[Action]:
         """Reply on a card: the ticket is claimed for whoever pressed it (if free), and a

@@ -23,6 +23,8 @@ from storage.repositories._sql import to_record, upsert_insert
 HELPFUL, UNHELPFUL = 1, -1
 #: Misses that say an answer was wrong: voted down, or the member asked for staff.
 WRONG_ANSWER_REASONS = ("downvoted", "human")
+#: A miss staff answered with an entry: the entry answers that question.
+ANSWERED_BY_STAFF = "answered"
 
 
 def _entry(row: Any) -> FaqEntryRecord:
@@ -290,10 +292,23 @@ class FaqRepository:
             .order_by(FaqMiss.occurred_at.desc())
             .limit(limit)
         )
-        rows = [(at, FaqFeedbackRecord(q, e, True)) for q, e, at in await self._db.execute(liked)]
-        rows += [(at, FaqFeedbackRecord(t, e, False)) for t, e, at in await self._db.execute(wrong)]
-        rows.sort(key=lambda row: row[0], reverse=True)
-        return [record for _, record in rows[:limit]]
+        answered = (
+            select(FaqMiss.text, FaqMiss.entry_id, FaqMiss.occurred_at)
+            .where(FaqMiss.reason == ANSWERED_BY_STAFF, FaqMiss.entry_id.is_not(None))
+            .order_by(FaqMiss.occurred_at.desc())
+            .limit(limit)
+        )
+        rows: list[tuple[datetime, int, FaqFeedbackRecord]] = []
+        # At the same moment, staff's verdict counts before a member's, 👎 before 👍.
+        for weight, (query, helpful) in enumerate(
+            ((liked, True), (wrong, False), (answered, True))
+        ):
+            rows += [
+                (at, weight, FaqFeedbackRecord(text, entry, helpful))
+                for text, entry, at in await self._db.execute(query)
+            ]
+        rows.sort(key=lambda row: row[:2], reverse=True)
+        return [record for *_, record in rows[:limit]]
 
     # -- misses ----------------------------------------------------------------
 
@@ -318,11 +333,29 @@ class FaqRepository:
             )
         )
 
-    async def misses(self, since: datetime, limit: int = 1000) -> list[FaqMissRecord]:
-        """Recent misses, newest first."""
+    async def last_miss_of(
+        self, user_id: int, before: datetime, reasons: Sequence[str] = WRONG_ANSWER_REASONS
+    ) -> FaqMissRecord | None:
+        """The member's latest miss of these kinds up to ``before`` (what a ticket they
+        opened after an answer was about)."""
         query = (
             select(FaqMiss)
-            .where(FaqMiss.occurred_at >= since)
+            .where(
+                FaqMiss.user_id == user_id,
+                FaqMiss.reason.in_(list(reasons)),
+                FaqMiss.occurred_at <= before,
+            )
+            .order_by(FaqMiss.occurred_at.desc(), FaqMiss.id.desc())
+            .limit(1)
+        )
+        row = (await self._db.execute(query)).first()
+        return to_record(FaqMissRecord, row) if row else None
+
+    async def misses(self, since: datetime, limit: int = 1000) -> list[FaqMissRecord]:
+        """Recent misses, newest first (not the ones staff answered with an entry)."""
+        query = (
+            select(FaqMiss)
+            .where(FaqMiss.occurred_at >= since, FaqMiss.reason != ANSWERED_BY_STAFF)
             .order_by(FaqMiss.occurred_at.desc(), FaqMiss.id.desc())
             .limit(limit)
         )
