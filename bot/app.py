@@ -93,6 +93,7 @@ class App:
         await self.sweeper.record(receipts)
 
     async def close(self) -> None:
+        self.faq.calibrator.stop()
         if self._calibrating is not None:
             await asyncio.gather(self._calibrating, return_exceptions=True)
         await self.storage.close()

@@ -18,7 +18,7 @@ so its rule is conservative, and it says so.
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -42,6 +42,14 @@ THRESHOLDS = tuple(step / 100 for step in range(15, 100))
 LEADS = (0.0, 0.02, 0.05, 0.08, 0.12, 0.16, 0.2)
 #: When nothing meets the risk: answer only near-certain matches.
 STRICTEST = AnswerRule(0.99, 0.2)
+
+
+class Stopped(Exception):
+    """The self-test was asked to stop (the process is shutting down)."""
+
+
+def _never() -> bool:
+    return False
 
 
 class Source(StrEnum):
@@ -100,24 +108,32 @@ def sample_of(matches: Sequence[Match], right: Hashable | None, source: Source) 
 
 
 def self_test(
-    matcher: Matcher, entries: Mapping[Hashable, Sequence[str]], most: int = MOST_SAMPLES
+    matcher: Matcher,
+    entries: Mapping[Hashable, Sequence[str]],
+    most: int = MOST_SAMPLES,
+    stop: Callable[[], bool] = _never,
 ) -> list[Sample]:
     """Samples from the base: every entry's phrasings left out in turn (answerable while
     the entry keeps another phrasing), every entry left out (its question unanswerable).
     ``matcher`` is an empty matcher private to the caller: the entries are indexed in
-    it, then taken out and put back one by one."""
+    it, then taken out and put back one by one. ``stop`` returning True ends it early
+    (:class:`Stopped`)."""
     cut = {key: [matcher.cut(text) for text in texts] for key, texts in entries.items()}
     for key, documents in cut.items():
         matcher.add_cut(key, documents)
     keys = list(cut)
     samples: list[Sample] = []
     for key in _spread(keys, most):
+        if stop():
+            raise Stopped
         documents = cut[key]
         matcher.remove(key)
         samples.append(sample_of(matcher.search_cut(documents[0]), None, Source.SELF_TEST))
         matcher.add_cut(key, documents)
     several = [key for key in keys if len(cut[key]) > 1]
     for number, key in enumerate(_spread(several, most)):
+        if stop():
+            raise Stopped
         documents = cut[key]
         left_out = number % len(documents)
         matcher.add_cut(key, documents[:left_out] + documents[left_out + 1 :])

@@ -21,6 +21,7 @@ from faq.calibration import (
     Feedback,
     Sample,
     Source,
+    Stopped,
     feedback_samples,
     fit,
     self_test,
@@ -245,3 +246,25 @@ def test_recalibration_waits_for_a_change(tmp_path: Path) -> None:
 
     assert asyncio.run(scenario()) == [True, False, False, True, True]
     assert calibrator.in_force().calibration is calibrator.calibration
+
+
+def test_a_calibration_in_progress_stops_when_the_bot_does(tokenizer: Tokenizer) -> None:
+    """Shutting down does not wait for a long self-test: it stops between samples."""
+    with pytest.raises(Stopped):
+        self_test(empty(tokenizer), base_entries(), stop=lambda: True)
+    calibrator = Calibrator(FaqSettings(), lambda: empty(tokenizer))
+
+    async def read() -> list[FaqFeedbackRecord]:
+        return []
+
+    async def scenario() -> bool:
+        now = datetime(2026, 1, 1, tzinfo=UTC)
+        running = asyncio.create_task(calibrator.update(base_entries(), read, now))
+        await asyncio.sleep(0.05)
+        calibrator.stop()
+        stopped = await running
+        again = await calibrator.update(base_entries(), read, now + FEEDBACK_EVERY, force=True)
+        return stopped or again
+
+    assert asyncio.run(scenario()) is False
+    assert calibrator.calibration is None

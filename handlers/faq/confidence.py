@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from faq.calibration import Calibration, Feedback, feedback_samples, fit, self_test
+from faq.calibration import Calibration, Feedback, Stopped, feedback_samples, fit, self_test
 from faq.matcher import AnswerRule, Matcher
 from handlers.faq.settings import FaqSettings
 from storage.records import FaqFeedbackRecord
@@ -71,10 +72,11 @@ def calibrate(
     entries: Mapping[int, Sequence[str]],
     feedback: Sequence[Feedback],
     max_false: float,
+    stop: Callable[[], bool] = lambda: False,
 ) -> Calibration:
     """The base's calibration at ``max_false`` (CPU-bound: run it in a thread), on
-    ``empty``, a matcher of its own."""
-    samples = self_test(empty, entries)
+    ``empty``, a matcher of its own; :class:`Stopped` if ``stop`` says so."""
+    samples = self_test(empty, entries, stop=stop)
     samples += feedback_samples(empty, feedback)
     return fit(samples, max_false)
 
@@ -91,9 +93,14 @@ class Calibrator:
         self._looked: datetime | None = None
         self._at: datetime | None = None
         self._lock = asyncio.Lock()
+        self._stopping = threading.Event()
 
     def in_force(self) -> RuleInForce:
         return rule_in_force(self.config, self.calibration)
+
+    def stop(self) -> None:
+        """End a calibration in progress soon (shutting down); none starts after."""
+        self._stopping.set()
 
     async def update(
         self,
@@ -104,7 +111,9 @@ class Calibrator:
         force: bool = False,
     ) -> bool:
         """Recalibrate if due; True when a new calibration is in force."""
-        if self._lock.locked() or (not force and self._looked and now - self._looked < EVERY):
+        if self._stopping.is_set() or self._lock.locked():
+            return False
+        if not force and self._looked and now - self._looked < EVERY:
             return False
         self._looked = now
         async with self._lock:
@@ -114,13 +123,17 @@ class Calibrator:
                 return False
             feedback = as_feedback(records)
             started = asyncio.get_running_loop().time()
-            calibration = await asyncio.to_thread(
-                calibrate,
-                self._new_matcher(),
-                dict(entries),
-                feedback,
-                self.config.max_false_answer_rate,
-            )
+            try:
+                calibration = await asyncio.to_thread(
+                    calibrate,
+                    self._new_matcher(),
+                    dict(entries),
+                    feedback,
+                    self.config.max_false_answer_rate,
+                    self._stopping.is_set,
+                )
+            except Stopped:
+                return False
             self.calibration, self._at = calibration, now
             self._base, self._feedback = base, tuple(records)
             log.info(
