@@ -328,7 +328,8 @@ def test_no_channel_and_no_terminal_refuses_in_one_line(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert the_line(result) == (
         "no channel to run: set SHEQUN_TELEGRAM__TOKEN to run on Telegram, the wechat.kf "
-        "keys (SHEQUN_WECHAT__KF__CORP_ID …) to run on 微信客服, "
+        "keys (SHEQUN_WECHAT__KF__CORP_ID …) to run on 微信客服, the wechat.oa keys "
+        "(SHEQUN_WECHAT__OA__APP_ID …) for an Official Account, "
         "or run `shequn sandbox` in a terminal to try Shequn locally"
     )
     assert result.stdout == ""  # no sandbox banner without a terminal

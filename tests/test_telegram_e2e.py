@@ -34,15 +34,21 @@ ALICE = {
 class BotProcess:
     """``python -m bot run`` with its environment, output and a clean stop."""
 
-    def __init__(self, fake: FakeBotApiThread, data_dir: Path, **env: str) -> None:
+    def __init__(self, fake: FakeBotApiThread | None, data_dir: Path, **env: str) -> None:
+        """``fake``: the Bot API to run against; None runs without Telegram."""
         self.fake = fake
         self.log = data_dir / "bot.log"
         environment = {k: v for k, v in os.environ.items() if not k.startswith("SHEQUN_")}
+        if fake is not None:
+            environment.update(
+                {
+                    "SHEQUN_TELEGRAM__TOKEN": fake.api.token,
+                    "SHEQUN_TELEGRAM__BASE_URL": fake.base_url,
+                    "SHEQUN_TELEGRAM__POLL_TIMEOUT": "1",
+                }
+            )
         environment.update(
             {
-                "SHEQUN_TELEGRAM__TOKEN": fake.api.token,
-                "SHEQUN_TELEGRAM__BASE_URL": fake.base_url,
-                "SHEQUN_TELEGRAM__POLL_TIMEOUT": "1",
                 "SHEQUN_DATA_DIR": str(data_dir),
                 "SHEQUN_LOG_LEVEL": "INFO",
                 # Sweep often, batch briefly: scheduled messages arrive within a test.

@@ -1,5 +1,5 @@
 """WeComApi against the fake WeCom: tokens shared through the store and
-refreshed once, bounded retries, errors as WeComError, no token in logs."""
+refreshed once, bounded retries, errors as WeChatError, no token in logs."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ import pytest
 
 from bot.channels.wechat.api import (
     MemoryTokenStore,
+    WeChatError,
+    WeChatUnreachable,
     WeComApi,
-    WeComError,
-    WeComUnreachable,
     split_text,
 )
 from bot.channels.wechat.tokens import DatabaseTokenStore
@@ -85,7 +85,7 @@ async def test_token_expired_mid_run_is_refreshed_once(fake: FakeWeCom) -> None:
 async def test_a_token_that_stays_refused_is_an_error_not_a_loop(fake: FakeWeCom) -> None:
     api = make_api(fake)
     fake.fail_next("kf/account/list", 40014, times=5)
-    with pytest.raises(WeComError) as caught:
+    with pytest.raises(WeChatError) as caught:
         await api.account_list()
     assert caught.value.errcode == 40014
     assert len(fake.calls("kf/account/list")) == 2
@@ -98,7 +98,7 @@ async def test_rate_limit_retried_twice_then_raised(fake: FakeWeCom) -> None:
     await api.send_msg(ALICE, KF, "text", {"content": "after two waits"})
     assert [c.errcode for c in fake.calls("kf/send_msg")] == [45009, 45009, 0]
     fake.fail_next("kf/send_msg", 45009, times=3)
-    with pytest.raises(WeComError) as caught:
+    with pytest.raises(WeChatError) as caught:
         await api.send_msg(ALICE, KF, "text", {"content": "never"})
     assert caught.value.errcode == 45009
     assert len(fake.calls("kf/send_msg")) == 6
@@ -113,7 +113,7 @@ async def test_system_busy_retried(fake: FakeWeCom) -> None:
 
 async def test_closed_window_is_95001(fake: FakeWeCom) -> None:
     api = make_api(fake)
-    with pytest.raises(WeComError) as caught:
+    with pytest.raises(WeChatError) as caught:
         await api.send_msg(ALICE, KF, "text", {"content": "uninvited"})
     assert caught.value.errcode == 95001
     assert len(fake.calls("kf/send_msg")) == 1  # not retried
@@ -123,7 +123,7 @@ async def test_session_with_staff_is_surfaced(fake: FakeWeCom) -> None:
     api = make_api(fake)
     fake.customer_says(KF, ALICE, "hi")
     fake.set_session(ALICE, 3)
-    with pytest.raises(WeComError) as caught:
+    with pytest.raises(WeChatError) as caught:
         await api.send_msg(ALICE, KF, "text", {"content": "x"})
     assert caught.value.errcode == 95018
     assert (await api.service_state_get(KF, ALICE))["service_state"] == 3
@@ -141,12 +141,12 @@ async def test_sync_welcome_and_customers(fake: FakeWeCom) -> None:
     page = await api.sync_msg(token, page.next_cursor, KF, limit=1)
     assert not page.has_more and page.messages[0]["text"]["menu_id"] == "checkin"
     await api.send_msg_on_event(code, "text", {"content": "欢迎"})
-    with pytest.raises(WeComError):
+    with pytest.raises(WeChatError):
         await api.send_msg_on_event(code, "text", {"content": "欢迎"})
     customers = await api.customer_batchget([ALICE])
     assert customers["customer_list"][0]["nickname"] == "爱丽丝"
     fake.advance(601)
-    with pytest.raises(WeComError) as caught:
+    with pytest.raises(WeChatError) as caught:
         await api.sync_msg(token, "", KF)
     assert caught.value.errcode == 95007
 
@@ -160,7 +160,7 @@ async def test_every_call_goes_to_the_configured_base_url(fake: FakeWeCom) -> No
 async def test_unreachable(fake: FakeWeCom) -> None:
     api = make_api(fake)
     await fake.stop()
-    with pytest.raises(WeComUnreachable) as caught:
+    with pytest.raises(WeChatUnreachable) as caught:
         await api.account_list()
     assert "access_token" not in str(caught.value)
     assert caught.value.__cause__ is None and caught.value.__suppress_context__
@@ -168,7 +168,7 @@ async def test_unreachable(fake: FakeWeCom) -> None:
 
 async def test_wrong_secret_is_one_error(fake: FakeWeCom) -> None:
     api = WeComApi(fake.corp_id, "wrong", MemoryTokenStore(), api_base_url=fake.base_url)
-    with pytest.raises(WeComError) as caught:
+    with pytest.raises(WeChatError) as caught:
         await api.account_list()
     assert caught.value.errcode == 40001
     assert len(fake.calls("gettoken")) == 1
@@ -186,7 +186,7 @@ async def test_token_and_secret_never_logged(
     fake.fail_next("kf/send_msg", 45009)
     await api.send_msg(ALICE, KF, "text", {"content": "x"})
     await fake.stop()
-    with pytest.raises(WeComUnreachable):
+    with pytest.raises(WeChatUnreachable):
         await api.account_list()
     text = caplog.text + "".join(str(r.args) for r in caplog.records)
     assert fake.issued_tokens and "retry 1 of 2" in text

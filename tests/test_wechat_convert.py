@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.channels.wechat import kf_convert
-from bot.channels.wechat.kf_channel import _messages
+from bot.channels.wechat.kf_channel import WeChatKfChannel
 from handlers.actions import Button
 from handlers.events import ButtonPressed, ChatKind, CommandIssued, MemberJoined, MessagePosted
 
@@ -14,6 +16,11 @@ BASE = {
     "send_time": 1764633600,
     "origin": 3,
 }
+
+
+def _messages(text: str, buttons: Any) -> list[tuple[str, dict[str, Any]]]:
+    """How the 微信客服 channel lays a message out (no connection needed for that)."""
+    return WeChatKfChannel.messages(WeChatKfChannel.__new__(WeChatKfChannel), text, buttons)
 
 
 def text(content: str, **extra: str) -> dict:

@@ -33,9 +33,10 @@ SANDBOX_TIP = (
 
 @cli.command()
 def run(config: ConfigOption = None) -> None:
-    """Run Shequn on the configured channels (Telegram, 微信客服), else in the sandbox."""
+    """Run Shequn on the configured channels (Telegram, 微信客服, Official Account), else in
+    the sandbox."""
     settings = load(config)
-    if settings.telegram_token is None and not settings.wechat.kf.configured:
+    if settings.telegram_token is None and not settings.wechat.configured:
         if not sys.stdin.isatty():  # Docker -d, systemd: a sandbox nobody can type into
             source = config_path(config)
             token = (
@@ -45,7 +46,8 @@ def run(config: ConfigOption = None) -> None:
             )
             typer.echo(
                 f"no channel to run: set {token} to run on Telegram, the wechat.kf keys "
-                "(SHEQUN_WECHAT__KF__CORP_ID …) to run on 微信客服, "
+                "(SHEQUN_WECHAT__KF__CORP_ID …) to run on 微信客服, the wechat.oa keys "
+                "(SHEQUN_WECHAT__OA__APP_ID …) for an Official Account, "
                 "or run `shequn sandbox` in a terminal to try Shequn locally",
                 err=True,
             )
@@ -137,6 +139,10 @@ async def _channels(settings: Settings) -> None:
         from bot.channels.wechat.kf_channel import WeChatKfChannel
 
         channels.append(WeChatKfChannel(settings.wechat, app.dispatcher, app.storage, app.clock))
+    if settings.wechat.oa.configured:
+        from bot.channels.wechat.oa_channel import WeChatOaChannel
+
+        channels.append(WeChatOaChannel(settings.wechat, app.dispatcher, app.storage, app.clock))
     hub = ChannelHub(channels, settings.staff, app.texts)
     for channel in channels:
         channel.deliver = hub.deliver_from(channel.name)

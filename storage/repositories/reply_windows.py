@@ -27,16 +27,19 @@ class ReplyWindowRepository:
         ).first()
         return to_record(ReplyWindowRecord, row) if row else None
 
-    async def member_wrote(self, platform: str, user_id: str, at: datetime) -> None:
-        """The member wrote at ``at``: the window opens again with nothing sent. An older
-        message processed late changes nothing (WeChat's times are in whole seconds, so
-        a message of the same second opens it again)."""
+    async def member_wrote(
+        self, platform: str, user_id: str, at: datetime, *, sent: int = 0
+    ) -> None:
+        """The member wrote at ``at``: the window opens again with ``sent`` of it used
+        (none, unless the platform allows fewer this time). An older message processed
+        late changes nothing (WeChat's times are in whole seconds, so a message of the
+        same second opens it again)."""
         await self._db.execute(
             upsert_insert(self._db, ReplyWindow)
-            .values(platform=platform, user_id=user_id, last_message_at=at, sent=0)
+            .values(platform=platform, user_id=user_id, last_message_at=at, sent=sent)
             .on_conflict_do_update(
                 index_elements=["platform", "user_id"],
-                set_={"last_message_at": at, "sent": 0},
+                set_={"last_message_at": at, "sent": sent},
                 where=ReplyWindow.last_message_at <= at,
             )
         )

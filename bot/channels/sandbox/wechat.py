@@ -12,7 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.channels.wechat.kf_channel import WINDOW, WINDOW_MESSAGES, KfPlatform
+from bot.channels.wechat.kf_channel import KfPlatform
+from bot.channels.wechat.window import WINDOW, WINDOW_MESSAGES
 from handlers.clock import ManualClock
 
 

@@ -17,12 +17,13 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import requests
+from wechatpy.client.base import BaseWeChatClient
 from wechatpy.exceptions import WeChatClientException
 from wechatpy.work import WeChatClient
 
@@ -41,20 +42,28 @@ TEXT_BUDGET_BYTES = 2048
 _token_for_call: contextvars.ContextVar[str] = contextvars.ContextVar("wecom_token", default="")
 
 
+#: The longest pause between attempts to reach WeChat at start.
+MAX_CONNECT_DELAY = 60.0
+T = TypeVar("T")
+
 #: A token is replaced this long before it expires (calls in flight keep a valid one).
 REFRESH_BEFORE = timedelta(minutes=5)
 
 
-class WeComError(Exception):
-    """WeCom answered with an error code (after the retries it deserves)."""
+class WeChatApiError(Exception):
+    """A call to a WeChat API that did not succeed."""
 
-    def __init__(self, errcode: int, errmsg: str) -> None:
-        super().__init__(f"WeCom error {errcode}: {errmsg}")
+
+class WeChatError(WeChatApiError):
+    """WeChat answered with an error code (after the retries it deserves)."""
+
+    def __init__(self, errcode: int, errmsg: str, service: str = "WeCom") -> None:
+        super().__init__(f"{service} error {errcode}: {errmsg}")
         self.errcode, self.errmsg = errcode, errmsg
 
 
-class WeComUnreachable(Exception):
-    """No usable answer: the network failed, or WeCom answered with HTTP errors."""
+class WeChatUnreachable(WeChatApiError):
+    """No usable answer: the network failed, or WeChat answered with HTTP errors."""
 
 
 class TokenStore(Protocol):
@@ -117,13 +126,137 @@ class _Client(WeChatClient):
         )
 
 
+def token_for_call() -> str:
+    """The access token of the call running in this worker thread (see ``_run``)."""
+    return _token_for_call.get()
+
+
 def quiet_url_logs() -> None:
     """Request URLs carry ``access_token=`` and ``corpsecret=``: keep them out of logs."""
     for name in ("urllib3", "urllib3.connectionpool", "requests"):
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
-class WeComApi:
+class TokenedApi:
+    """Calls through a wechatpy client with a shared access token, retried as named
+    above; a subclass adds the endpoints of one service."""
+
+    #: How log lines and errors name the service.
+    service = "WeCom"
+
+    def __init__(
+        self,
+        client: BaseWeChatClient,
+        tokens: TokenStore,
+        api_base_url: str,
+        *,
+        refresh_before: timedelta = REFRESH_BEFORE,
+        retry_pauses: Sequence[float] = (0.5, 2.0),
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        quiet_url_logs()
+        self.api_base_url = api_base_url
+        self._client = client
+        self._tokens = tokens
+        self._refresh_before = refresh_before
+        self._retry_pauses = tuple(retry_pauses)
+        self._now = now
+        self._token_lock = asyncio.Lock()
+
+    async def until_reachable(self, call: Callable[[], Awaitable[T]]) -> T:
+        """``call()`` at start: a network outage is waited out with growing pauses, one
+        line each (a stop cuts it short); an error WeChat answers is raised."""
+        delay = 1.0
+        while True:
+            try:
+                return await call()
+            except WeChatUnreachable as error:
+                log.warning(
+                    "WeChat's API at %s is unreachable (%s); retrying in %g s",
+                    self.api_base_url,
+                    error,
+                    delay,
+                )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, MAX_CONNECT_DELAY)
+
+    # -- calls, tokens and retries -------------------------------------------------
+
+    async def _call(self, endpoint: str, method: str, data: JSON) -> JSON:
+        token_retried = False
+        busy = 0
+        while True:
+            token = await self._token()
+            try:
+                return await asyncio.to_thread(self._run, token, endpoint, method, data)
+            except WeChatError as error:
+                if error.errcode in TOKEN_ERRORS and not token_retried:
+                    token_retried = True
+                    log.info(
+                        "%s refused the access token (%s); fetching a new one",
+                        self.service,
+                        error.errcode,
+                    )
+                    await self._tokens.forget(token)
+                    continue
+                if error.errcode in BUSY_ERRORS and busy < len(self._retry_pauses):
+                    pause = self._retry_pauses[busy]
+                    busy += 1
+                    log.warning(
+                        "%s %s answered %s; retry %d of %d in %.1f s",
+                        self.service,
+                        endpoint,
+                        error.errcode,
+                        busy,
+                        len(self._retry_pauses),
+                        pause,
+                    )
+                    await asyncio.sleep(pause)
+                    continue
+                raise
+
+    async def _token(self) -> str:
+        async with self._token_lock:
+            stored = await self._tokens.load()
+            if stored is not None and self._now() < stored[1] - self._refresh_before:
+                return stored[0]
+            result = await asyncio.to_thread(self._guard, self._client.fetch_access_token)
+            token = str(result["access_token"])
+            lifetime = timedelta(seconds=int(result.get("expires_in", 7200)))
+            await self._tokens.save(token, self._now() + lifetime)
+            log.info("%s access token fetched, valid for %s", self.service, lifetime)
+            return token
+
+    def _run(self, token: str, endpoint: str, method: str, data: JSON) -> JSON:
+        """In the worker thread: the call with this token, errors translated."""
+        _token_for_call.set(token)
+        call = self._client.post if method == "post" else self._client.get
+        if method == "post":
+            return self._guard(lambda: call(endpoint, data=data))
+        return self._guard(lambda: call(endpoint, params=dict(data)))
+
+    def _guard(self, call: Callable[[], Any]) -> JSON:
+        """wechatpy's and requests' errors as ours, without the request (its URL
+        holds the token) chained on."""
+        try:
+            result = call()
+        except WeChatClientException as error:
+            if error.errcode is None:
+                status = getattr(error.response, "status_code", "?")
+                raise WeChatUnreachable(f"{self.service} answered HTTP {status}") from None
+            raise WeChatError(int(error.errcode), str(error.errmsg), self.service) from None
+        except requests.RequestException as error:
+            raise WeChatUnreachable(
+                f"{self.service} did not answer ({type(error).__name__})"
+            ) from None
+        if not isinstance(result, dict):
+            raise WeChatUnreachable(f"{self.service}'s answer was not JSON")
+        return result
+
+
+class WeComApi(TokenedApi):
+    """WeCom's API (``qyapi.weixin.qq.com``) as the 微信客服 app's secret opens it."""
+
     def __init__(
         self,
         corp_id: str,
@@ -132,18 +265,10 @@ class WeComApi:
         *,
         api_base_url: str = "https://qyapi.weixin.qq.com",
         timeout: float = 10.0,
-        refresh_before: timedelta = REFRESH_BEFORE,
-        retry_pauses: Sequence[float] = (0.5, 2.0),
-        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        **options: Any,
     ) -> None:
-        quiet_url_logs()
-        self.api_base_url = api_base_url.rstrip("/")
-        self._client = _Client(corp_id, secret, self.api_base_url, timeout)
-        self._tokens = tokens
-        self._refresh_before = refresh_before
-        self._retry_pauses = tuple(retry_pauses)
-        self._now = now
-        self._token_lock = asyncio.Lock()
+        base = api_base_url.rstrip("/")
+        super().__init__(_Client(corp_id, secret, base, timeout), tokens, base, **options)
 
     # -- 微信客服 -------------------------------------------------------------------
     async def account_list(self) -> list[JSON]:
@@ -207,73 +332,6 @@ class WeComApi:
         if servicer_userid:
             data["servicer_userid"] = servicer_userid
         return await self._call("kf/service_state/trans", "post", data)
-
-    # -- calls, tokens and retries -------------------------------------------------
-    async def _call(self, endpoint: str, method: str, data: JSON) -> JSON:
-        token_retried = False
-        busy = 0
-        while True:
-            token = await self._token()
-            try:
-                return await asyncio.to_thread(self._run, token, endpoint, method, data)
-            except WeComError as error:
-                if error.errcode in TOKEN_ERRORS and not token_retried:
-                    token_retried = True
-                    log.info(
-                        "WeCom refused the access token (%s); fetching a new one", error.errcode
-                    )
-                    await self._tokens.forget(token)
-                    continue
-                if error.errcode in BUSY_ERRORS and busy < len(self._retry_pauses):
-                    pause = self._retry_pauses[busy]
-                    busy += 1
-                    log.warning(
-                        "WeCom %s answered %s; retry %d of %d in %.1f s",
-                        endpoint,
-                        error.errcode,
-                        busy,
-                        len(self._retry_pauses),
-                        pause,
-                    )
-                    await asyncio.sleep(pause)
-                    continue
-                raise
-
-    async def _token(self) -> str:
-        async with self._token_lock:
-            stored = await self._tokens.load()
-            if stored is not None and self._now() < stored[1] - self._refresh_before:
-                return stored[0]
-            result = await asyncio.to_thread(self._guard, self._client.fetch_access_token)
-            token = str(result["access_token"])
-            lifetime = timedelta(seconds=int(result.get("expires_in", 7200)))
-            await self._tokens.save(token, self._now() + lifetime)
-            log.info("fetched a WeCom access token valid for %s", lifetime)
-            return token
-
-    def _run(self, token: str, endpoint: str, method: str, data: JSON) -> JSON:
-        """In the worker thread: the call with this token, errors translated."""
-        _token_for_call.set(token)
-        call = self._client.post if method == "post" else self._client.get
-        if method == "post":
-            return self._guard(lambda: call(endpoint, data=data))
-        return self._guard(lambda: call(endpoint, params=dict(data)))
-
-    def _guard(self, call: Callable[[], Any]) -> JSON:
-        """wechatpy's and requests' errors as ours, without the request (its URL
-        holds the token) chained on."""
-        try:
-            result = call()
-        except WeChatClientException as error:
-            if error.errcode is None:
-                status = getattr(error.response, "status_code", "?")
-                raise WeComUnreachable(f"WeCom answered HTTP {status}") from None
-            raise WeComError(int(error.errcode), str(error.errmsg)) from None
-        except requests.RequestException as error:
-            raise WeComUnreachable(f"WeCom did not answer ({type(error).__name__})") from None
-        if not isinstance(result, dict):
-            raise WeComUnreachable("WeCom's answer was not JSON")
-        return result
 
 
 def split_text(text: str, budget: int = TEXT_BUDGET_BYTES) -> list[str]:

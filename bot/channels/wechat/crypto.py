@@ -1,8 +1,10 @@
-"""Checking and opening WeCom's encrypted callbacks (the WXBizMsgCrypt scheme).
+"""Checking and opening WeChat's callbacks (the WXBizMsgCrypt scheme).
 
-WeCom signs each callback with SHA-1 over the Token, timestamp, nonce and
-ciphertext, and encrypts the XML with AES-256-CBC under EncodingAESKey, the
-plaintext ending in the corp id. wechatpy does the AES; the checks it leaves
+WeCom, and an Official Account in 安全模式, sign each callback with SHA-1 over the
+Token, timestamp, nonce and ciphertext, and encrypt the XML with AES-256-CBC under
+EncodingAESKey, the plaintext ending in the corp id or AppID. An Official Account
+also signs every callback, plain ones included, over the Token, timestamp and
+nonce alone. wechatpy does the AES; the checks it leaves
 out are done here: a constant-time signature comparison, a clock-skew bound,
 refusing a replayed request, and errors that never fail open. Every refusal is
 one :class:`CallbackRejected` whose reason names no secret, so it can be
@@ -65,7 +67,9 @@ class CallbackCrypto:
         now: Callable[[], float] = time.time,
     ) -> None:
         self._token = token
-        self._key = aes_key(encoding_aes_key)
+        #: None in plain mode (an Official Account without EncodingAESKey).
+        self._key = aes_key(encoding_aes_key) if encoding_aes_key else None
+        self.encrypted = self._key is not None
         self.receive_id = receive_id
         self.max_skew_seconds = max_skew_seconds
         self._now = now
@@ -80,18 +84,25 @@ class CallbackCrypto:
 
     def open(self, msg_signature: str, timestamp: str, nonce: str, body: bytes) -> dict[str, str]:
         """A POSTed callback: its decrypted XML as ``{tag: text}``."""
-        outer = _parse_xml(body, "the callback body")
+        outer = parse_xml(body, "the callback body")
         encrypted = outer.get("Encrypt", "")
         if not encrypted:
             raise CallbackRejected(400, "the callback body has no Encrypt element")
         plaintext = self.decrypt(msg_signature, timestamp, nonce, encrypted)
-        return _parse_xml(plaintext.encode("utf-8"), "the decrypted message")
+        return parse_xml(plaintext.encode("utf-8"), "the decrypted message")
+
+    def check_plain(self, plain_signature: str, timestamp: str, nonce: str) -> None:
+        """An Official Account's ``signature`` (over Token, timestamp and nonce), with
+        the clock and replay checks when the callback is not encrypted."""
+        self._check_signature(plain_signature, timestamp, nonce)
+        if not self.encrypted:
+            self._check_fresh(plain_signature, timestamp, nonce)
 
     def decrypt(self, msg_signature: str, timestamp: str, nonce: str, encrypted: str) -> str:
         """Signature, clock and replay checked, then the ciphertext opened."""
-        expected = signature(self._token, timestamp, nonce, encrypted)
-        if not hmac.compare_digest(expected.encode(), (msg_signature or "").lower().encode()):
-            raise CallbackRejected(403, "signature mismatch")
+        if self._key is None:
+            raise CallbackRejected(400, "an encrypted callback, but no EncodingAESKey is set")
+        self._check_signature(msg_signature, timestamp, nonce, encrypted)
         self._check_fresh(msg_signature, timestamp, nonce)
         try:
             return PrpCrypto(self._key).decrypt(encrypted, self.receive_id)
@@ -99,6 +110,11 @@ class CallbackCrypto:
             raise CallbackRejected(403, "the message is addressed to another receive id") from None
         except Exception:  # any failure of the cipher or the layout is the same answer
             raise CallbackRejected(400, "the ciphertext does not decrypt") from None
+
+    def _check_signature(self, given: str, *parts: str) -> None:
+        expected = signature(self._token, *parts)
+        if not hmac.compare_digest(expected.encode(), (given or "").lower().encode()):
+            raise CallbackRejected(403, "signature mismatch")
 
     def _check_fresh(self, msg_signature: str, timestamp: str, nonce: str) -> None:
         try:
@@ -118,14 +134,16 @@ class CallbackCrypto:
             raise CallbackRejected(403, "replayed callback (signature and nonce seen before)")
         self._seen[key] = sent + self.max_skew_seconds
 
-    # -- sending (the fake WeCom, passive replies) ----------------------------------
+    # -- sending (passive replies, and the fakes) ----------------------------------
     def encrypt(self, plaintext: str, timestamp: str, nonce: str) -> tuple[str, str]:
         """``(msg_signature, Encrypt)`` for a plaintext, as WeCom would send it."""
+        if self._key is None:
+            raise ValueError("plain mode: there is no EncodingAESKey to encrypt with")
         encrypted = PrpCrypto(self._key).encrypt(plaintext, self.receive_id).decode("ascii")
         return signature(self._token, timestamp, nonce, encrypted), encrypted
 
 
-def _parse_xml(data: bytes, what: str) -> dict[str, str]:
+def parse_xml(data: bytes, what: str) -> dict[str, str]:
     """A flat ``{tag: text}`` of the root's children; no DTDs (no entity tricks)."""
     if len(data) > MAX_BODY_BYTES:
         raise CallbackRejected(400, f"{what} is too large")

@@ -3,11 +3,9 @@
 WeCom calls the callback URL when a member writes (``kf_msg_or_event``); the
 channel answers at once and then pulls the messages with ``kf/sync_msg``, storing
 the cursor in the transaction of each page's last message. It writes back with
-``kf/send_msg`` only inside the member's window — 5 messages within 48 hours of
-their last message, counted here so that nothing is ever sent outside it: what
-cannot go out is held and sent when the member writes again, and the reason is
-recorded for the reports. A conversation an operator handed to a human servicer
-in WeCom is theirs; Shequn does not write into it.
+``kf/send_msg`` only inside the member's window (:mod:`bot.channels.wechat.window`).
+A conversation an operator handed to a human servicer in WeCom is theirs; Shequn
+does not write into it.
 """
 
 from __future__ import annotations
@@ -16,57 +14,41 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Coroutine
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot.channels.rendering import plain_text
 from bot.channels.wechat import kf_convert
-from bot.channels.wechat.api import WeComApi, WeComError, WeComUnreachable, split_text
+from bot.channels.wechat.api import WeChatError, WeChatUnreachable, WeComApi
 from bot.channels.wechat.crypto import CallbackCrypto, CallbackRejected
 from bot.channels.wechat.settings import WeChatSettings
 from bot.channels.wechat.tokens import DatabaseTokenStore
-from bot.startup import StartupError
-from handlers.actions import (
-    Action,
-    AnswerButton,
-    Button,
-    Keyboard,
-    Receipt,
-    SendMessage,
-    SendPrivate,
-    Sent,
-    receipt_for,
+from bot.channels.wechat.window import (
+    WINDOW,
+    Outcome,
+    WindowClosed,
+    WindowedSender,
+    truncate,
 )
+from bot.startup import StartupError
+from handlers.actions import Action, Button, Receipt, Sent
 from handlers.capabilities import Capabilities
 from handlers.clock import Clock
 from handlers.dispatcher import Dispatcher
 from handlers.events import ChatRef, Checkpoint, Incoming, UserRef
 from storage.database import Storage
-from storage.records import HeldMessageRecord
-from storage.repositories import Repositories
 
 log = logging.getLogger(__name__)
 
 PLATFORM = kf_convert.PLATFORM
-#: What WeChat allows after a member's last message.
-WINDOW = timedelta(hours=48)
-WINDOW_MESSAGES = 5
 #: A welcome code (``enter_session``) is good for 20 seconds, once.
 WELCOME_CODE_LIFE = timedelta(seconds=20)
 #: Errors of ``kf/send_msg``: the window is closed; the conversation is not the bot's.
 WINDOW_CLOSED = 95001
 NOT_WITH_BOT = frozenset({95016, 95017, 95018})
-#: The longest pause between attempts to reach WeChat at start.
-MAX_CONNECT_DELAY = 60.0
-#: A 菜单消息 (msgmenu): its text before the items, and how many items it takes.
-MENU_HEAD_BYTES = 1024
-MENU_ITEMS = 10
 
 CAPABILITIES = Capabilities(
     group_messages=False,
@@ -102,21 +84,9 @@ class KfPlatform:
         return False  # moderators are named in community.moderators
 
 
-class WindowClosed(Exception):
-    """A message cannot go out now; ``reason`` is what the reports show."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-@dataclass
-class _Outcome:
-    sent: list[Sent] = field(default_factory=list)
-
-
-class WeChatKfChannel:
+class WeChatKfChannel(WindowedSender):
     name = PLATFORM
+    label = "微信客服"
     capabilities = CAPABILITIES
 
     def __init__(
@@ -127,9 +97,10 @@ class WeChatKfChannel:
         clock: Clock,
         api: WeComApi | None = None,
     ) -> None:
+        super().__init__(storage, clock)
         kf = settings.kf
         self._settings = settings
-        self._dispatcher, self._storage, self._clock = dispatcher, storage, clock
+        self._dispatcher = dispatcher
         self._crypto = CallbackCrypto(
             kf.token.get_secret_value() if kf.token else "",
             kf.encoding_aes_key.get_secret_value() if kf.encoding_aes_key else "",
@@ -188,24 +159,14 @@ class WeChatKfChannel:
     async def _accounts_of_corp(self) -> list[str]:
         """The corp's 客服账号. A network outage is waited out with growing pauses, one
         line each (a stop cuts it short); keys WeChat refuses stop Shequn in one line."""
-        delay = 1.0
-        while True:
-            try:
-                return [str(a.get("open_kfid", "")) for a in await self._api.account_list()]
-            except WeComError as error:
-                raise StartupError(
-                    f"WeChat refused the 微信客服 keys ({error}); check {{setting}}",
-                    setting="wechat.kf.corp_id and wechat.kf.secret",
-                ) from None
-            except WeComUnreachable as error:
-                log.warning(
-                    "WeChat's API at %s is unreachable (%s); retrying in %g s",
-                    self._api.api_base_url,
-                    error,
-                    delay,
-                )
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, MAX_CONNECT_DELAY)
+        try:
+            accounts = await self._api.until_reachable(self._api.account_list)
+        except WeChatError as error:
+            raise StartupError(
+                f"WeChat refused the 微信客服 keys ({error}); check {{setting}} and the corp id",
+                setting="wechat.kf.secret",
+            ) from None
+        return [str(account.get("open_kfid", "")) for account in accounts]
 
     async def stop(self) -> None:
         self._running = False
@@ -281,7 +242,7 @@ class WeChatKfChannel:
                     cursor = page.next_cursor
                     if not page.has_more:
                         return
-            except (WeComError, WeComUnreachable) as error:
+            except (WeChatError, WeChatUnreachable) as error:
                 log.warning("微信客服 sync of %s stopped: %s", account, error)
 
     async def _take(self, item: dict[str, Any], checkpoint: Checkpoint | None) -> None:
@@ -297,8 +258,8 @@ class WeChatKfChannel:
                 lambda repos: repos.reply_windows.set_servicer(PLATFORM, member, servicer)
             )
         if message.from_member and member:
-            held = await self._member_wrote(member, message.sent_at)
-            await self._send_held(member, held)  # what waited for the member goes first
+            held = await self.member_wrote(member, message.sent_at)
+            await self.send_held(member, held)  # what waited for the member goes first
         first_sight = message.from_member and member not in self._seen
         events = kf_convert.to_events(item, self._names.get(member), first_sight=first_sight)
         incoming = Incoming(key=f"msg:{message.msgid}", events=tuple(events), checkpoint=checkpoint)
@@ -313,7 +274,7 @@ class WeChatKfChannel:
             return
         try:
             found = await self._api.customer_batchget(unknown)
-        except (WeComError, WeComUnreachable) as error:
+        except (WeChatError, WeChatUnreachable) as error:
             log.info("could not learn members' names: %s", error)
             return
         for customer in found.get("customer_list", []):
@@ -323,86 +284,9 @@ class WeChatKfChannel:
 
     # -- writing -------------------------------------------------------------------------
 
-    async def execute(self, actions: list[Action]) -> list[Receipt]:
-        """Carry out actions in order; one failure never blocks the rest."""
-        receipts: list[Receipt] = []
-        for action in actions:
-            outcome, error, skipped = _Outcome(), None, False
-            try:
-                await self._execute(action, outcome)
-            except WindowClosed as closed:
-                error, skipped = closed.reason, True
-                what = "skipped" if action.deliveries else "held for later"
-                log.info("%s %s: %s", type(action).__name__, what, closed.reason)
-            except (WeComError, WeComUnreachable) as failure:
-                error = str(failure)
-                log.warning("WeChat refused %s: %s", type(action).__name__, failure)
-            receipt = receipt_for(action, error, tuple(outcome.sent), skipped=skipped)
-            if receipt is not None:
-                receipts.append(receipt)
-        return receipts
-
-    async def _execute(self, action: Action, outcome: _Outcome) -> None:
-        # Scheduled work (an onboarding step) is not worth holding: it goes inside the
-        # window or is skipped, with the reason.
-        hold = not action.deliveries
-        match action:
-            case SendPrivate(user=user):
-                await self._send(user.id, action.text, action.buttons, outcome, hold=hold)
-            case SendMessage(chat=chat) if chat.is_private:
-                await self._send(chat.id, action.text, action.buttons, outcome, hold=hold)
-            case AnswerButton(text=text) if text:
-                await self._send(action.press_id, Markup.escape(text), (), outcome)
-            case AnswerButton():
-                pass  # nothing to acknowledge: the tap arrived as a message
-            case _:
-                raise WeComError(-2, f"微信客服 cannot carry out {type(action).__name__}")
-
-    async def _send(
-        self,
-        member: str,
-        text: Markup,
-        buttons: Keyboard,
-        outcome: _Outcome,
-        *,
-        hold: bool = True,
+    async def send_one(
+        self, member: str, kind: str, content: dict[str, Any], outcome: Outcome, *, reserved: bool
     ) -> None:
-        """Send within the member's window, holding what it cannot take for the member's
-        next message; without ``hold``, the whole message fits the window or none of it
-        goes (WindowClosed)."""
-        parts = _messages(plain_text(text), buttons)
-        if not hold:
-            await self._reserve(member, len(parts))
-        for index, (kind, content) in enumerate(parts):
-            try:
-                await self._send_one(member, kind, content, outcome, reserved=not hold)
-            except WindowClosed as closed:
-                if hold:
-                    rest = "\n".join(_as_text(kind, body) for kind, body in parts[index:])
-                    await self._hold(member, rest, closed.reason)
-                raise
-            except (WeComError, WeComUnreachable):
-                unsent = len(parts) - index - 1
-                if not hold and unsent:
-                    await self._storage.run(
-                        lambda repos, n=unsent: repos.reply_windows.give_back(PLATFORM, member, n)
-                    )
-                raise
-
-    async def _hold(self, member: str, text: str, reason: str) -> None:
-        now = self._clock.now()
-        await self._storage.run(lambda repos: repos.held.hold(PLATFORM, member, text, reason, now))
-
-    async def _send_one(
-        self,
-        member: str,
-        kind: str,
-        content: dict[str, Any],
-        outcome: _Outcome,
-        *,
-        reserved: bool = False,
-    ) -> None:
-        """One message; ``reserved``: already counted against the window."""
         msgid = uuid.uuid4().hex
         welcome = None if reserved else self._welcome.pop(member, None)
         if welcome and self._clock.now() - welcome[1] < WELCOME_CODE_LIFE:
@@ -410,108 +294,30 @@ class WeChatKfChannel:
                 await self._api.send_msg_on_event(welcome[0], kind, content, msgid)
                 outcome.sent.append(Sent(PLATFORM, member, msgid))
                 return
-            except WeComError as error:
+            except WeChatError as error:
                 log.info("welcome code not accepted (%s); sending normally", error)
         if not reserved:
-            await self._reserve(member)
+            await self.reserve(member)
         account = self._account(member)
         try:
             await self._api.send_msg(member, account, kind, content, msgid)
-        except WeComError as error:
+        except WeChatError as error:
             if error.errcode == WINDOW_CLOSED:
-                await self._storage.run(
-                    lambda repos: repos.reply_windows.close(PLATFORM, member, WINDOW_MESSAGES)
-                )
+                await self.close(member)
                 raise WindowClosed("window_closed") from None
-            await self._storage.run(lambda repos: repos.reply_windows.give_back(PLATFORM, member))
+            await self.give_back(member)
             if error.errcode in NOT_WITH_BOT:
                 raise WindowClosed("with_servicer") from None
             raise
-        except WeComUnreachable:
-            await self._storage.run(lambda repos: repos.reply_windows.give_back(PLATFORM, member))
+        except WeChatUnreachable:
+            await self.give_back(member)
             raise
         outcome.sent.append(Sent(PLATFORM, member, msgid))
 
-    async def _reserve(self, member: str, count: int = 1) -> None:
-        """Count messages against the window; WindowClosed when it cannot take them."""
-        opened_after = self._clock.now() - WINDOW
-
-        async def reserve(repos: Repositories) -> str | None:
-            window = await repos.reply_windows.get(PLATFORM, member)
-            if window is not None and window.servicer:
-                return "with_servicer"
-            fits = await repos.reply_windows.reserve(
-                PLATFORM, member, opened_after=opened_after, limit=WINDOW_MESSAGES, count=count
-            )
-            return None if fits else "window_closed"
-
-        reason = await self._storage.run(reserve)
-        if reason is not None:
-            raise WindowClosed(reason)
-
-    async def _member_wrote(self, member: str, at: datetime) -> list[HeldMessageRecord]:
-        """The member wrote at ``at``: their window opens again, and what was held for
-        them is taken to send (one transaction)."""
-        now = self._clock.now()
-
-        async def work(repos: Repositories) -> list[HeldMessageRecord]:
-            await repos.reply_windows.member_wrote(PLATFORM, member, at)
-            held = await repos.held.waiting(PLATFORM, member)
-            await repos.held.release([message.id for message in held], now)
-            return held
-
-        return await self._storage.run(work)
-
-    async def _send_held(self, member: str, held: list[HeldMessageRecord]) -> None:
-        """What was held for the member goes out now, oldest first; what the window
-        cannot take this time is held again (the one refused holds itself)."""
-        for index, message in enumerate(held):
-            try:
-                await self._send(member, Markup.escape(message.text), (), _Outcome())
-            except WindowClosed as closed:
-                for later in held[index + 1 :]:
-                    await self._hold(member, later.text, closed.reason)
-                return
-            except (WeComError, WeComUnreachable) as error:
-                log.warning("a held message to %s was refused: %s", member, error)
-
-
-def _messages(text: str, buttons: Keyboard) -> list[tuple[str, dict[str, Any]]]:
-    """The text in parts of at most 2,048 bytes; buttons as a 菜单消息 whose head is the
-    last part when it fits (so a short answer with 👍/👎 is one message)."""
-    parts = split_text(text) if text.strip() else []
-    items = [_menu_item(button) for row in buttons for button in row][:MENU_ITEMS]
-    items = [item for item in items if item is not None]
-    messages: list[tuple[str, dict[str, Any]]] = []
-    head = ""
-    if items and parts and len(parts[-1].encode("utf-8")) <= MENU_HEAD_BYTES:
-        head = parts.pop()
-    messages += [("text", {"content": part}) for part in parts]
-    if items:
-        messages.append(("msgmenu", {"head_content": head, "list": items}))
-    return messages
-
-
-def _menu_item(button: Button) -> dict[str, Any] | None:
-    label = _truncate(button.label, 128)
-    if button.url:
-        return {"type": "view", "view": {"url": button.url, "content": label}}
-    if button.data and len(button.data.encode("utf-8")) <= 64:
-        return {"type": "click", "click": {"id": button.data, "content": label}}
-    return None
-
-
-def _truncate(text: str, budget: int) -> str:
-    encoded = text.encode("utf-8")[:budget]
-    return encoded.decode("utf-8", errors="ignore")
-
-
-def _as_text(kind: str, content: dict[str, Any]) -> str:
-    """A held message as text: a menu's items become lines (tapping is gone by then)."""
-    if kind == "text":
-        return str(content.get("content", ""))
-    lines = [str(content.get("head_content", ""))]
-    for item in content.get("list", []):
-        body = item.get(item.get("type", ""), {})
-        lines.append(f"• {body.get('content', '')}")
-    return "\n".join(line for line in lines if line)
+    def menu_item(self, button: Button) -> dict[str, Any] | None:
+        label = truncate(button.label, 128)
+        if button.url:
+            return {"type": "view", "view": {"url": button.url, "content": label}}
+        if button.data and len(button.data.encode("utf-8")) <= 64:
+            return {"type": "click", "click": {"id": button.data, "content": label}}
+        return None

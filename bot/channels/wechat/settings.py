@@ -1,4 +1,5 @@
-"""The ``[wechat]`` section: where WeCom's API is and the 微信客服 account's keys.
+"""The ``[wechat]`` section: where WeCom's API is, the 微信客服 account's keys and the
+Official Account's.
 
 Values are checked when the config is loaded, so a wrong key is one line naming
 it rather than a crash at the first callback.
@@ -37,31 +38,12 @@ class KfSettings(Section):
     @field_validator("encoding_aes_key")
     @classmethod
     def _aes_key(cls, value: SecretStr | None) -> SecretStr | None:
-        key = _secret(value)
-        if not key:
-            return value
-        if len(key) != AES_KEY_LENGTH:
-            raise ValueError(
-                f"must be exactly {AES_KEY_LENGTH} characters (it has {len(key)}); "
-                "copy EncodingAESKey from the callback settings again"
-            )
-        try:
-            raw = base64.b64decode(key + "=", validate=True)
-        except (binascii.Error, ValueError):
-            raw = b""
-        if len(raw) != 32:
-            raise ValueError(
-                "is not base64 of 32 bytes (letters, digits, + and / only); "
-                "copy EncodingAESKey from the callback settings again"
-            )
-        return value
+        return _check_aes_key(value)
 
     @field_validator("callback_path")
     @classmethod
     def _path(cls, value: str) -> str:
-        if not value.startswith("/"):
-            raise ValueError("must start with / (example: /wechat/kf)")
-        return value
+        return _check_path(value)
 
     @model_validator(mode="after")
     def _complete_or_empty(self) -> KfSettings:
@@ -87,11 +69,63 @@ class KfSettings(Section):
         return all(self._present().values())
 
 
+class OaSettings(Section):
+    """The Official Account (服务号): its AppID and AppSecret, and the callback's keys
+    (``aes_key`` only in 安全模式, where callbacks are encrypted)."""
+
+    app_id: str = ""
+    secret: SecretStr | None = None
+    token: SecretStr | None = None
+    #: EncodingAESKey; set it when the account's 消息加解密方式 is 安全模式 or 兼容模式.
+    aes_key: SecretStr | None = None
+    api_base_url: str = "https://api.weixin.qq.com/cgi-bin/"
+    callback_path: str = "/wechat/oa"
+
+    @field_validator("aes_key")
+    @classmethod
+    def _aes_key(cls, value: SecretStr | None) -> SecretStr | None:
+        return _check_aes_key(value)
+
+    @field_validator("callback_path")
+    @classmethod
+    def _path(cls, value: str) -> str:
+        return _check_path(value)
+
+    @field_validator("api_base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(
+                "must start with http:// or https:// (example: https://api.weixin.qq.com/cgi-bin/)"
+            )
+        return value.rstrip("/") + "/"
+
+    @model_validator(mode="after")
+    def _complete_or_empty(self) -> OaSettings:
+        present = {
+            "app_id": bool(self.app_id),
+            "secret": bool(_secret(self.secret)),
+            "token": bool(_secret(self.token)),
+        }
+        missing = [name for name, here in present.items() if not here]
+        if (any(present.values()) or _secret(self.aes_key)) and missing:
+            raise ValueError(
+                "the Official Account keys are partly set; also set "
+                + ", ".join(f"wechat.oa.{m}" for m in missing)
+            )
+        return self
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.app_id and _secret(self.secret) and _secret(self.token))
+
+
 class WeChatSettings(Section):
     api_base_url: str = "https://qyapi.weixin.qq.com"
     #: How far a callback's timestamp may be from our clock before it is refused.
     max_clock_skew: int = Field(300, ge=1)
     kf: KfSettings = Field(default_factory=KfSettings)
+    oa: OaSettings = Field(default_factory=OaSettings)
 
     @field_validator("api_base_url")
     @classmethod
@@ -104,4 +138,31 @@ class WeChatSettings(Section):
 
     @property
     def configured(self) -> bool:
-        return self.kf.configured
+        return self.kf.configured or self.oa.configured
+
+
+def _check_aes_key(value: SecretStr | None) -> SecretStr | None:
+    key = _secret(value)
+    if not key:
+        return value
+    if len(key) != AES_KEY_LENGTH:
+        raise ValueError(
+            f"must be exactly {AES_KEY_LENGTH} characters (it has {len(key)}); "
+            "copy EncodingAESKey from the callback settings again"
+        )
+    try:
+        raw = base64.b64decode(key + "=", validate=True)
+    except (binascii.Error, ValueError):
+        raw = b""
+    if len(raw) != 32:
+        raise ValueError(
+            "is not base64 of 32 bytes (letters, digits, + and / only); "
+            "copy EncodingAESKey from the callback settings again"
+        )
+    return value
+
+
+def _check_path(value: str) -> str:
+    if not value.startswith("/"):
+        raise ValueError(f"must start with / (example: /wechat/kf), not {value!r}")
+    return value
