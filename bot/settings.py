@@ -29,7 +29,7 @@ from pydantic_settings import (
     SettingsError,
 )
 
-from bot.channels.wechat.settings import WeChatSettings
+from bot.channels.wechat.settings import WeChatSettings, WeComAppSettings
 from bot.config_messages import env_name, not_json, one_line, unknown_variables, where_set
 from bot.web.settings import HttpSettings
 from handlers.community import Community
@@ -166,6 +166,7 @@ class Settings(BaseSettings):
     texts: TextsSettings = Field(default_factory=TextsSettings)
     keywords: KeywordSettings = Field(default_factory=KeywordSettings)
     wechat: WeChatSettings = Field(default_factory=WeChatSettings)
+    wecom: WeComAppSettings = Field(default_factory=WeComAppSettings)
     sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
 
@@ -214,6 +215,24 @@ class Settings(BaseSettings):
             update[new] = value
         if update:
             self.http = HttpSettings(**{**http.model_dump(), **update})
+        return self
+
+    @model_validator(mode="after")
+    def _wecom_rooms(self) -> Settings:
+        """A desk room in WeCom is one of the app's two rooms, and needs the app."""
+        for key, address in (("chat", self.staff.chat), ("leads_chat", self.staff.leads_chat)):
+            platform, _, room = (address or "").partition(":")
+            if platform != "wecom":
+                continue
+            if room not in ("staff", "leads"):
+                raise ValueError(
+                    f"staff.{key} = {address!r}: a WeCom room is wecom:staff or wecom:leads"
+                )
+            if not self.wecom.configured:
+                raise ValueError(
+                    f"staff.{key} = {address!r} needs the WeCom app: set wecom.corp_id, "
+                    "wecom.agent_id, wecom.secret, wecom.token, wecom.aes_key and wecom.staff"
+                )
         return self
 
     @property

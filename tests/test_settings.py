@@ -263,3 +263,16 @@ def test_unsupported_database_urls_stop_at_load(
     assert str(error.value).startswith("config error: database.url: ")
     assert expected in str(error.value)
     assert str(error.value).endswith("(set in SHEQUN_DATABASE__URL)")
+
+
+@pytest.mark.parametrize(
+    ("room", "error"),
+    [("wecom:staff", "needs the WeCom app"), ("wecom:desk", "wecom:staff or wecom:leads")],
+)
+def test_a_wecom_desk_room_needs_the_app(
+    monkeypatch: pytest.MonkeyPatch, room: str, error: str
+) -> None:
+    monkeypatch.setenv("SHEQUN_STAFF__CHAT", room)
+    with pytest.raises(ConfigError) as refused:
+        load_settings(None)
+    assert error in str(refused.value) and "\n" not in str(refused.value).strip()

@@ -91,6 +91,24 @@ async def test_everyone_in_the_staff_chat_is_staff_there(chat: Chat) -> None:
     assert "这是客服工作群" in shown and "testnet:-900" in shown
 
 
+async def test_hash_and_number_answers_a_ticket_where_cards_cannot_be_quoted(
+    chat: Chat,
+) -> None:
+    await chat.cmd(ALICE, "/complain 课件下载不了")
+    answered = await chat.say(COLLEAGUE, "＃1　已经修复，请刷新", STAFF_CHAT)
+    to_alice = [a for a in answered if isinstance(a, SendMessage | SendPrivate)]
+    assert any("已经修复，请刷新" in plain_text(a.text) for a in to_alice)
+    assert "#1" in said(
+        [a for a in answered if isinstance(a, SendMessage) and a.chat == STAFF_CHAT]
+    )
+    # In the members' group the same words are an ordinary message, even from staff.
+    assert not [
+        a
+        for a in await chat.say(LEAD, "#1 谢谢大家", GROUP)
+        if "谢谢大家" in plain_text(getattr(a, "text", ""))
+    ]
+
+
 async def test_desk_commands_never_answer_before_members(chat: Chat) -> None:
     await chat.cmd(ALICE, "/complain 我的订单号 12345 的退款还没到")
     for text in ("/tickets", "/ticket 1", "/sla", "/reply 1 好的", "/resolve 1"):

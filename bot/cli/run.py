@@ -143,6 +143,20 @@ async def _channels(settings: Settings) -> None:
         from bot.channels.wechat.oa_channel import WeChatOaChannel
 
         channels.append(WeChatOaChannel(settings.wechat, app.dispatcher, app.storage, app.clock))
+    if settings.wecom.configured:
+        from bot.channels.wechat.wecom_channel import WeComAppChannel
+
+        channels.append(
+            WeComAppChannel(
+                settings.wecom,
+                settings.staff,
+                app.dispatcher,
+                app.storage,
+                app.clock,
+                api_base_url=settings.wechat.api_base_url,
+                max_clock_skew=settings.wechat.max_clock_skew,
+            )
+        )
     hub = ChannelHub(channels, settings.staff, app.texts)
     for channel in channels:
         channel.deliver = hub.deliver_from(channel.name)

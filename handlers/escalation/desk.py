@@ -21,7 +21,7 @@ from handlers.actions import (
     mention,
     reply,
 )
-from handlers.context import Context
+from handlers.context import Context, Place
 from handlers.escalation import cards
 from handlers.escalation.cards import PREFIX
 from handlers.escalation.detector import Severity
@@ -36,6 +36,8 @@ from storage.repositories.faq import ANSWERED_BY_STAFF
 
 #: ``#12`` (or ＃12) alone: the answer of FAQ entry 12.
 _ENTRY = re.compile(r"[#＃]\s*(\d{1,9})")
+#: ``#12 text`` in a staff room: the answer to ticket 12, where a card cannot be quoted.
+_TICKET_ANSWER = re.compile(r"[#＃](\d{1,9})[\s\u3000]+(\S.*)", re.DOTALL)
 #: A ticket opened this soon after the member's failed FAQ answer is about that question.
 TAUGHT_WITHIN = timedelta(hours=1)
 
@@ -124,6 +126,10 @@ class Desk:
         if not event.text.strip():
             return []
         if target is None or not event.reply_to_bot:
+            answered = _TICKET_ANSWER.fullmatch(event.text.strip())
+            if answered and Role.STAFF in ctx.roles and ctx.place is not Place.GROUP:
+                ticket_id, text = int(answered.group(1)), answered.group(2).strip()
+                return await self._answer(ctx, ticket_id, text, event.message)
             return await self._waited_for(event, ctx)
         tag = await ctx.repos.sent.tag_of(target.chat.platform, target.chat.id, target.id)
         if tag is None or tag[0] not in cards.KINDS or ctx.sender is None:

@@ -34,6 +34,8 @@ WINDOW_SECONDS = 48 * 3600
 WINDOW_MESSAGES = 5
 WELCOME_CODE_SECONDS = 20
 TEXT_MAX_BYTES = 2048
+APP_PER_MINUTE = 30
+ROBOT_PER_MINUTE = 20
 
 
 class WeComFault(Exception):
@@ -58,6 +60,16 @@ class Sent:
     msgtype: str
     content: JSON
     at: float
+
+
+@dataclass
+class AppMessage:
+    """An app message as one staff member received it."""
+
+    person: str
+    kind: str
+    content: JSON
+    msgid: str
 
 
 @dataclass
@@ -103,6 +115,19 @@ class FakeWeCom:
         #: Set whenever a message reaches a member (clear it, then wait for the next).
         self.delivered = asyncio.Event()
         self._calls: list[Call] = []
+        #: The staff app (自建应用): its id, the corp's people, what they received.
+        self.agent_id = 1000002
+        self.staff_users: set[str] = set()
+        self.app_messages: list[AppMessage] = []
+        self.app_dropped = 0
+        self.cards: dict[str, JSON] = {}
+        self.card_updates: list[tuple[str, JSON]] = []
+        self.robot_key = "fake-robot-key"
+        self.robot_posts: list[str] = []
+        self._app_sent_keys: dict[str, str] = {}
+        self._app_times: dict[str, list[float]] = {}
+        self._response_codes: dict[str, str] = {}
+        self._robot_times: list[float] = []
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -269,7 +294,7 @@ class FakeWeCom:
             handler = getattr(self, "_api_" + method.replace("/", "_"), None)
             if handler is None:
                 raise WeComFault(404, f"invalid api {method}")
-            if method != "gettoken":
+            if method not in ("gettoken", "webhook/send"):
                 self._check_token(query.get("access_token", ""))
                 for index, (faulty, errcode) in enumerate(self._faults):
                     if faulty == method:
@@ -408,6 +433,135 @@ class FakeWeCom:
             raise WeComFault(95016, "service state transition not allowed")
         member.service_state = state
         return {"msg_code": ""}
+
+    # -- the staff app (自建应用) and the group robot ---------------------------------------
+
+    def _api_agent_get(self, query: JSON, _: JSON) -> JSON:
+        if str(query.get("agentid")) != str(self.agent_id):
+            raise WeComFault(40056, "invalid agentid")
+        return {"agentid": self.agent_id, "name": "社群工作台", "square_logo_url": ""}
+
+    def _api_message_send(self, _: JSON, body: JSON) -> JSON:
+        if str(body.get("agentid")) != str(self.agent_id):
+            raise WeComFault(40056, "invalid agentid")
+        people = [p for p in str(body.get("touser", "")).split("|") if p]
+        kind = body.get("msgtype", "")
+        content = body.get(kind)
+        if kind not in ("text", "template_card") or not isinstance(content, dict):
+            raise WeComFault(40008, "invalid message type")
+        if kind == "text" and len(str(content.get("content", "")).encode()) > TEXT_MAX_BYTES:
+            raise WeComFault(44004, "text content too long")
+        if kind == "template_card":
+            task = str(content.get("task_id", ""))
+            if not task or task in self.cards or len(content.get("button_list", [])) > 6:
+                raise WeComFault(40058, "invalid task_id or button_list")
+        key = json.dumps([people, kind, content], sort_keys=True, ensure_ascii=False)
+        if body.get("enable_duplicate_check") and key in self._app_sent_keys:
+            return {"invaliduser": "", "msgid": self._app_sent_keys[key]}
+        msgid = f"app{next(self._ids):08d}"
+        self._app_sent_keys[key] = msgid
+        invalid = [p for p in people if p not in self.staff_users]
+        for person in people:
+            if person in invalid:
+                continue
+            now = time.monotonic()  # pacing is about real time, not the fake clock
+            recent = [t for t in self._app_times.get(person, []) if now - t < 60]
+            self._app_times[person] = [*recent, now]
+            if len(recent) >= APP_PER_MINUTE:
+                self.app_dropped += 1  # WeCom drops it without a word
+                continue
+            self.app_messages.append(AppMessage(person, kind, dict(content), msgid))
+        result: JSON = {"invaliduser": "|".join(invalid), "msgid": msgid}
+        if kind == "template_card":
+            code = secrets.token_urlsafe(12)
+            self.cards[str(content["task_id"])] = dict(content)
+            self._response_codes[code] = str(content["task_id"])
+            result["response_code"] = code
+        self.delivered.set()
+        return result
+
+    def _api_message_update_template_card(self, _: JSON, body: JSON) -> JSON:
+        code = str(body.get("response_code", ""))
+        task = self._response_codes.pop(code, None)
+        if task is None:
+            raise WeComFault(40009, "invalid response_code (used or unknown)")
+        card = body.get("template_card")
+        if not isinstance(card, dict) or card.get("task_id") != task:
+            raise WeComFault(40058, "template_card must keep its task_id")
+        self.cards[task] = dict(card)
+        self.card_updates.append((task, dict(card)))
+        self.delivered.set()
+        return {"invaliduser": []}
+
+    def _api_webhook_send(self, query: JSON, body: JSON) -> JSON:
+        if query.get("key") != self.robot_key:
+            raise WeComFault(93000, "invalid webhook url")
+        now = time.monotonic()
+        self._robot_times = [t for t in self._robot_times if now - t < 60]
+        if len(self._robot_times) >= ROBOT_PER_MINUTE:
+            raise WeComFault(45009, "api freq out of limit")
+        self._robot_times.append(now)
+        self.robot_posts.append(str(body.get("text", {}).get("content", "")))
+        return {}
+
+    def press(self, task: str, person: str, key: str) -> str:
+        """A staff member taps a card's button: the plaintext of the callback (with a new
+        response code for the card)."""
+        code = secrets.token_urlsafe(12)
+        self._response_codes[code] = task
+        return self._app_xml(
+            person,
+            MsgType="event",
+            Event="template_card_event",
+            EventKey=key,
+            TaskId=task,
+            CardType="button_interaction",
+            ResponseCode=code,
+        )
+
+    def staff_says(self, person: str, text: str) -> str:
+        """A staff member writes in the app chat: the plaintext of the callback."""
+        return self._app_xml(person, MsgType="text", Content=text, MsgId=str(next(self._ids)))
+
+    def _app_xml(self, person: str, **fields: str) -> str:
+        inner = "".join(f"<{k}><![CDATA[{v}]]></{k}>" for k, v in fields.items())
+        return (
+            f"<xml><ToUserName><![CDATA[{self.corp_id}]]></ToUserName>"
+            f"<FromUserName><![CDATA[{person}]]></FromUserName>"
+            f"<CreateTime>{int(self.clock)}</CreateTime>{inner}"
+            f"<AgentID>{self.agent_id}</AgentID></xml>"
+        )
+
+    async def post_app_callback(self, url: str, plaintext: str) -> int:
+        """POST an app callback, encrypted as WeCom does; the HTTP status."""
+        timestamp, nonce = str(int(self.clock)), str(next(self._ids) * 7919)
+        crypto = CallbackCrypto(self.callback_token, self.encoding_aes_key, self.corp_id)
+        signature, encrypted = crypto.encrypt(plaintext, timestamp, nonce)
+        body = (
+            f"<xml><ToUserName><![CDATA[{self.corp_id}]]></ToUserName>"
+            f"<Encrypt><![CDATA[{encrypted}]]></Encrypt>"
+            f"<AgentID><![CDATA[{self.agent_id}]]></AgentID></xml>"
+        ).encode()
+        query = {"msg_signature": signature, "timestamp": timestamp, "nonce": nonce}
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(url, params=query, data=body) as response,
+        ):
+            await response.read()
+            return response.status
+
+    def app_texts(self, person: str) -> list[str]:
+        """What a staff member saw in the app: texts, and cards as title and text."""
+        shown = []
+        for message in self.app_messages:
+            if message.person != person:
+                continue
+            if message.kind == "text":
+                shown.append(str(message.content.get("content", "")))
+            else:
+                card = self.cards.get(str(message.content.get("task_id")), message.content)
+                shown.append(f"{card['main_title']['title']}\n{card.get('sub_title_text', '')}")
+        return shown
 
     def _rate_limit(self) -> None:
         if self.send_per_minute is None:

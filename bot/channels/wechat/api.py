@@ -106,7 +106,7 @@ class SyncPage:
     has_more: bool
 
 
-class _Client(WeChatClient):
+class WeComClient(WeChatClient):
     """wechatpy's WeCom client aimed at a configurable host, with the token of
     the current call (set by :meth:`WeComApi._run`) instead of its own cache."""
 
@@ -268,7 +268,7 @@ class WeComApi(TokenedApi):
         **options: Any,
     ) -> None:
         base = api_base_url.rstrip("/")
-        super().__init__(_Client(corp_id, secret, base, timeout), tokens, base, **options)
+        super().__init__(WeComClient(corp_id, secret, base, timeout), tokens, base, **options)
 
     # -- 微信客服 -------------------------------------------------------------------
     async def account_list(self) -> list[JSON]:

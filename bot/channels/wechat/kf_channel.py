@@ -23,7 +23,8 @@ from starlette.routing import BaseRoute, Route
 
 from bot.channels.wechat import kf_convert
 from bot.channels.wechat.api import WeChatError, WeChatUnreachable, WeComApi
-from bot.channels.wechat.crypto import CallbackCrypto, CallbackRejected
+from bot.channels.wechat.callbacks import answer_url_check, open_callback
+from bot.channels.wechat.crypto import CallbackCrypto
 from bot.channels.wechat.settings import WeChatSettings
 from bot.channels.wechat.tokens import DatabaseTokenStore
 from bot.channels.wechat.window import (
@@ -181,35 +182,15 @@ class WeChatKfChannel(WindowedSender):
     # -- callbacks -----------------------------------------------------------------------
 
     async def _verify_url(self, request: Request) -> Response:
-        """WeCom checks the URL once when it is saved: echo the decrypted ``echostr``."""
-        query = request.query_params
-        try:
-            echo = self._crypto.verify_url(
-                query.get("msg_signature", ""),
-                query.get("timestamp", ""),
-                query.get("nonce", ""),
-                query.get("echostr", ""),
-            )
-        except CallbackRejected as rejected:
-            log.warning("WeChat URL check refused: %s", rejected.reason)
-            return Response(status_code=rejected.status)
-        return PlainTextResponse(echo)
+        return await answer_url_check(self._crypto, request, "WeChat")
 
     async def _on_callback(self, request: Request) -> Response:
         """Answer at once (WeChat retries after 5 s) and pull the messages afterwards."""
         if not self._running:
             return Response(status_code=503)
-        query = request.query_params
-        try:
-            message = self._crypto.open(
-                query.get("msg_signature", ""),
-                query.get("timestamp", ""),
-                query.get("nonce", ""),
-                await request.body(),
-            )
-        except CallbackRejected as rejected:
-            log.warning("WeChat callback refused: %s", rejected.reason)
-            return Response(status_code=rejected.status)
+        message = await open_callback(self._crypto, request, "WeChat")
+        if isinstance(message, Response):
+            return message
         if message.get("Event") == "kf_msg_or_event":
             account = message.get("OpenKfId", "")
             if account in self._accounts or not self._accounts:

@@ -12,7 +12,7 @@ import binascii
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
-from handlers.config import Section
+from handlers.config import Section, TextList
 
 #: WeCom's EncodingAESKey: 43 characters, base64 of 32 bytes without the final ``=``.
 AES_KEY_LENGTH = 43
@@ -166,3 +166,58 @@ def _check_path(value: str) -> str:
     if not value.startswith("/"):
         raise ValueError(f"must start with / (example: /wechat/kf), not {value!r}")
     return value
+
+
+class WeComAppSettings(Section):
+    """``[wecom]``: a WeCom self-built app (自建应用) that carries the staff desk. Its
+    rooms are ``wecom:staff`` and ``wecom:leads`` (set ``staff.chat`` to one): a notice
+    to a room is an app message to the people listed for it."""
+
+    corp_id: str = ""
+    agent_id: int = 0
+    secret: SecretStr | None = None
+    token: SecretStr | None = None
+    aes_key: SecretStr | None = None
+    #: WeCom user ids (帐号) who get the staff room's notices and may work tickets.
+    staff: TextList = ()
+    #: Who gets the leads room's notices (crises, missed targets); the staff when empty.
+    leads: TextList = ()
+    #: A group robot's key: leads notices are also posted in that internal group.
+    robot_key: SecretStr | None = None
+    callback_path: str = "/wecom/app"
+
+    @field_validator("aes_key")
+    @classmethod
+    def _aes_key(cls, value: SecretStr | None) -> SecretStr | None:
+        return _check_aes_key(value)
+
+    @field_validator("callback_path")
+    @classmethod
+    def _path(cls, value: str) -> str:
+        return _check_path(value)
+
+    @model_validator(mode="after")
+    def _complete_or_empty(self) -> WeComAppSettings:
+        present = {
+            "corp_id": bool(self.corp_id),
+            "agent_id": bool(self.agent_id),
+            "secret": bool(_secret(self.secret)),
+            "token": bool(_secret(self.token)),
+            "aes_key": bool(_secret(self.aes_key)),
+            "staff": bool(self.staff),
+        }
+        missing = [name for name, here in present.items() if not here]
+        if any(present.values()) and missing:
+            raise ValueError(
+                "the WeCom app keys are partly set; also set "
+                + ", ".join(f"wecom.{m}" for m in missing)
+            )
+        return self
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.corp_id and self.agent_id and _secret(self.secret) and self.staff)
+
+    def people(self, room: str) -> list[str]:
+        """Who gets a room's notices."""
+        return list(self.leads or self.staff) if room == "leads" else list(self.staff)

@@ -1,0 +1,414 @@
+"""The staff desk in WeCom: a self-built app (自建应用) carries ticket cards, reminders
+and leads' notices to the staff's WeCom, and their answers back.
+
+The desk's rooms are ``wecom:staff`` and ``wecom:leads``: a notice to a room is an
+app message to the people configured for it (``[wecom] staff`` / ``leads``). A
+notice with buttons is a template card (``button_interaction``) whose buttons
+come back as ``template_card_event`` callbacks; a card is updated in place with
+the response code of its last send or press (WeCom accepts each code once). What
+a staff member writes in the app chat is said in the staff room, so ``/tickets``,
+``/reply 12 …`` and ``#12 …`` (the card cannot be quoted) work as in a staff
+group; an answer to something they wrote goes to them alone. Leads' notices are
+also posted, when a group robot's key is set, in that internal group, paced to
+the robot's 20 a minute and retried until they go. App messages are paced per
+person (WeCom silently drops past 30 a minute) and marked for WeCom's duplicate
+check, so a retried send is not shown twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Awaitable, Callable, Coroutine
+from datetime import UTC, datetime
+from typing import Any
+
+from markupsafe import Markup
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from bot.channels.rendering import plain_text
+from bot.channels.wechat.api import WeChatApiError, WeChatError, split_text
+from bot.channels.wechat.callbacks import answer_url_check, open_callback
+from bot.channels.wechat.crypto import CallbackCrypto
+from bot.channels.wechat.settings import WeComAppSettings
+from bot.channels.wechat.tokens import DatabaseTokenStore
+from bot.channels.wechat.wecom_api import (
+    PER_HOUR,
+    PER_MINUTE,
+    ROBOT_PER_MINUTE,
+    Pacer,
+    WeComAppApi,
+)
+from bot.channels.wechat.window import truncate
+from bot.startup import StartupError
+from handlers.actions import (
+    Action,
+    AnswerButton,
+    EditMessage,
+    Keyboard,
+    NotifyStaff,
+    Receipt,
+    SendMessage,
+    SendPrivate,
+    Sent,
+    receipt_for,
+)
+from handlers.capabilities import Capabilities
+from handlers.clock import Clock
+from handlers.commands import is_for_bot, parse_command
+from handlers.desk import DeskSettings
+from handlers.dispatcher import Dispatcher
+from handlers.events import (
+    ButtonPressed,
+    ChatKind,
+    ChatRef,
+    CommandIssued,
+    Event,
+    Incoming,
+    MessagePosted,
+    MessageRef,
+    UserRef,
+)
+from storage.database import Storage
+from storage.repositories import Repositories
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "wecom"
+ROOMS = ("staff", "leads")
+#: What a template card shows: its title, and the text under it.
+CARD_TITLE, CARD_TEXT = 36, 160
+CARD_BUTTONS = 6
+#: Pauses between attempts to post a leads' notice through the robot.
+ROBOT_RETRY = (2.0, 10.0, 30.0, 60.0)
+
+CAPABILITIES = Capabilities(
+    group_messages=True,  # the rooms: app messages to their people
+    private_first_contact=True,  # an app may write to anyone of the corp
+    edit=True,  # cards are updated in place
+    delete=False,
+    restrict=False,
+    buttons=True,
+    invite_links=False,
+    max_text_length=2048,
+)
+
+
+class WeComAppPlatform:
+    """What handlers may know of this channel: it has no community, only the desk."""
+
+    name = PLATFORM
+    capabilities = CAPABILITIES
+    bot_username = None
+
+    def community_of(self, chat: ChatRef) -> ChatRef | None:
+        return None
+
+    def describe(self) -> dict[str, str]:
+        return {"channel": "企业微信应用 (WeCom app, the staff desk)"}
+
+    async def is_chat_admin(self, chat: ChatRef, user: UserRef) -> bool:
+        return False
+
+
+class WeComAppChannel:
+    name = PLATFORM
+    capabilities = CAPABILITIES
+
+    def __init__(
+        self,
+        settings: WeComAppSettings,
+        desk: DeskSettings,
+        dispatcher: Dispatcher,
+        storage: Storage,
+        clock: Clock,
+        *,
+        api_base_url: str,
+        max_clock_skew: int = 300,
+        api: WeComAppApi | None = None,
+    ) -> None:
+        self._settings, self._desk = settings, desk
+        self._dispatcher, self._storage, self._clock = dispatcher, storage, clock
+        self._crypto = CallbackCrypto(
+            settings.token.get_secret_value() if settings.token else "",
+            settings.aes_key.get_secret_value() if settings.aes_key else "",
+            settings.corp_id,
+            max_clock_skew,
+            now=lambda: clock.now().timestamp(),
+        )
+        name = f"wecom-app:{settings.corp_id}:{settings.agent_id}"
+        secret = settings.secret.get_secret_value() if settings.secret else ""
+        self._api = api or WeComAppApi(
+            settings.corp_id,
+            secret,
+            settings.agent_id,
+            DatabaseTokenStore(storage, name, clock),
+            api_base_url=api_base_url,
+            now=clock.now,
+        )
+        self.platform = WeComAppPlatform()
+        self.deliver: Callable[[list[Action]], Awaitable[list[Receipt]]] = self.execute
+        self._pacer = Pacer([(PER_MINUTE, 60.0), (PER_HOUR, 3600.0)])
+        self._robot_pacer = Pacer([(ROBOT_PER_MINUTE, 60.0)])
+        self.robot_retry: tuple[float, ...] = ROBOT_RETRY
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._running = False
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    def routes(self) -> list[BaseRoute]:
+        path = self._settings.callback_path
+        return [
+            Route(path, self._verify_url, methods=["GET"]),
+            Route(path, self._on_callback, methods=["POST"]),
+        ]
+
+    async def start(self) -> None:
+        """Check the app's keys with one call; an outage is waited out."""
+        try:
+            await self._api.until_reachable(self._api.agent)
+        except WeChatError as error:
+            raise StartupError(
+                f"WeCom refused the app's keys ({error}); check {{setting}}, wecom.agent_id "
+                "and wecom.corp_id",
+                setting="wecom.secret",
+            ) from None
+        self._running = True
+        log.info("WeCom app %s ready: the staff desk", self._settings.agent_id)
+
+    async def stop(self) -> None:
+        """Stop taking callbacks; leads' notices still on their way to the robot finish."""
+        self._running = False
+        while self._tasks:
+            await asyncio.wait(set(self._tasks))
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # -- callbacks -----------------------------------------------------------------------
+
+    async def _verify_url(self, request: Request) -> Response:
+        return await answer_url_check(self._crypto, request, "WeCom app")
+
+    async def _on_callback(self, request: Request) -> Response:
+        """Handled before answering: WeCom waits 5 s, and desk commands are quick."""
+        if not self._running:
+            return Response(status_code=503)
+        message = await open_callback(self._crypto, request, "WeCom app")
+        if isinstance(message, Response):
+            return message
+        if message.get("AgentID", str(self._settings.agent_id)) != str(self._settings.agent_id):
+            return PlainTextResponse("success")  # another app of the corp
+        if message.get("Event") == "template_card_event":
+            await self._remember_code(message.get("TaskId", ""), message.get("ResponseCode", ""))
+        events = self._events(message)
+        if events:
+            key = message.get("MsgId") or (
+                f"{message.get('FromUserName')}:{message.get('CreateTime')}:"
+                f"{message.get('TaskId', '')}:{message.get('EventKey', '')}"
+            )
+            incoming = Incoming(key=f"app:{key}"[:128], events=tuple(events))
+            await self._dispatcher.handle(incoming, self.platform, self.deliver)
+        return PlainTextResponse("success")
+
+    def _events(self, message: dict[str, str]) -> list[Event]:
+        """A staff member's message or card press, said in the staff room (or privately
+        by someone of the corp who is not listed as staff)."""
+        person = message.get("FromUserName", "")
+        if not person:
+            return []
+        sender = UserRef(PLATFORM, person, person, language="zh")
+        listed = person in self._settings.staff or person in self._settings.leads
+        chat = _room("staff") if listed else ChatRef(PLATFORM, person, ChatKind.PRIVATE, None)
+        try:
+            at = datetime.fromtimestamp(int(message.get("CreateTime") or 0), UTC)
+        except (ValueError, OverflowError, OSError):
+            at = self._clock.now()
+        if message.get("Event") == "template_card_event":
+            ref = MessageRef(chat, message.get("TaskId", ""))
+            return [
+                ButtonPressed(
+                    chat=chat,
+                    occurred_at=at,
+                    sender=sender,
+                    message=ref,
+                    data=message.get("EventKey", ""),
+                    press_id=person,
+                )
+            ]
+        if message.get("MsgType") != "text":
+            return []
+        text = message.get("Content", "")
+        ref = MessageRef(chat, f"{person}:{message.get('MsgId', '')}")
+        said = {"chat": chat, "occurred_at": at, "sender": sender, "message": ref}
+        command = parse_command(text)
+        if command is not None and is_for_bot(command, None):
+            return [CommandIssued(**said, name=command.name, args=command.args)]
+        return [MessagePosted(**said, text=text)]
+
+    # -- writing -------------------------------------------------------------------------
+
+    async def execute(self, actions: list[Action]) -> list[Receipt]:
+        """Carry out actions in order; one failure never blocks the rest. A press's
+        acknowledgement is a message of its own here (there are no toasts), so it goes
+        only when the press did nothing else the presser will see."""
+        receipts: list[Receipt] = []
+        acknowledged = len(actions) > 1
+        for action in actions:
+            if isinstance(action, AnswerButton) and acknowledged:
+                continue
+            sent: list[Sent] = []
+            error: str | None = None
+            try:
+                await self._execute(action, sent)
+            except WeChatApiError as failure:
+                error = str(failure)
+                log.warning("WeCom refused %s: %s", type(action).__name__, failure)
+            receipt = receipt_for(action, error, tuple(sent))
+            if receipt is not None:
+                receipts.append(receipt)
+        return receipts
+
+    async def _execute(self, action: Action, sent: list[Sent]) -> None:
+        match action:
+            case NotifyStaff():
+                room = "leads" if action.leads and self._desk.leads_chat else "staff"
+                await self._post(
+                    room, self._settings.people(room), action.text, action.buttons, sent
+                )
+                if action.leads and self._settings.robot_key is not None:
+                    self._spawn(self._to_robot(plain_text(action.text)))
+            case SendMessage(chat=chat) if chat.id in ROOMS and not chat.is_private:
+                person = _writer(action.reply_to)
+                people = [person] if person else self._settings.people(chat.id)
+                await self._post(chat.id, people, action.text, action.buttons, sent)
+            case SendMessage(chat=chat) if chat.is_private:
+                await self._post(chat.id, [chat.id], action.text, action.buttons, sent)
+            case SendPrivate(user=user):
+                await self._post(user.id, [user.id], action.text, action.buttons, sent)
+            case EditMessage(message=message):
+                await self._update(message, action.text, action.buttons)
+            case AnswerButton(press_id=person, text=text) if text and person:
+                await self._post(person, [person], Markup.escape(text), (), sent)
+            case AnswerButton():
+                pass
+            case _:
+                raise WeChatError(-2, f"the WeCom app cannot carry out {type(action).__name__}")
+
+    async def _post(
+        self, where: str, people: list[str], text: Markup, buttons: Keyboard, sent: list[Sent]
+    ) -> None:
+        """Text in parts of 2,048 bytes; with buttons, the last part as a card."""
+        plain = plain_text(text)
+        items = [button for row in buttons for button in row if button.data][:CARD_BUTTONS]
+        parts = split_text(plain) if plain.strip() else []
+        if items:
+            title, _, rest = (parts.pop() if parts else "").partition("\n")
+            if len(title) > CARD_TITLE or len(rest) > CARD_TEXT:
+                parts.append(f"{title}\n{rest}".strip())  # shown whole first, the card after
+            task = uuid.uuid4().hex
+            card = _card(task, title, rest, items)
+            await self._pacer.wait(*people)
+            for part in parts:
+                await self._api.send(people, "text", {"content": part})
+            result = await self._api.send(people, "template_card", card)
+            await self._remember_code(task, str(result.get("response_code", "")))
+            await self._remember_people(task, people)
+            sent.append(Sent(PLATFORM, where, task))
+            return
+        for part in parts:
+            await self._pacer.wait(*people)
+            result = await self._api.send(people, "text", {"content": part})
+            sent.append(Sent(PLATFORM, where, str(result.get("msgid", ""))))
+
+    async def _update(self, message: MessageRef, text: Markup, buttons: Keyboard) -> None:
+        """The card in place, with the last response code WeCom gave for it."""
+        task = message.id
+        code = await self._take_code(task)
+        if not code:
+            raise WeChatError(-3, "this card can no longer be updated (no response code left)")
+        people = await self._people_of(task)
+        plain = plain_text(text)
+        title, _, rest = plain.partition("\n")
+        items = [button for row in buttons for button in row if button.data][:CARD_BUTTONS]
+        await self._api.update_card(people, code, _card(task, title, rest, items))
+
+    async def _to_robot(self, text: str) -> None:
+        """A leads' notice in the internal group; retried until it goes (or Shequn stops)."""
+        key = self._settings.robot_key.get_secret_value() if self._settings.robot_key else ""
+        for attempt, pause in enumerate((*self.robot_retry, None)):
+            await self._robot_pacer.wait("robot")
+            try:
+                for part in split_text(text):
+                    await self._api.robot_post(key, part)
+                return
+            except WeChatApiError as error:
+                if pause is None or not self._running:
+                    log.warning("a leads notice did not reach the WeCom group: %s", error)
+                    return
+                log.info("WeCom robot refused (%s); retry %d in %g s", error, attempt + 1, pause)
+                await asyncio.sleep(pause)
+
+    # -- what a card needs later -----------------------------------------------------------
+
+    async def _remember_code(self, task: str, code: str) -> None:
+        if task and code:
+            now = self._clock.now()
+            await self._storage.run(
+                lambda repos: repos.channel_state.put(PLATFORM, f"card:{task}", code, now)
+            )
+
+    async def _take_code(self, task: str) -> str | None:
+        now = self._clock.now()
+
+        async def take(repos: Repositories) -> str | None:
+            code = await repos.channel_state.get(PLATFORM, f"card:{task}")
+            await repos.channel_state.put(PLATFORM, f"card:{task}", "", now)
+            return code or None
+
+        return await self._storage.run(take)
+
+    async def _remember_people(self, task: str, people: list[str]) -> None:
+        now, to = self._clock.now(), "|".join(people)
+        await self._storage.run(
+            lambda repos: repos.channel_state.put(PLATFORM, f"card-to:{task}", to, now)
+        )
+
+    async def _people_of(self, task: str) -> list[str]:
+        found = await self._storage.run(
+            lambda repos: repos.channel_state.get(PLATFORM, f"card-to:{task}")
+        )
+        return [person for person in (found or "").split("|") if person]
+
+
+def _room(room: str) -> ChatRef:
+    return ChatRef(PLATFORM, room, ChatKind.GROUP, room)
+
+
+def _writer(message: MessageRef | None) -> str | None:
+    """Who wrote a message in a room (its id is ``person:msgid``)."""
+    if message is None or ":" not in message.id:
+        return None
+    return message.id.split(":", 1)[0] or None
+
+
+def _card(task: str, title: str, text: str, buttons: list[Any]) -> dict[str, Any]:
+    return {
+        "card_type": "button_interaction",
+        "main_title": {"title": _cut(title, CARD_TITLE)},
+        "sub_title_text": _cut(text, CARD_TEXT),
+        "task_id": task,
+        "button_list": [
+            {"text": _cut(button.label, 10), "style": 1, "key": truncate(button.data, 1024)}
+            for button in buttons
+        ],
+    }
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
