@@ -115,6 +115,7 @@ async def desk(tmp_path: Path) -> AsyncIterator[Desk]:
     fake.add_account(KF)
     fake.add_member(ALICE, "小王")
     fake.staff_users |= {ZHANG, LI, LEAD}
+    fake.staff_names.update({ZHANG: "张三", LI: "李四"})
     await fake.start()
     rig = Desk(fake, tmp_path)
     yield rig
@@ -133,12 +134,12 @@ async def test_a_wechat_complaint_is_worked_from_wecom(desk: Desk) -> None:
     card = await desk.card_for(ZHANG, "退款三周了还没到账")
     await desk.card_for(LI, "退款三周了还没到账")  # every staff member gets it
     await desk.app(desk.wecom.press(card["task_id"], ZHANG, _key(card, "认领")))
-    await desk.app_text_for(ZHANG, "认领")
+    await desk.app_text_for(ZHANG, "已由张三认领")  # by their name in the contacts
     await until(lambda: desk.wecom.card_updates, "the card updated in place")
     [(task, updated)] = desk.wecom.card_updates
-    assert task == card["task_id"] and ZHANG in updated["sub_title_text"]  # who has it
+    assert task == card["task_id"] and "张三" in updated["sub_title_text"]  # who has it
     await desk.app(desk.wecom.press(card["task_id"], LI, _key(card, "认领")))  # too late
-    await desk.app_text_for(LI, f"已被{ZHANG}认领")  # told who has it
+    await desk.app_text_for(LI, "已被张三认领")  # told who has it
     assert "已认领" not in desk.wecom.app_texts(ZHANG)  # the note says it; no toast as well
     await desk.app(desk.wecom.staff_says(ZHANG, "#1 已经为你加急处理，今天到账"))
     answer = await desk.member_gets("已经为你加急处理")

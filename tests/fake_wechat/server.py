@@ -118,6 +118,7 @@ class FakeWeCom:
         #: The staff app (自建应用): its id, the corp's people, what they received.
         self.agent_id = 1000002
         self.staff_users: set[str] = set()
+        self.staff_names: dict[str, str] = {}
         self.app_messages: list[AppMessage] = []
         self.app_dropped = 0
         self.cards: dict[str, JSON] = {}
@@ -440,6 +441,12 @@ class FakeWeCom:
         if str(query.get("agentid")) != str(self.agent_id):
             raise WeComFault(40056, "invalid agentid")
         return {"agentid": self.agent_id, "name": "社群工作台", "square_logo_url": ""}
+
+    def _api_user_get(self, query: JSON, _: JSON) -> JSON:
+        userid = str(query.get("userid", ""))
+        if userid not in self.staff_users:
+            raise WeComFault(60111, "userid not found")
+        return {"userid": userid, "name": self.staff_names.get(userid, userid)}
 
     def _api_message_send(self, _: JSON, body: JSON) -> JSON:
         if str(body.get("agentid")) != str(self.agent_id):

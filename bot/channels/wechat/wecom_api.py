@@ -85,6 +85,10 @@ class WeComAppApi(TokenedApi):
         """The app's own details: a cheap call that proves the keys work."""
         return await self._call("agent/get", "get", {"agentid": self.agent_id})
 
+    async def user_name(self, userid: str) -> str:
+        """A person's name in the corp's contacts (their user id when WeCom keeps it)."""
+        return str((await self._call("user/get", "get", {"userid": userid})).get("name") or "")
+
     async def send(self, people: Sequence[str], kind: str, content: JSON) -> JSON:
         """An app message to ``people``; the answer has ``msgid`` (and ``response_code``
         for a card with buttons). WeCom itself drops a repeat within half an hour."""

@@ -155,6 +155,7 @@ class WeComAppChannel:
         self._robot_pacer = Pacer([(ROBOT_PER_MINUTE, 60.0)])
         self.robot_retry: tuple[float, ...] = ROBOT_RETRY
         self._tasks: set[asyncio.Task[None]] = set()
+        self._names: dict[str, str] = {}
         self._running = False
 
     # -- lifecycle ---------------------------------------------------------------------
@@ -206,6 +207,7 @@ class WeComAppChannel:
             return PlainTextResponse("success")  # another app of the corp
         if message.get("Event") == "template_card_event":
             await self._remember_code(message.get("TaskId", ""), message.get("ResponseCode", ""))
+        await self._learn_name(message.get("FromUserName", ""))
         events = self._events(message)
         if events:
             key = message.get("MsgId") or (
@@ -216,13 +218,23 @@ class WeComAppChannel:
             await self._dispatcher.handle(incoming, self.platform, self.deliver)
         return PlainTextResponse("success")
 
+    async def _learn_name(self, person: str) -> None:
+        """Staff are shown by name, looked up once (their user id if WeCom will not say)."""
+        if not person or person in self._names:
+            return
+        try:
+            self._names[person] = (await self._api.user_name(person))[:64] or person
+        except WeChatApiError as error:
+            log.info("could not learn the name of %s: %s", person, error)
+            self._names[person] = person
+
     def _events(self, message: dict[str, str]) -> list[Event]:
         """A staff member's message or card press, said in the staff room (or privately
         by someone of the corp who is not listed as staff)."""
         person = message.get("FromUserName", "")
         if not person:
             return []
-        sender = UserRef(PLATFORM, person, person, language="zh")
+        sender = UserRef(PLATFORM, person, self._names.get(person, person), language="zh")
         listed = person in self._settings.staff or person in self._settings.leads
         chat = _room("staff") if listed else ChatRef(PLATFORM, person, ChatKind.PRIVATE, None)
         try:
