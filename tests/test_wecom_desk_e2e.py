@@ -8,6 +8,10 @@ and to the internal group's robot."""
 from __future__ import annotations
 
 import asyncio
+import os
+import re
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -30,7 +34,7 @@ class Desk:
         self.port = free_port()
         self.bot: BotProcess | None = None
 
-    async def start(self) -> None:
+    async def start(self, **env: str) -> None:
         wecom = self.wecom
         self.bot = bot = BotProcess(
             None,
@@ -51,6 +55,7 @@ class Desk:
             SHEQUN_WECOM__ROBOT_KEY=wecom.robot_key,
             SHEQUN_STAFF__CHAT="wecom:staff",
             SHEQUN_STAFF__LEADS_CHAT="wecom:leads",
+            **env,
         )
         loop = asyncio.get_running_loop()
         deadline = loop.time() + 40
@@ -155,3 +160,32 @@ async def test_a_crisis_reaches_the_leads_and_their_group(desk: Desk) -> None:
     await desk.member_gets("工单 #1")
     await desk.app_text_for(LEAD, "#1")
     await until(lambda: any("#1" in post for post in desk.wecom.robot_posts), "the robot post")
+
+
+async def test_a_customer_group_join_starts_onboarding(desk: Desk) -> None:
+    desk.wecom.add_group("wrRunners", "跑团一群", ZHANG)
+    await desk.start(
+        SHEQUN_WECOM__GROUP_WELCOME="欢迎！有问题点这里：https://work.weixin.qq.com/kf"
+    )
+    await desk.app(desk.wecom.group_join("wrRunners", "wmNewbie", "新朋友"))
+    assert list(desk.wecom.welcome_templates.values()) == [
+        "欢迎！有问题点这里：https://work.weixin.qq.com/kf"
+    ]
+    desk.stop()
+    report = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "bot", "report", "onboarding"],
+        cwd=desk.data_dir,
+        env={**_environment(), "SHEQUN_DATA_DIR": str(desk.data_dir)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert report.returncode == 0, report.stderr
+    group = report.stdout.split("跑团一群 (wecom group:wrRunners)", 1)[1]
+    assert re.search(r"joined\s+1\n", group), report.stdout  # the join reached the funnel
+    assert not desk.wecom.group_tasks  # the welcome is WeChat's template, not an owner task
+
+
+def _environment() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith("SHEQUN_")}

@@ -119,6 +119,11 @@ class FakeWeCom:
         self.agent_id = 1000002
         self.staff_users: set[str] = set()
         self.staff_names: dict[str, str] = {}
+        #: Customer groups: chat_id → name, owner, members (external_userid → name).
+        self.groups: dict[str, JSON] = {}
+        self.group_tasks: dict[str, JSON] = {}
+        self.reminders: list[str] = []
+        self.welcome_templates: dict[str, str] = {}
         self.app_messages: list[AppMessage] = []
         self.app_dropped = 0
         self.cards: dict[str, JSON] = {}
@@ -509,6 +514,104 @@ class FakeWeCom:
             raise WeComFault(45009, "api freq out of limit")
         self._robot_times.append(now)
         self.robot_posts.append(str(body.get("text", {}).get("content", "")))
+        return {}
+
+    # -- customer groups (客户群) ------------------------------------------------------------
+
+    def add_group(self, chat_id: str, name: str, owner: str) -> None:
+        self.groups[chat_id] = {"name": name, "owner": owner, "members": {}}
+
+    def group_join(self, chat_id: str, external_userid: str, name: str = "") -> str:
+        """A WeChat user joins a customer group: the callback's plaintext."""
+        self.add_member(external_userid, name)
+        self.groups[chat_id]["members"][external_userid] = name
+        return self._group_event(chat_id, "update", "add_member")
+
+    def group_leave(self, chat_id: str, external_userid: str) -> str:
+        self.groups[chat_id]["members"].pop(external_userid, None)
+        return self._group_event(chat_id, "update", "del_member")
+
+    def _group_event(self, chat_id: str, change: str, detail: str) -> str:
+        return (
+            f"<xml><ToUserName><![CDATA[{self.corp_id}]]></ToUserName>"
+            "<FromUserName><![CDATA[sys]]></FromUserName>"
+            f"<CreateTime>{int(self.clock)}</CreateTime>"
+            "<MsgType><![CDATA[event]]></MsgType>"
+            "<Event><![CDATA[change_external_chat]]></Event>"
+            f"<ChatId><![CDATA[{chat_id}]]></ChatId>"
+            f"<ChangeType><![CDATA[{change}]]></ChangeType>"
+            f"<UpdateDetail><![CDATA[{detail}]]></UpdateDetail>"
+            "<JoinScene>1</JoinScene><MemChangeCnt>1</MemChangeCnt></xml>"
+        )
+
+    def confirm(self, msgid: str) -> None:
+        """The group's owner confirms the post in WeCom: it is sent."""
+        self.group_tasks[msgid]["status"] = 1
+        self.group_tasks[msgid]["send_time"] = int(self.clock)
+
+    def _api_externalcontact_groupchat_get(self, _: JSON, body: JSON) -> JSON:
+        group = self.groups.get(str(body.get("chat_id", "")))
+        if group is None:
+            raise WeComFault(701008, "invalid chat_id")
+        members = [
+            {"userid": uid, "type": 2, "join_time": int(self.clock), "name": name}
+            for uid, name in group["members"].items()
+        ]
+        members.append({"userid": group["owner"], "type": 1, "join_time": 0, "name": "群主"})
+        return {
+            "group_chat": {
+                "chat_id": body["chat_id"],
+                "name": group["name"],
+                "owner": group["owner"],
+                "member_list": members,
+            }
+        }
+
+    def _api_externalcontact_add_msg_template(self, _: JSON, body: JSON) -> JSON:
+        if body.get("chat_type") != "group" or not body.get("sender"):
+            raise WeComFault(41048, "group posts need chat_type group and a sender")
+        chats = list(body.get("chat_id_list") or [])
+        for chat_id in chats:
+            if self.groups.get(chat_id, {}).get("owner") != body["sender"]:
+                raise WeComFault(41049, "the sender does not own this group")
+        msgid = f"msgGROUP{next(self._ids):06d}"
+        self.group_tasks[msgid] = {
+            "chats": chats,
+            "owner": body["sender"],
+            "text": body.get("text", {}).get("content", ""),
+            "status": 0,
+            "send_time": 0,
+        }
+        return {"fail_list": [], "msgid": msgid}
+
+    def _api_externalcontact_get_groupmsg_send_result(self, _: JSON, body: JSON) -> JSON:
+        task = self.group_tasks.get(str(body.get("msgid", "")))
+        if task is None:
+            raise WeComFault(41063, "invalid msgid")
+        results = [
+            {"chat_id": chat, "userid": task["owner"], "status": task["status"],
+             "send_time": task["send_time"]}
+            for chat in task["chats"]
+        ]  # fmt: skip
+        return {"send_list": results, "next_cursor": ""}
+
+    def _api_externalcontact_remind_groupmsg_send(self, _: JSON, body: JSON) -> JSON:
+        msgid = str(body.get("msgid", ""))
+        if msgid not in self.group_tasks:
+            raise WeComFault(41063, "invalid msgid")
+        self.reminders.append(msgid)
+        return {}
+
+    def _api_externalcontact_group_welcome_template_add(self, _: JSON, body: JSON) -> JSON:
+        template_id = f"tpl{next(self._ids):06d}"
+        self.welcome_templates[template_id] = str(body.get("text", {}).get("content", ""))
+        return {"template_id": template_id}
+
+    def _api_externalcontact_group_welcome_template_edit(self, _: JSON, body: JSON) -> JSON:
+        template_id = str(body.get("template_id", ""))
+        if template_id not in self.welcome_templates:
+            raise WeComFault(41050, "invalid template_id")
+        self.welcome_templates[template_id] = str(body.get("text", {}).get("content", ""))
         return {}
 
     def press(self, task: str, person: str, key: str) -> str:

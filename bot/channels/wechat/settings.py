@@ -184,6 +184,11 @@ class WeComAppSettings(Section):
     leads: TextList = ()
     #: A group robot's key: leads notices are also posted in that internal group.
     robot_key: SecretStr | None = None
+    #: The 入群欢迎语 of customer groups, kept as a WeCom template (empty: leave it alone).
+    #: Point newcomers to your 微信客服 link there: that is where Shequn can talk to them.
+    group_welcome: str = ""
+    #: How often owner-confirmed group posts are read back (seconds).
+    task_check_seconds: int = Field(300, ge=1)
     callback_path: str = "/wecom/app"
 
     @field_validator("aes_key")

@@ -112,6 +112,46 @@ class WeComAppApi(TokenedApi):
         }
         await self._call("message/update_template_card", "post", data)
 
+    # -- customer groups (客户群), with the app's 客户联系 permission ---------------------------
+
+    async def group_chat(self, chat_id: str) -> JSON:
+        """A customer group: ``name``, ``owner`` and ``member_list`` (``type`` 2: a
+        WeChat user, by ``userid`` = their external_userid)."""
+        result = await self._call(
+            "externalcontact/groupchat/get", "post", {"chat_id": chat_id, "need_name": 1}
+        )
+        return dict(result.get("group_chat", {}))
+
+    async def add_group_task(self, owner: str, chat_id: str, text: str) -> str:
+        """A group post for the owner to confirm in WeCom; its ``msgid``."""
+        data: JSON = {
+            "chat_type": "group",
+            "sender": owner,
+            "chat_id_list": [chat_id],
+            "allow_select": False,
+            "text": {"content": text},
+        }
+        return str((await self._call("externalcontact/add_msg_template", "post", data))["msgid"])
+
+    async def group_task_result(self, msgid: str, owner: str) -> list[JSON]:
+        """Per group: ``status`` 0 waiting for the owner, 1 sent, 2/3 not sent."""
+        data = {"msgid": msgid, "userid": owner, "limit": 1000}
+        result = await self._call("externalcontact/get_groupmsg_send_result", "post", data)
+        return list(result.get("send_list", []))
+
+    async def remind_group_task(self, msgid: str) -> None:
+        await self._call("externalcontact/remind_groupmsg_send", "post", {"msgid": msgid})
+
+    async def save_welcome_template(self, template_id: str, text: str) -> str:
+        """The 入群欢迎语 template, added or edited; its id."""
+        if template_id:
+            data = {"template_id": template_id, "text": {"content": text}}
+            await self._call("externalcontact/group_welcome_template/edit", "post", data)
+            return template_id
+        data = {"text": {"content": text}, "notify": 0}
+        result = await self._call("externalcontact/group_welcome_template/add", "post", data)
+        return str(result["template_id"])
+
     async def robot_post(self, key: str, text: str) -> None:
         """Post in an internal group through its robot (no access token: the key is it)."""
         url = f"{self.api_base_url}/cgi-bin/webhook/send"

@@ -18,6 +18,7 @@ check, so a retried send is not shown twice.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Coroutine
@@ -33,6 +34,11 @@ from bot.channels.rendering import plain_text
 from bot.channels.wechat.api import WeChatApiError, WeChatError, split_text
 from bot.channels.wechat.callbacks import answer_url_check, open_callback
 from bot.channels.wechat.crypto import CallbackCrypto
+from bot.channels.wechat.customer_groups import (
+    CustomerGroups,
+    GroupPostRefused,
+    is_customer_group,
+)
 from bot.channels.wechat.settings import WeComAppSettings
 from bot.channels.wechat.tokens import DatabaseTokenStore
 from bot.channels.wechat.wecom_api import (
@@ -156,6 +162,8 @@ class WeComAppChannel:
         self.robot_retry: tuple[float, ...] = ROBOT_RETRY
         self._tasks: set[asyncio.Task[None]] = set()
         self._names: dict[str, str] = {}
+        self.groups = CustomerGroups(self._api, storage, clock)
+        self._stopping = asyncio.Event()
         self._running = False
 
     # -- lifecycle ---------------------------------------------------------------------
@@ -177,12 +185,24 @@ class WeComAppChannel:
                 "and wecom.corp_id",
                 setting="wecom.secret",
             ) from None
+        if self._settings.group_welcome:
+            try:
+                await self.groups.keep_welcome_template(self._settings.group_welcome)
+            except WeChatApiError as error:
+                log.warning(
+                    "could not keep the 入群欢迎语 template (%s); does the app have the "
+                    "客户联系 permission?",
+                    error,
+                )
         self._running = True
+        self._stopping.clear()
+        self._spawn(self._follow_up_tasks())
         log.info("WeCom app %s ready: the staff desk", self._settings.agent_id)
 
     async def stop(self) -> None:
         """Stop taking callbacks; leads' notices still on their way to the robot finish."""
         self._running = False
+        self._stopping.set()
         while self._tasks:
             await asyncio.wait(set(self._tasks))
 
@@ -207,16 +227,40 @@ class WeComAppChannel:
             return PlainTextResponse("success")  # another app of the corp
         if message.get("Event") == "template_card_event":
             await self._remember_code(message.get("TaskId", ""), message.get("ResponseCode", ""))
-        await self._learn_name(message.get("FromUserName", ""))
-        events = self._events(message)
+        if message.get("Event") == "change_external_chat":
+            events = await self._group_changed(message)
+        else:
+            await self._learn_name(message.get("FromUserName", ""))
+            events = self._events(message)
         if events:
-            key = message.get("MsgId") or (
-                f"{message.get('FromUserName')}:{message.get('CreateTime')}:"
-                f"{message.get('TaskId', '')}:{message.get('EventKey', '')}"
-            )
-            incoming = Incoming(key=f"app:{key}"[:128], events=tuple(events))
+            incoming = Incoming(key=_update_key(message, events), events=tuple(events))
             await self._dispatcher.handle(incoming, self.platform, self.deliver)
         return PlainTextResponse("success")
+
+    async def _group_changed(self, message: dict[str, str]) -> list[Event]:
+        chat_id = message.get("ChatId", "")
+        if not chat_id:
+            return []
+        try:
+            return await self.groups.changed(
+                chat_id, _at(message, self._clock), dismissed=message.get("ChangeType") == "dismiss"
+            )
+        except WeChatApiError as error:
+            log.warning("could not read customer group %s: %s", chat_id, error)
+            return []
+
+    async def _follow_up_tasks(self) -> None:
+        """Owner-confirmed group posts read back every ``task_check_seconds``."""
+        while True:
+            try:
+                await asyncio.wait_for(self._stopping.wait(), self._settings.task_check_seconds)
+                return
+            except TimeoutError:
+                pass
+            try:
+                await self.groups.follow_up()
+            except WeChatApiError as error:
+                log.warning("could not read back group posts: %s", error)
 
     async def _learn_name(self, person: str) -> None:
         """Staff are shown by name, looked up once (their user id if WeCom will not say)."""
@@ -237,10 +281,7 @@ class WeComAppChannel:
         sender = UserRef(PLATFORM, person, self._names.get(person, person), language="zh")
         listed = person in self._settings.staff or person in self._settings.leads
         chat = _room("staff") if listed else ChatRef(PLATFORM, person, ChatKind.PRIVATE, None)
-        try:
-            at = datetime.fromtimestamp(int(message.get("CreateTime") or 0), UTC)
-        except (ValueError, OverflowError, OSError):
-            at = self._clock.now()
+        at = _at(message, self._clock)
         if message.get("Event") == "template_card_event":
             ref = MessageRef(chat, message.get("TaskId", ""))
             return [
@@ -276,18 +317,29 @@ class WeComAppChannel:
                 continue
             sent: list[Sent] = []
             error: str | None = None
+            skipped = False
             try:
                 await self._execute(action, sent)
+            except GroupPostRefused as refused:
+                error, skipped = refused.reason, refused.reason == "owner_posts"
+                log.info("%s", refused)
             except WeChatApiError as failure:
                 error = str(failure)
                 log.warning("WeCom refused %s: %s", type(action).__name__, failure)
-            receipt = receipt_for(action, error, tuple(sent))
+            receipt = receipt_for(action, error, tuple(sent), skipped=skipped)
             if receipt is not None:
                 receipts.append(receipt)
         return receipts
 
     async def _execute(self, action: Action, sent: list[Sent]) -> None:
         match action:
+            case SendMessage(chat=chat) if is_customer_group(chat):
+                if action.deliveries:  # onboarding: WeChat's welcome template greets instead
+                    raise GroupPostRefused(
+                        "owner_posts", f"a newcomer greeting in customer group {chat.id} skipped"
+                    )
+                msgid = await self.groups.post(chat, plain_text(action.text))
+                sent.append(Sent(PLATFORM, chat.id, msgid))
             case NotifyStaff():
                 room = "leads" if action.leads and self._desk.leads_chat else "staff"
                 await self._post(
@@ -396,6 +448,23 @@ class WeComAppChannel:
             lambda repos: repos.channel_state.get(PLATFORM, f"card-to:{task}")
         )
         return [person for person in (found or "").split("|") if person]
+
+
+def _update_key(message: dict[str, str], events: list[Event]) -> str:
+    """What makes a callback one update: its MsgId, or what the event changed."""
+    if message.get("MsgId"):
+        return f"app:{message['MsgId']}"[:128]
+    what = "|".join(f"{type(e).__name__}:{getattr(e, 'member', None)}" for e in events)
+    parts = (message.get("FromUserName"), message.get("CreateTime"), message.get("TaskId"), what)
+    digest = hashlib.sha1(repr((parts, message.get("EventKey"))).encode()).hexdigest()
+    return f"app:{message.get('Event', 'event')}:{digest}"[:128]
+
+
+def _at(message: dict[str, str], clock: Clock) -> datetime:
+    try:
+        return datetime.fromtimestamp(int(message.get("CreateTime") or 0), UTC)
+    except (ValueError, OverflowError, OSError):
+        return clock.now()
 
 
 def _room(room: str) -> ChatRef:
