@@ -478,13 +478,35 @@ def test_the_newest_held_out_sets_with_the_model(shipped: Detector) -> None:
     assert alarms["crisis"] == 0  # the issue's target: no crisis page
 
 
+def test_the_seventh_held_out_sets_with_the_model(shipped: Detector) -> None:
+    """Written apart by four people, each given one community's domain and the format,
+    measured once on the detector as shipped and never read for their errors; messages
+    that repeat a training message word for word were taken out first (45 and 1). The
+    lexicon alone: 52.6 % recall, 76 tickets and 5 crises on the chatter."""
+    report = evaluate(shipped, read_labelled(DATA.with_name("complaints9.jsonl")))
+    assert report.messages == 299
+    assert report.recall >= 0.775  # 77.5 %
+    assert report.precision >= 0.99
+    alarms = evaluate(shipped, read_ordinary(DATA.with_name("chatter9.jsonl"))).alarms
+    assert alarms["ordinary"] == 1955
+    assert alarms["ticket"] <= 15  # 0.77 %: within the issue's 1 %
+    assert alarms["serious"] <= 6
+    assert alarms["crisis"] <= 1
+
+
 @pytest.mark.xfail(
-    strict=True, reason="the issue's target (at most 1 %); 18 of 1,500 (1.2 %), no crisis"
+    strict=True,
+    reason="the issue's target: at most 1 % tickets and no crisis on unseen chatter; "
+    "33 of 3,455 (0.96 %) but 1 crisis (chatter8: 18 of 1,500, none; chatter9: 15 of "
+    "1,955, one)",
 )
 def test_the_chatter_target(shipped: Detector) -> None:
-    alarms = evaluate(shipped, read_ordinary(DATA.with_name("chatter8.jsonl"))).alarms
-    assert alarms["ticket"] <= 15
-    assert alarms["crisis"] == 0
+    alarms = [
+        evaluate(shipped, read_ordinary(DATA.with_name(name))).alarms
+        for name in ("chatter8.jsonl", "chatter9.jsonl")
+    ]
+    assert sum(a["ticket"] for a in alarms) <= 0.01 * sum(a["ordinary"] for a in alarms)
+    assert sum(a["crisis"] for a in alarms) == 0
 
 
 def test_precision_and_recall_on_the_labelled_set(detector: Detector) -> None:
