@@ -7,8 +7,9 @@ negated right before ("不是要投诉", "没有不满") and are not told of som
 (我同事被骗了, my friend got scammed) or quoted. Light terms (一直, 每次, again)
 only add to a telling one; moods and problems (烦, 坏了, 有点失望) need
 something to be about (the community's service or goods, or another telling
-term); a crisis takes two signals: a crisis word in a complaint or a threat,
-or a safety or privacy incident linked to the community. Calm questions and
+term); a crisis takes two signals: a crisis word in a complaint or a threat
+(never in someone else's quoted words), or a safety or privacy incident linked to
+the community. Calm questions and
 praise weigh less; exclamation marks and shouting weigh more; money lost,
 several people affected, repeated failures, accusations of cheating and
 refusals make a complaint serious; a member complaining again, or several
@@ -210,6 +211,9 @@ _BUSINESS = re.compile(
 )
 #: Addressed in English: with an intent, "you" makes a threat (how you treat customers).
 _YOU = re.compile(r"\byou\b")
+#: A line that gives someone else's words (狗：我要报警了, 我妈: …, boss: …): reported
+#: speech, not the writer's own threat. The writer as speaker (我：, me:) is not.
+_SPEAKER = re.compile(r"^\s*(?!我[：:]|本人|me\b|i\b)([^\s：:，,。！？!?]{1,8})\s*[：:]")
 #: Someone else as the subject: 有人 (but 没有人, 有没有人管 are about the community).
 _SOMEONE = re.compile(r"(?<!没)(?<!没有)(?<!有没)(?<!群里)有人(?!管|理|回|处理|负责)")
 #: A term about oneself: 骂了自己, 吐槽一下我自己, 自我吐槽, hate myself.
@@ -520,6 +524,9 @@ class Detector:
         evidence kept (法院见，证据我都留着). 我已经看完律师剧, 我要去法院实习 are none."""
         if hit.term in self._incidents:
             return False  # an incident is no threat: it needs its link to the community
+        line_start = folded.rfind("\n", 0, hit.start) + 1
+        if _SPEAKER.match(folded[line_start : hit.start]):
+            return False  # someone else's words, quoted
         act = hit.term in self._acts
         if act and _EVIDENCE.search(folded):
             return True
