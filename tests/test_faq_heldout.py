@@ -1,4 +1,5 @@
-"""The FAQ matcher on the sets from other domains (tests/data/faq_home, faq_exam): the
+"""The FAQ matcher on the sets from other domains (tests/data/faq_home, faq_exam, and
+faq_gym, which nothing was tuned on): the
 calibrated answer rule keeping the operator's risk on questions nobody tuned for, what it
 answers, kept as floors, and the comparison with the plain baselines at the same risk that
 it has still to win."""
@@ -17,7 +18,7 @@ from tests.faq_baseline import CharTfidf, PlainBm25, rescaled
 DATA = Path(__file__).parent / "data"
 #: Correct answers by the rule calibrated at the default 5 % risk, and the best correct
 #: share at most 10 % false, as measured now (the README's FAQ section).
-TODAY = {"faq_home": (0.076, 0.148), "faq_exam": (0.313, 0.457)}
+TODAY = {"faq_home": (0.076, 0.148), "faq_exam": (0.313, 0.457), "faq_gym": (0.117, 0.454)}
 #: The default risk: at most this share of questions without an entry get an answer.
 RISK = 0.05
 
