@@ -19,7 +19,13 @@ from handlers.escalation.settings import DetectorSettings
 
 ROOT = Path(__file__).parent.parent
 DATA = ROOT / "tests" / "data" / "complaints"
-HELD_OUT = {"chatter8.jsonl", "complaints8.jsonl", "chatter9.jsonl", "complaints9.jsonl"}
+HELD_OUT = {
+    "chatter8.jsonl",
+    "complaints8.jsonl",
+    "chatter9.jsonl",
+    "complaints9.jsonl",
+    "chatter10.jsonl",
+}
 
 
 def model_file(tmp_path: Path, bias: float, **weights: float) -> Path:
