@@ -103,6 +103,7 @@ async def _run(folder: Path) -> dict[str, list[float]]:
 def main() -> None:
     # The forged callbacks are refused with a warning each: not what is measured.
     logging.getLogger("bot.channels.wechat.kf_channel").setLevel(logging.ERROR)
+    logging.getLogger("bot.channels.wechat.callbacks").setLevel(logging.ERROR)
     with tempfile.TemporaryDirectory() as folder:
         figures = asyncio.run(_run(Path(folder)))
     print(f"\n微信客服 callback → kf/send_msg ({MESSAGES} messages, SQLite, fake WeCom)")
