@@ -119,6 +119,7 @@ class Dispatcher:
                     told = None
                     actions.extend(await self._route(event, ctx))
                 pending.changed_chat_ids |= repos.chats.changed
+                pending.changed_users |= repos.links.changed
                 return actions
 
             actions = await self.storage.run(work)

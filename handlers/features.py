@@ -3,7 +3,7 @@ features hand each other signals (onboarding ↔ points)."""
 
 from __future__ import annotations
 
-from handlers import basics, escalation, faq, onboarding, points, topics
+from handlers import basics, escalation, faq, linking, onboarding, points, topics
 from handlers.escalation import Tickets
 from handlers.escalation.settings import EscalationSettings
 from handlers.faq.library import FaqLibrary
@@ -33,6 +33,7 @@ def build_router(
     # The FAQ's "talk to staff" opens a ticket.
     tickets = Tickets.build(escalation_settings or EscalationSettings())
     escalation.register(router, tickets)
+    linking.register(router)
     if faq_library is not None:
         faq.register(router, faq_library, tickets.intake.hand_over)
     keyword_settings = keyword_settings or KeywordSettings()

@@ -43,6 +43,10 @@ DEFAULT_KEYWORDS: dict[str, str] = {
     "群规": "rules",
     "提问": "ask",
     "我的工单": "mytickets",
+    "绑定": "link",
+    "绑定账号": "link",
+    "解绑": "unlink",
+    "解除绑定": "unlink",
     "取消": "cancel",
 }
 

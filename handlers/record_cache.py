@@ -29,6 +29,8 @@ class PendingRecords:
     chats: list[ChatRecord] = field(default_factory=list)
     users: list[UserRecord] = field(default_factory=list)
     changed_chat_ids: set[int] = field(default_factory=set)
+    #: People whose stored record changed behind the cache (an account linked).
+    changed_users: set[tuple[str, str]] = field(default_factory=set)
     activity: list[tuple[int, int, datetime]] = field(default_factory=list)
     #: Callbacks for in-memory state that must follow committed data (the FAQ index).
     after_commit: list[Callable[[], None]] = field(default_factory=list)
@@ -74,6 +76,8 @@ class RecordCache:
             self._put(self._users, (user.platform, user.external_id), user)
         for chat_id, user_id, at in pending.activity:
             self._put(self._activity, (chat_id, user_id), at)
+        for key in pending.changed_users:
+            self._users.pop(key, None)
         if pending.changed_chat_ids:
             for key in [k for k, c in self._chats.items() if c.id in pending.changed_chat_ids]:
                 del self._chats[key]

@@ -104,6 +104,11 @@ class User(Base):
     started_bot_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    #: The account this one is linked to (``/link``): the person's first account, whose
+    #: points, badges and level both share. None: the account is its own person.
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
 
 
 class Member(Base):
@@ -134,7 +139,11 @@ class EventLog(Base):
     """What happened, for reports and audits (append-only)."""
 
     __tablename__ = "event_log"
-    __table_args__ = (Index("ix_event_log_chat_time", "chat_id", "occurred_at"),)
+    __table_args__ = (
+        Index("ix_event_log_chat_time", "chat_id", "occurred_at"),
+        # A person's own history: linking, wrong codes, what was done to their account.
+        Index("ix_event_log_user_kind", "user_id", "kind", "occurred_at"),
+    )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     chat_id: Mapped[int | None] = mapped_column(ForeignKey("chats.id", ondelete="CASCADE"))
@@ -631,6 +640,20 @@ class AccessToken(Base):
     token: Mapped[str | None] = mapped_column(Text)
     expires_at: Mapped[datetime | None]
     lease_until: Mapped[datetime | None]
+
+
+class LinkCode(Base):
+    """A one-time code from ``/link``: sent from another account before it expires, it
+    links that account to the one that asked for it."""
+
+    __tablename__ = "link_codes"
+
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    used_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
 
 class ReplyWindow(Base):

@@ -32,6 +32,13 @@ class UserRecord:
     language: str | None
     is_bot: bool
     started_bot_at: datetime | None
+    #: The first account of the person this account is linked to; None: its own person.
+    person_id: int | None = None
+
+    @property
+    def person(self) -> int:
+        """The account that stands for the person: whose points and badges count."""
+        return self.person_id if self.person_id is not None else self.id
 
 
 @dataclass(frozen=True, slots=True)

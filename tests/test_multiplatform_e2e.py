@@ -7,6 +7,7 @@ messages waiting: each handled once."""
 from __future__ import annotations
 
 import asyncio
+import re
 import socket
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -17,7 +18,8 @@ import pytest
 
 from tests.fake_telegram import FakeBotApiThread
 from tests.fake_wechat import FakeWeCom
-from tests.test_telegram_e2e import MOD, BotProcess
+from tests.test_telegram_e2e import ALICE as TELEGRAM_ALICE
+from tests.test_telegram_e2e import GROUP, MOD, BotProcess
 
 STAFF = -1009009009
 KF = "wkShequnKF"
@@ -64,7 +66,7 @@ class Both:
         self.port = free_port()
         self.bot: BotProcess | None = None
 
-    async def start(self) -> BotProcess:
+    async def start(self, **env: str) -> BotProcess:
         self.bot = BotProcess(
             self.telegram,
             self.data_dir,
@@ -76,6 +78,7 @@ class Both:
             SHEQUN_WECHAT__KF__SECRET=self.wecom.secret,
             SHEQUN_WECHAT__KF__TOKEN=self.wecom.callback_token,
             SHEQUN_WECHAT__KF__ENCODING_AES_KEY=self.wecom.encoding_aes_key,
+            **env,
         )
         bot = self.bot
 
@@ -190,3 +193,48 @@ async def test_forged_callbacks_are_refused(both: Both) -> None:
         assert (await client.post(url, params=query, content=body)).status_code == 403
     await both.member_gets("/complain")
     assert len(both.to_member()) == 1
+
+
+async def test_a_linked_member_sees_one_balance_on_both_platforms(both: Both) -> None:
+    """The same person in the Telegram group and on 微信客服: a code asked for on
+    Telegram, sent from WeChat, joins them; each platform then shows one balance."""
+    both.telegram.add_chat(GROUP, "supergroup", "社群")
+    both.telegram.mark_started(TELEGRAM_ALICE["id"])
+    await both.start(SHEQUN_POINTS__SCOPE="community")
+    tg = both.telegram
+    tg.push_update(tg.new_chat_members_update(GROUP, [TELEGRAM_ALICE]))
+    tg.push_update(tg.message_update(GROUP, TELEGRAM_ALICE, "签到"))
+    await until(
+        lambda: any("签到成功" in m["text"] for m in tg.sent_messages(GROUP)),
+        "the Telegram check-in",
+    )
+    await both.says("签到")  # the WeChat self checks in too, on its own for now
+    await both.member_gets("签到成功")
+    private = TELEGRAM_ALICE["id"]
+    tg.push_update(tg.message_update(private, TELEGRAM_ALICE, "/link"))
+    asked = await until(
+        lambda: next((m for m in tg.sent_messages(private) if "绑定码" in m["text"]), None),
+        "the link code on Telegram",
+    )
+    code = re.search(r"<code>([2-9A-Z]{8})</code>", asked["text"])
+    assert code, asked["text"]
+    await both.says(f"绑定 {code.group(1)}")
+    done = await both.member_gets("绑定成功")
+    assert "原有的5积分已经并入" in done["content"]
+    await until(
+        lambda: any("已和微信客服" in m["text"] for m in tg.sent_messages(private)),
+        "the Telegram account told of the link",
+    )
+    await both.says("积分")
+    on_wechat = await both.member_gets("可用积分")
+    tg.push_update(tg.message_update(GROUP, TELEGRAM_ALICE, "/points"))
+    on_telegram = await until(
+        lambda: next((m for m in tg.sent_messages(GROUP) if "可用积分" in m["text"]), None),
+        "the balance on Telegram",
+    )
+    line = re.compile(r"可用积分：\d+（累计获得\d+）")
+    [wechat_balance] = line.findall(on_wechat["content"])
+    [telegram_balance] = line.findall(on_telegram["text"])
+    # Telegram's check-in and completed onboarding (5 + 10), and WeChat's check-in (5).
+    assert wechat_balance == telegram_balance == "可用积分：20（累计获得20）"
+    assert "账号合并" in on_wechat["content"]

@@ -73,3 +73,43 @@ def test_report_summary_and_csv(run: Cli, tmp_path: Path) -> None:
     assert rows[0] == ["section", "key", "subkey", "value"]
     assert ["top_earner", "Alice", "群", "6"] in rows
     assert ["redeemed_item", "mug", "", "1"] in rows
+
+
+def test_accounts_linked_lists_people_and_unlink_is_recorded(run: Cli, tmp_path: Path) -> None:
+    assert run("db", "upgrade")[0] == 0
+    assert run("accounts", "linked")[1].strip() == "no linked accounts"
+
+    async def link() -> None:
+        storage = _database(tmp_path)
+        now = datetime.now(UTC)
+        try:
+            async with storage.transaction() as repos:
+                alice = await repos.users.upsert(
+                    "telegram", "1", display_name="Alice", username=None, language=None,
+                    is_bot=False, at=now,
+                )  # fmt: skip
+                wechat = await repos.users.upsert(
+                    "wechat", "wmA", display_name="小王", username=None, language=None,
+                    is_bot=False, at=now,
+                )  # fmt: skip
+                await repos.links.set_person(wechat.id, alice.id, now)
+                await repos.events.append(
+                    "account_linked", now, user_id=wechat.id,
+                    payload={"person": alice.id, "asked_by": alice.id, "points_moved": 7},
+                )  # fmt: skip
+        finally:
+            await storage.close()
+
+    asyncio.run(link())
+    code, out = run("accounts", "linked")
+    assert code == 0
+    assert "telegram:1 (Alice) = wechat:wmA (小王)" in out
+    assert "wechat:wmA (小王) linked to telegram:1 (Alice) (7 points moved)" in out
+    code, out = run("accounts", "unlink", "wechat:wmA")
+    assert code == 0 and "wechat:wmA (小王) unlinked from telegram:1 (Alice)" in out
+    code, out = run("accounts", "linked")
+    assert "no linked accounts" in out and "unlinked from telegram:1 (Alice) by an operator" in out
+    assert "not linked to any other" in run("accounts", "unlink", "wechat:wmA")[1]
+    assert run("accounts", "unlink", "wechat:nobody") == (1, "no account wechat:nobody is known\n")
+    code, out = run("accounts", "unlink", "nocolon")
+    assert code == 2 and "platform:id" in out

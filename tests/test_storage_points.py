@@ -156,3 +156,60 @@ async def test_the_message_gate_checks_cooldown_repeats_and_cap(
         assert account is not None and (account.balance, account.messages) == (4, 4)
         assert (account.earned, account.week_earned) == (4, 4)
         assert await repos.points.ledger_sums() == {(chat, alice): 4}
+
+
+async def test_merging_accounts_moves_balance_stats_and_badges_and_keeps_the_ledger(
+    storage: Storage,
+) -> None:
+    chat, (alice, other) = await _members(storage)
+    async with storage.transaction() as repos:
+        for user_id, amount, day, streak, best in (
+            (alice, 5, "2026-11-23", 1, 4),
+            (other, 7, "2026-11-24", 2, 2),
+        ):
+            state = {"last_checkin": day, "streak": streak, "best_streak": best}
+            await repos.points.apply(
+                chat, user_id, amount, "checkin", f"c{user_id}", T0,
+                periods=(WEEK, MONTH), stat="checkins", bookkeeping=state,
+            )  # fmt: skip
+        await repos.points.apply(chat, other, -2, "redeem", "o2", T0, earning=False)
+        await repos.points.grant_badge(chat, other, "first_message", T0)
+        await repos.points.grant_badge(chat, alice, "first_message", T0)
+        await repos.points.grant_badge(chat, other, "streak7", T0)
+        assert await repos.points.merge(other, alice, "link:x", T0) == 5
+        merged = await repos.points.account(chat, alice)
+        emptied = await repos.points.account(chat, other)
+        assert merged is not None and emptied is not None
+        assert (merged.balance, merged.earned, merged.checkins) == (10, 12, 2)
+        assert (merged.week_earned, merged.month_earned) == (12, 12)
+        assert (merged.last_checkin, merged.streak, merged.best_streak) == ("2026-11-24", 2, 4)
+        assert (emptied.balance, emptied.earned, emptied.checkins) == (0, 0, 0)
+        assert sorted(b.badge for b in await repos.points.badges(chat, alice)) == [
+            "first_message",
+            "streak7",
+        ]
+        assert await repos.points.badges(chat, other) == []
+        assert await repos.points.ledger_sums() == await repos.points.balances()
+        # Into an account that did not exist yet (the first account never earned here).
+        assert await repos.points.merge(alice, other, "link:y", T0) == 10
+        assert (await repos.points.account(chat, other)).earned == 12
+        assert await repos.points.ledger_sums() == await repos.points.balances()
+
+
+async def test_a_link_code_is_used_once_even_by_two_racing_accounts(storage: Storage) -> None:
+    _, (alice, other, third) = await _members(storage, 3)
+    async with storage.transaction() as repos:
+        await repos.links.issue("K7M2QX9P", alice, T0, T0 + timedelta(minutes=10))
+        assert await repos.links.asked_by("K7M2QX9P", T0 + timedelta(minutes=10)) is None
+
+    async def redeem(user_id: int) -> int | None:
+        async with storage.transaction() as repos:
+            return await repos.links.redeem("K7M2QX9P", user_id, T0 + timedelta(minutes=1))
+
+    results = await asyncio.gather(redeem(other), redeem(third))
+    assert sorted(results, key=lambda r: r is None) == [alice, None]
+    async with storage.transaction() as repos:
+        await repos.links.set_person(other, alice, T0)
+        assert [u.id for u in await repos.links.accounts(alice)] == [alice, other]
+        assert await repos.links.has_linked(alice) and not await repos.links.has_linked(other)
+        assert (await repos.users.get_by_id(other)).person == alice

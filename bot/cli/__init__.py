@@ -5,10 +5,21 @@ from __future__ import annotations
 
 import sys
 
-from bot.cli import complaints, db, faq, points, reports, run, topics
+from bot.cli import accounts, complaints, db, faq, points, reports, run, topics
 from bot.cli.base import cli
 
-__all__ = ["cli", "complaints", "db", "faq", "main", "points", "reports", "run", "topics"]
+__all__ = [
+    "accounts",
+    "cli",
+    "complaints",
+    "db",
+    "faq",
+    "main",
+    "points",
+    "reports",
+    "run",
+    "topics",
+]
 
 
 def main() -> None:

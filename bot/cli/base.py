@@ -45,6 +45,10 @@ faq_cli = typer.Typer(help="The FAQ knowledge base.", no_args_is_help=True)
 cli.add_typer(faq_cli, name="faq")
 points_cli = typer.Typer(help="The points economy.", no_args_is_help=True)
 cli.add_typer(points_cli, name="points")
+accounts_cli = typer.Typer(
+    help="Members' linked accounts (one person on several platforms).", no_args_is_help=True
+)
+cli.add_typer(accounts_cli, name="accounts")
 topics_cli = typer.Typer(help="Discussion topic pools.", no_args_is_help=True)
 cli.add_typer(topics_cli, name="topics")
 schedule_cli = typer.Typer(help="The programme of scheduled topics.", no_args_is_help=True)

@@ -26,7 +26,7 @@ class TicketViews:
     async def mine(self, event: CommandIssued, ctx: Context) -> list[Action]:
         texts = ctx.texts
         assert ctx.sender is not None
-        tickets = await ctx.repos.tickets.of_member(ctx.sender.id)
+        tickets = await ctx.repos.tickets.of_person(ctx.sender.person)
         if not tickets:
             text = texts.t("tickets.mine_none")
         else:

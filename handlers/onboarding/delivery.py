@@ -205,6 +205,10 @@ class OnboardingSweep:
         started = member.onboarding_started_at
         if started is None or started.isoformat() != delivery.payload.get("cycle"):
             return Skip("superseded")
+        if step.audience is Audience.PRIVATE and await repos.members.onboarded_elsewhere(
+            user.id, user.person, started
+        ):
+            return Skip("linked")
         active = member.message_count > 0 or member.activated_at is not None
         if step.skip_if_active and active:
             return Skip("active")

@@ -27,7 +27,8 @@ class PointsCommands:
         """Balance, level, progress to the next level and the last ledger rows."""
         texts, config = ctx.texts, self.config
         assert ctx.chat is not None and ctx.sender is not None
-        account = await ctx.repos.points.account(ctx.chat.id, ctx.sender.id)
+        wallet = await self.economy.wallet(ctx, ctx.chat.id, ctx.sender)
+        account = await ctx.repos.points.account(wallet.chat_id, wallet.user_id)
         balance, earned = (account.balance, account.earned) if account else (0, 0)
         level = config.level_for(earned)
         lines = [
@@ -47,7 +48,7 @@ class PointsCommands:
             )
         if account and account.streak:
             lines.append(texts.t("points.mine_streak", count=account.streak))
-        rows = await ctx.repos.points.history(ctx.chat.id, ctx.sender.id, HISTORY)
+        rows = await ctx.repos.points.history(wallet.chat_id, wallet.user_id, HISTORY)
         if rows:
             lines.append(texts.t("points.mine_history"))
             lines.extend(self._row(ctx, row) for row in rows)
@@ -74,7 +75,9 @@ class PointsCommands:
         }
         scope_key, period = scopes[ctx.args.get("period", "all")]
         scope = texts.plain(scope_key)
-        ranked = await ctx.repos.points.top(ctx.chat.id, period, TOP)
+        assert ctx.sender is not None
+        wallet = await self.economy.wallet(ctx, ctx.chat.id, ctx.sender)
+        ranked = await ctx.repos.points.top(wallet.chat_id, period, TOP)
         if not ranked:
             return [reply(event.message, texts.t("points.top_empty", scope=scope))]
         lines = [texts.t("points.top_heading", scope=scope)]
@@ -98,8 +101,9 @@ class PointsCommands:
             if target.user is None:
                 return [reply(event.message, texts.t(target.error or "points.unknown_user"))]
             who = target.user
-        owned = await ctx.repos.points.badges(ctx.chat.id, who.id)
-        account = await ctx.repos.points.account(ctx.chat.id, who.id)
+        wallet = await self.economy.wallet(ctx, ctx.chat.id, who)
+        owned = await ctx.repos.points.badges(wallet.chat_id, wallet.user_id)
+        account = await ctx.repos.points.account(wallet.chat_id, wallet.user_id)
         lines = [texts.t("points.badges_heading", name=mention(user_ref(who)))]
         if not owned:
             lines.append(texts.t("points.badges_none"))
@@ -147,7 +151,7 @@ class PointsCommands:
             return [
                 reply(event.message, texts.t("points.amount_range", limit=config.max_manual_amount))
             ]
-        if target.user.id == ctx.sender.id and not config.allow_self_grant:
+        if target.user.person == ctx.sender.person and not config.allow_self_grant:
             return [reply(event.message, texts.t("points.no_self"))]
         if target.user.is_bot:
             return [reply(event.message, texts.t("points.no_bots"))]
@@ -192,8 +196,9 @@ class PointsCommands:
         target = await resolve_target(event, ctx)
         if target.user is None:
             return [reply(event.message, texts.t(target.error or "points.unknown_user"))]
-        rows = await ctx.repos.points.history(ctx.chat.id, target.user.id, 15)
-        account = await ctx.repos.points.account(ctx.chat.id, target.user.id)
+        wallet = await self.economy.wallet(ctx, ctx.chat.id, target.user)
+        rows = await ctx.repos.points.history(wallet.chat_id, wallet.user_id, 15)
+        account = await ctx.repos.points.account(wallet.chat_id, wallet.user_id)
         lines = [
             texts.t(
                 "points.log_heading", name=target.mention, balance=account.balance if account else 0
@@ -228,10 +233,11 @@ class PointsCommands:
         if rule is None:
             known = texts.join(b.label(texts) for b in self.config.badges)
             return [reply(event.message, texts.t("points.badge_unknown", known=known))]
+        wallet = await self.economy.wallet(ctx, ctx.chat.id, target.user)
         if grant:
             new = await ctx.repos.points.grant_badge(
-                ctx.chat.id,
-                target.user.id,
+                wallet.chat_id,
+                wallet.user_id,
                 rule.id,
                 ctx.now,
                 reason=ctx.args["reason"],
@@ -239,6 +245,6 @@ class PointsCommands:
             )
             key = "points.badge_granted" if new else "points.badge_had"
         else:
-            gone = await ctx.repos.points.revoke_badge(ctx.chat.id, target.user.id, rule.id)
+            gone = await ctx.repos.points.revoke_badge(wallet.chat_id, wallet.user_id, rule.id)
             key = "points.badge_revoked" if gone else "points.badge_missing"
         return [reply(event.message, texts.t(key, name=target.mention, badge=rule.label(texts)))]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,6 +24,20 @@ from storage.records import ChatRecord, PointsAccountRecord, UserRecord
 
 #: Passes a sign of participation on (to onboarding's activation).
 Participation = Callable[[Context, int, int, str], Awaitable[list[Action]]]
+
+#: The chat row that holds a community-wide economy (``[points] scope = "community"``):
+#: not a chat anyone talks in, so its kind is neither group nor service.
+COMMUNITY_WALLET = ("shequn", "community")
+WALLET_KIND = "wallet"
+
+
+@dataclass(frozen=True, slots=True)
+class Wallet:
+    """The account a change moves: a person's (a linked account counts as its first
+    account) in a chat, or in the whole community when it has one economy."""
+
+    chat_id: int
+    user_id: int
 
 
 def periods(at: datetime, ctx: Context) -> tuple[str, str]:
@@ -44,6 +59,24 @@ def message_digest(text: str) -> str:
 class Economy:
     def __init__(self, config: PointsSettings) -> None:
         self.config = config
+        self._community_chat_id: int | None = None
+
+    async def wallet(self, ctx: Context, chat_id: int, user: UserRecord) -> Wallet:
+        """Where ``user``'s points earned in chat ``chat_id`` are kept."""
+        if self.config.scope == "community":
+            chat_id = await self._community_chat(ctx)
+        return Wallet(chat_id, user.person)
+
+    async def _community_chat(self, ctx: Context) -> int:
+        if self._community_chat_id is None:
+            platform, external_id = COMMUNITY_WALLET
+            chat = await ctx.repos.chats.get(platform, external_id)
+            if chat is None:
+                chat = await ctx.repos.chats.upsert(
+                    platform, external_id, kind=WALLET_KIND, title=ctx.community.name, at=ctx.now
+                )
+            self._community_chat_id = chat.id
+        return self._community_chat_id
 
     async def award(
         self,
@@ -61,10 +94,12 @@ class Economy:
         require_balance: bool = False,
         bookkeeping: dict[str, Any] | None = None,
     ) -> tuple[PointsAccountRecord | None, list[Action]]:
-        """Apply one change; returns the account (None if already applied) and announcements."""
+        """Apply one change to ``user``'s wallet; returns the account (None if already
+        applied) and announcements, made in ``chat``."""
+        wallet = await self.wallet(ctx, chat.id, user)
         account = await ctx.repos.points.apply(
-            chat.id,
-            user.id,
+            wallet.chat_id,
+            wallet.user_id,
             amount,
             reason,
             source,
@@ -97,7 +132,7 @@ class Economy:
         title = chat.title or ctx.community.name
         level = config.level_for(account.earned)
         if level > account.level:
-            await ctx.repos.points.update_account(chat.id, user.id, level=level)
+            await ctx.repos.points.update_account(account.chat_id, account.user_id, level=level)
             name = config.levels[level].label(texts)
             actions.append(
                 SendMessage(
@@ -118,7 +153,7 @@ class Economy:
             if badge.stat == "early" and not await self._early(ctx, chat, user):
                 continue
             if await ctx.repos.points.grant_badge(
-                chat.id, user.id, badge.id, ctx.now, reason=badge.stat
+                account.chat_id, account.user_id, badge.id, ctx.now, reason=badge.stat
             ):
                 # Privately: a group would drown in "first message" badges.
                 actions.append(

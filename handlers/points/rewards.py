@@ -54,7 +54,8 @@ class Rewards:
         name = reward.label(texts)
         if await ctx.repos.points.stock(reward.id, reward.stock) <= 0:
             return [reply(event.message, texts.t("points.redeem_out", name=name))]
-        account = await ctx.repos.points.account(ctx.chat.id, ctx.sender.id)
+        wallet = await self.economy.wallet(ctx, ctx.chat.id, ctx.sender)
+        account = await ctx.repos.points.account(wallet.chat_id, wallet.user_id)
         balance = account.balance if account else 0
         if balance < reward.cost:
             return [

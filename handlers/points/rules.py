@@ -52,9 +52,10 @@ class EarningRules:
             daily_cap=config.message_daily_cap,
         )
         # One statement decides and awards: no read of the account first.
+        wallet = await self.economy.wallet(ctx, ctx.chat.id, ctx.sender)
         account = await ctx.repos.points.award_message(
-            ctx.chat.id,
-            ctx.sender.id,
+            wallet.chat_id,
+            wallet.user_id,
             config.message_points,
             f"msg:{ctx.chat.id}:{event.message.id}",
             gate,
@@ -71,13 +72,15 @@ class EarningRules:
         if not config.enabled:
             return [reply(event.message, texts.t("points.disabled"))]
         day = local_day(ctx.now, ctx)
-        account = await ctx.repos.points.account(ctx.chat.id, ctx.sender.id)
+        wallet = await self.economy.wallet(ctx, ctx.chat.id, ctx.sender)
+        account = await ctx.repos.points.account(wallet.chat_id, wallet.user_id)
         if account is not None and account.last_checkin == day:
             return [reply(event.message, texts.t("points.checkin_again", count=account.streak))]
         yesterday = (date.fromisoformat(day) - timedelta(days=1)).isoformat()
         streak = account.streak + 1 if account and account.last_checkin == yesterday else 1
         best = max(streak, account.best_streak if account else 0)
-        source = f"checkin:{ctx.chat.id}:{ctx.sender.id}:{day}"
+        # Keyed by the wallet: a person with linked accounts checks in once a day.
+        source = f"checkin:{wallet.chat_id}:{wallet.user_id}:{day}"
         updated, actions = await self.economy.award(
             ctx,
             ctx.chat,
@@ -100,7 +103,7 @@ class EarningRules:
                 ctx.sender,
                 bonus,
                 "streak",
-                f"streak:{ctx.chat.id}:{ctx.sender.id}:{day}",
+                f"streak:{wallet.chat_id}:{wallet.user_id}:{day}",
                 note=f"{streak}",
             )
             if bonused is not None:
@@ -125,7 +128,7 @@ class EarningRules:
         target = await resolve_target(event, ctx, arg=None)
         if target.user is None:
             return [reply(event.message, texts.t(target.error or "points.unknown_user"))]
-        if target.user.id == ctx.sender.id or target.user.is_bot:
+        if target.user.person == ctx.sender.person or target.user.is_bot:
             return [reply(event.message, texts.t("points.helpful_self"))]
         source = f"helpful:{ctx.chat.id}:{event.reply_to.id}"
         updated, actions = await self.economy.award(
@@ -157,10 +160,10 @@ class EarningRules:
         if ctx.sender is None or ctx.sender.is_bot:
             return []
         rewarded = await ctx.repos.points.ledger_for_source(f"msg:{ctx.chat.id}:{event.message.id}")
-        if rewarded is None or rewarded.user_id == ctx.sender.id:
+        if rewarded is None or rewarded.user_id == ctx.sender.person:
             return []  # only rewarded messages count, and not one's own reactions
         people = await ctx.repos.points.add_reaction(
-            ctx.chat.id, event.message.id, ctx.sender.id, ctx.now
+            ctx.chat.id, event.message.id, ctx.sender.person, ctx.now
         )
         if people != config.reactions_needed:
             return []

@@ -68,6 +68,10 @@ DEFAULT_BADGES = (
 
 class PointsSettings(Section):
     enabled: bool = True
+    #: ``chat``: each group (and each 微信客服 or Official Account) has its own economy;
+    #: ``community``: one balance, leaderboard and badges for the whole community, so a
+    #: member with linked accounts (``/link``) has one balance on every platform.
+    scope: Literal["chat", "community"] = "chat"
     message_points: int = Field(1, ge=0)
     message_cooldown_seconds: int = Field(60, ge=0)
     message_daily_cap: int = Field(20, ge=0)

@@ -12,6 +12,7 @@ from storage.repositories.conversations import ConversationRepository
 from storage.repositories.deliveries import DeliveryRepository
 from storage.repositories.events import EventLogRepository
 from storage.repositories.faq import FaqRepository
+from storage.repositories.links import LinkRepository
 from storage.repositories.members import MemberRepository
 from storage.repositories.points import PointsRepository
 from storage.repositories.reply_windows import HeldMessageRepository, ReplyWindowRepository
@@ -42,6 +43,7 @@ class Repositories:
     access_tokens: AccessTokenRepository
     reply_windows: ReplyWindowRepository
     held: HeldMessageRepository
+    links: LinkRepository
 
     @classmethod
     def bind(cls, db: AsyncConnection) -> Repositories:
@@ -62,4 +64,5 @@ class Repositories:
             access_tokens=AccessTokenRepository(db),
             reply_windows=ReplyWindowRepository(db),
             held=HeldMessageRepository(db),
+            links=LinkRepository(db),
         )

@@ -43,8 +43,19 @@ class EventLogRepository:
         rows = (await self._db.execute(query)).all()
         return [to_record(EventRecord, row) for row in rows]
 
-    async def count(self, kind: str, chat_id: int | None = None) -> int:
+    async def count(
+        self,
+        kind: str,
+        chat_id: int | None = None,
+        *,
+        user_id: int | None = None,
+        since: datetime | None = None,
+    ) -> int:
         query = select(func.count()).select_from(EventLog).where(EventLog.kind == kind)
         if chat_id is not None:
             query = query.where(EventLog.chat_id == chat_id)
+        if user_id is not None:
+            query = query.where(EventLog.user_id == user_id)
+        if since is not None:
+            query = query.where(EventLog.occurred_at >= since)
         return int(await self._db.scalar(query) or 0)

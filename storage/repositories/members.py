@@ -6,7 +6,7 @@ import functools
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.models import Member, User
@@ -127,6 +127,19 @@ class MemberRepository:
                 activation_source=None,
             )
         )
+
+    async def onboarded_elsewhere(self, user_id: int, person: int, before: datetime) -> bool:
+        """Whether another account of the same person (``/link``) began its newcomer
+        steps before ``before``: the person has been welcomed already."""
+        others = select(User.id).where(
+            or_(User.id == person, User.person_id == person), User.id != user_id
+        )
+        found = await self._db.scalar(
+            select(Member.id)
+            .where(Member.user_id.in_(others), Member.onboarding_started_at < before)
+            .limit(1)
+        )
+        return found is not None
 
     async def count_onboarded(self, chat_id: int) -> int:
         """How many flows this chat has started (drives round-robin welcomers)."""

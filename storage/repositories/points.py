@@ -7,7 +7,7 @@ unique ``source`` makes a replayed award a no-op.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
@@ -321,6 +321,74 @@ class PointsRepository:
             for r in (await self._db.execute(query)).all()
         ]
 
+    # -- linked accounts ----------------------------------------------------------------
+
+    async def merge(self, from_user: int, into_user: int, source: str, at: datetime) -> int:
+        """Move every account of ``from_user`` into ``into_user``'s in the same chat (the
+        accounts are now one person): the balance through two ``linked`` ledger rows, so
+        the ledger still sums to every balance; earnings and statistics added, the later
+        streak kept, badges carried over. Returns the points moved."""
+        table = PointsAccount
+        moved = 0
+        sources = (await self._db.execute(select(table).where(table.user_id == from_user))).all()
+        for row in sources:
+            old = to_record(PointsAccountRecord, row)
+            chat_id = old.chat_id
+            into = await self.account(chat_id, into_user)
+            values = _merged(old, into)
+            values.update(chat_id=chat_id, user_id=into_user, updated_at=at)
+            if into is None:
+                await self._db.execute(upsert_insert(self._db, table).values(**values))
+            else:
+                await self._db.execute(
+                    update(table)
+                    .where(table.chat_id == chat_id, table.user_id == into_user)
+                    .values(**values)
+                )
+            await self._db.execute(
+                update(table)
+                .where(table.chat_id == chat_id, table.user_id == from_user)
+                .values(**{**_EMPTY, "updated_at": at})
+            )
+            if old.balance:
+                for user_id, amount, side in (
+                    (from_user, -old.balance, "out"),
+                    (into_user, old.balance, "in"),
+                ):
+                    await self._db.execute(
+                        upsert_insert(self._db, PointsLedger).values(
+                            chat_id=chat_id,
+                            user_id=user_id,
+                            amount=amount,
+                            reason="linked",
+                            source=f"{source}:{chat_id}:{side}"[:191],
+                            created_at=at,
+                        )
+                    )
+                moved += old.balance
+            badges = (
+                await self._db.execute(
+                    select(Badge).where(Badge.chat_id == chat_id, Badge.user_id == from_user)
+                )
+            ).all()
+            for badge in badges:
+                await self._db.execute(
+                    upsert_insert(self._db, Badge)
+                    .values(
+                        chat_id=chat_id,
+                        user_id=into_user,
+                        badge=badge.badge,
+                        reason=badge.reason,
+                        granted_by=badge.granted_by,
+                        granted_at=badge.granted_at,
+                    )
+                    .on_conflict_do_nothing(index_elements=["chat_id", "user_id", "badge"])
+                )
+            await self._db.execute(
+                delete(Badge).where(Badge.chat_id == chat_id, Badge.user_id == from_user)
+            )
+        return moved
+
     # -- verification and reports ------------------------------------------------------
 
     async def ledger_sums(self) -> dict[tuple[int, int], int]:
@@ -532,6 +600,47 @@ class PointsRepository:
     async def redemptions_since(self, since: datetime) -> list[RedemptionRecord]:
         query = select(Redemption).where(Redemption.created_at >= since).order_by(Redemption.id)
         return [to_record(RedemptionRecord, r) for r in (await self._db.execute(query)).all()]
+
+
+#: An account emptied into its person's (its ledger rows stay, summing to zero).
+_EMPTY: dict[str, Any] = {
+    "balance": 0,
+    "earned": 0,
+    "level": 0,
+    "week_earned": 0,
+    "month_earned": 0,
+    "streak": 0,
+    **{stat: 0 for stat in STATS},
+}
+
+
+def _merged(old: PointsAccountRecord, into: PointsAccountRecord | None) -> dict[str, Any]:
+    """The person's account once ``old`` joined ``into``: sums, the later period's
+    earnings (both if the same period) and the streak of the later check-in."""
+    if into is None:
+        return {
+            field.name: getattr(old, field.name)
+            for field in fields(PointsAccountRecord)
+            if field.name not in ("chat_id", "user_id", "updated_at")
+        }
+    values: dict[str, Any] = {
+        "balance": into.balance + old.balance,
+        "earned": into.earned + old.earned,
+        "level": max(into.level, old.level),
+        "best_streak": max(into.best_streak, old.best_streak),
+        **{stat: getattr(into, stat) + getattr(old, stat) for stat in STATS},
+    }
+    for period, earned in (("week", "week_earned"), ("month", "month_earned")):
+        mine, theirs = getattr(into, period), getattr(old, period)
+        if mine == theirs:
+            values[earned] = getattr(into, earned) + getattr(old, earned)
+        elif theirs is not None and (mine is None or theirs > mine):
+            values[period], values[earned] = theirs, getattr(old, earned)
+    if old.last_checkin is not None and (
+        into.last_checkin is None or old.last_checkin > into.last_checkin
+    ):
+        values.update(last_checkin=old.last_checkin, streak=old.streak)
+    return values
 
 
 def _gate_open(gate: MessageGate, amount: int) -> ColumnElement[bool]:

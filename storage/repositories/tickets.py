@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import case, exists, func, insert, select, update
+from sqlalchemy import case, exists, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.models import SentMessage, Ticket, TicketEvent
+from storage.models import SentMessage, Ticket, TicketEvent, User
 from storage.records import TicketEventRecord, TicketRecord
 from storage.repositories._sql import to_record
 
@@ -170,6 +170,17 @@ class TicketRepository:
     async def of_member(self, user_id: int, limit: int = 10) -> list[TicketRecord]:
         query = (
             select(Ticket).where(Ticket.user_id == user_id).order_by(Ticket.id.desc()).limit(limit)
+        )
+        return [to_record(TicketRecord, r) for r in (await self._db.execute(query)).all()]
+
+    async def of_person(self, person: int, limit: int = 10) -> list[TicketRecord]:
+        """The tickets of every account of a person (linked accounts are one person)."""
+        accounts = select(User.id).where(or_(User.id == person, User.person_id == person))
+        query = (
+            select(Ticket)
+            .where(Ticket.user_id.in_(accounts))
+            .order_by(Ticket.id.desc())
+            .limit(limit)
         )
         return [to_record(TicketRecord, r) for r in (await self._db.execute(query)).all()]
 
