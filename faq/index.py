@@ -40,6 +40,10 @@ class Bm25Index:
         self._lengths: Counter[int] = Counter()
         self._norms: dict[int, float] = {}
         self._norms_stale = False
+        #: Bumped by every change: what callers derive from scores (a document's score
+        #: for itself) stays valid while it is unchanged. Idfs are cached the same way.
+        self.version = 0
+        self._idfs: dict[str, float] = {}
 
     # -- changes -------------------------------------------------------------
 
@@ -62,9 +66,13 @@ class Bm25Index:
             for term, tf in counts.items():
                 self._postings[term][doc] = tf
         self._norms_stale = True
+        self.version += 1
+        self._idfs.clear()
 
     def remove(self, key: Hashable) -> None:
         self._norms_stale = True
+        self.version += 1
+        self._idfs.clear()
         for doc in self._key_docs.pop(key, ()):
             for term in self._doc_terms.pop(doc):
                 postings = self._postings[term]
@@ -93,9 +101,12 @@ class Bm25Index:
 
     def idf(self, term: str) -> float:
         """Okapi idf, never negative; a term the base never uses gets the highest idf."""
-        n = len(self._doc_terms)
-        df = len(self._postings.get(term, ()))
-        return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+        cached = self._idfs.get(term)
+        if cached is None:
+            n = len(self._doc_terms)
+            df = len(self._postings.get(term, ()))
+            cached = self._idfs[term] = math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+        return cached
 
     # -- scoring -------------------------------------------------------------
 

@@ -102,6 +102,9 @@ class Matcher:
         self._tokenizer = tokenizer
         self._index = Bm25Index(self.config.bm25)
         self._chars = CharVectors()
+        #: Each document's score for itself, valid for one version of the index.
+        self._doc_selves: dict[int, float] = {}
+        self._doc_selves_version = -1
 
     def __len__(self) -> int:
         return len(self._index)
@@ -155,10 +158,7 @@ class Matcher:
         top = heapq.nlargest(self.config.candidates, scores.items(), key=lambda item: item[1])
         share = self.config.query_share
         for doc, score in top:
-            doc_terms = self._index.document_terms(doc)
-            doc_self = self._index.self_score(
-                doc_terms, {term: self._weight(term) for term in doc_terms}
-            )
+            doc_self = self._doc_self(doc)
             query_cover = min(1.0, score / query_self) if query_self else 0.0
             doc_cover = min(1.0, score / doc_self) if doc_self else 0.0
             confidence = query_cover**share * doc_cover ** (1 - share)
@@ -194,6 +194,17 @@ class Matcher:
                 or self._index.document_frequency(term) <= limit
             }
         )
+
+    def _doc_self(self, doc: int) -> float:
+        if self._doc_selves_version != self._index.version:
+            self._doc_selves.clear()
+            self._doc_selves_version = self._index.version
+        cached = self._doc_selves.get(doc)
+        if cached is None:
+            terms = self._index.document_terms(doc)
+            weights = {term: self._weight(term) for term in terms}
+            cached = self._doc_selves[doc] = self._index.self_score(terms, weights)
+        return cached
 
     def _weight(self, term: str) -> float:
         if term.startswith(NGRAM_PREFIX):

@@ -21,6 +21,9 @@ from faq.stopwords import STOP_WORDS
 NGRAM_PREFIX = "\x01"
 CHAR_PREFIX = "\x02"
 
+#: Distinct tokens whose parts are kept (a few MB at most).
+PARTS_KEPT = 100_000
+
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 _LATIN = re.compile(r"[a-z0-9]+")
 
@@ -47,6 +50,8 @@ class Tokenizer:
         self._jieba = jieba.Tokenizer()
         self._jieba.initialize()
         self._stop = frozenset(stop_words)
+        #: Tokens recur across entries and questions: their search-mode parts are kept.
+        self._parts: dict[str, list[str]] = {}
         for word in user_words:
             if word.strip():
                 self._jieba.add_word(word.strip().lower(), freq=None)
@@ -90,8 +95,13 @@ class Tokenizer:
         """The word plus its shorter dictionary words (jieba's search mode, per token)."""
         if len(token) <= 2:
             return [token]
-        parts = [p for p in self._jieba.cut_for_search(token, HMM=False) if p not in self._stop]
-        return parts or [token]
+        parts = self._parts.get(token)
+        if parts is None:
+            if len(self._parts) >= PARTS_KEPT:
+                self._parts.clear()
+            found = [p for p in self._jieba.cut_for_search(token, HMM=False) if p not in self._stop]
+            parts = self._parts[token] = found or [token]
+        return parts
 
 
 def _has_alnum(token: str) -> bool:
