@@ -70,19 +70,20 @@ class Linking:
             WRONG_CODES_PER_HOUR
         ):
             return [reply(event.message, texts.t("linking.too_many"))]
-        if code and await repos.links.asked_by(code, ctx.now) == me.id:
-            # Sent from the account that asked: kept for the other account to send.
-            return [reply(event.message, texts.t("linking.same_account"))]
-        asker_id = await repos.links.redeem(code, me.id, ctx.now) if code else None
-        asker = await repos.users.get_by_id(asker_id) if asker_id is not None else None
-        if asker is None:
+        # A code refused for a reason the member can fix stays usable.
+        owner = await repos.links.asked_by(code, ctx.now) if code else None
+        asker = await repos.users.get_by_id(owner) if owner is not None else None
+        if asker is not None:
+            if asker.id == me.id:  # sent from the account that asked
+                return [reply(event.message, texts.t("linking.same_account"))]
+            if asker.person == me.person:
+                return [reply(event.message, texts.t("linking.already_same"))]
+            if me.person_id is not None or await repos.links.has_linked(me.id):
+                return [reply(event.message, texts.t("linking.already_linked"))]
+        if asker is None or await repos.links.redeem(code, me.id, ctx.now) is None:
             await repos.events.append("link_refused", ctx.now, user_id=me.id)
             minutes = int(CODE_LIFETIME.total_seconds() // 60)
             return [reply(event.message, texts.t("linking.bad_code", minutes=minutes))]
-        if asker.person == me.person:
-            return [reply(event.message, texts.t("linking.already_same"))]
-        if me.person_id is not None or await repos.links.has_linked(me.id):
-            return [reply(event.message, texts.t("linking.already_linked"))]
         person = asker.person
         await repos.links.set_person(me.id, person, ctx.now)
         moved = await repos.points.merge(me.id, person, f"link:{me.id}:{code}", ctx.now)

@@ -231,3 +231,11 @@ async def test_a_linked_account_is_not_welcomed_as_a_newcomer_again(
         ended = await repos.deliveries.outcomes(group.id, MONDAY, "onboarding.", "private")
     skipped = {kind for kind, status, _, error, _ in ended if error == "linked"}
     assert len(skipped) >= 2, ended  # its welcome and the day-3 step
+
+
+async def test_a_code_refused_for_a_reason_the_member_can_fix_stays_usable(chat: Chat) -> None:
+    await link_wechat(chat, await code_for(chat))
+    bob_code = await code_for(chat, BOB)
+    assert "先在这里发送 /unlink" in said(await link_wechat(chat, bob_code))
+    await chat.say(ALICE_WX, "解绑", WX_PRIVATE)
+    assert "testnet的「Bob」" in said(await link_wechat(chat, bob_code))
