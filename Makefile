@@ -27,7 +27,7 @@ bench: $(STAMP)
 	$(BIN)/python -m tests.bench
 
 # The complaint detector's built-in model, from the development sets (never from the
-# held-out ones: chatter8-10, complaints8 and complaints9 only measure it).
+# held-out ones: chatter8-12 and complaints8-10 only measure it).
 MODEL_SETS := messages holdout holdout2 dev_complaints dev_chatter chatter_holdout \
 	complaints4 chatter4 complaints5 chatter5 complaints6 chatter6 complaints7 chatter7
 model: $(STAMP)

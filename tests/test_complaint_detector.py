@@ -39,6 +39,8 @@ def shipped() -> Detector:
         ("退款一般几天到账？", Severity.NONE),  # an inquiry, not a complaint
         ("狗：我要报警了", Severity.NONE),  # someone else's words (a caption), not a threat
         ("我妈：你再这样我要报警了", Severity.NONE),
+        ("上次房东不退押金，我打了12315第三天就退回来了", Severity.NONE),  # a step that worked
+        ("我已经打了12315，你们才退了一半，剩下的呢", Severity.CRISIS),  # addressed: a threat
         ("客服：请耐心等待\n我已经报警了，你们骗钱", Severity.CRISIS),  # the writer's own line
         ("我不是要投诉，只是问问退款流程", Severity.NONE),  # negated
         ("This is not a scam, relax", Severity.NONE),
@@ -476,8 +478,8 @@ def test_the_newest_held_out_sets_with_the_model(shipped: Detector) -> None:
     assert report.precision >= 0.99
     alarms = evaluate(shipped, read_ordinary(DATA.with_name("chatter8.jsonl"))).alarms
     assert alarms["ordinary"] == 1500
-    assert alarms["ticket"] <= 18
-    assert alarms["serious"] <= 9
+    assert alarms["ticket"] <= 16  # 18 before the veto, which it helped tune
+    assert alarms["serious"] <= 7
     assert alarms["crisis"] == 0  # the issue's target: no crisis page
 
 
@@ -495,33 +497,52 @@ def test_the_seventh_held_out_sets_with_the_model(shipped: Detector) -> None:
     # Measured once: 15 tickets (0.77 %), 6 serious, 1 crisis. That crisis (a caption
     # giving a dog's words, 狗：我要报警了) was then read and reported speech stopped
     # counting as a threat, so for crises this set is a development set now.
-    assert alarms["ticket"] <= 14
-    assert alarms["serious"] <= 5
+    assert alarms["ticket"] <= 13  # 14 before the veto, which it helped tune
+    assert alarms["serious"] <= 4
     assert alarms["crisis"] == 0
 
 
 def test_the_eighth_held_out_chatter(shipped: Detector) -> None:
     """976 ordinary messages from two more communities (a book club, a game's players),
     written after the reported-speech rule and measured once: no crisis (the lexicon
-    alone: 44 tickets, 10 crises), but 14 tickets, 1.4 %."""
+    alone: 44 tickets, 10 crises), but 14 tickets, 1.4 %; 11 after the veto."""
     alarms = evaluate(shipped, read_ordinary(DATA.with_name("chatter10.jsonl"))).alarms
     assert alarms["ordinary"] == 976
-    assert alarms["ticket"] <= 14
-    assert alarms["serious"] <= 7
+    assert alarms["ticket"] <= 11  # 14 before the veto, which it helped tune
+    assert alarms["serious"] <= 4
     assert alarms["crisis"] == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the issue's target: at most 1 % tickets on unseen chatter; 46 of 4,431 "
-    "(1.04 %: chatter8 18 of 1,500, chatter9 14 of 1,955, chatter10 14 of 976), no crisis",
-)
+def test_the_ninth_held_out_sets_with_the_veto(shipped: Detector) -> None:
+    """Written apart for five more communities (a photography club, language learners,
+    electric-car owners; then cooking and an indie game's players) and measured once:
+    complaints10 and chatter11 after the model's veto, chatter12 after the settled-matter
+    rule as well. chatter11's one crisis (打了12315第二天就退了, a step that worked,
+    told) was read and fixed, so for crises it is a development set now. The lexicon
+    alone: 50.5 % recall; 60 and 32 tickets, 4 and 3 crises on the chatter."""
+    report = evaluate(shipped, read_labelled(DATA.with_name("complaints10.jsonl")))
+    assert report.messages == 299
+    assert report.recall >= 0.738  # 73.8 %, the same as before the veto
+    assert report.precision >= 0.974  # 97.5 %
+    alarms = evaluate(shipped, read_ordinary(DATA.with_name("chatter11.jsonl"))).alarms
+    assert alarms["ordinary"] == 1372
+    assert alarms["ticket"] <= 13  # 0.95 %
+    assert alarms["serious"] <= 3
+    assert alarms["crisis"] == 0
+    alarms = evaluate(shipped, read_ordinary(DATA.with_name("chatter12.jsonl"))).alarms
+    assert alarms["ordinary"] == 1003
+    assert alarms["ticket"] <= 5  # 0.50 %
+    assert alarms["serious"] == 0
+    assert alarms["crisis"] == 0
+
+
 def test_the_chatter_target(shipped: Detector) -> None:
-    """The issue's target, over every chatter set written after the model: at most 1 %
-    open a ticket and none pages the leads."""
+    """The issue's target, over the chatter written after the veto (chatter8-10 were
+    18, 14 and 14 tickets before it, 1.04 %, and tuned the veto): at most 1 % open a
+    ticket and none pages the leads. Measured: 18 of 2,375 (0.76 %), no crisis."""
     alarms = [
         evaluate(shipped, read_ordinary(DATA.with_name(name))).alarms
-        for name in ("chatter8.jsonl", "chatter9.jsonl", "chatter10.jsonl")
+        for name in ("chatter11.jsonl", "chatter12.jsonl")
     ]
     assert sum(a["ticket"] for a in alarms) <= 0.01 * sum(a["ordinary"] for a in alarms)
     assert sum(a["crisis"] for a in alarms) == 0

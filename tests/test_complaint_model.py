@@ -25,6 +25,9 @@ HELD_OUT = {
     "chatter9.jsonl",
     "complaints9.jsonl",
     "chatter10.jsonl",
+    "complaints10.jsonl",
+    "chatter11.jsonl",
+    "chatter12.jsonl",
 }
 
 
@@ -40,15 +43,20 @@ def detector(path: Path, **settings: Any) -> Detector:
 
 def test_a_hit_the_model_doubts_opens_no_ticket(tmp_path: Path) -> None:
     """Ordinary talk that uses complaint words (a relative scammed) is what the lexicon
-    gets wrong: the model overrules a weak hit, never a strong one or a short message."""
+    gets wrong: the model overrules a weak hit, a strong one only when it is near
+    certain, a sure crisis or a short message never."""
     path = model_file(tmp_path, -8.0, 别的=-20.0)
     lexicon = Detector(DetectorSettings(model=False))
     story = "昨天在别的网店买的耳机坏了，客服不理人，退款也不给"
     assert lexicon.grade(story).is_complaint
     assert not detector(path).grade(story).is_complaint
-    strong = "你们就是骗子！！退钱！！别的群都在说你们"  # the lexicon is sure: kept
+    strong = "你们就是骗子！！退钱！！别的群都在说你们"  # the lexicon is sure…
     assert lexicon.grade(strong).score >= 8
-    assert detector(path).grade(strong).is_complaint
+    assert detector(path, model_veto=0.0).grade(strong).is_complaint  # …kept when doubted
+    assert not detector(path).grade(strong).is_complaint  # not when the model is near certain
+    crisis = "骗子平台！我已经报警了，还要找媒体曝光你们，别的群都知道了"
+    assert lexicon.grade(crisis).score >= 12
+    assert detector(path).grade(crisis).severity is Severity.CRISIS  # a sure crisis stands
     assert detector(path).grade("你们就是骗子").is_complaint  # too short to overrule
 
 

@@ -158,6 +158,13 @@ _RESOLVED = re.compile(
     r"(已经|又|终于|现在|后来)(恢复|好|修好|正常)了|恢复正常|"
     r"\b(works|working) (now|again)\b|\bfixed (now|itself)\b|\bback to normal\b"
 )
+#: A matter told as settled, the money back (打了12315第二天就退了, 调解才拿回来, got my
+#: money back): the step taken before it is a story, not a threat, unless the community
+#: is addressed (你们才退了一半).
+_SETTLED = re.compile(
+    r"(就|才|终于|后来|最后|最终)[^，。！？!?,]{0,6}(退了|退回来|退给我|退款了|到账了|拿回|要回|赔了|解决了)|"
+    r"(got|get) (my|the|our) (money|deposit|refund) back|(finally|eventually) refunded"
+)
 #: One's own fault (应该是我蓝牙的问题), not 是我的问题吗 (a rhetorical question).
 _MY_FAULT = re.compile(
     r"(是|怪)我(自己|这边)?[^，。！？!?,吗]{0,6}的(问题|原因)(?![^，。！？!?,]{0,3}吗)"
@@ -344,6 +351,12 @@ class Detector:
         weak = score < LEXICON_SURE
         if doubted and weak and verdict.is_complaint and probability < config.model_gate:
             return Verdict(Severity.NONE, score, verdict.terms)
+        # Near certainty overrules even sure words, short of a sure crisis: others'
+        # stories told with every keyword (我小姨家的狗丢了，她都报警了), jokes (I'm
+        # reporting you to the book police 😂), a member who works at 消协.
+        vetoed = probability < config.model_veto and score < CRISIS_SURE
+        if doubted and verdict.is_complaint and vetoed:
+            return Verdict(Severity.NONE, score, verdict.terms)
         crisis = verdict.severity is Severity.CRISIS
         if doubted and crisis and probability < config.model_crisis and score < CRISIS_SURE:
             return replace(verdict, severity=Severity.HIGH)
@@ -420,6 +433,7 @@ class Detector:
         ):
             return [hit for hit in hits if hit.kind == "positive"]
         resolved = _RESOLVED.search(folded)
+        settled = None if business else _SETTLED.search(folded)
         quotes = [match.span() for match in _QUOTED.finditer(folded)]
         # A supposition is no complaint (如果不满意可以退吗), but it may set a condition
         # for a threat (If I don't get a refund, I'm talking to my lawyer).
@@ -435,6 +449,8 @@ class Detector:
                 continue
             if resolved and hit.role and resolved.start() > hit.start:
                 continue  # 耳机断连了一下，重新配对就好了
+            if settled and hit.kind == "crisis" and settled.start() > hit.start:
+                continue  # 打了12315第二天就退了: a step that worked, told, is no threat
             if (
                 _ONESELF_AFTER.match(folded, end)
                 or "自我" in folded[max(0, hit.start - 3) : hit.start]

@@ -38,13 +38,16 @@ class DetectorSettings(Section):
     #: the same subject, raise the grade.
     window_minutes: int = Field(30, ge=1)
     #: The second opinion of a model trained on labelled messages: a lexicon hit it
-    #: rates below ``model_gate`` opens no ticket, a crisis below ``model_crisis`` is
-    #: serious rather than a crisis, and a message it rates at ``model_alone`` or more
-    #: is a complaint even without a lexicon term (1 turns that off).
+    #: rates below ``model_gate`` opens no ticket, nor does one it rates below
+    #: ``model_veto`` however sure the lexicon is (short of a sure crisis), a crisis
+    #: below ``model_crisis`` is serious rather than a crisis, and a message it rates
+    #: at ``model_alone`` or more is a complaint even without a lexicon term (1 turns
+    #: that off). Messages under 10 characters are the lexicon's alone to judge.
     model: bool = True
     #: Your own model (``shequn complaints train``); unset: the built-in one.
     model_file: Path | None = None
     model_gate: float = Field(0.4, ge=0, le=1)
+    model_veto: float = Field(0.05, ge=0, le=1)
     model_crisis: float = Field(0.7, ge=0, le=1)
     model_alone: float = Field(0.95, ge=0, le=1)
 
@@ -52,6 +55,8 @@ class DetectorSettings(Section):
     def _ordered(self) -> DetectorSettings:
         if self.high_threshold < self.complaint_threshold:
             raise ValueError("high_threshold must not be below complaint_threshold")
+        if self.model_veto > self.model_gate:
+            raise ValueError("model_veto must not be above model_gate")
         return self
 
     @property
