@@ -7,7 +7,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from bot.settings import ConfigError, Settings
+from bot.settings import ConfigError, Settings, console_url
 from handlers.actions import Action, Receipt
 from handlers.clock import Clock, SystemClock
 from handlers.context import Community
@@ -22,6 +22,7 @@ from handlers.i18n import Catalog, TextError, Texts
 from handlers.keywords import UnknownKeyword
 from handlers.onboarding.delivery import OnboardingSweep
 from handlers.points import Economy, InviteSettlement
+from handlers.privacy import purge_old_texts
 from handlers.router import Router
 from handlers.sweeper import Sweeper
 from handlers.texts_settings import with_overrides
@@ -133,7 +134,12 @@ def build_app(
     economy = Economy(settings.points)
     try:
         router = build_router(
-            settings.onboarding, faq_library, economy, settings.escalation, settings.keywords
+            settings.onboarding,
+            faq_library,
+            economy,
+            settings.escalation,
+            settings.keywords,
+            console_url=console_url(settings),
         )
     except (UnknownKeyword, ModelError) as error:
         raise ConfigError(f"config error: {error}") from None
@@ -149,6 +155,7 @@ def build_app(
             InviteSettlement(economy, catalog, community),
             TopicSweep(settings.topics, catalog, community, desk),
             SlaSweep(settings.escalation, catalog, community),
+            purge_old_texts(settings.privacy),
         ],
         router.receipt_hooks,
     )

@@ -128,6 +128,8 @@ async def run_channels(app: App, channels: list[Channel], deliver: Deliver) -> N
             await channel.start()
             if web is not None:
                 web.channel_started(channel.name)
+        if web is not None:
+            web.announce()
 
     try:
         if not await _unless_stopped(start(), stop):

@@ -34,12 +34,14 @@ from bot.config_messages import env_name, not_json, one_line, unknown_variables,
 from bot.web.settings import HttpSettings
 from handlers.community import Community
 from handlers.config import Section
+from handlers.console import ConsoleSettings
 from handlers.desk import DeskSettings
 from handlers.escalation.settings import EscalationSettings
 from handlers.faq.settings import FaqSettings
 from handlers.keywords import KeywordSettings
 from handlers.onboarding.settings import OnboardingSettings
 from handlers.points.settings import PointsSettings
+from handlers.privacy import PrivacySettings
 from handlers.texts_settings import TextsSettings
 from handlers.topics.settings import TopicsSettings
 
@@ -158,9 +160,11 @@ class Settings(BaseSettings):
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
     http: HttpSettings = Field(default_factory=HttpSettings)
+    console: ConsoleSettings = Field(default_factory=ConsoleSettings)
     onboarding: OnboardingSettings = Field(default_factory=OnboardingSettings)
     faq: FaqSettings = Field(default_factory=FaqSettings)
     points: PointsSettings = Field(default_factory=PointsSettings)
+    privacy: PrivacySettings = Field(default_factory=PrivacySettings)
     topics: TopicsSettings = Field(default_factory=TopicsSettings)
     escalation: EscalationSettings = Field(default_factory=EscalationSettings)
     texts: TextsSettings = Field(default_factory=TextsSettings)
@@ -318,3 +322,19 @@ __all__ = [
     "load_settings",
     "where_set",
 ]
+
+
+def console_url(settings: Settings) -> str | None:
+    """Where staff open the console (``console.public_url``, else this machine's web
+    server), or None when it is switched off."""
+    console = settings.console
+    if not console.enabled:
+        return None
+    if console.public_url is not None:
+        return console.public_url
+    host = settings.http.host
+    if host in ("0.0.0.0", "::", ""):
+        host = "localhost"
+    elif ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{settings.http.port}"

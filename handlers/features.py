@@ -3,7 +3,17 @@ features hand each other signals (onboarding ↔ points)."""
 
 from __future__ import annotations
 
-from handlers import basics, escalation, faq, linking, onboarding, points, topics
+from handlers import (
+    basics,
+    console,
+    escalation,
+    faq,
+    linking,
+    onboarding,
+    points,
+    privacy,
+    topics,
+)
 from handlers.escalation import Tickets
 from handlers.escalation.settings import EscalationSettings
 from handlers.faq.library import FaqLibrary
@@ -21,7 +31,10 @@ def build_router(
     economy: Economy | None = None,
     escalation_settings: EscalationSettings | None = None,
     keyword_settings: KeywordSettings | None = None,
+    console_url: str | None = None,
 ) -> Router:
+    """Every feature; ``console_url`` (where the staff console is served) adds
+    ``/console``."""
     router = Router()
     basics.register(router)
     economy = economy or Economy(PointsSettings())
@@ -34,6 +47,9 @@ def build_router(
     tickets = Tickets.build(escalation_settings or EscalationSettings())
     escalation.register(router, tickets)
     linking.register(router)
+    privacy.register(router)
+    if console_url is not None:
+        console.register(router, console_url)
     if faq_library is not None:
         faq.register(router, faq_library, tickets.intake.hand_over)
     keyword_settings = keyword_settings or KeywordSettings()

@@ -47,6 +47,8 @@ DEFAULT_KEYWORDS: dict[str, str] = {
     "绑定账号": "link",
     "解绑": "unlink",
     "解除绑定": "unlink",
+    "我的数据": "mydata",
+    "删除我的数据": "forgetme",
     "取消": "cancel",
 }
 

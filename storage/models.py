@@ -115,7 +115,11 @@ class Member(Base):
     """A user's membership of one chat."""
 
     __tablename__ = "members"
-    __table_args__ = (UniqueConstraint("chat_id", "user_id", name="uq_members_chat_user"),)
+    __table_args__ = (
+        UniqueConstraint("chat_id", "user_id", name="uq_members_chat_user"),
+        # The console's newcomer funnel by join day: read from the index alone.
+        Index("ix_members_onboarding", "onboarding_started_at", "activated_at", "chat_id"),
+    )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     chat_id: Mapped[int] = mapped_column(ForeignKey("chats.id", ondelete="CASCADE"))
@@ -151,6 +155,25 @@ class EventLog(Base):
     kind: Mapped[str] = mapped_column(String(64))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     occurred_at: Mapped[datetime]
+
+
+class ChatHour(Base):
+    """A chat's group messages, points earned, joins and leaves per hour, for the
+    console's charts:
+    counters bumped as messages arrive and points are earned, so a chart over a year
+    reads a few thousand small rows instead of every message or ledger row."""
+
+    __tablename__ = "chat_hours"
+
+    chat_id: Mapped[int] = mapped_column(
+        ForeignKey("chats.id", ondelete="CASCADE"), primary_key=True
+    )
+    #: Whole hours since 1970-01-01 UTC.
+    hour: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    messages: Mapped[int] = mapped_column(Integer, default=0)
+    points: Mapped[int] = mapped_column(Integer, default=0)
+    joins: Mapped[int] = mapped_column(Integer, default=0)
+    leaves: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class ProcessedUpdate(Base):
@@ -233,6 +256,9 @@ class FaqAnswer(Base):
     __tablename__ = "faq_answers"
     __table_args__ = (
         Index("ix_faq_answers_chat_time", "chat_id", "answered_at"),
+        # The console's answers per day: read from the index alone.
+        Index("ix_faq_answers_time", "answered_at", "via", "chat_id"),
+        Index("ix_faq_answers_user", "user_id"),
         Index("ix_faq_answers_entry_time", "entry_id", "answered_at"),
     )
 
@@ -309,6 +335,8 @@ class PointsLedger(Base):
         Index("ix_points_ledger_member", "chat_id", "user_id", "id"),
         Index("ix_points_ledger_chat_time", "chat_id", "created_at"),
         Index("ix_points_ledger_actor_time", "actor_user_id", "created_at"),
+        # A person's whole history, for their data export and erasure.
+        Index("ix_points_ledger_user", "user_id"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
@@ -556,6 +584,7 @@ class Ticket(Base):
     __table_args__ = (
         Index("ix_tickets_member_status", "user_id", "status"),
         Index("ix_tickets_status_created", "status", "created_at"),
+        Index("ix_tickets_created", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
@@ -686,3 +715,47 @@ class HeldMessage(Base):
     reason: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime]
     released_at: Mapped[datetime | None]
+
+
+class ConsoleLink(Base):
+    """A one-time sign-in link to the staff console (``/console``): only its hash is
+    kept, so the database alone cannot be used to sign in."""
+
+    __tablename__ = "console_links"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    #: Who it signs in, as ``platform:user_id``.
+    account: Mapped[str] = mapped_column(String(160))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class ConsoleSession(Base):
+    """A signed-in browser: the cookie holds the token, the row its hash and the
+    CSRF token every change must carry."""
+
+    __tablename__ = "console_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account: Mapped[str] = mapped_column(String(160), index=True)
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+
+
+class AuditEntry(Base):
+    """Who changed what through the staff console, and when (append-only)."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_at", "at"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    #: ``platform:user_id`` of who did it.
+    actor: Mapped[str] = mapped_column(String(160))
+    action: Mapped[str] = mapped_column(String(64))
+    #: What it was done to (``ticket:12``, ``member:telegram:42``).
+    target: Mapped[str] = mapped_column(String(191))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    at: Mapped[datetime]

@@ -55,6 +55,8 @@ class BotProcess:
                 "SHEQUN_SCHEDULER__SWEEP_SECONDS": "1",
                 "SHEQUN_ONBOARDING__WELCOME_BATCH_SECONDS": "1",
                 "SHEQUN_ONBOARDING__QUIET_HOURS": "",
+                # The web server (the staff console) runs in every mode: a port of its own.
+                "SHEQUN_HTTP__PORT": str(free_port()),
                 **env,
             }
         )

@@ -105,6 +105,8 @@ def test_no_plain_english_text_puts_a_plural_noun_after_a_count() -> None:
         "tickets.staff_appended",  # the 5-minute notice window
         "linking.code",  # a link code's fixed 10 minutes
         "linking.bad_code",
+        "console.link",  # a sign-in link's fixed 10 minutes
+        "console_ui.faq_misses",  # the last 30 days, as /faqmisses
     }
     counted = re.compile(
         r"\{(count|days|hours|minutes|points|streak|left|length|limit|size|uses|cost)\}"

@@ -27,6 +27,20 @@ MONDAY = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 ALICE, BOB, MOD = person("1", "Alice"), person("2", "Bob"), person("42", "Mod")
 
 
+@pytest.mark.parametrize(
+    ("weekday", "expected"),
+    [("3", {2}), ("0", {6}), ("7", {6}), ("wed", {2}), ("1-5", {0, 1, 2, 3, 4}),
+     ("*/2", {6, 1, 3, 5}), ("0,6", {5, 6}), ("1-5/2", {0, 2, 4})],
+)  # fmt: skip
+def test_weekday_numbers_are_crontab_s(weekday: str, expected: set[int]) -> None:
+    """0 20 * * 3 is Wednesday, as in every crontab (APScheduler alone counts from
+    Monday and would post on Thursday)."""
+    zone = ZoneInfo("Asia/Shanghai")
+    start = datetime(2026, 12, 3, tzinfo=UTC)  # a Thursday
+    slots = slots_between(f"0 20 * * {weekday}", zone, start, start + timedelta(days=14))
+    assert {slot.astimezone(zone).weekday() for slot in slots} == expected
+
+
 def test_slots_follow_daylight_saving_in_berlin() -> None:
     berlin = ZoneInfo("Europe/Berlin")
     start = datetime(2026, 3, 20, tzinfo=UTC)

@@ -223,7 +223,7 @@ def test_the_telegram_webhook_on_the_web_server(
         lambda: (r := httpx.get(f"{base}/healthz", timeout=5)).status_code == 200 and r,
         "/healthz answering 200",
     )
-    assert health.json() == {"status": "ok", "channels": ["telegram"]}
+    assert health.json() == {"status": "ok", "channels": ["telegram", "console"]}
     url = f"{base}/hooks/telegram"  # the path of the webhook URL
     right = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import sys
 
-from bot.cli import accounts, complaints, db, faq, points, reports, run, topics
+from bot.cli import accounts, complaints, console, db, faq, points, reports, run, topics
 from bot.cli.base import cli
 
 __all__ = [
     "accounts",
     "cli",
     "complaints",
+    "console",
     "db",
     "faq",
     "main",

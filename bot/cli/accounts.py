@@ -1,14 +1,25 @@
-"""``shequn accounts linked|unlink``: who is one person on several platforms, and an
-operator's way to separate accounts (a member who lost access to one of them)."""
+"""``shequn accounts linked|unlink|export|forget``: who is one person on several
+platforms, an operator's way to separate accounts (a member who lost access to one of
+them), and a member's data on request: all of it as JSON, or anonymised everywhere."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
-from bot.cli.base import ConfigOption, accounts_cli, load, prepared, run_async, setup_logging
+from bot.cli.base import (
+    ConfigOption,
+    accounts_cli,
+    load,
+    parse_account,
+    prepared,
+    run_async,
+    setup_logging,
+)
 from bot.settings import Settings
 from storage.records import EventRecord, UserRecord
 
@@ -81,12 +92,7 @@ def accounts_unlink(
     """Separate an account from the person it is linked to (recorded as an operator's act)."""
     settings = load(config)
     setup_logging(settings, quiet=True)
-    platform, _, external_id = account.partition(":")
-    if not platform or not external_id:
-        typer.echo(
-            f"write the account as platform:id, e.g. telegram:123 (got {account!r})", err=True
-        )
-        raise typer.Exit(2)
+    platform, external_id = parse_account(account)
     found, others = run_async(_unlink(settings, platform, external_id), config)
     if found is None:
         typer.echo(f"no account {account} is known", err=True)
@@ -107,3 +113,74 @@ async def _unlink(
         if user is None:
             return None, []
         return user, await unlink(repos, user, datetime.now(UTC), by=None)
+
+
+AccountArgument = Annotated[str, typer.Argument(help="the account, as platform:id (telegram:123)")]
+
+
+@accounts_cli.command("export")
+def accounts_export(
+    account: AccountArgument,
+    out: Annotated[
+        Path | None, typer.Option(help="write the JSON to this file (default: print it)")
+    ] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Everything kept about a member (every linked account), as JSON: a data request."""
+    settings = load(config)
+    setup_logging(settings, quiet=True)
+    platform, external_id = parse_account(account)
+    data = run_async(_export(settings, platform, external_id), config)
+    if data is None:
+        typer.echo(f"no account {account} is known", err=True)
+        raise typer.Exit(1)
+    written = json.dumps(data, ensure_ascii=False, indent=2)
+    if out is None:
+        typer.echo(written)
+        return
+    try:
+        out.write_text(written + "\n", encoding="utf-8")
+    except OSError as error:
+        typer.echo(f"cannot write {out}: {error.strerror or error}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"written to {out}")
+
+
+async def _export(settings: Settings, platform: str, external_id: str) -> dict[str, Any] | None:
+    from handlers.privacy import export
+
+    async with prepared(settings) as app, app.storage.transaction() as repos:
+        user = await repos.users.get(platform, external_id)
+        return None if user is None else await export(repos, user.id)
+
+
+@accounts_cli.command("forget")
+def accounts_forget(
+    account: AccountArgument,
+    yes: Annotated[bool, typer.Option("--yes", help="do it without asking")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Anonymise a member everywhere (every linked account): a deletion request."""
+    settings = load(config)
+    setup_logging(settings, quiet=True)
+    platform, external_id = parse_account(account)
+    if not yes and not typer.confirm(
+        f"Forget {account} and every account linked to it? This cannot be undone"
+    ):
+        raise typer.Exit(1)
+    done = run_async(_forget(settings, platform, external_id), config)
+    if done is None:
+        typer.echo(f"no account {account} is known", err=True)
+        raise typer.Exit(1)
+    changed = ", ".join(f"{name} {count}" for name, count in done.items())
+    typer.echo(f"forgotten: {changed}")
+
+
+async def _forget(settings: Settings, platform: str, external_id: str) -> dict[str, int] | None:
+    from handlers.privacy import forget
+
+    async with prepared(settings) as app, app.storage.transaction() as repos:
+        user = await repos.users.get(platform, external_id)
+        if user is None:
+            return None
+        return await forget(repos, user.id, datetime.now(UTC), by="operator")

@@ -46,7 +46,8 @@ cli.add_typer(faq_cli, name="faq")
 points_cli = typer.Typer(help="The points economy.", no_args_is_help=True)
 cli.add_typer(points_cli, name="points")
 accounts_cli = typer.Typer(
-    help="Members' linked accounts (one person on several platforms).", no_args_is_help=True
+    help="Members' accounts: linked accounts, a member's data (export, erasure).",
+    no_args_is_help=True,
 )
 cli.add_typer(accounts_cli, name="accounts")
 topics_cli = typer.Typer(help="Discussion topic pools.", no_args_is_help=True)
@@ -55,6 +56,10 @@ schedule_cli = typer.Typer(help="The programme of scheduled topics.", no_args_is
 cli.add_typer(schedule_cli, name="schedule")
 complaints_cli = typer.Typer(help="The complaint detector.", no_args_is_help=True)
 cli.add_typer(complaints_cli, name="complaints")
+console_cli = typer.Typer(
+    help="The staff console (/console/ on the web server).", no_args_is_help=True
+)
+cli.add_typer(console_cli, name="console")
 
 ConfigOption = Annotated[
     Path | None,
@@ -148,3 +153,14 @@ def setup_logging(settings: Settings, quiet: bool = False) -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+def parse_account(account: str) -> tuple[str, str]:
+    """``platform:id`` as typed, or exit 2 with one line saying how to write it."""
+    platform, _, external_id = account.partition(":")
+    if not platform or not external_id:
+        typer.echo(
+            f"write the account as platform:id, e.g. telegram:123 (got {account!r})", err=True
+        )
+        raise typer.Exit(2)
+    return platform, external_id

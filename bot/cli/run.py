@@ -157,6 +157,10 @@ async def _channels(settings: Settings) -> None:
                 max_clock_skew=settings.wechat.max_clock_skew,
             )
         )
+    if settings.console.enabled:
+        from bot.web.console.site import ConsoleSite
+
+        channels.append(ConsoleSite(app, settings.console).channel)
     hub = ChannelHub(channels, settings.staff, app.texts)
     for channel in channels:
         channel.deliver = hub.deliver_from(channel.name)

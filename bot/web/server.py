@@ -106,6 +106,11 @@ class WebServer:
                 self._task.result()  # a failure is raised here
                 raise StartupError(f"the web server on {_address(host, self.port)} did not start")
             await asyncio.sleep(0.01)
+
+    def announce(self) -> None:
+        """Say where it listens, once every channel has started (a start that fails says
+        why and only that)."""
+        host = self._settings.host
         log.info("web server listening on http://%s (GET /healthz)", _address(host, self.port))
 
     async def stop(self) -> None:

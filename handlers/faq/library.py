@@ -11,9 +11,10 @@ dictionary, ~0.7 s to load) is only built once there is an entry to match.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Hashable, Iterable
 from datetime import datetime
 
+from faq.clusters import Cluster, cluster_texts
 from faq.matcher import Decision, Match, Matcher, Verdict
 from faq.normalize import Normalizer
 from faq.stopwords import STOP_WORDS
@@ -36,6 +37,7 @@ class FaqLibrary:
         self._revisions: dict[int, int] = {}
         self._stamp: tuple[int, int] | None = None
         self.calibrator = Calibrator(config, self.empty_matcher)
+        self._groups: tuple[Hashable, list[Cluster]] | None = None
 
     @property
     def loaded(self) -> bool:
@@ -119,6 +121,16 @@ class FaqLibrary:
         if self._matcher is None or not self._entries:
             return []
         return self._matcher.search(text, limit)
+
+    def miss_groups(self, key: Hashable, texts: Iterable[str]) -> list[Cluster]:
+        """Similar misses grouped by their terms; the last grouping is kept while
+        ``key`` (which misses they are) is unchanged, since grouping a thousand
+        questions takes a noticeable moment and pages ask for it on every view."""
+        if self._groups is not None and self._groups[0] == key:
+            return self._groups[1]
+        groups = cluster_texts(texts, self.terms)
+        self._groups = (key, groups)
+        return groups
 
     def terms(self, text: str) -> list[str]:
         """All index terms of ``text`` (for grouping similar misses; word order aside)."""

@@ -9,7 +9,6 @@ from typing import Any
 from markupsafe import Markup
 
 from faq.answer_html import sanitize_answer
-from faq.clusters import cluster_texts
 from faq.formats import LIST_SEPARATOR, MAX_ANSWER, MAX_QUESTION, fold_question
 from handlers.actions import Action, reply
 from handlers.commands import SWITCH_ALIASES
@@ -303,7 +302,8 @@ async def top_misses(
     misses = await repos.faq.misses(now - timedelta(days=days))
     if not misses:
         return []
-    clusters = cluster_texts((m.text for m in misses), library.terms)
+    key = (len(misses), misses[0].id, misses[-1].id)
+    clusters = library.miss_groups(key, (m.text for m in misses))
     return [(c.example, c.size) for c in clusters[:MISSES_SHOWN]]
 
 

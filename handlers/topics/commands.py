@@ -10,6 +10,7 @@ from handlers.actions import Action, reply
 from handlers.context import Context
 from handlers.events import CommandIssued
 from handlers.topics.slots import CRON_FIELDS, CronError, cron_problem, next_slots, trigger
+from storage.repositories import Repositories
 
 MAX_TOPIC = 3500
 UPCOMING = 3
@@ -42,15 +43,23 @@ async def schedule(event: CommandIssued, ctx: Context) -> list[Action]:
         if not (await ctx.repos.topics.pool_sizes()).get(pool):
             answer = Markup("{}\n{}").format(answer, texts.t("topics.added_empty_pool", pool=pool))
         return [reply(event.message, answer)]
-    changes = {
-        "pause": {"paused": True},
-        "resume": {"paused": False, "checked_until": ctx.now},  # no backlog after a pause
-        "remove": {"removed": True},
-    }[action]
     schedule_id = args["id"]
-    done = await ctx.repos.topics.set_schedule_state(schedule_id, ctx.chat.id, **changes)
+    done = await change_schedule(ctx.repos, schedule_id, ctx.chat.id, action, ctx.now)
     key = f"topics.{action}d" if done else "topics.no_schedule"
     return [reply(event.message, texts.t(key, id=schedule_id))]
+
+
+async def change_schedule(
+    repos: Repositories, schedule_id: int, chat_id: int, action: str, now: datetime
+) -> bool:
+    """Pause, resume or remove one of the chat's schedules (the command's and the
+    console's one rule); False when the chat has no such schedule."""
+    changes = {
+        "pause": {"paused": True},
+        "resume": {"paused": False, "checked_until": now},  # no backlog after a pause
+        "remove": {"removed": True},
+    }[action]
+    return await repos.topics.set_schedule_state(schedule_id, chat_id, **changes)
 
 
 def _when(slot: datetime, ctx: Context) -> str:

@@ -16,11 +16,45 @@ class CronError(ValueError):
     """The rule is not a valid five-field cron expression."""
 
 
+#: Weekday names as APScheduler reads them, by crontab number (0 and 7 are Sunday).
+_CRONTAB_DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
 def trigger(cron: str, zone: ZoneInfo | None) -> CronTrigger:
+    fields = cron.split()
+    if len(fields) == 5:
+        fields[4] = crontab_weekdays(fields[4])
     try:
-        return CronTrigger.from_crontab(cron.strip(), timezone=zone)
+        return CronTrigger.from_crontab(" ".join(fields), timezone=zone)
     except (ValueError, TypeError) as error:
         raise CronError(str(error)) from None
+
+
+def crontab_weekdays(field: str) -> str:
+    """A weekday field with crontab's numbers (0 or 7 = Sunday, 1 = Monday) as the
+    names APScheduler reads: its own numbers start at Monday, so ``0 20 * * 3`` would
+    otherwise fire on Thursday instead of Wednesday. Names pass through; a field that
+    cannot be read is left for the trigger to refuse."""
+    if not any(ch.isdigit() for ch in field):
+        return field
+    days: set[int] = set()
+    for part in field.split(","):
+        span, _, raw_step = part.partition("/")
+        if not (raw_step.isdigit() or not raw_step) or (raw_step and int(raw_step) == 0):
+            return field
+        step = int(raw_step) if raw_step else 1
+        if span == "*":
+            first, last = 0, 6
+        else:
+            low, dash, high = span.partition("-")
+            if not low.isdigit() or (dash and not high.isdigit()):
+                return field
+            first = int(low)
+            last = int(high) if dash else (6 if raw_step else first)
+        if not 0 <= first <= last <= 7:
+            return field
+        days.update(day % 7 for day in range(first, last + 1, step))
+    return ",".join(_CRONTAB_DAYS[day] for day in sorted(days))
 
 
 #: The five fields, in order, as the catalog names them (``topics.cron_minute`` …).

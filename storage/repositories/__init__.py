@@ -8,13 +8,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.repositories.channel_state import AccessTokenRepository, ChannelStateRepository
 from storage.repositories.chats import ChatRepository
+from storage.repositories.console import ConsoleRepository
 from storage.repositories.conversations import ConversationRepository
 from storage.repositories.deliveries import DeliveryRepository
 from storage.repositories.events import EventLogRepository
 from storage.repositories.faq import FaqRepository
+from storage.repositories.figures import FiguresRepository
 from storage.repositories.links import LinkRepository
 from storage.repositories.members import MemberRepository
 from storage.repositories.points import PointsRepository
+from storage.repositories.privacy import PrivacyRepository
 from storage.repositories.reply_windows import HeldMessageRepository, ReplyWindowRepository
 from storage.repositories.sent import SentMessageRepository
 from storage.repositories.tickets import TicketRepository
@@ -44,6 +47,9 @@ class Repositories:
     reply_windows: ReplyWindowRepository
     held: HeldMessageRepository
     links: LinkRepository
+    privacy: PrivacyRepository
+    console: ConsoleRepository
+    figures: FiguresRepository
 
     @classmethod
     def bind(cls, db: AsyncConnection) -> Repositories:
@@ -65,4 +71,7 @@ class Repositories:
             reply_windows=ReplyWindowRepository(db),
             held=HeldMessageRepository(db),
             links=LinkRepository(db),
+            privacy=PrivacyRepository(db),
+            console=ConsoleRepository(db),
+            figures=FiguresRepository(db),
         )

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.models import Member, User
 from storage.records import JoinOutcome, MemberRecord, UserRecord
+from storage.repositories._hours import count, counted
 from storage.repositories._sql import Prepared, Step, from_mapping, to_record, trip, upsert_insert
 
 
@@ -76,6 +77,7 @@ class MemberRepository:
         await self._db.execute(
             update(Member).where(Member.id == existing.id).values(joined_at=at, left_at=None)
         )
+        await count(self._db, "joins", chat_id, at)
         return outcome
 
     async def record_leave(self, chat_id: int, user_id: int, at: datetime) -> bool:
@@ -86,15 +88,20 @@ class MemberRepository:
             .where(Member.chat_id == chat_id, Member.user_id == user_id, Member.left_at.is_(None))
             .values(left_at=at)
         )
-        return result.rowcount == 1
+        if result.rowcount != 1:
+            return False
+        await count(self._db, "leaves", chat_id, at)
+        return True
 
     async def record_message(self, chat_id: int, user_id: int, at: datetime) -> MemberRecord:
-        """Count a message and refresh last activity, creating the membership on first sight.
+        """Count a message (the member's and the chat's hour) and refresh last activity,
+        creating the membership on first sight.
 
-        One statement: this runs for every group message.
+        One trip: this runs for every group message.
         """
         values = {"v_chat_id": chat_id, "v_user_id": user_id, "v_at": at}
-        (outcome,) = await trip(self._db, [Step(_MESSAGE, values)])
+        steps = [Step(_MESSAGE, values), counted("messages", chat_id, at)]
+        outcome, _ = await trip(self._db, steps)
         return from_mapping(MemberRecord, outcome.rows[0])
 
     async def touch(self, chat_id: int, user_id: int, at: datetime) -> MemberRecord:

@@ -36,6 +36,7 @@ from storage.records import (
     RankedMember,
     RedemptionRecord,
 )
+from storage.repositories._hours import count
 from storage.repositories._sql import to_record, upsert_insert
 
 #: Account statistics a rule may count up with an award.
@@ -203,6 +204,8 @@ class PointsRepository:
                 .values(**undo)
             )
             return None
+        if earns:
+            await count(self._db, "points", chat_id, at, amount)
         return to_record(PointsAccountRecord, row)
 
     async def award_message(
@@ -256,6 +259,7 @@ class PointsRepository:
                 )
             )
             return None
+        await count(self._db, "points", chat_id, gate.now, amount)
         return to_record(PointsAccountRecord, row)
 
     async def history(self, chat_id: int, user_id: int, limit: int = 5) -> list[LedgerRecord]:
@@ -596,6 +600,16 @@ class PointsRepository:
             )
         ).first()
         return to_record(RedemptionRecord, row) if row else None
+
+    async def redemptions_waiting(self, limit: int = 200) -> list[RedemptionRecord]:
+        """Redemptions staff have not fulfilled or refused yet, the oldest first."""
+        query = (
+            select(Redemption)
+            .where(Redemption.status == "pending")
+            .order_by(Redemption.created_at, Redemption.id)
+            .limit(limit)
+        )
+        return [to_record(RedemptionRecord, r) for r in (await self._db.execute(query)).all()]
 
     async def redemptions_since(self, since: datetime) -> list[RedemptionRecord]:
         query = select(Redemption).where(Redemption.created_at >= since).order_by(Redemption.id)

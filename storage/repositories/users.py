@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.models import User
@@ -107,6 +108,14 @@ class UserRepository:
         row = (await self._db.execute(select(User).where(User.id == user_id))).first()
         return to_record(UserRecord, row) if row else None
 
+    async def names(self, user_ids: Sequence[int]) -> dict[int, str]:
+        """Display names of many accounts in one query (lists of tickets, redemptions)."""
+        ids = sorted(set(user_ids))
+        if not ids:
+            return {}
+        query = select(User.id, User.display_name).where(User.id.in_(ids))
+        return {int(i): str(name) for i, name in await self._db.execute(query)}
+
     async def find_by_username(self, platform: str, username: str) -> UserRecord | None:
         row = (
             await self._db.execute(
@@ -114,6 +123,26 @@ class UserRepository:
             )
         ).first()
         return to_record(UserRecord, row) if row else None
+
+    async def search(self, needle: str, limit: int = 50) -> list[UserRecord]:
+        """Accounts whose name or username contains ``needle`` (any case), or whose id
+        or ``platform:id`` it is; people before bots, the most recent first."""
+        needle = needle.strip()
+        platform, _, external = needle.partition(":")
+        wanted = [
+            func.lower(User.display_name).contains(needle.lower(), autoescape=True),
+            func.lower(User.username).contains(needle.lower().lstrip("@"), autoescape=True),
+            User.external_id == needle,
+        ]
+        if external:
+            wanted.append(and_(User.platform == platform, User.external_id == external))
+        query = (
+            select(User)
+            .where(or_(*wanted))
+            .order_by(User.is_bot, User.updated_at.desc(), User.id.desc())
+            .limit(limit)
+        )
+        return [to_record(UserRecord, row) for row in (await self._db.execute(query)).all()]
 
     async def mark_started(self, user_id: int, at: datetime) -> bool:
         """Remember that the user opened a private chat; True the first time."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 
-from tests.bench import detector, faq, outbox, pipeline, points, wechat
+from tests.bench import console, detector, faq, outbox, pipeline, points, wechat
 
 
 def main() -> None:
@@ -21,6 +21,7 @@ def main() -> None:
         "points": points.main,
         "detector": detector.main,
         "wechat": wechat.main,
+        "console": console.main,
     }
     unknown = chosen - benches.keys()
     if unknown:

@@ -1,0 +1,1 @@
+"""The staff console: web pages served by ``shequn run`` at ``/console/``."""

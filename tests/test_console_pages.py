@@ -1,0 +1,288 @@
+"""The console's pages in process, over HTTP: the overview's charts and their CSV,
+members search, points, topics and the FAQ, each for owners only where the
+issue says so, every member-supplied text escaped."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from bot.app import App, build_app
+from bot.web.console.site import ConsoleSite
+from handlers.clock import ManualClock
+from handlers.console import sign_in_link
+from storage.database import Storage
+from storage.repositories import Repositories
+from tests.conftest import make_settings
+from tests.test_console_figures import seed
+
+OWNER, STAFF = "telegram:901", "telegram:900"
+
+
+@pytest.fixture
+async def console_app(tmp_path: Path, sqlite_storage: Storage) -> App:
+    clock = ManualClock(datetime(2026, 12, 3, 4, 0, tzinfo=UTC))
+    settings = make_settings(
+        tmp_path,
+        community={"moderators": [OWNER], "staff": [STAFF, OWNER]},
+        points={"rewards": [{"id": "mug", "name": "马克杯", "cost": 50, "stock": 3}]},
+    )
+    return build_app(settings, clock=clock, storage=sqlite_storage)
+
+
+@pytest.fixture
+async def site(console_app: App) -> ConsoleSite:
+    return ConsoleSite(console_app, console_app.settings.console)
+
+
+async def signed_in(site: ConsoleSite, account: str) -> httpx.AsyncClient:
+    app = Starlette(routes=site.routes())
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
+    link = await site.app.storage.run(
+        lambda repos: sign_in_link(repos, account, site.now(), "http://testserver")
+    )
+    token = link.split("token=", 1)[1]
+    response = await client.post("/console/login", data={"token": token})
+    assert response.status_code == 303, response.text
+    return client
+
+
+@pytest.fixture
+async def owner(site: ConsoleSite) -> AsyncIterator[httpx.AsyncClient]:
+    client = await signed_in(site, OWNER)
+    yield client
+    await client.aclose()
+
+
+async def test_the_overview_draws_every_chart_from_the_data(
+    site: ConsoleSite, owner: httpx.AsyncClient
+) -> None:
+    await site.app.storage.run(seed)
+    page = await owner.get("/console/overview", params={"from": "2026-11-23", "to": "2026-12-03"})
+    assert page.status_code == 200
+    html = page.text
+    for key in (
+        "members",
+        "funnel",
+        "messages",
+        "faq",
+        "tickets",
+        "response_time",
+        "response",
+        "points",
+    ):
+        assert f'id="chart-{key}"' in html
+    assert html.count("<svg") == 8
+    # The week of the 30th: 3 joins, drawn as a bar whose tooltip says so.
+    assert "2026-11-30 加入: 3</title></rect>" in html
+    assert "2026-12-01 消息: 3</title>" in html
+    csv_page = await owner.get(
+        "/console/overview/points.csv", params={"from": "2026-11-23", "to": "2026-12-03"}
+    )
+    assert csv_page.headers["content-type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(csv_page.text.lstrip("\ufeff"))))
+    assert rows == [["date", "积分"], ["2026-11-23", "0"], ["2026-11-30", "15"]]
+    assert (await owner.get("/console/overview/nothing.csv")).status_code == 404
+
+
+async def test_a_bad_range_says_so_and_shows_the_last_twelve_weeks(
+    owner: httpx.AsyncClient,
+) -> None:
+    page = await owner.get("/console/overview", params={"from": "2026-13-01", "to": "x"})
+    assert page.status_code == 200 and "没看懂这个日期范围" in page.text
+    backwards = await owner.get(
+        "/console/overview", params={"from": "2026-12-01", "to": "2026-11-01"}
+    )
+    assert "没看懂这个日期范围" in backwards.text
+
+
+async def test_one_chat_and_owners_only(site: ConsoleSite, owner: httpx.AsyncClient) -> None:
+    _, b = await site.app.storage.run(seed)
+    page = await owner.get(
+        "/console/overview", params={"from": "2026-11-23", "to": "2026-12-03", "chat": str(b)}
+    )
+    assert "2026-11-30 加入: 1</title>" in page.text  # only B's one join
+    staff = await signed_in(site, STAFF)
+    refused = await staff.get("/console/overview")
+    assert refused.status_code == 403 and "只有管理员" in refused.text
+    assert (await staff.get("/console/overview/points.csv")).status_code == 403
+    await staff.aclose()
+    anonymous = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=Starlette(routes=site.routes())),
+        base_url="http://testserver",
+    )
+    gone = await anonymous.get("/console/overview")
+    assert gone.status_code == 303 and gone.headers["location"] == "/console/signin"
+    await anonymous.aclose()
+
+
+def csrf_of(html: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert found, html
+    return found.group(1)
+
+
+async def test_members_are_found_by_name_username_or_id_and_shown_as_text(
+    site: ConsoleSite, owner: httpx.AsyncClient
+) -> None:
+    async def add(repos: Repositories) -> None:
+        for n, name, username in (
+            (1, "<script>alert(1)</script>", None),
+            (2, "王小明", "xiaoming"),
+        ):
+            await repos.users.upsert(
+                "telegram", str(n), display_name=name, username=username, language=None,
+                is_bot=False, at=site.now(),
+            )  # fmt: skip
+
+    await site.app.storage.run(add)
+    page = await owner.get("/console/members", params={"q": "SCRIPT"})
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text and "<script>alert" not in page.text
+    assert "/console/members/telegram%3A1" in page.text
+    for needle in ("小明", "@XiaoMing", "2", "telegram:2"):
+        found = await owner.get("/console/members", params={"q": needle})
+        assert "王小明" in found.text, needle
+    assert "没有找到" in (await owner.get("/console/members", params={"q": "%"})).text
+    profile = await owner.get("/console/members/telegram%3A2")
+    assert profile.status_code == 200 and "王小明" in profile.text
+
+
+async def test_a_redemption_is_refused_from_the_console_and_refunded(
+    site: ConsoleSite, owner: httpx.AsyncClient
+) -> None:
+    now = site.now()
+
+    async def redeem(repos: Repositories) -> int:
+        chat = await repos.chats.upsert("telegram", "-1", kind="group", title="A", at=now)
+        user = await repos.users.upsert(
+            "telegram", "7", display_name="小红", username=None, language=None, is_bot=False,
+            at=now,
+        )  # fmt: skip
+        await repos.points.apply(chat.id, user.id, 80, "checkin", "c", now)
+        await repos.points.apply(chat.id, user.id, -50, "redeem", "r", now, earning=False)
+        await repos.points.stock("mug", 3)
+        await repos.points.take_stock("mug")
+        return (await repos.points.create_redemption(chat.id, user.id, "mug", 50, now)).id
+
+    number = await site.app.storage.run(redeem)
+    page = await owner.get("/console/points")
+    assert "马克杯" in page.text and "小红" in page.text and f"#{number}" in page.text
+    csrf = csrf_of(page.text)
+    refused = await owner.post(
+        f"/console/points/redemptions/{number}", data={"decision": "refuse", "nonce": "n1"}
+    )
+    assert refused.status_code == 403  # no CSRF token
+    await owner.post(
+        f"/console/points/redemptions/{number}",
+        data={"decision": "refuse", "nonce": "n1", "csrf": csrf},
+    )
+    # The same form again changes nothing twice.
+    await owner.post(
+        f"/console/points/redemptions/{number}",
+        data={"decision": "refuse", "nonce": "n1", "csrf": csrf},
+    )
+
+    async def check(repos: Repositories) -> tuple[str, int, int]:
+        decided = await repos.points.redemption(number)
+        assert decided is not None
+        account = await repos.points.account(decided.chat_id, decided.user_id)
+        assert account is not None
+        return decided.status, account.balance, await repos.points.stock("mug", 3)
+
+    assert await site.app.storage.run(check) == ("refused", 80, 3)
+    after = await owner.get("/console/points")
+    assert "没有待处理的兑换" in after.text
+
+
+async def test_a_schedule_is_paused_and_resumed_from_the_console(
+    site: ConsoleSite, owner: httpx.AsyncClient
+) -> None:
+    now = site.now()
+
+    async def plan(repos: Repositories) -> int:
+        chat = await repos.chats.upsert("telegram", "-1", kind="group", title="读书群", at=now)
+        await repos.topics.add_topic("books", "最近在读什么？", now)
+        return (await repos.topics.add_schedule(chat.id, "周三话题", "0 20 * * 3", "books", now)).id
+
+    number = await site.app.storage.run(plan)
+    page = await owner.get("/console/topics")
+    assert "读书群" in page.text and "周三话题" in page.text
+    assert "2026-12-09 20:00" in page.text  # the next Wednesday evening, China time
+    csrf = csrf_of(page.text)
+    await owner.post(f"/console/topics/schedules/{number}", data={"action": "pause", "csrf": csrf})
+    paused = await owner.get("/console/topics")
+    assert "已暂停" in paused.text and 'value="resume"' in paused.text
+    await owner.post(f"/console/topics/schedules/{number}", data={"action": "resume", "csrf": csrf})
+    assert "2026-12-09 20:00" in (await owner.get("/console/topics")).text
+    audit = await owner.get("/console/audit")
+    assert "schedule_pause" in audit.text and "schedule_resume" in audit.text
+
+
+async def test_the_faq_is_kept_from_the_console(
+    site: ConsoleSite, owner: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    page = await owner.get("/console/faq")
+    csrf = csrf_of(page.text)
+    await owner.post(
+        "/console/faq/new",
+        data={"question": "退款多久到账", "answer": "一般 3 个工作日", "csrf": csrf, "nonce": "a"},
+    )
+    listing = await owner.get("/console/faq")
+    assert "退款多久到账" in listing.text
+    assert "已添加" in listing.text or "#1" in listing.text
+    assert [m.key for m in site.app.faq.search("退款多久能到账")][:1] == [1]
+    edited = await owner.post(
+        "/console/faq/1",
+        data={
+            "question": "退款多久到账",
+            "answer": "一般 1-3 个工作日",
+            "alternatives": "钱什么时候退回来 | 退款到账时间",
+            "tags": "",
+            "csrf": csrf,
+            "nonce": "b",
+        },
+    )
+    assert edited.status_code == 303
+    entry = await site.app.storage.run(lambda repos: repos.faq.get(1))
+    assert entry is not None and entry.answer == "一般 1-3 个工作日"
+    assert entry.alternatives == ("钱什么时候退回来", "退款到账时间")
+    await owner.post("/console/faq/1", data={"switch": "off", "csrf": csrf, "nonce": "c"})
+    assert "已停用" in (await owner.get("/console/faq/1")).text
+    assert site.app.faq.entry(1) is None  # switched off: never answered
+    exported = await owner.get("/console/faq/export.jsonl")
+    assert "一般 1-3 个工作日" in exported.text
+
+    bad = '{"question": "会员怎么续费"}\n'
+    refused = await owner.post(
+        "/console/faq/import",
+        data={"csrf": csrf},
+        files={"file": ("faq.jsonl", bad.encode(), "application/octet-stream")},
+    )
+    assert refused.status_code == 400 and "什么都没有导入" in refused.text
+    good = '{"question": "会员怎么续费", "answer": "在小程序里点续费"}\n'
+    imported = await owner.post(
+        "/console/faq/import",
+        data={"csrf": csrf},
+        files={"file": ("faq.jsonl", good.encode(), "application/octet-stream")},
+    )
+    assert "新增1条" in imported.text
+    assert [m.key for m in site.app.faq.search("会员要怎么续费")][:1] == [2]
+
+    async def miss(repos: Repositories) -> None:
+        for text in ("停车场在哪里", "停车场在哪儿", "附近能停车吗"):
+            await repos.faq.record_miss(text, "unanswered", site.now())
+
+    await site.app.storage.run(miss)
+    misses = await owner.get("/console/faq")
+    assert "写成问答" in misses.text and "停车" in misses.text
+    audit = await owner.get("/console/audit")
+    for action in ("faq_add", "faq_edit", "faq_off", "faq_import"):
+        assert action in audit.text
