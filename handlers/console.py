@@ -9,18 +9,20 @@ server; this module is the chat side and the rules both sides share.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from pydantic import Field, field_validator
 
-from handlers.actions import Action, reply
+from handlers.actions import Action, SendPrivate, reply
 from handlers.community import Community
 from handlers.config import Section
 from handlers.context import Context
 from handlers.events import CommandIssued
+from handlers.refs import user_ref
 from handlers.roles import Role
-from handlers.router import PRIVATE_ONLY, Router, declare
+from handlers.router import EVERYWHERE, Router, declare
 from storage.repositories import Repositories
 
 #: How long a sign-in link works.
@@ -54,6 +56,8 @@ class ConsoleRole(StrEnum):
     OWNER = "owner"
     #: Listed in ``community.staff``: tickets and the members they serve.
     STAFF = "staff"
+    #: A group's own admin, signed in from that group: its overview and topics.
+    MODERATOR = "moderator"
 
 
 def console_role(community: Community, account: str) -> ConsoleRole | None:
@@ -66,10 +70,17 @@ def console_role(community: Community, account: str) -> ConsoleRole | None:
     return None
 
 
-async def sign_in_link(repos: Repositories, account: str, now: datetime, base_url: str) -> str:
-    """A new one-time link signing ``account`` in."""
+async def sign_in_link(
+    repos: Repositories,
+    account: str,
+    now: datetime,
+    base_url: str,
+    chats: Sequence[int] | None = None,
+) -> str:
+    """A new one-time link signing ``account`` in (limited to ``chats``, for a group's
+    own admin)."""
     token = secrets.token_urlsafe(32)
-    await repos.console.issue_link(token, account, now, now + LINK_LIFETIME)
+    await repos.console.issue_link(token, account, now, now + LINK_LIFETIME, chats)
     return f"{base_url}/console/login?token={token}"
 
 
@@ -78,17 +89,37 @@ class ConsoleCommand:
         self.base_url = base_url
 
     async def console(self, event: CommandIssued, ctx: Context) -> list[Action]:
+        """Privately: a link for staff and moderators listed in the config. In a group:
+        for its admins, a link to that group's pages, sent privately (never in the
+        group, where anyone could use it first)."""
         texts, sender = ctx.texts, ctx.sender
         assert sender is not None
-        if not ctx.roles & {Role.STAFF, Role.MODERATOR}:
-            return [reply(event.message, texts.t("console.not_allowed"))]
         account = f"{sender.platform}:{sender.external_id}"
-        link = await sign_in_link(ctx.repos, account, ctx.now, self.base_url)
+        listed = console_role(ctx.community, account) is not None
         minutes = int(LINK_LIFETIME.total_seconds() // 60)
-        return [reply(event.message, texts.t("console.link", link=link, minutes=minutes))]
+        if event.chat.is_private:
+            if not listed:
+                return [reply(event.message, texts.t("console.not_allowed"))]
+            link = await sign_in_link(ctx.repos, account, ctx.now, self.base_url)
+            return [reply(event.message, texts.t("console.link", link=link, minutes=minutes))]
+        anonymous = getattr(event, "sender_is_anonymous_admin", False)  # no person to sign in
+        if not (listed or Role.MODERATOR in ctx.roles) or ctx.chat is None or anonymous:
+            return [reply(event.message, texts.t("console.not_allowed"))]
+        chats = None if listed else (ctx.chat.id,)
+        link = await sign_in_link(ctx.repos, account, ctx.now, self.base_url, chats)
+        told = texts.t("console.link", link=link, minutes=minutes)
+        return [
+            SendPrivate(
+                user=user_ref(sender),
+                text=told,
+                fallback_chat=event.chat,
+                tell_staff_if_refused=False,
+            ),
+            reply(event.message, texts.t("console.sent_privately")),
+        ]
 
 
 def register(router: Router, base_url: str) -> None:
     command = ConsoleCommand(base_url)
     # Not in members' /help; staff and moderators find it in the README and /settings.
-    router.command(declare("console", command.console, where=PRIVATE_ONLY, listed=False))
+    router.command(declare("console", command.console, where=EVERYWHERE, listed=False))

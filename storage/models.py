@@ -335,8 +335,6 @@ class PointsLedger(Base):
         Index("ix_points_ledger_member", "chat_id", "user_id", "id"),
         Index("ix_points_ledger_chat_time", "chat_id", "created_at"),
         Index("ix_points_ledger_actor_time", "actor_user_id", "created_at"),
-        # A person's whole history, for their data export and erasure.
-        Index("ix_points_ledger_user", "user_id"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
@@ -726,6 +724,9 @@ class ConsoleLink(Base):
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     #: Who it signs in, as ``platform:user_id``.
     account: Mapped[str] = mapped_column(String(160))
+    #: For a group's own admin: the chats (ids) the session may see; None: the role
+    #: the config gives the account.
+    chats: Mapped[list[int] | None] = mapped_column(JSON)
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
@@ -740,6 +741,8 @@ class ConsoleSession(Base):
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     account: Mapped[str] = mapped_column(String(160), index=True)
     csrf: Mapped[str] = mapped_column(String(64))
+    #: As the link's: the chats a group's admin may see.
+    chats: Mapped[list[int] | None] = mapped_column(JSON)
     created_at: Mapped[datetime]
     last_seen_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]

@@ -17,11 +17,14 @@ from starlette.applications import Starlette
 
 from bot.app import App, build_app
 from bot.web.console.site import ConsoleSite
+from handlers.actions import SendMessage, SendPrivate
 from handlers.clock import ManualClock
 from handlers.console import sign_in_link
 from storage.database import Storage
 from storage.repositories import Repositories
+from tests.chat_harness import MODERATOR_ID, Chat, said
 from tests.conftest import make_settings
+from tests.helpers import GROUP, person
 from tests.test_console_figures import seed
 
 OWNER, STAFF = "telegram:901", "telegram:900"
@@ -91,6 +94,9 @@ async def test_the_overview_draws_every_chart_from_the_data(
     rows = list(csv.reader(io.StringIO(csv_page.text.lstrip("\ufeff"))))
     assert rows == [["date", "积分"], ["2026-11-23", "0"], ["2026-11-30", "15"]]
     assert (await owner.get("/console/overview/nothing.csv")).status_code == 404
+    # A ticket's page gives the member's standing in the ticket's group.
+    ticket = await owner.get("/console/tickets/1")
+    assert "新成员，7积分" in ticket.text
 
 
 async def test_a_bad_range_says_so_and_shows_the_last_twelve_weeks(
@@ -200,6 +206,11 @@ async def test_a_redemption_is_refused_from_the_console_and_refunded(
     assert await site.app.storage.run(check) == ("refused", 80, 3)
     after = await owner.get("/console/points")
     assert "没有待处理的兑换" in after.text
+    # The member's ledger, newest first: the refund, the redemption, the check-in.
+    profile = await owner.get("/console/members/telegram%3A7")
+    ledger = profile.text.split('id="ledger"', 1)[1]
+    assert "积分明细 (3)" in ledger
+    assert ledger.index("+50") < ledger.index("-50") < ledger.index("+80")
 
 
 async def test_a_schedule_is_paused_and_resumed_from_the_console(
@@ -286,3 +297,67 @@ async def test_the_faq_is_kept_from_the_console(
     audit = await owner.get("/console/audit")
     for action in ("faq_add", "faq_edit", "faq_off", "faq_import"):
         assert action in audit.text
+
+
+async def test_a_groups_admin_signs_in_from_the_group_to_that_group_only(
+    site: ConsoleSite, console_app: App
+) -> None:
+    chat = Chat(console_app)
+    admin, member = person(MODERATOR_ID, "群主"), person("77", "群友")
+    await chat.say(member, "大家好")  # the group exists, with a member
+    refused = await chat.cmd(member, "/console")
+    assert "群管理员请在自己管理的群里发送" in said(refused) and "token=" not in said(refused)
+    actions = await chat.cmd(admin, "/console")
+    private = [a for a in actions if isinstance(a, SendPrivate)]
+    public = [a for a in actions if isinstance(a, SendMessage)]
+    assert len(private) == 1 and private[0].fallback_chat == GROUP
+    assert private[0].user.id == MODERATOR_ID
+    assert "token=" in str(private[0].text)
+    assert all("token=" not in str(a.text) for a in public)  # never in the group
+    assert "私信" in said(public)
+
+    now = site.now()
+
+    async def other_group(repos: Repositories) -> tuple[int, int, int]:
+        other = await repos.chats.upsert("telegram", "-2", kind="group", title="别的群", at=now)
+        mine = await repos.chats.get(GROUP.platform, GROUP.id)
+        assert mine is not None
+        await repos.topics.add_topic("books", "最近在读什么？", now)
+        theirs = await repos.topics.add_schedule(other.id, "别人的话题", "0 20 * * 3", "books", now)
+        ours = await repos.topics.add_schedule(mine.id, "我们的话题", "0 20 * * 5", "books", now)
+        return other.id, theirs.id, ours.id
+
+    other, theirs, ours = await site.app.storage.run(other_group)
+    client = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=Starlette(routes=site.routes())),
+        base_url="http://testserver",
+    )
+    token = str(private[0].text).split("token=", 1)[1].split()[0]
+    signed = await client.post("/console/login", data={"token": token})
+    assert signed.status_code == 303
+    overview = await client.get("/console/overview", params={"chat": str(other)})
+    assert overview.status_code == 200
+    assert "测试群 &lt;Test&gt; &amp; co" in overview.text and "别的群" not in overview.text
+    assert "全部群" not in overview.text
+    # Desk pages and owners' pages are not theirs.
+    assert (await client.get("/console/")).headers["location"] == "/console/overview"
+    assert (await client.get("/console/members", params={"q": "群友"})).status_code == 303
+    assert (await client.get("/console/faq")).status_code == 403
+    assert (await client.get("/console/audit")).status_code == 403
+    topics = await client.get("/console/topics")
+    assert "我们的话题" in topics.text and "别人的话题" not in topics.text
+    csrf = csrf_of(topics.text)
+    for number in (theirs, ours):
+        await client.post(
+            f"/console/topics/schedules/{number}", data={"action": "pause", "csrf": csrf}
+        )
+
+    async def paused(repos: Repositories) -> dict[int, bool]:
+        return {s.id: s.paused for s in await repos.topics.schedules()}
+
+    assert await site.app.storage.run(paused) == {theirs: False, ours: True}
+    refused_change = await client.post(
+        "/console/faq/new", data={"question": "q", "answer": "a", "csrf": csrf}
+    )
+    assert refused_change.status_code == 403
+    await client.aclose()

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from storage.database import Storage
 from storage.models import ConsoleLink, ConsoleSession
+from storage.repositories.console import SignIn
 
 NOW = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
 IDLE = timedelta(hours=12)
@@ -26,12 +27,12 @@ async def test_a_link_signs_in_once_before_it_expires(storage: Storage) -> None:
         assert not await repos.console.link_usable("tok-a", later)
         assert await repos.console.use_link("tok-b", later) is None  # expired
 
-    async def use() -> str | None:
+    async def use() -> SignIn | None:
         async with storage.transaction() as repos:
             return await repos.console.use_link("tok-a", NOW + timedelta(minutes=1))
 
     results = await asyncio.gather(use(), use(), use())
-    assert sorted(results, key=str) == [None, None, "telegram:9"]
+    assert sorted(r.account if r else "" for r in results) == ["", "", "telegram:9"]
     async with storage.engine.connect() as db:
         stored = (await db.execute(select(ConsoleLink.token_hash))).scalars().all()
     assert "tok-a" not in stored and all(len(value) == 64 for value in stored)
@@ -66,3 +67,21 @@ async def test_the_audit_log_keeps_every_change_newest_first(storage: Storage) -
         entries = await repos.console.audit_entries()
     assert [e.action for e in entries] == ["ticket_reply", "ticket_claim"]
     assert entries[0].detail == {"text": "<b>你好</b>"} and entries[0].at == NOW
+
+
+async def test_a_group_admins_link_carries_its_groups_into_the_session(storage: Storage) -> None:
+    async with storage.transaction() as repos:
+        later = NOW + timedelta(minutes=10)
+        await repos.console.issue_link("tok-g", "telegram:5", NOW, later, [3, 4])
+        await repos.console.issue_link("tok-o", "telegram:6", NOW, later)
+    async with storage.transaction() as repos:
+        scoped = await repos.console.use_link("tok-g", NOW)
+        listed = await repos.console.use_link("tok-o", NOW)
+        assert scoped == SignIn("telegram:5", (3, 4)) and listed == SignIn("telegram:6", None)
+        await repos.console.open_session("s-g", scoped, "c", NOW)
+        await repos.console.open_session("s-o", listed, "c", NOW)
+    async with storage.transaction() as repos:
+        session = await repos.console.session("s-g", NOW, IDLE)
+        assert session is not None and session.chats == (3, 4)
+        other = await repos.console.session("s-o", NOW, IDLE)
+        assert other is not None and other.chats is None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -156,6 +157,10 @@ async def test_the_message_gate_checks_cooldown_repeats_and_cap(
         assert account is not None and (account.balance, account.messages) == (4, 4)
         assert (account.earned, account.week_earned) == (4, 4)
         assert await repos.points.ledger_sums() == {(chat, alice): 4}
+        # The console's hourly count of points earned: the replay is not in it either.
+        zone = ZoneInfo("UTC")
+        counted = await repos.figures.hourly(T0, T0 + timedelta(days=3), zone, chat)
+        assert sum(counted["points"].values()) == 4
 
 
 async def test_merging_accounts_moves_balance_stats_and_badges_and_keeps_the_ledger(

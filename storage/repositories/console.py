@@ -8,6 +8,7 @@ wins); a session ends after a set idle time, or at sign-out.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,9 +27,19 @@ def digest(token: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class SignIn:
+    """Who a link or session is for; ``chats`` limits a group's admin to their groups
+    (None: the role the config gives the account)."""
+
+    account: str
+    chats: tuple[int, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ConsoleSessionRecord:
     account: str
     csrf: str
+    chats: tuple[int, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,32 +52,49 @@ class AuditRecord:
     at: datetime
 
 
+def _chats(value: list[int] | None) -> tuple[int, ...] | None:
+    return tuple(int(chat) for chat in value) if value is not None else None
+
+
 class ConsoleRepository:
     def __init__(self, db: AsyncConnection) -> None:
         self._db = db
 
     async def issue_link(
-        self, token: str, account: str, at: datetime, expires_at: datetime
+        self,
+        token: str,
+        account: str,
+        at: datetime,
+        expires_at: datetime,
+        chats: Sequence[int] | None = None,
     ) -> None:
         await self._db.execute(
             insert(ConsoleLink).values(
-                token_hash=digest(token), account=account, created_at=at, expires_at=expires_at
+                token_hash=digest(token),
+                account=account,
+                chats=list(chats) if chats is not None else None,
+                created_at=at,
+                expires_at=expires_at,
             )
         )
 
-    async def use_link(self, token: str, at: datetime) -> str | None:
-        """The account a usable link signs in, using it up; None if unknown, used or
-        expired."""
-        return await self._db.scalar(
-            update(ConsoleLink)
-            .where(
-                ConsoleLink.token_hash == digest(token),
-                ConsoleLink.used_at.is_(None),
-                ConsoleLink.expires_at > at,
+    async def use_link(self, token: str, at: datetime) -> SignIn | None:
+        """Whom a usable link signs in, using it up; None if unknown, used or expired."""
+        row = (
+            await self._db.execute(
+                update(ConsoleLink)
+                .where(
+                    ConsoleLink.token_hash == digest(token),
+                    ConsoleLink.used_at.is_(None),
+                    ConsoleLink.expires_at > at,
+                )
+                .values(used_at=at)
+                .returning(ConsoleLink.account, ConsoleLink.chats)
             )
-            .values(used_at=at)
-            .returning(ConsoleLink.account)
-        )
+        ).first()
+        if row is None:
+            return None
+        return SignIn(row.account, _chats(row.chats))
 
     async def link_usable(self, token: str, at: datetime) -> bool:
         found = await self._db.scalar(
@@ -78,10 +106,16 @@ class ConsoleRepository:
         )
         return found is not None
 
-    async def open_session(self, token: str, account: str, csrf: str, at: datetime) -> None:
+    async def open_session(self, token: str, who: SignIn | str, csrf: str, at: datetime) -> None:
+        who = SignIn(who) if isinstance(who, str) else who
         await self._db.execute(
             insert(ConsoleSession).values(
-                token_hash=digest(token), account=account, csrf=csrf, created_at=at, last_seen_at=at
+                token_hash=digest(token),
+                account=who.account,
+                chats=list(who.chats) if who.chats is not None else None,
+                csrf=csrf,
+                created_at=at,
+                last_seen_at=at,
             )
         )
 
@@ -108,7 +142,7 @@ class ConsoleRepository:
                 .where(ConsoleSession.token_hash == row.token_hash)
                 .values(last_seen_at=at)
             )
-        return ConsoleSessionRecord(row.account, row.csrf)
+        return ConsoleSessionRecord(row.account, row.csrf, _chats(row.chats))
 
     async def end_session(self, token: str, at: datetime) -> None:
         await self._db.execute(

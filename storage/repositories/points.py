@@ -36,8 +36,8 @@ from storage.records import (
     RankedMember,
     RedemptionRecord,
 )
-from storage.repositories._hours import count
-from storage.repositories._sql import to_record, upsert_insert
+from storage.repositories._hours import count, counted
+from storage.repositories._sql import Prepared, Step, to_record, trip, upsert_insert
 
 #: Account statistics a rule may count up with an award.
 STATS = frozenset({"messages", "helpful", "topics", "invites", "checkins"})
@@ -241,12 +241,16 @@ class PointsRepository:
         ).first()
         if row is None:
             return None
-        inserted = await self._db.scalar(
-            statements.ledger,
-            {"chat_id": chat_id, "user_id": user_id, "amount": amount, "source": source[:191],
-             "at": gate.now},
-        )  # fmt: skip
-        if inserted is None:  # a replay: undo the move, as apply() does
+        row_values = {"chat_id": chat_id, "user_id": user_id, "amount": amount,
+                      "source": source[:191], "at": gate.now}  # fmt: skip
+        ledger, *_ = await trip(
+            self._db,
+            [
+                Step(_MESSAGE_LEDGER, row_values, gate=True),
+                counted("points", chat_id, gate.now, amount),
+            ],
+        )
+        if not ledger.rowcount:  # a replay: undo the move, as apply() does
             await self._db.execute(
                 update(PointsAccount)
                 .where(PointsAccount.chat_id == chat_id, PointsAccount.user_id == user_id)
@@ -259,7 +263,6 @@ class PointsRepository:
                 )
             )
             return None
-        await count(self._db, "points", chat_id, gate.now, amount)
         return to_record(PointsAccountRecord, row)
 
     async def history(self, chat_id: int, user_id: int, limit: int = 5) -> list[LedgerRecord]:
@@ -676,7 +679,6 @@ def _gate_open(gate: MessageGate, amount: int) -> ColumnElement[bool]:
 @dataclass(frozen=True, slots=True)
 class _MessageStatements:
     account: Any
-    ledger: Any
 
 
 _MESSAGE_STATEMENTS: dict[str, _MessageStatements] = {}
@@ -730,14 +732,23 @@ def _message_statements(dialect: str) -> _MessageStatements:
         )
         .returning(*table.__table__.c)
     )  # fmt: skip
-    ledger = (
-        insert_for(PointsLedger)
+    built = _MESSAGE_STATEMENTS[dialect] = _MessageStatements(account)
+    return built
+
+
+def _build_message_ledger(insert: Any) -> Any:
+    """The message award's ledger row; a replay (its source used already) adds none."""
+    return (
+        insert(PointsLedger)
         .values(
-            chat_id=bindparam("chat_id"), user_id=bindparam("user_id"), amount=amount,
-            reason="message", source=bindparam("source"), created_at=at,
+            chat_id=bindparam("chat_id"), user_id=bindparam("user_id"),
+            amount=bindparam("amount"), reason="message", source=bindparam("source"),
+            created_at=bindparam("at", type_=UTCDateTime()),
         )
         .on_conflict_do_nothing(index_elements=["source"])
         .returning(PointsLedger.id)
     )  # fmt: skip
-    built = _MESSAGE_STATEMENTS[dialect] = _MessageStatements(account, ledger)
-    return built
+
+
+#: With the chat's hourly count of points earned after it, in one trip.
+_MESSAGE_LEDGER = Prepared(_build_message_ledger)

@@ -15,9 +15,9 @@ class MembersPage(Section):
 
     async def search(self, request: Request) -> Response:
         site = self.site
-        viewer = await site.viewer(request)
-        if viewer is None:
-            return site.to_signin()
+        viewer = await site.staff(request)
+        if isinstance(viewer, Response):
+            return viewer
         needle = request.query_params.get("q", "").strip()[:100]
         found = (
             await site.app.storage.run(lambda repos: repos.users.search(needle)) if needle else []

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -17,6 +17,9 @@ from bot.web.console.section import Section
 from handlers.desk import community_groups
 from handlers.overview import MAX_DAYS, Chart, Period, as_csv_rows, overview
 from storage.repositories import Repositories
+
+if TYPE_CHECKING:
+    from bot.web.console.site import Viewer
 
 
 class OverviewPage(Section):
@@ -45,21 +48,27 @@ class OverviewPage(Section):
         return Period(first, min(last, today + timedelta(days=1)), zone), True
 
     async def charts(
-        self, request: Request
+        self, request: Request, viewer: Viewer
     ) -> tuple[Period, bool, list[Any], int | None, list[Chart]]:
+        """The charts asked for; a group's admin sees only their groups (the first of
+        them unless they picked another)."""
         site = self.site
         period, understood = self.period(request)
         raw_chat = request.query_params.get("chat", "")
-        chat_id = int(raw_chat) if raw_chat.isdigit() else None
+        asked = int(raw_chat) if raw_chat.isdigit() else None
         now = site.now()
 
-        async def read(repos: Repositories) -> tuple[list[Any], list[Chart]]:
-            chats = await community_groups(repos, site.app.settings.staff, one_to_one=True)
-            chosen = chat_id if any(c.id == chat_id for c in chats) else None
-            return chats, await overview(repos, period, site.escalation, now, chosen)
+        async def read(repos: Repositories) -> tuple[list[Any], int | None, list[Chart]]:
+            groups = await community_groups(repos, site.app.settings.staff, one_to_one=True)
+            chats = [c for c in groups if viewer.sees(c.id)]
+            chosen = asked if any(c.id == asked for c in chats) else None
+            if chosen is None and viewer.chats is not None:
+                if not chats:
+                    return chats, None, []
+                chosen = chats[0].id
+            return chats, chosen, await overview(repos, period, site.escalation, now, chosen)
 
-        chats, charts = await site.app.storage.run(read)
-        chosen = chat_id if any(c.id == chat_id for c in chats) else None
+        chats, chosen, charts = await site.app.storage.run(read)
         return period, understood, chats, chosen, charts
 
     def names(self) -> dict[str, str]:
@@ -88,10 +97,10 @@ class OverviewPage(Section):
 
     async def page(self, request: Request) -> Response:
         site = self.site
-        viewer = await site.owner(request)
+        viewer = await site.owner(request, groups=True)
         if isinstance(viewer, Response):
             return viewer
-        period, understood, chats, chosen, charts = await self.charts(request)
+        period, understood, chats, chosen, charts = await self.charts(request, viewer)
         names, texts = self.names(), site.texts
         query = f"from={period.first}&to={period.last}" + (f"&chat={chosen}" if chosen else "")
         drawn = [
@@ -119,11 +128,11 @@ class OverviewPage(Section):
 
     async def csv(self, request: Request) -> Response:
         site = self.site
-        viewer = await site.owner(request)
+        viewer = await site.owner(request, groups=True)
         if isinstance(viewer, Response):
             return viewer
         key = request.path_params["chart"]
-        period, _, _, _, charts = await self.charts(request)
+        period, _, _, _, charts = await self.charts(request, viewer)
         chart = next((c for c in charts if c.key == key), None)
         if chart is None:
             return Response(status_code=404)

@@ -63,6 +63,11 @@ class Viewer:
     role: ConsoleRole
     csrf: str
     token: str
+    #: The chats a group's admin may see; None: every chat.
+    chats: frozenset[int] | None = None
+
+    def sees(self, chat_id: int | None) -> bool:
+        return self.chats is None or chat_id in self.chats
 
     @property
     def platform(self) -> str:
@@ -165,19 +170,34 @@ class ConsoleSite:
         if found is None:
             return None
         role = console_role(self.app.community, found.account)
+        if found.chats is not None:  # a group's admin, signed in from that group
+            chats = frozenset(found.chats)
+            return Viewer(found.account, ConsoleRole.MODERATOR, found.csrf, token, chats)
         if role is None:  # taken off the config's lists since signing in
             return None
         return Viewer(found.account, role, found.csrf, token)
 
-    async def owner(self, request: Request) -> Viewer | Response:
+    async def owner(self, request: Request, *, groups: bool = False) -> Viewer | Response:
         """The viewer of an owners' page, or the answer for anyone else: sign in first,
-        or a page saying it is for owners."""
+        or a page saying it is for owners. With ``groups``, a group's admin may see
+        it too (limited to their groups by the page)."""
         viewer = await self.viewer(request)
         if viewer is None:
             return self.to_signin()
-        if viewer.role is not ConsoleRole.OWNER:
+        allowed = {ConsoleRole.OWNER, ConsoleRole.MODERATOR} if groups else {ConsoleRole.OWNER}
+        if viewer.role not in allowed:
             message = self.texts.plain("console_ui.owners_only")
             return self.page("message.html", 403, viewer=viewer, message=message)
+        return viewer
+
+    async def staff(self, request: Request) -> Viewer | Response:
+        """The viewer of a desk page (tickets, members): staff and owners; a group's
+        admin is taken to their group's overview."""
+        viewer = await self.viewer(request)
+        if viewer is None:
+            return self.to_signin()
+        if viewer.role is ConsoleRole.MODERATOR:
+            return RedirectResponse("/console/overview", 303)
         return viewer
 
     def to_signin(self) -> Response:
@@ -185,11 +205,18 @@ class ConsoleSite:
         response.delete_cookie(COOKIE, path="/console")
         return response
 
-    async def changed(self, request: Request) -> tuple[Viewer, dict[str, str]] | Response:
-        """The viewer of a POST and its form, or the refusal: signed out, bad CSRF."""
+    async def changed(
+        self, request: Request, *, groups: bool = False
+    ) -> tuple[Viewer, dict[str, str]] | Response:
+        """The viewer of a POST and its form, or the refusal: signed out, bad CSRF, or a
+        group's admin changing what only staff may (unless ``groups``)."""
         viewer = await self.viewer(request)
         if viewer is None:
             return self.to_signin()
+        if viewer.role is ConsoleRole.MODERATOR and not groups:
+            return self.page(
+                "message.html", 403, viewer=viewer, message=self.label("console_ui.owners_only")
+            )
         form = {key: str(value) for key, value in (await request.form()).items()}
         if not secrets.compare_digest(form.get("csrf", ""), viewer.csrf):
             return self.page("message.html", 403, message=self.texts.plain("console_ui.csrf"))
@@ -223,13 +250,16 @@ class ConsoleSite:
         now = self.now()
 
         async def sign_in(repos: Repositories) -> tuple[str, str] | None:
-            account = await repos.console.use_link(token, now) if token else None
-            if account is None or console_role(self.app.community, account) is None:
+            who = await repos.console.use_link(token, now) if token else None
+            if who is None:
+                return None
+            if who.chats is None and console_role(self.app.community, who.account) is None:
                 return None
             session, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-            await repos.console.open_session(session, account, csrf, now)
-            await repos.console.audit(account, "sign_in", account, now, None)
-            return session, account
+            await repos.console.open_session(session, who, csrf, now)
+            detail = {"chats": list(who.chats)} if who.chats is not None else None
+            await repos.console.audit(who.account, "sign_in", who.account, now, detail)
+            return session, who.account
 
         signed = await self.app.storage.run(sign_in)
         if signed is None:
@@ -250,7 +280,7 @@ class ConsoleSite:
         return response
 
     async def logout(self, request: Request) -> Response:
-        outcome = await self.changed(request)
+        outcome = await self.changed(request, groups=True)
         if isinstance(outcome, Response):
             return outcome
         viewer, _ = outcome
@@ -295,9 +325,9 @@ class ConsoleSite:
         return self.label("console_ui.left", minutes=total)
 
     async def queue(self, request: Request) -> Response:
-        viewer = await self.viewer(request)
-        if viewer is None:
-            return self.to_signin()
+        viewer = await self.staff(request)
+        if isinstance(viewer, Response):
+            return viewer
 
         async def read(repos: Repositories) -> list[dict[str, Any]]:
             tickets = await repos.tickets.ongoing(limit=500)
@@ -337,9 +367,9 @@ class ConsoleSite:
         return JSONResponse({"signed_in": True, "state": fingerprint})
 
     async def ticket(self, request: Request) -> Response:
-        viewer = await self.viewer(request)
-        if viewer is None:
-            return self.to_signin()
+        viewer = await self.staff(request)
+        if isinstance(viewer, Response):
+            return viewer
         number = request.path_params["number"]
 
         async def read(repos: Repositories) -> dict[str, Any] | None:
@@ -365,11 +395,23 @@ class ConsoleSite:
                     }
                 )
             earlier = await repos.tickets.of_person(member.person, limit=10) if member else []
+            wallet = await repos.points.account(ticket.chat_id, member.person) if member else None
+            levels = self.app.settings.points.levels
+            standing = (
+                self.label(
+                    "console_ui.standing",
+                    level=levels[min(wallet.level, len(levels) - 1)].label(texts),
+                    points=wallet.balance,
+                )
+                if wallet is not None
+                else ""
+            )
             return {
                 "ticket": self._row(ticket, member.display_name if member else "—"),
                 "full_text": ticket.text,
                 "member_account": f"{member.platform}:{member.external_id}" if member else "",
                 "member_platform": member.platform if member else "",
+                "standing": standing,
                 "history": history,
                 "earlier": [self._row(t, "") for t in earlier if t.id != ticket.id],
                 "resolved": ticket.status == "resolved",
@@ -454,9 +496,9 @@ class ConsoleSite:
         return await self.app.storage.run(read)
 
     async def member(self, request: Request) -> Response:
-        viewer = await self.viewer(request)
-        if viewer is None:
-            return self.to_signin()
+        viewer = await self.staff(request)
+        if isinstance(viewer, Response):
+            return viewer
         account = request.path_params["account"]
         found = await self._member_data(account)
         if found is None:
@@ -466,9 +508,9 @@ class ConsoleSite:
         return self.page("member.html", viewer=viewer, account=account, data=data)
 
     async def member_export(self, request: Request) -> Response:
-        viewer = await self.viewer(request)
-        if viewer is None:
-            return self.to_signin()
+        viewer = await self.staff(request)
+        if isinstance(viewer, Response):
+            return viewer
         account = request.path_params["account"]
         found = await self._member_data(account)
         if found is None:

@@ -28,7 +28,7 @@ class TopicsPage(Section):
 
     async def page(self, request: Request) -> Response:
         site = self.site
-        viewer = await site.owner(request)
+        viewer = await site.owner(request, groups=True)
         if isinstance(viewer, Response):
             return viewer
         zone, now = site.app.community.timezone, site.now()
@@ -44,6 +44,8 @@ class TopicsPage(Section):
             sizes = await repos.topics.pool_sizes()
             groups = []
             for chat in await community_groups(repos, site.app.settings.staff, one_to_one=True):
+                if not viewer.sees(chat.id):
+                    continue
                 schedules = await repos.topics.schedules(chat.id)
                 posts = await repos.topics.posts(chat.id, limit=10)
                 if not schedules and not posts:
@@ -84,17 +86,17 @@ class TopicsPage(Section):
 
     async def change(self, request: Request) -> Response:
         site = self.site
-        outcome = await site.changed(request)
+        outcome = await site.changed(request, groups=True)
         if isinstance(outcome, Response):
             return outcome
         viewer, form = outcome
         number, action = request.path_params["number"], form.get("action", "")
-        if viewer.role.value == "owner" and action in CHANGES:
+        if action in CHANGES:
             now = site.now()
 
             async def apply(repos: Repositories) -> bool:
                 schedule = next((s for s in await repos.topics.schedules() if s.id == number), None)
-                if schedule is None:
+                if schedule is None or not viewer.sees(schedule.chat_id):
                     return False
                 return await change_schedule(repos, number, schedule.chat_id, action, now)
 

@@ -1,6 +1,6 @@
 """console figures: group messages, points earned, joins and leaves per chat and
 hour; indexes for the funnel, answers and tickets by time, and for a person's
-ledger and questions
+questions
 
 Revision ID: 0013
 Revises: 0012
@@ -37,7 +37,6 @@ def upgrade() -> None:
     op.create_index('ix_faq_answers_time', 'faq_answers', ['answered_at', 'via', 'chat_id'])
     op.create_index('ix_faq_answers_user', 'faq_answers', ['user_id'])
     op.create_index('ix_tickets_created', 'tickets', ['created_at'])
-    op.create_index('ix_points_ledger_user', 'points_ledger', ['user_id'])
     # What happened before the counters existed: points earned (from the ledger),
     # joins and leaves (from the event log). Messages were not counted before.
     if op.get_bind().dialect.name == 'postgresql':
@@ -76,7 +75,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_index('ix_points_ledger_user', table_name='points_ledger')
     op.drop_index('ix_tickets_created', table_name='tickets')
     op.drop_index('ix_faq_answers_user', table_name='faq_answers')
     op.drop_index('ix_faq_answers_time', table_name='faq_answers')
