@@ -21,6 +21,7 @@ from handlers.housekeeping import forget_old_sent_messages, forget_old_update_ke
 from handlers.i18n import Catalog, TextError, Texts
 from handlers.keywords import UnknownKeyword
 from handlers.onboarding.delivery import OnboardingSweep
+from handlers.overview import count_points_earned
 from handlers.points import Economy, InviteSettlement
 from handlers.privacy import purge_old_texts
 from handlers.router import Router
@@ -156,6 +157,7 @@ def build_app(
             TopicSweep(settings.topics, catalog, community, desk),
             SlaSweep(settings.escalation, catalog, community),
             purge_old_texts(settings.privacy),
+            count_points_earned(),
         ],
         router.receipt_hooks,
     )

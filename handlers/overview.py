@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from handlers.actions import Action
 from handlers.escalation.settings import EscalationSettings
 from handlers.onboarding.funnel import MILESTONES
+from handlers.sweeper import SweepTask
 from storage.repositories import Repositories
 
 #: The longest range a page draws (a daily chart of two years is still readable).
@@ -224,6 +226,20 @@ async def overview(
 
     points_chart = Chart("points", tuple(weeks), (Series("points", _weekly(points, weeks)),))
     return [members, funnel, message_chart, faq, tickets, response_time, response, points_chart]
+
+
+#: Ledger rows younger than this may belong to a transaction still open.
+SETTLE = timedelta(minutes=2)
+
+
+def count_points_earned() -> SweepTask:
+    """Keeps the hourly points earned (the overview's points chart) up with the ledger."""
+
+    async def count_points_earned(repos: Repositories, now: datetime) -> list[Action]:
+        await repos.figures.count_points_earned(now - SETTLE)
+        return []
+
+    return count_points_earned
 
 
 def as_csv_rows(chart: Chart, names: dict[str, str]) -> list[list[str]]:

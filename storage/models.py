@@ -119,6 +119,7 @@ class Member(Base):
         UniqueConstraint("chat_id", "user_id", name="uq_members_chat_user"),
         # The console's newcomer funnel by join day: read from the index alone.
         Index("ix_members_onboarding", "onboarding_started_at", "activated_at", "chat_id"),
+        Index("ix_members_chat_onboarding", "chat_id", "onboarding_started_at", "activated_at"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
@@ -335,6 +336,8 @@ class PointsLedger(Base):
         Index("ix_points_ledger_member", "chat_id", "user_id", "id"),
         Index("ix_points_ledger_chat_time", "chat_id", "created_at"),
         Index("ix_points_ledger_actor_time", "actor_user_id", "created_at"),
+        # A person's whole history, for their data export and erasure.
+        Index("ix_points_ledger_user", "user_id"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)

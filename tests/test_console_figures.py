@@ -72,6 +72,7 @@ async def seed(repos: Repositories) -> tuple[int, int]:
     await repos.points.apply(a.id, users[1].id, 10, "message", "m1", LATE_MONDAY)
     await repos.points.apply(a.id, users[1].id, 5, "checkin", "c1", EARLY_TUESDAY)
     await repos.points.apply(a.id, users[1].id, -8, "redeem", "r1", EARLY_TUESDAY)
+    await repos.figures.count_points_earned(NOW)  # the sweep counting points earned
     ticket, _, _ = await repos.tickets.open_or_append(
         a.id, users[1].id, "general", "太慢了", "high", LATE_MONDAY
     )
@@ -178,6 +179,7 @@ async def test_the_upgrade_counts_what_happened_before_the_counters(storage: Sto
             )
     await upgrade(storage.engine)
     async with storage.transaction() as repos:
+        assert await repos.figures.count_points_earned(NOW) == 4  # the ledger's rows, read
         counted = await repos.figures.hourly(PERIOD.start, PERIOD.end, SHANGHAI, None)
     assert counted["joins"] == {"2026-11-30": 1, "2026-12-01": 1}
     assert counted["leaves"] == {"2026-12-01": 1}
@@ -193,3 +195,24 @@ async def downgrade_to(storage: Storage, revision: str) -> None:
 
     async with storage.engine.begin() as connection:
         await connection.run_sync(run)
+
+
+async def test_points_earned_are_counted_once_and_never_ahead_of_an_open_write(
+    storage: Storage,
+) -> None:
+    """The sweep counts ledger rows once; a row written too recently to be sure every
+    lower id has committed stops it there until the next sweep."""
+    async with storage.transaction() as repos:
+        a, _ = await seed(repos)
+        user = await repos.users.get("telegram", "2")
+        assert user is not None
+        later = EARLY_TUESDAY + timedelta(minutes=30)
+        await repos.points.apply(a, user.id, 7, "topic", "t1", later)
+        await repos.points.apply(a, user.id, 3, "checkin", "c2", EARLY_TUESDAY)
+    async with storage.transaction() as repos:
+        # Settled only before the topic award: the check-in after it waits too.
+        assert await repos.figures.count_points_earned(later) == 0
+        assert await repos.figures.count_points_earned(later + timedelta(seconds=1)) == 2
+        assert await repos.figures.count_points_earned(NOW) == 0  # nothing new
+        counted = await repos.figures.hourly(PERIOD.start, PERIOD.end, SHANGHAI, None)
+    assert counted["points"] == {"2026-11-30": 10, "2026-12-01": 15}

@@ -158,6 +158,7 @@ async def test_the_message_gate_checks_cooldown_repeats_and_cap(
         assert (account.earned, account.week_earned) == (4, 4)
         assert await repos.points.ledger_sums() == {(chat, alice): 4}
         # The console's hourly count of points earned: the replay is not in it either.
+        await repos.figures.count_points_earned(T0 + timedelta(days=3))
         zone = ZoneInfo("UTC")
         counted = await repos.figures.hourly(T0, T0 + timedelta(days=3), zone, chat)
         assert sum(counted["points"].values()) == 4

@@ -1,5 +1,6 @@
 """The per-hour counters behind the console's charts (:class:`storage.models.ChatHour`),
-bumped in the transaction that records what they count."""
+bumped in the transaction that records what they count (points earned excepted:
+those are counted from the ledger by a sweep)."""
 
 from __future__ import annotations
 
@@ -40,6 +41,6 @@ def counted(counter: str, chat_id: int, at: datetime, by: int = 1) -> Step:
 
 
 async def count(db: AsyncConnection, counter: str, chat_id: int, at: datetime, by: int = 1) -> None:
-    """Add ``by`` to a counter: a message, points earned (taking part: not refunds or
-    transfers), a join or a leave."""
+    """Add ``by`` to a counter: a message, a join or a leave (points earned are
+    counted from the ledger, :meth:`FiguresRepository.count_points_earned`)."""
     await trip(db, [counted(counter, chat_id, at, by)])

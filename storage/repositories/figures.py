@@ -9,20 +9,29 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import Integer, and_, case, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.models import ChatHour, FaqAnswer, FaqMiss, Member, Ticket
+from storage.models import ChatHour, FaqAnswer, FaqMiss, Member, PointsLedger, Ticket
 from storage.repositories._hours import COUNTERS, epoch_hour
+from storage.repositories._sql import upsert_insert
+from storage.repositories.channel_state import ChannelStateRepository
 
 #: A count per local day (``YYYY-MM-DD``).
 Daily = dict[str, int]
 EPOCH = date(1970, 1, 1)
 
 
+#: Ledger reasons that are not earning: refunds, and points moved between linked accounts.
+NOT_EARNED = ("refund", "linked")
+#: Where the count of points earned keeps its place in the ledger.
+ROLLUP, POINTS_CURSOR = "figures", "points_ledger_id"
+
+
 class FiguresRepository:
     def __init__(self, db: AsyncConnection) -> None:
         self._db = db
+        self._state = ChannelStateRepository(db)
 
     def _day(self, column: Any, zone: ZoneInfo, at: datetime) -> Any:
         """``column``'s local date as ``YYYY-MM-DD``. PostgreSQL knows the zone's rules;
@@ -41,6 +50,60 @@ class FiguresRepository:
         query = select(day, value).where(column >= start, column < end, *where).group_by(day)
         return {str(d): int(v or 0) for d, v in (await self._db.execute(query)).all()}
 
+    async def count_points_earned(self, settled_before: datetime, limit: int = 200_000) -> int:
+        """Add the ledger rows not counted yet to the hourly points earned (taking part:
+        not spending, refunds or transfers between linked accounts), up to ``limit`` of
+        them; returns how many rows were read.
+
+        Counted here, a sweep at a time, rather than with each award, which then costs
+        one statement less. Only rows written before ``settled_before`` are counted, and
+        only up to the first row that is not, so a transaction still open with a lower
+        id is never skipped."""
+        cursor = int(await self._state.get(ROLLUP, POINTS_CURSOR) or 0)
+        ledger = PointsLedger
+        newest = await self._db.scalar(
+            select(func.max(ledger.id)).where(ledger.id > cursor, ledger.id <= cursor + limit)
+        )
+        if newest is None:
+            return 0
+        unsettled = await self._db.scalar(
+            select(func.min(ledger.id)).where(
+                ledger.id > cursor, ledger.id <= newest, ledger.created_at >= settled_before
+            )
+        )
+        top = int(newest) if unsettled is None else int(unsettled) - 1
+        if top <= cursor:
+            return 0
+        if self._db.dialect.name == "postgresql":
+            hour: Any = cast(func.floor(func.extract("epoch", ledger.created_at) / 3600), Integer)
+        else:
+            hour = cast(func.strftime("%s", ledger.created_at), Integer) // 3600
+        hour = hour.label("hour")
+        grouped = await self._db.execute(
+            select(ledger.chat_id, hour, func.sum(ledger.amount))
+            .where(
+                ledger.id > cursor,
+                ledger.id <= top,
+                ledger.amount > 0,
+                ledger.reason.not_in(NOT_EARNED),
+            )
+            .group_by(ledger.chat_id, hour)
+        )
+        rows = [
+            {"chat_id": chat, "hour": int(at), **dict.fromkeys(COUNTERS, 0), "points": int(n)}
+            for chat, at, n in grouped
+        ]
+        if rows:
+            statement = upsert_insert(self._db, ChatHour).values(rows)
+            await self._db.execute(
+                statement.on_conflict_do_update(
+                    index_elements=["chat_id", "hour"],
+                    set_={"points": ChatHour.points + statement.excluded.points},
+                )
+            )
+        await self._state.put(ROLLUP, POINTS_CURSOR, str(top), settled_before)
+        return top - cursor
+
     async def members_present(self, chat_id: int | None) -> int:
         """Memberships present now (one person in two groups counts twice)."""
         query = select(func.count()).select_from(Member).where(Member.left_at.is_(None))
@@ -55,7 +118,7 @@ class FiguresRepository:
         counters (whole hours: a zone offset of half an hour is rounded down)."""
         offset = zone.utcoffset(start.replace(tzinfo=None))
         minutes = int(offset.total_seconds() // 60) if offset else 0
-        day = ((ChatHour.hour * 60 + minutes) / 1440).label("day")
+        day = ((ChatHour.hour * 60 + minutes) // 1440).label("day")
         sums = [func.sum(getattr(ChatHour, name)) for name in COUNTERS]
         query = (
             select(day, *sums)
@@ -69,7 +132,7 @@ class FiguresRepository:
             label = (EPOCH + timedelta(days=int(index))).isoformat()
             for name, value in zip(COUNTERS, values, strict=True):
                 if value:
-                    daily[name][label] = int(value)
+                    daily[name][label] = daily[name].get(label, 0) + int(value)
         return daily
 
     async def faq(

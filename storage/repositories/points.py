@@ -36,8 +36,7 @@ from storage.records import (
     RankedMember,
     RedemptionRecord,
 )
-from storage.repositories._hours import count, counted
-from storage.repositories._sql import Prepared, Step, to_record, trip, upsert_insert
+from storage.repositories._sql import Prepared, to_record, upsert_insert
 
 #: Account statistics a rule may count up with an award.
 STATS = frozenset({"messages", "helpful", "topics", "invites", "checkins"})
@@ -204,8 +203,6 @@ class PointsRepository:
                 .values(**undo)
             )
             return None
-        if earns:
-            await count(self._db, "points", chat_id, at, amount)
         return to_record(PointsAccountRecord, row)
 
     async def award_message(
@@ -243,14 +240,10 @@ class PointsRepository:
             return None
         row_values = {"chat_id": chat_id, "user_id": user_id, "amount": amount,
                       "source": source[:191], "at": gate.now}  # fmt: skip
-        ledger, *_ = await trip(
-            self._db,
-            [
-                Step(_MESSAGE_LEDGER, row_values, gate=True),
-                counted("points", chat_id, gate.now, amount),
-            ],
+        inserted = await self._db.scalar(
+            _MESSAGE_LEDGER.statement(self._db.dialect.name), row_values
         )
-        if not ledger.rowcount:  # a replay: undo the move, as apply() does
+        if inserted is None:  # a replay: undo the move, as apply() does
             await self._db.execute(
                 update(PointsAccount)
                 .where(PointsAccount.chat_id == chat_id, PointsAccount.user_id == user_id)
@@ -750,5 +743,5 @@ def _build_message_ledger(insert: Any) -> Any:
     )  # fmt: skip
 
 
-#: With the chat's hourly count of points earned after it, in one trip.
+#: Built once per backend: it runs for every awarded message.
 _MESSAGE_LEDGER = Prepared(_build_message_ledger)

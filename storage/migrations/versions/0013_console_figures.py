@@ -1,6 +1,6 @@
 """console figures: group messages, points earned, joins and leaves per chat and
 hour; indexes for the funnel, answers and tickets by time, and for a person's
-questions
+ledger and questions
 
 Revision ID: 0013
 Revises: 0012
@@ -34,11 +34,15 @@ def upgrade() -> None:
     op.create_index(
         'ix_members_onboarding', 'members', ['onboarding_started_at', 'activated_at', 'chat_id']
     )
+    op.create_index(
+        'ix_members_chat_onboarding', 'members', ['chat_id', 'onboarding_started_at', 'activated_at']
+    )
+    op.create_index('ix_points_ledger_user', 'points_ledger', ['user_id'])
     op.create_index('ix_faq_answers_time', 'faq_answers', ['answered_at', 'via', 'chat_id'])
     op.create_index('ix_faq_answers_user', 'faq_answers', ['user_id'])
     op.create_index('ix_tickets_created', 'tickets', ['created_at'])
-    # What happened before the counters existed: points earned (from the ledger),
-    # joins and leaves (from the event log). Messages were not counted before.
+    # Joins and leaves before the counters existed, from the event log (points earned
+    # are counted from the ledger by a sweep; messages were not counted before).
     if op.get_bind().dialect.name == 'postgresql':
         def hour(column: str) -> str:
             return f"floor(extract(epoch from {column}) / 3600)::integer"
@@ -46,11 +50,6 @@ def upgrade() -> None:
         def hour(column: str) -> str:
             return f"CAST(strftime('%s', {column}) AS INTEGER) / 3600"
     sources = {
-        'points': (
-            "SELECT chat_id, {h} AS hour, SUM(amount) AS n FROM points_ledger "
-            "WHERE amount > 0 AND reason NOT IN ('refund', 'linked') GROUP BY chat_id, {h}",
-            'created_at',
-        ),
         'joins': (
             "SELECT chat_id, {h} AS hour, COUNT(*) AS n FROM event_log "
             "WHERE kind = 'member_joined' AND chat_id IS NOT NULL GROUP BY chat_id, {h}",
@@ -79,4 +78,6 @@ def downgrade() -> None:
     op.drop_index('ix_faq_answers_user', table_name='faq_answers')
     op.drop_index('ix_faq_answers_time', table_name='faq_answers')
     op.drop_index('ix_members_onboarding', table_name='members')
+    op.drop_index('ix_members_chat_onboarding', table_name='members')
+    op.drop_index('ix_points_ledger_user', table_name='points_ledger')
     op.drop_table('chat_hours')
