@@ -1,5 +1,5 @@
 """The FAQ matcher on the sets from other domains (tests/data/faq_home, faq_exam, and
-faq_gym, which nothing was tuned on): the
+faq_gym and faq_cars, which nothing was tuned on): the
 calibrated answer rule keeping the operator's risk on questions nobody tuned for, what it
 answers, kept as floors, and the comparison with the plain baselines at the same risk that
 it has still to win."""
@@ -18,7 +18,14 @@ from tests.faq_baseline import CharTfidf, PlainBm25, rescaled
 DATA = Path(__file__).parent / "data"
 #: Correct answers by the rule calibrated at the default 5 % risk, and the best correct
 #: share at most 10 % false, as measured now (the README's FAQ section).
-TODAY = {"faq_home": (0.076, 0.148), "faq_exam": (0.313, 0.457), "faq_gym": (0.117, 0.454)}
+TODAY = {
+    "faq_home": (0.076, 0.148),
+    "faq_exam": (0.313, 0.457),
+    "faq_gym": (0.117, 0.454),
+    "faq_cars": (0.146, 0.362),
+}
+#: Where the matcher does not yet beat the plain baselines (measured once, as written).
+BEHIND = {"faq_cars"}
 #: The default risk: at most this share of questions without an entry get an answer.
 RISK = 0.05
 
@@ -47,7 +54,22 @@ def test_the_calibrated_rule_keeps_the_risk_on_other_domains(name: str, tmp_path
     assert report.best_correct >= best - 0.001
 
 
-@pytest.mark.parametrize("name", sorted(TODAY))
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(
+            name,
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="faq_cars, measured once: 36.2 % correct at most 10 % false, "
+                "both baselines 37.9 %",
+            ),
+        )
+        if name in BEHIND
+        else name
+        for name in sorted(TODAY)
+    ],
+)
 def test_the_matcher_beats_both_plain_baselines_at_the_same_risk(name: str, tmp_path: Path) -> None:
     """At most 10 % false answers, the matcher answers more questions correctly than
     character TF-IDF and jieba BM25 (before character evidence was fused in, TF-IDF
