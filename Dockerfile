@@ -19,7 +19,7 @@ RUN pip install -r requirements.lock && pip install --no-deps . \
 
 USER shequn
 VOLUME ["/data"]
-# The web server (webhooks, /healthz; SHEQUN_HTTP__PORT) when a channel needs callbacks.
+# The web server (webhooks, the console, /healthz, /readyz, /metrics; SHEQUN_HTTP__PORT).
 # It listens on 0.0.0.0 above: in a container 127.0.0.1 is unreachable from outside,
 # even through a published port; publish it on the host's loopback behind a proxy.
 EXPOSE 8080

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -48,6 +49,8 @@ class App:
     sweeper: Sweeper
     clock: Clock
     faq: FaqLibrary
+    #: Whether this process runs what must have one runner (see bot.fleet.lease).
+    leads: Callable[[], bool] = field(default=lambda: True)
     _migrated: bool = field(default=False)
     _calibrating: asyncio.Task[bool] | None = field(default=None)
 
@@ -57,16 +60,20 @@ class App:
         return self.catalog.for_language(self.community.language)
 
     async def prepare(self) -> None:
-        """Bring the schema up to date and close deliveries a crash left mid-send."""
+        """Bring the schema up to date and load the FAQ."""
         if self._migrated:
             return
         await upgrade(self.storage.engine)
         self._migrated = True
+        await self.storage.run(self.faq.refresh)
+
+    async def recover_interrupted(self) -> None:
+        """Close deliveries the last stop left mid-send (only the sole process on the
+        database may: replicas recover each other's after the lease)."""
         now = self.clock.now()
         interrupted = await self.storage.run(lambda repos: repos.deliveries.fail_interrupted(now))
         if interrupted:
             log.warning("%d deliveries were interrupted by the last stop; not resent", interrupted)
-        await self.storage.run(self.faq.refresh)
 
     async def calibrate_faq(self, *, force: bool = False) -> bool:
         """Recalibrate the FAQ's answer rule if its base or feedback changed."""
@@ -79,7 +86,7 @@ class App:
     async def sweep(self) -> list[Action]:
         """Due work as actions (the scheduler's job, and the sandbox after every line).
         The FAQ is recalibrated beside it, in the background, when due."""
-        if self._calibrating is None or self._calibrating.done():
+        if (self._calibrating is None or self._calibrating.done()) and self.leads():
             self._calibrating = asyncio.create_task(self._calibrate_in_background())
         return await self.sweeper.sweep()
 

@@ -12,15 +12,26 @@ from datetime import UTC, datetime
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from redis.exceptions import RedisError
 
 from bot import startup
 from bot.app import App
 from bot.channels.base import Channel
+from bot.fleet.guard import ProcessGuard
+from bot.fleet.invalidation import Invalidation, changes_of
+from bot.fleet.lease import Membership
+from bot.metrics import Metrics
+from bot.startup import StartupError
+from bot.web.operations import Operations
 from bot.web.server import web_server
 from handlers.actions import Action, Receipt
 from storage.database import is_transient
 
 log = logging.getLogger(__name__)
+
+#: How long a stop waits for the sweep in flight (its sends) before letting go: the
+#: whole stop stays within ten seconds, as orchestrators expect of SIGTERM.
+DRAIN_SECONDS = 6
 
 #: Carries out actions and reports on those that are scheduled deliveries.
 Deliver = Callable[[list[Action]], Awaitable[list[Receipt]]]
@@ -103,11 +114,15 @@ def start_scheduler(app: App, job: SweepJob) -> AsyncIOScheduler:
     return scheduler
 
 
-async def run_channels(app: App, channels: list[Channel], deliver: Deliver) -> None:
+async def run_channels(
+    app: App, channels: list[Channel], deliver: Deliver, metrics: Metrics | None = None
+) -> None:
     """Start everything, wait for SIGINT/SIGTERM, stop everything in reverse order.
 
     Starting may wait a long time (a database or Telegram that is not reachable
-    yet is retried), so a signal during the start stops it too.
+    yet is retried), so a signal during the start stops it too. Stopping takes
+    no new work, lets what is in flight finish for up to :data:`DRAIN_SECONDS`,
+    and gives up this replica's lease, so another takes over at once.
     """
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -117,40 +132,98 @@ async def run_channels(app: App, channels: list[Channel], deliver: Deliver) -> N
     scheduler: AsyncIOScheduler | None = None
     job = SweepJob(app, deliver)
     app.dispatcher.on_due = job.nudge
-    web = web_server(app.settings.http, channels)  # None when no channel takes callbacks
+    metrics = metrics or Metrics()
+    app.dispatcher.observe = metrics.handled
+    guard = ProcessGuard(app.storage, app.settings)
+    membership = Membership(app.storage, replicas=guard.replicas)
+    app.leads = lambda: membership.leader
+    app.dispatcher.across_replicas = guard.replicas
+    sharing: list[Invalidation] = []
+    web = web_server(app.settings.http, channels)
+    web.serve_always(Operations(app.storage, metrics, channels, app.leads).routes())
 
     async def start() -> None:
+        await startup.using_database(app, guard.acquire, retry=True)
         await startup.prepare(app, retry=True)
-        if web is not None:  # before the channels: callbacks may come once they start
-            await web.start()
+        if not guard.replicas:  # the only process: what the last stop left mid-send is over
+            await app.recover_interrupted()
+        await membership.start()
+        if guard.replicas:
+            sharing.append(await _share_changes(app, channels))
+        await web.start()  # before the channels: callbacks may come once they start
         for channel in channels:
             started.append(channel)  # stopped even if its start is cut short
             await channel.start()
-            if web is not None:
-                web.channel_started(channel.name)
-        if web is not None:
-            web.announce()
+            web.channel_started(channel.name)
+        web.announce()
 
     try:
         if not await _unless_stopped(start(), stop):
             return
         scheduler = start_scheduler(app, job)
-        log.info("Shequn is running (%s); Ctrl+C to stop", ", ".join(c.name for c in channels))
+        log.info(
+            "Shequn is running (%s)%s; Ctrl+C to stop",
+            ", ".join(c.name for c in channels),
+            f" as replica {membership.id}" if guard.replicas else "",
+        )
         await stop.wait()
     finally:
         if scheduler is not None or stop.is_set():  # a failed start says why, and only that
             log.info("stopping")
-        if web is not None:
-            web.closing()  # callbacks answer 503 now: the platform retries after a restart
+        web.closing()  # callbacks answer 503 now: the platform retries elsewhere or later
         if scheduler is not None:
             scheduler.pause()  # no new sweep starts …
-            await job.drain()  # … and the one in flight finishes and records its receipts
+            try:  # … and the one in flight finishes and records its receipts
+                await asyncio.wait_for(job.drain(), DRAIN_SECONDS)
+            except TimeoutError:
+                log.warning("stopped a sweep still sending after %d s", DRAIN_SECONDS)
             scheduler.shutdown(wait=False)
         for channel in reversed(started):
             await channel.stop()
-        if web is not None:
-            await web.stop()
+        await web.stop()
+        for invalidation in sharing:
+            await invalidation.stop()
+        await membership.stop()
+        await guard.release()
         await app.close()
+
+
+async def _share_changes(app: App, channels: list[Channel]) -> Invalidation:
+    """Replicas: what this one changes is dropped from the others' caches, and the
+    other way round (:mod:`bot.fleet.invalidation`)."""
+    admin_caches = [c.admins for c in channels if hasattr(c, "admins")]
+
+    async def apply(message: dict[str, Any] | None) -> None:
+        records = app.dispatcher.records
+        if message is None:
+            records.clear()
+            for cache in admin_caches:
+                cache.clear()
+        else:
+            users = {(platform, key) for platform, key in message.get("users", ())}
+            records.forget(set(message.get("chats", ())), users)
+            for chat_id in message.get("admins", ()):
+                for cache in admin_caches:
+                    cache.invalidate(chat_id)
+        if message is None or message.get("faq"):
+            await app.storage.run(app.faq.refresh)
+
+    redis = app.settings.redis
+    invalidation = Invalidation(redis.url, redis.prefix, app.storage.replica_id, apply)
+    try:
+        await invalidation.start()
+    except (RedisError, OSError) as error:
+        raise StartupError(
+            f"cannot reach Redis ({str(error).splitlines()[0]}); start it, or fix {{setting}}",
+            setting="redis.url",
+            code=1,
+        ) from None
+    app.dispatcher.on_change = lambda pending: invalidation.publish(changes_of(pending))
+    app.faq.on_change = lambda: invalidation.publish({"faq": True})
+    for channel in channels:
+        if hasattr(channel, "on_admins_changed"):
+            channel.on_admins_changed = lambda chat_id: invalidation.publish({"admins": [chat_id]})
+    return invalidation
 
 
 async def _unless_stopped(work: Coroutine[Any, Any, None], stop: asyncio.Event) -> bool:

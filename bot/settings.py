@@ -31,6 +31,7 @@ from pydantic_settings import (
 
 from bot.channels.wechat.settings import WeChatSettings, WeComAppSettings
 from bot.config_messages import env_name, not_json, one_line, unknown_variables, where_set
+from bot.fleet.settings import RedisSettings
 from bot.web.settings import HttpSettings
 from handlers.community import Community
 from handlers.config import Section
@@ -145,6 +146,11 @@ class SchedulerSettings(Section):
     dedup_days: int = Field(7, ge=1)
 
 
+class LoggingSettings(Section):
+    #: ``text`` for people, ``json`` (one object per line) for a log collector.
+    format: Literal["text", "json"] = "text"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="SHEQUN_",
@@ -173,6 +179,8 @@ class Settings(BaseSettings):
     wecom: WeComAppSettings = Field(default_factory=WeComAppSettings)
     sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
+    redis: RedisSettings = Field(default_factory=RedisSettings)
+    logging: LoggingSettings = Field(default_factory=LoggingSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
@@ -53,6 +54,11 @@ log = logging.getLogger(__name__)
 Deliver = Callable[[list[Action]], Awaitable[list[Receipt] | None]]
 
 
+#: What a redelivered update yields (nothing), told apart from an update that asked
+#: for nothing.
+_REDELIVERED: list[Action] = []
+
+
 @dataclass(slots=True)
 class Dispatcher:
     storage: Storage
@@ -63,6 +69,13 @@ class Dispatcher:
     clock: Clock
     #: Called after a commit that made work due at once (the runtime sweeps).
     on_due: Callable[[], None] | None = None
+    #: Other replicas handle updates too: a chat's turn is also taken in the database.
+    across_replicas: bool = False
+    #: Told of every update handled: (platform, outcome, seconds); the outcome is
+    #: ``handled``, ``duplicate`` (a redelivery) or ``failed``.
+    observe: Callable[[str, str, float], None] | None = None
+    #: Told what a unit of work changed, once committed (other replicas' caches).
+    on_change: Callable[[PendingRecords], None] | None = None
     _chat_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = field(
         init=False, default_factory=weakref.WeakValueDictionary
     )
@@ -76,7 +89,11 @@ class Dispatcher:
         return lock
 
     async def handle(
-        self, incoming: Incoming, platform: PlatformAccess, deliver: Deliver | None = None
+        self,
+        incoming: Incoming,
+        platform: PlatformAccess,
+        deliver: Deliver | None = None,
+        recorded: Callable[[], None] | None = None,
     ) -> list[Action]:
         """Process one update and hand its actions to ``deliver``.
 
@@ -86,10 +103,30 @@ class Dispatcher:
         """
         if not incoming.events:
             await self._read_past(incoming)
+            if recorded is not None:
+                recorded()
             return []
+        if self.observe is None:
+            return await self._handle(incoming, platform, deliver, recorded)
+        started, outcome = time.perf_counter(), "failed"
+        try:
+            actions = await self._handle(incoming, platform, deliver, recorded)
+            outcome = "handled" if actions is not _REDELIVERED else "duplicate"
+            return actions
+        finally:
+            self.observe(platform.name, outcome, time.perf_counter() - started)
+
+    async def _handle(
+        self,
+        incoming: Incoming,
+        platform: PlatformAccess,
+        deliver: Deliver | None,
+        recorded: Callable[[], None] | None,
+    ) -> list[Action]:
         first = incoming.events[0]
         place = self.place_of(first.chat)
-        async with self._lock_for(f"{first.chat.platform}:{first.chat.id}"):
+        chat_key = f"{first.chat.platform}:{first.chat.id}"
+        async with self._lock_for(chat_key):
             roles = await self._roles(first, platform, place)
             now = self.clock.now()
 
@@ -99,13 +136,15 @@ class Dispatcher:
             async def work(repos: Repositories) -> list[Action]:
                 nonlocal pending
                 pending = PendingRecords()  # a retried attempt starts from scratch
+                if self.across_replicas:  # first: the chat's turn among every replica
+                    await repos.replicas.one_at_a_time(f"chat:{chat_key}")
                 await _save(repos, incoming, now)
                 arrival = await repos.updates.arrive(
                     platform.name, incoming.key, now, seen_at=first.occurred_at, **unknown
                 )
                 if not arrival.claimed:
                     log.info("dropping redelivered update %s", incoming.key)
-                    return []
+                    return _REDELIVERED
                 actions: list[Action] = []
                 told: Arrival | None = arrival  # about the first event only
                 for event in map(self.router.keywords.as_command, incoming.events):
@@ -123,7 +162,11 @@ class Dispatcher:
                 return actions
 
             actions = await self.storage.run(work)
+            if recorded is not None:  # committed: a webhook call can be answered now
+                recorded()
             self._records.apply(pending)
+            if self.on_change is not None:
+                self.on_change(pending)
             for callback in pending.after_commit:
                 callback()
             if deliver is not None and actions:
@@ -146,6 +189,11 @@ class Dispatcher:
         """Nothing for the bot in it (a servicer's message), but the channel reads past it."""
         if incoming.checkpoint is not None:
             await self.storage.run(lambda repos: _save(repos, incoming, self.clock.now()))
+
+    @property
+    def records(self) -> RecordCache:
+        """The chats and people this process knows as stored."""
+        return self._records
 
     def texts_for(self, chat_language: str | None, user_language: str | None) -> Texts:
         return self.catalog.for_language(chat_language or user_language or self.community.language)

@@ -3,8 +3,9 @@ known, unchanged chat or member costs no database statement.
 
 Records enter the cache only after the transaction that wrote them committed
 (a rolled-back insert must not look stored), and a chat is evicted whenever a
-unit of work changed it (rules, status, migration). One bot process owns its
-database's chats; other processes (CLI reports) only read them.
+unit of work changed it (rules, status, migration). Other processes on the
+database (CLI reports) only read chats; replicas tell each other what they
+changed, and :meth:`RecordCache.forget` drops it.
 """
 
 from __future__ import annotations
@@ -81,6 +82,16 @@ class RecordCache:
         if pending.changed_chat_ids:
             for key in [k for k, c in self._chats.items() if c.id in pending.changed_chat_ids]:
                 del self._chats[key]
+
+    def forget(self, chat_ids: set[int], users: set[tuple[str, str]]) -> None:
+        """Drop what another replica changed (or everything, when told nothing: a
+        missed message cannot be known)."""
+        self.apply(PendingRecords(changed_chat_ids=chat_ids, changed_users=users))
+
+    def clear(self) -> None:
+        self._chats.clear()
+        self._users.clear()
+        self._activity.clear()
 
     def _put(self, store: OrderedDict, key: tuple, value: object) -> None:
         store[key] = value

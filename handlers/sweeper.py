@@ -3,7 +3,10 @@
 The runtime's APScheduler job calls :meth:`Sweeper.sweep` every few seconds;
 the sandbox calls it after moving its clock. Each task runs in its own
 transaction and returns actions for the channels, so one failing task never
-stops the others.
+stops the others. Replicas sweep too: a task another replica is running at
+that moment is skipped (its turn is a lock in the database), and each task's
+outcome commits with what it changed, so the next sweep, here or elsewhere,
+never does it twice.
 """
 
 from __future__ import annotations
@@ -41,7 +44,9 @@ class Sweeper:
         actions: list[Action] = []
         for task in self._tasks:
             try:
-                actions.extend(await self._storage.run(lambda repos, t=task: t(repos, now)))
+                actions.extend(
+                    await self._storage.run(lambda repos, t=task: _in_turn(t, repos, now))
+                )
             except Exception:
                 log.exception("sweep task %s failed; it will run again next sweep", task.__name__)
         return actions
@@ -67,3 +72,12 @@ class Sweeper:
         await self._storage.run(
             lambda repos: record_receipts(repos, receipts, now, self._receipt_hooks)
         )
+
+
+async def _in_turn(task: SweepTask, repos: Repositories, now: datetime) -> list[Action]:
+    """``task``, unless another replica is running it right now (a task that keeps
+    this process's own state, such as the FAQ index, runs on every replica)."""
+    shared = not getattr(task, "every_replica", False)
+    if shared and not await repos.replicas.if_free(f"sweep:{task.__name__}"):
+        return []
+    return await task(repos, now)

@@ -8,12 +8,15 @@ passing fault: the whole unit of work is retried, so nothing is lost.
 from __future__ import annotations
 
 import logging
+import os
+import secrets
+import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import (
@@ -113,11 +116,18 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def replica_name() -> str:
+    """A name for this process that no other replica shares, readable in logs."""
+    return f"{socket.gethostname()[:64]}-{os.getpid()}-{secrets.token_hex(3)}"
+
+
 class Storage:
     """Owns the engine; hands out units of work."""
 
     def __init__(self, engine: AsyncEngine, *, attempts: int = 5, max_wait: float = 2.0) -> None:
         self.engine = engine
+        #: This process among the replicas on the database: ``host-pid-random``.
+        self.replica_id = replica_name()
         self._attempts = attempts
         self._max_wait = max_wait
 
@@ -137,7 +147,7 @@ class Storage:
         records, so the ORM's identity map and unit of work would only cost time.
         """
         async with self.engine.begin() as connection:
-            yield Repositories.bind(connection)
+            yield Repositories.bind(connection, self.replica_id)
 
     async def run(self, work: Callable[[Repositories], Awaitable[T]]) -> T:
         """Run ``work`` in a transaction, retrying it whole on passing faults.
@@ -164,6 +174,11 @@ class Storage:
                 async with self.transaction() as repos:
                     return await work(repos)
         raise AssertionError("unreachable")
+
+    async def ping(self) -> None:
+        """One round trip to the database (callers bound it with ``asyncio.timeout``)."""
+        async with self.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
 
     async def close(self) -> None:
         await self.engine.dispose()

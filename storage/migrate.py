@@ -8,6 +8,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from storage.locks import Purpose, lock_for_transaction
+
 
 def alembic_config(url: str | None = None) -> Config:
     config = Config()
@@ -18,7 +20,10 @@ def alembic_config(url: str | None = None) -> Config:
 
 
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
-    """Bring the schema to ``revision`` on the engine's own connection."""
+    """Bring the schema to ``revision`` on the engine's own connection. On PostgreSQL
+    replicas starting together queue on a lock: the first migrates, the others then
+    find the schema current (PostgreSQL's DDL is transactional, so a failed migration
+    leaves nothing half done)."""
 
     def _run(connection: Any) -> None:
         config = alembic_config()
@@ -26,6 +31,7 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
         command.upgrade(config, revision)
 
     async with engine.begin() as connection:
+        await lock_for_transaction(connection, Purpose.MIGRATIONS)
         await connection.run_sync(_run)
 
 
@@ -37,3 +43,10 @@ async def current_revision(engine: AsyncEngine) -> str | None:
 
     async with engine.connect() as connection:
         return await connection.run_sync(_read)
+
+
+def head_revision() -> str | None:
+    """The newest migration this version of Shequn has."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()

@@ -226,6 +226,8 @@ class Delivery(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     #: How a message to a member reached them: ``private`` or ``group`` (a mention).
     reached: Mapped[str | None] = mapped_column(String(16))
+    #: The replica sending it (``sending`` rows): its lease in ``replicas`` covers it.
+    holder: Mapped[str | None] = mapped_column(String(96))
     created_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
 
@@ -657,6 +659,22 @@ class ChannelState(Base):
     key: Mapped[str] = mapped_column(String(128), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime]
+
+
+class Replica(Base):
+    """A running Shequn process. Its ``seen_at``, renewed every few seconds, is the
+    lease on what it holds (deliveries it is sending); a replica not seen for the
+    lease's length is gone, and what it held is recovered by the others."""
+
+    __tablename__ = "replicas"
+
+    id: Mapped[str] = mapped_column(String(96), primary_key=True)
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime]
+    seen_at: Mapped[datetime]
+    #: Whether it runs what must have one runner (it holds the leader lock).
+    leader: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class AccessToken(Base):

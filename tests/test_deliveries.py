@@ -80,11 +80,37 @@ async def test_crash_mid_send_is_failed_not_resent(storage: Storage) -> None:
     async with storage.transaction() as repos:
         await schedule(repos, "x", timedelta(0))
         await repos.deliveries.claim_due(T0, limit=1)
-    # …the process dies here; at the next start:
-    async with storage.transaction() as repos:
+        # A one-shot command of the running process's own is no next start:
+        assert await repos.deliveries.fail_interrupted(T0) == 0
+    # …the process dies here; the next start is another process on the same database:
+    async with Storage(storage.engine).transaction() as repos:
         assert await repos.deliveries.fail_interrupted(T0 + timedelta(minutes=5)) == 1
         assert await repos.deliveries.claim_due(T0 + timedelta(days=1), limit=10) == []
         assert await repos.deliveries.status_counts() == {"failed": 1}
+
+
+async def test_a_replica_gone_past_its_lease_loses_what_it_was_sending(storage: Storage) -> None:
+    """Replicas: rows are recovered once their holder has not renewed its lease for the
+    lease's length — never while it is alive, never sent again."""
+    alive, killed = Storage(storage.engine), Storage(storage.engine)
+    for replica in (alive, killed):
+        async with replica.transaction() as repos:
+            await repos.replicas.beat(replica.replica_id, host="h", pid=1, now=T0, leader=False)
+            await schedule(repos, f"x-{replica.replica_id}", timedelta(0))
+            await repos.deliveries.claim_due(T0, limit=1)
+    lease = timedelta(seconds=30)
+    later = T0 + timedelta(seconds=20)
+    async with alive.transaction() as repos:  # the killed one is not late yet
+        await repos.replicas.beat(alive.replica_id, host="h", pid=1, now=later, leader=True)
+        assert await repos.deliveries.fail_abandoned(later, later - lease) == 0
+    later = T0 + timedelta(seconds=45)
+    async with alive.transaction() as repos:
+        await repos.replicas.beat(alive.replica_id, host="h", pid=1, now=later, leader=True)
+        assert await repos.deliveries.fail_abandoned(later, later - lease) == 1
+        assert await repos.deliveries.status_counts() == {"failed": 1, "sending": 1}
+        assert await repos.replicas.live(later - lease) == [(alive.replica_id, True)]
+        await repos.replicas.leave(alive.replica_id)  # a stop gives the lease up at once
+        assert await repos.deliveries.fail_abandoned(later, later - lease) == 1
 
 
 async def test_defer_and_skip(storage: Storage) -> None:

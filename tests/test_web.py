@@ -102,8 +102,20 @@ async def test_healthz_and_routes_answer_only_while_the_channels_run() -> None:
             await client.get(f"http://127.0.0.1:{server.port}/healthz")
 
 
-def test_no_server_when_no_channel_takes_callbacks() -> None:
-    assert web_server(HttpSettings(), [PollingChannel()]) is None
+async def test_the_server_runs_when_no_channel_takes_callbacks() -> None:
+    """Polling alone still serves /healthz (and /readyz, /metrics in a real run)."""
+    server = web_server(HttpSettings(port=free_port()), [PollingChannel()])
+    await server.start()
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.port}") as client:
+            assert (await client.get("/healthz")).status_code == 503
+            server.channel_started("polling")
+            assert (await client.get("/healthz")).json() == {
+                "status": "ok",
+                "channels": ["polling"],
+            }
+    finally:
+        await server.stop()
 
 
 async def test_a_port_in_use_is_one_line_naming_http_port() -> None:

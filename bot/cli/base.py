@@ -150,6 +150,16 @@ def read_or_exit(
 def setup_logging(settings: Settings, quiet: bool = False) -> None:
     level = logging.WARNING if quiet and settings.log_level == "INFO" else settings.log_level
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if settings.logging.format == "json":  # one object per line, for a log collector
+        from pythonjsonlogger.json import JsonFormatter
+
+        formatter = JsonFormatter(
+            "%(asctime)s %(levelname)s %(name)s %(message)s",
+            rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+            json_ensure_ascii=False,
+        )
+        for handler in logging.getLogger().handlers:
+            handler.setFormatter(formatter)
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)

@@ -6,6 +6,7 @@ import json
 import sys
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit, urlunsplit
 
 import typer
 
@@ -116,12 +117,25 @@ def show_config(config: ConfigOption = None) -> None:
     if settings.database.url:  # a password in the URL is a secret too
         url = engine_url(settings.database.url).render_as_string(hide_password=True)
         shown["database"]["url"] = url
+    if settings.redis.url:  # and in Redis's
+        shown["redis"]["url"] = _without_password(settings.redis.url)
     typer.echo(json.dumps(shown, ensure_ascii=False, indent=2))
+
+
+def _without_password(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    user = parts.username or ""
+    host = parts.hostname or ""
+    port = f":{parts.port}" if parts.port else ""
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}{port}"))
 
 
 async def _channels(settings: Settings) -> None:
     """Every configured channel, each action carried out by the channel of its target."""
     from bot.channels.hub import ChannelHub
+    from bot.metrics import Metrics
     from bot.runtime import run_channels
 
     app = startup.build(settings)
@@ -132,7 +146,13 @@ async def _channels(settings: Settings) -> None:
 
         channels.append(
             TelegramChannel(
-                settings.telegram, token, app.dispatcher, app.texts, app.router, settings.staff
+                settings.telegram,
+                token,
+                app.dispatcher,
+                app.texts,
+                app.router,
+                settings.staff,
+                settings.redis,
             )
         )
     if settings.wechat.kf.configured:
@@ -162,20 +182,27 @@ async def _channels(settings: Settings) -> None:
 
         channels.append(ConsoleSite(app, settings.console).channel)
     hub = ChannelHub(channels, settings.staff, app.texts)
+    metrics = Metrics()
     for channel in channels:
         channel.deliver = hub.deliver_from(channel.name)
-    await run_channels(app, channels, hub.deliver)
+        if hasattr(channel, "count_send"):
+            channel.count_send = metrics.sent
+    await run_channels(app, channels, hub.deliver, metrics)
 
 
 async def _sandbox(settings: Settings, script: list[str] | None) -> None:
     from bot.channels.sandbox.console import SandboxConsole, interactive, play
+    from bot.fleet.guard import ProcessGuard
     from handlers.clock import ManualClock
 
     state = sandbox_state(sandbox_database(settings))
     clock = ManualClock()
     app = startup.build(sandbox_settings(settings), url=sandbox_url(settings), clock=clock)
+    guard = ProcessGuard(app.storage, app.settings, sandbox=True)
     try:
+        await guard.acquire()  # one sandbox per database file
         await startup.prepare(app, retry=False)
+        await app.recover_interrupted()
         console = await SandboxConsole.create(app, clock, write=_print)
         console.resume(state)  # the clock and message numbers where the last run left them
         try:
@@ -186,6 +213,7 @@ async def _sandbox(settings: Settings, script: list[str] | None) -> None:
         finally:
             console.save(state)
     finally:
+        await guard.release()
         await app.close()
 
 

@@ -1,7 +1,9 @@
 """The web server: Starlette routes served by uvicorn inside the bot's event loop.
 
-One server for everything that calls Shequn over HTTP: the channels' callbacks
-(the Telegram webhook, WeChat) and ``GET /healthz``. It binds its socket itself,
+One server for everything that calls Shequn over HTTP, in every mode: the
+channels' callbacks (the Telegram webhook, WeChat), the staff console,
+``GET /healthz`` (alive), ``GET /readyz`` and ``GET /metrics``
+(:mod:`bot.web.operations`). It binds its socket itself,
 so an address in use or a host that is not this machine's is one line naming
 ``http.port`` or ``http.host``, never uvicorn's exit. Shutdown signals stay with
 :mod:`bot.runtime`: uvicorn does not install its own handlers here.
@@ -65,9 +67,9 @@ class WebServer:
         #: The port listened on once started (``http.port``, or the one chosen for 0).
         self.port: int | None = None
 
-    @property
-    def has_callbacks(self) -> bool:
-        return len(self._routes) > 1
+    def serve_always(self, routes: list[BaseRoute]) -> None:
+        """Serve ``routes`` whatever the channels' state (readiness, metrics)."""
+        self._routes.extend(routes)
 
     def serve(self, channel: str, routes: list[BaseRoute]) -> None:
         """Serve ``routes`` of ``channel``; they answer 503 while it is not running."""
@@ -111,7 +113,10 @@ class WebServer:
         """Say where it listens, once every channel has started (a start that fails says
         why and only that)."""
         host = self._settings.host
-        log.info("web server listening on http://%s (GET /healthz)", _address(host, self.port))
+        log.info(
+            "web server listening on http://%s (GET /healthz, /readyz, /metrics)",
+            _address(host, self.port),
+        )
 
     async def stop(self) -> None:
         """Stop accepting requests, let those in flight finish, close the socket."""
@@ -124,6 +129,11 @@ class WebServer:
             await self._task
             self._server = self._task = None
 
+    @property
+    def serving(self) -> bool:
+        """Every channel has started and none is stopping."""
+        return not self._stopping and all(self._started.values())
+
     async def _health(self, _request: Request) -> Response:
         if self._stopping:
             return JSONResponse({"status": "stopping"}, status_code=503)
@@ -132,13 +142,13 @@ class WebServer:
         return JSONResponse({"status": "ok", "channels": list(self._started)})
 
 
-def web_server(settings: HttpSettings, channels: Sequence[Channel]) -> WebServer | None:
-    """The server for ``channels``, or None when none of them takes callbacks."""
+def web_server(settings: HttpSettings, channels: Sequence[Channel]) -> WebServer:
+    """The server for ``channels`` (their callbacks) and the operations' routes."""
     server = WebServer(settings, [channel.name for channel in channels])
     for channel in channels:
         if isinstance(channel, HttpChannel):
             server.serve(channel.name, channel.routes())
-    return server if server.has_callbacks else None
+    return server
 
 
 def _gate(route: BaseRoute, is_open: Callable[[], bool]) -> None:

@@ -55,6 +55,7 @@ def sync_task(library: FaqLibrary) -> SweepTask:
         await repos.conversations.forget_expired(now)
         return []
 
+    sync_faq_index.every_replica = True  # type: ignore[attr-defined]  # its index is its own
     return sync_faq_index
 
 

@@ -37,6 +37,8 @@ class FaqLibrary:
         self._revisions: dict[int, int] = {}
         self._stamp: tuple[int, int] | None = None
         self.calibrator = Calibrator(config, self.empty_matcher)
+        #: Told when this process changed an entry (other replicas then refresh).
+        self.on_change: Callable[[], None] | None = None
         self._groups: tuple[Hashable, list[Cluster]] | None = None
 
     @property
@@ -70,6 +72,12 @@ class FaqLibrary:
         if records:
             log.info("FAQ index: %d entries changed, %d live", len(records), len(self._entries))
         return len(records)
+
+    def changed_here(self, record: FaqEntryRecord) -> None:
+        """:meth:`apply` for a change this process committed, told to the others."""
+        self.apply(record)
+        if self.on_change is not None:
+            self.on_change()
 
     def apply(self, record: FaqEntryRecord) -> None:
         """Bring one entry's index state in line with ``record``."""

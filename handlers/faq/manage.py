@@ -144,7 +144,7 @@ class FaqManagement:
         await self.library.ensure_loaded(ctx.repos)
         similar = self.library.search(question, limit=1)
         record = await ctx.repos.faq.add(question, sanitize_answer(answer), ctx.now)
-        ctx.after_commit.append(lambda: self.library.apply(record))
+        ctx.after_commit.append(lambda: self.library.changed_here(record))
         text = texts.t("faq.added", id=record.id, question=record.question)
         if similar and similar[0].confidence >= SIMILAR:
             near = self.library.entry(int(similar[0].key))
@@ -207,7 +207,7 @@ class FaqManagement:
         if field in ("on", "off"):
             updated = await ctx.repos.faq.update(entry_id, ctx.now, enabled=field == "on")
             assert updated is not None
-            ctx.after_commit.append(lambda: self.library.apply(updated))
+            ctx.after_commit.append(lambda: self.library.changed_here(updated))
             return [reply(event.message, self._edited(ctx, updated))]
         value = args["value"]
         if not value:
@@ -243,7 +243,7 @@ class FaqManagement:
         updated = await ctx.repos.faq.update(entry_id, ctx.now, **changes)
         if updated is None:
             return texts.t("faq.not_found", id=entry_id)
-        ctx.after_commit.append(lambda: self.library.apply(updated))
+        ctx.after_commit.append(lambda: self.library.changed_here(updated))
         return self._edited(ctx, updated)
 
     async def delete(self, event: CommandIssued, ctx: Context) -> list[Action]:
@@ -252,7 +252,7 @@ class FaqManagement:
         deleted = await ctx.repos.faq.delete(entry_id, ctx.now)
         if deleted is None:
             return [reply(event.message, texts.t("faq.not_found", id=entry_id))]
-        ctx.after_commit.append(lambda: self.library.apply(deleted))
+        ctx.after_commit.append(lambda: self.library.changed_here(deleted))
         return [
             reply(event.message, texts.t("faq.deleted", id=deleted.id, question=deleted.question))
         ]

@@ -14,10 +14,12 @@ from storage.repositories.deliveries import DeliveryRepository
 from storage.repositories.events import EventLogRepository
 from storage.repositories.faq import FaqRepository
 from storage.repositories.figures import FiguresRepository
+from storage.repositories.gauges import GaugeRepository
 from storage.repositories.links import LinkRepository
 from storage.repositories.members import MemberRepository
 from storage.repositories.points import PointsRepository
 from storage.repositories.privacy import PrivacyRepository
+from storage.repositories.replicas import ReplicaRepository
 from storage.repositories.reply_windows import HeldMessageRepository, ReplyWindowRepository
 from storage.repositories.sent import SentMessageRepository
 from storage.repositories.tickets import TicketRepository
@@ -50,16 +52,20 @@ class Repositories:
     privacy: PrivacyRepository
     console: ConsoleRepository
     figures: FiguresRepository
+    replicas: ReplicaRepository
+    gauges: GaugeRepository
 
     @classmethod
-    def bind(cls, db: AsyncConnection) -> Repositories:
+    def bind(cls, db: AsyncConnection, holder: str | None = None) -> Repositories:
+        """The repositories on ``db``; ``holder``: this process's replica id, which
+        marks the deliveries it takes to send."""
         return cls(
             chats=ChatRepository(db),
             users=UserRepository(db),
             members=MemberRepository(db),
             events=EventLogRepository(db),
             updates=ProcessedUpdateRepository(db),
-            deliveries=DeliveryRepository(db),
+            deliveries=DeliveryRepository(db, holder),
             faq=FaqRepository(db),
             conversations=ConversationRepository(db),
             points=PointsRepository(db),
@@ -74,4 +80,6 @@ class Repositories:
             privacy=PrivacyRepository(db),
             console=ConsoleRepository(db),
             figures=FiguresRepository(db),
+            replicas=ReplicaRepository(db),
+            gauges=GaugeRepository(db),
         )

@@ -1,9 +1,10 @@
 """The outbox of scheduled messages.
 
-Sending is at most once: a sweep claims due rows (``pending → sending``) and
-commits before anything is sent; the outcome is recorded afterwards. A crash
-between the two leaves the row ``sending``, and :meth:`fail_interrupted`
-closes it as failed at the next start instead of sending it again — a
+Sending is at most once: a sweep claims due rows (``pending → sending``, marked
+with the claiming replica) and commits before anything is sent; the outcome is
+recorded afterwards. A crash between the two leaves the row ``sending``; once
+its replica's lease has run out (:class:`storage.models.Replica`),
+:meth:`fail_abandoned` closes it as failed instead of sending it again — a
 missing nudge is better than a duplicate one.
 """
 
@@ -13,10 +14,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.models import Delivery, User
+from storage.models import Delivery, Replica, User
 from storage.records import DeliveryRecord, DeliveryStatus
 from storage.repositories._sql import to_record, upsert_insert
 
@@ -24,8 +25,9 @@ PENDING, SENDING = DeliveryStatus.PENDING.value, DeliveryStatus.SENDING.value
 
 
 class DeliveryRepository:
-    def __init__(self, db: AsyncConnection) -> None:
+    def __init__(self, db: AsyncConnection, holder: str | None = None) -> None:
         self._db = db
+        self._holder = holder
 
     async def schedule(
         self,
@@ -111,7 +113,7 @@ class DeliveryRepository:
                 Delivery.id.in_(rows.with_for_update(skip_locked=True).scalar_subquery()),
                 Delivery.status == PENDING,
             )
-            .values(status=SENDING, attempts=Delivery.attempts + 1)
+            .values(status=SENDING, attempts=Delivery.attempts + 1, holder=self._holder)
             .returning(*Delivery.__table__.c)
         )
         found = (await self._db.execute(statement)).all()
@@ -189,10 +191,20 @@ class DeliveryRepository:
         return result.rowcount or 0
 
     async def fail_interrupted(self, at: datetime) -> int:
-        """Close deliveries a crash left mid-send, without sending them again."""
+        """Close every delivery left mid-send by another process, without sending it
+        again (at the start of the only process on the database)."""
+        return await self._fail(Delivery.holder.is_distinct_from(self._holder), at)
+
+    async def fail_abandoned(self, at: datetime, alive_since: datetime) -> int:
+        """Close the deliveries of replicas not seen since ``alive_since`` (their lease
+        ran out: killed mid-send), without sending them again."""
+        live = select(Replica.id).where(Replica.seen_at >= alive_since)
+        return await self._fail(or_(Delivery.holder.is_(None), Delivery.holder.not_in(live)), at)
+
+    async def _fail(self, whose: Any, at: datetime) -> int:
         result = await self._db.execute(
             update(Delivery)
-            .where(Delivery.status == SENDING)
+            .where(Delivery.status == SENDING, whose)
             .values(
                 status=DeliveryStatus.FAILED.value,
                 finished_at=at,

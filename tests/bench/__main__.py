@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 
-from tests.bench import console, detector, faq, outbox, pipeline, points, wechat
+from tests.bench import console, detector, faq, outbox, pipeline, points, replicas, wechat
 
 
 def main() -> None:
@@ -22,6 +22,7 @@ def main() -> None:
         "detector": detector.main,
         "wechat": wechat.main,
         "console": console.main,
+        "replicas": replicas.main,
     }
     unknown = chosen - benches.keys()
     if unknown:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from bot.channels.wechat.kf_convert import PLATFORM as KF_PLATFORM
 from bot.channels.wechat.kf_convert import community as kf_community
+from bot.fleet.settings import RedisSettings
 from bot.settings import Settings
 from handlers.capabilities import Capabilities
 from handlers.clock import ManualClock
@@ -69,6 +70,7 @@ def sandbox_settings(settings: Settings) -> Settings:
         update={
             "community": community.model_copy(update={"staff": community.staff | {operator}}),
             "staff": DeskSettings(chat=f"{PLATFORM}:{STAFF_CHAT_ID}"),
+            "redis": RedisSettings(),  # its own SQLite file, one process
         }
     )
 

@@ -46,3 +46,6 @@ class AdminCache:
 
     def invalidate(self, chat_id: int) -> None:
         self._entries.pop(chat_id, None)
+
+    def clear(self) -> None:
+        self._entries.clear()

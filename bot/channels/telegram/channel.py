@@ -27,12 +27,21 @@ from telegram.error import (
     RetryAfter,
     TelegramError,
 )
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    BaseRateLimiter,
+    ContextTypes,
+    TypeHandler,
+)
 
 from bot.channels.telegram import render
 from bot.channels.telegram.admins import AdminCache
 from bot.channels.telegram.convert import ALLOWED_UPDATES, PLATFORM, to_incoming
 from bot.channels.telegram.webhook import webhook_route
+from bot.fleet.ratelimit import FleetRateLimiter
+from bot.fleet.settings import RedisSettings
 from bot.settings import TelegramSettings
 from bot.startup import StartupError
 from handlers.actions import (
@@ -65,6 +74,8 @@ log = logging.getLogger(__name__)
 #: The longest wait between two attempts to reach Telegram at start.
 MAX_CONNECT_DELAY = 60.0
 DEFAULT_BASE_URL = "https://api.telegram.org"
+#: How long a stop waits for the replies of webhook updates already recorded.
+IN_FLIGHT_SECONDS = 3.0
 
 CAPABILITIES = Capabilities(
     group_messages=True,
@@ -134,24 +145,36 @@ class TelegramPlatform:
         }
 
 
-def build_application(settings: TelegramSettings, token: str) -> Application:
-    """A PTB application pointed at ``settings.base_url`` with the rate limiter on;
-    in webhook mode without PTB's updater (Shequn's web server takes the updates)."""
+def build_application(
+    settings: TelegramSettings, token: str, redis: RedisSettings | None = None
+) -> Application:
+    """A PTB application pointed at ``settings.base_url`` with the rate limiter on (the
+    fleet's, in Redis, when replicas share the bot); in webhook mode without PTB's
+    updater (Shequn's web server takes the updates)."""
     limits = settings.rate_limit
     builder = ApplicationBuilder()
     if settings.mode == "webhook":
         builder = builder.updater(None)
+    limiter: BaseRateLimiter[int]
+    if redis is not None and redis.configured:
+        limiter = FleetRateLimiter(
+            redis.url,
+            redis.prefix,
+            overall_per_second=limits.overall_per_second,
+            group_per_minute=limits.group_per_minute,
+            max_retries=limits.max_retries,
+        )
+    else:
+        limiter = AIORateLimiter(
+            overall_max_rate=limits.overall_per_second,
+            group_max_rate=limits.group_per_minute,
+            max_retries=limits.max_retries,
+        )
     return (
         builder.token(token)
         .base_url(f"{settings.base_url}/bot")
         .base_file_url(f"{settings.base_url}/file/bot")
-        .rate_limiter(
-            AIORateLimiter(
-                overall_max_rate=limits.overall_per_second,
-                group_max_rate=limits.group_per_minute,
-                max_retries=limits.max_retries,
-            )
-        )
+        .rate_limiter(limiter)
         .concurrent_updates(64)
         # A spare connection, so the last getUpdates at shutdown never waits on the long poll.
         .get_updates_connection_pool_size(2)
@@ -172,13 +195,14 @@ class TelegramChannel:
         texts: Texts,
         router: Router,
         desk: DeskSettings,
+        redis: RedisSettings | None = None,
     ) -> None:
         self._settings = settings
         self._desk = desk
         self._dispatcher = dispatcher
         self._texts = texts
         self._router = router
-        self.application = build_application(settings, token)
+        self.application = build_application(settings, token, redis)
         self.admins = AdminCache(self._fetch_admins, settings.admin_cache_seconds)
         self.platform = TelegramPlatform(self.admins, settings.mode)
         self.application.add_handler(TypeHandler(Update, self._on_update))
@@ -187,6 +211,12 @@ class TelegramChannel:
         #: Where the actions of an update go: this channel alone, or every channel
         #: through the hub when Shequn runs on several platforms.
         self.deliver: Callable[[list[Action]], Awaitable[list[Receipt]]] = self.execute
+        #: Told the outcome of every action carried out (``/metrics``).
+        self.count_send: Callable[[str, str], None] = lambda _channel, _outcome: None
+        #: Told when a chat's admins changed (other replicas drop their copy).
+        self.on_admins_changed: Callable[[int], None] = lambda _chat_id: None
+        #: Webhook updates recorded and still being answered (replies going out).
+        self._in_flight: set[asyncio.Task[None]] = set()
 
     @property
     def bot(self) -> Bot:
@@ -215,12 +245,47 @@ class TelegramChannel:
         log.info("Telegram polling started as @%s", me.username)
         await app.start()
 
+    async def reach(self) -> None:
+        """Raises unless Telegram answers ``getMe`` (``/readyz``)."""
+        await self.bot.get_me()
+
     def routes(self) -> list[BaseRoute]:
         """The webhook on Shequn's web server (webhook mode); none when polling."""
         if self._settings.mode != "webhook":
             return []
         hook = self._settings.webhook
-        return [webhook_route(hook.local_path, self._webhook_secret, self.application)]
+        return [webhook_route(hook.local_path, self._webhook_secret, self.application, self.take)]
+
+    async def take(self, update: Update) -> bool:
+        """Handle a webhook update; returns once it is recorded (True), or False when
+        it could not be (the database away): the caller asks Telegram to resend it.
+        The replies go out after, in a task :meth:`stop` waits for."""
+        recorded = asyncio.get_running_loop().create_future()
+
+        def mark() -> None:
+            if not recorded.done():
+                recorded.set_result(None)
+
+        task = asyncio.create_task(self._handle(update, mark))
+        self._in_flight.add(task)
+        task.add_done_callback(self._finished)
+        await asyncio.wait({recorded, task}, return_when=asyncio.FIRST_COMPLETED)
+        if recorded.done():
+            return True
+        return task.exception() is None  # nothing to record (an update of no interest)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._in_flight.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            self._log_failure(None, task.exception())
+
+    async def _handle(self, update: Update, recorded: Callable[[], None] | None = None) -> None:
+        incoming = to_incoming(update, self.bot.id, self.platform.username)
+        for event in incoming.events:
+            if isinstance(event, ModeratorsChanged):
+                self.admins.invalidate(int(event.chat.id))
+                self.on_admins_changed(int(event.chat.id))
+        await self._dispatcher.handle(incoming, self.platform, self.deliver, recorded)
 
     async def _set_webhook(self) -> None:
         """Tell Telegram where to post updates; a network outage is waited out like
@@ -253,6 +318,8 @@ class TelegramChannel:
 
     async def stop(self) -> None:
         app = self.application
+        if self._in_flight:  # webhook updates recorded, their replies still going out
+            await asyncio.wait(set(self._in_flight), timeout=IN_FLIGHT_SECONDS)
         if app.updater is not None and app.updater.running:
             await app.updater.stop()
         if app.running:
@@ -329,18 +396,15 @@ class TelegramChannel:
         return frozenset(member.user.id for member in members)
 
     async def _on_update(self, update: object, _context: ContextTypes.DEFAULT_TYPE) -> None:
-        if not isinstance(update, Update):
-            return
-        incoming = to_incoming(update, self.bot.id, self.platform.username)
-        for event in incoming.events:
-            if isinstance(event, ModeratorsChanged):
-                self.admins.invalidate(int(event.chat.id))
-        await self._dispatcher.handle(incoming, self.platform, self.deliver)
+        if isinstance(update, Update):
+            await self._handle(update)
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        self._log_failure(update, context.error)
+
+    def _log_failure(self, update: object, error: BaseException | None) -> None:
         """A passing fault (network, database) is one line; anything else is a bug and
         keeps its traceback."""
-        error = context.error
         update_id = getattr(update, "update_id", "?")
         if error is not None and (_is_network_error(error) or is_transient(error)):
             log.warning("update %s failed: %s", update_id, str(error).splitlines()[0])
@@ -357,21 +421,27 @@ class TelegramChannel:
         for action in actions:
             error: str | None = None
             outcome = _Outcome()
+            counted = "ok"
             try:
                 await self._execute(action, outcome)
             except RetryAfter as failure:
-                error = f"still flooded after retries: {failure}"
+                error, counted = f"still flooded after retries: {failure}", "429"
                 log.error("dropped %s: %s", type(action).__name__, error)
             except PrivateRefused as failure:  # a routine nudge nobody opened a chat for
-                error = str(failure)
+                error, counted = str(failure), "403"
                 log.info("private %s not delivered: %s", type(action).__name__, failure)
             except (TelegramError, StaffChatMissing) as failure:
                 error = str(failure)
+                counted = "403" if isinstance(failure, Forbidden) else "error"
                 log.warning("Telegram refused %s: %s", type(action).__name__, failure)
             except Exception as failure:  # a bad action (a chat id that is no number): the
                 error = f"{type(failure).__name__}: {failure}"  # rest of the batch goes on
                 log.error("could not carry out %s: %s", type(action).__name__, error)
                 log.debug("%s failed", type(action).__name__, exc_info=True)
+                counted = "error"
+            if outcome.fell_back and counted == "ok":
+                counted = "403"  # refused in private, said in the group instead
+            self.count_send(PLATFORM, counted)
             receipt = receipt_for(
                 action, error, tuple(outcome.sent), outcome.fell_back, outcome.value
             )

@@ -1,15 +1,18 @@
 """The Telegram webhook as a route of Shequn's web server (:mod:`bot.web`).
 
 What python-telegram-bot documents for a custom webhook server: the request's
-secret header checked, the body parsed with ``Update.de_json`` and put on the
-application's update queue, which handles it exactly as a polled update. The
-answer goes back at once; the handling happens after it.
+secret header checked, the body parsed with ``Update.de_json``. The call is
+answered once the update is durably recorded (its effects and its
+de-duplication key committed), so a load balancer that retries a failed call
+on another replica never loses an update, and a retry of one that was
+recorded changes nothing; the replies go out after the answer.
 """
 
 from __future__ import annotations
 
 import hmac
 import logging
+from collections.abc import Awaitable, Callable
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -23,8 +26,14 @@ log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
-def webhook_route(path: str, secret: str, application: Application) -> Route:
-    """``POST path``: an update from Telegram, queued for ``application``.
+def webhook_route(
+    path: str,
+    secret: str,
+    application: Application,
+    take: Callable[[Update], Awaitable[bool]],
+) -> Route:
+    """``POST path``: an update from Telegram, handed to ``take``, which returns once
+    it is recorded (True) or could not be (False: 503, and Telegram sends it again).
 
     A request without ``secret`` in its header gets 403 and one log line; a body
     that is not an update gets 400; neither reaches the application.
@@ -50,7 +59,8 @@ def webhook_route(path: str, secret: str, application: Application) -> Route:
             reason = (str(error) or type(error).__name__).splitlines()[0]
             log.warning("webhook request refused: not a Telegram update (%s)", reason)
             return Response(status_code=400)
-        await application.update_queue.put(update)
+        if not await take(update):
+            return Response(status_code=503, headers={"Retry-After": "1"})
         return Response()
 
     return Route(path, receive, methods=["POST"])

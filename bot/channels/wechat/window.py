@@ -13,6 +13,7 @@ how a button looks in its menus; everything else is here, once.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -75,6 +76,8 @@ class WindowedSender:
 
     def __init__(self, storage: Storage, clock: Clock) -> None:
         self._storage, self._clock = storage, clock
+        #: Told the outcome of every action carried out (``/metrics``).
+        self.count_send: Callable[[str, str], None] = lambda _channel, _outcome: None
 
     # -- for the channel to supply -----------------------------------------------------
     async def send_one(
@@ -93,16 +96,19 @@ class WindowedSender:
         """Carry out actions in order; one failure never blocks the rest."""
         receipts: list[Receipt] = []
         for action in actions:
-            outcome, error, skipped = Outcome(), None, False
+            outcome, error, skipped, counted = Outcome(), None, False, "ok"
             try:
                 await self._execute(action, outcome)
             except WindowClosed as closed:
                 error, skipped = closed.reason, True
+                counted = "95001" if closed.reason == "window_closed" else closed.reason
                 what = "skipped" if action.deliveries else "held for later"
                 log.info("%s %s: %s", type(action).__name__, what, closed.reason)
             except WeChatApiError as failure:
                 error = str(failure)
+                counted = str(getattr(failure, "errcode", "error"))
                 log.warning("WeChat refused %s: %s", type(action).__name__, failure)
+            self.count_send(self.name, counted)
             receipt = receipt_for(action, error, tuple(outcome.sent), skipped=skipped)
             if receipt is not None:
                 receipts.append(receipt)

@@ -1,0 +1,1 @@
+"""Running as one process or as several replicas on one database."""
