@@ -135,7 +135,7 @@ async def run_channels(
     metrics = metrics or Metrics()
     app.dispatcher.observe = metrics.handled
     guard = ProcessGuard(app.storage, app.settings)
-    membership = Membership(app.storage, replicas=guard.replicas)
+    membership = Membership(app.storage, replicas=guard.replicas, keep=guard.keep, on_lost=stop.set)
     app.leads = lambda: membership.leader
     app.dispatcher.across_replicas = guard.replicas
     sharing: list[Invalidation] = []

@@ -18,7 +18,7 @@ from datetime import datetime
 from handlers.actions import Action, Receipt
 from handlers.clock import Clock
 from handlers.receipts import ReceiptHook, record_receipts
-from storage.database import Storage
+from storage.database import Storage, is_transient
 from storage.repositories import Repositories
 
 log = logging.getLogger(__name__)
@@ -47,8 +47,14 @@ class Sweeper:
                 actions.extend(
                     await self._storage.run(lambda repos, t=task: _in_turn(t, repos, now))
                 )
-            except Exception:
-                log.exception("sweep task %s failed; it will run again next sweep", task.__name__)
+            except Exception as error:
+                if not is_transient(error):  # a bug: its traceback is wanted
+                    log.exception("sweep task %s failed; it runs again next sweep", task.__name__)
+                    continue
+                reason = (str(error) or type(error).__name__).splitlines()[0][:200]
+                log.warning(
+                    "sweep task %s skipped, the database is away: %s", task.__name__, reason
+                )
         return actions
 
     async def next_due(self, now: datetime) -> datetime | None:

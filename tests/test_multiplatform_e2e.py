@@ -195,6 +195,20 @@ async def test_forged_callbacks_are_refused(both: Both) -> None:
     assert len(both.to_member()) == 1
 
 
+async def test_readiness_asks_every_platform(both: Both) -> None:
+    """/readyz: the database, its schema, and each channel reaching its platform."""
+    await both.start()
+    async with httpx.AsyncClient() as client:
+        ready = await client.get(f"http://127.0.0.1:{both.port}/readyz")
+    assert ready.status_code == 200
+    assert ready.json()["checks"] == {
+        "database": "ok",
+        "migrations": "ok",
+        "telegram": "ok",
+        "wechat": "ok",  # 微信客服: kf/account/list answered with these keys
+    }
+
+
 async def test_a_linked_member_sees_one_balance_on_both_platforms(both: Both) -> None:
     """The same person in the Telegram group and on 微信客服: a code asked for on
     Telegram, sent from WeChat, joins them; each platform then shows one balance."""

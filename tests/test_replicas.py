@@ -523,3 +523,29 @@ def test_a_change_through_one_replica_is_seen_by_the_others_at_once(
         timeout=5,
     )
     assert "会员月卡" in answer
+
+
+def test_the_sole_process_stops_when_another_took_its_lock_during_an_outage(
+    fake: FakeBotApiThread, tmp_path: Path, postgres: str, processes: list[BotProcess]
+) -> None:
+    """Without Redis: the lock's connection lost (the database restarted) and a second
+    process started meanwhile — the first notices at its next beat and stops."""
+    proxy = TcpProxy(("127.0.0.1", 5432))
+    proxy.up()
+    via_proxy = postgres.replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}")
+    first = BotProcess(fake, _directory(tmp_path / "a"), SHEQUN_DATABASE__URL=via_proxy)
+    processes.append(first)
+    assert fake.wait_for_call("getUpdates", timeout=30), first.output()
+    proxy.down()  # the first process's connections are cut: PostgreSQL frees its lock
+    second = BotProcess(fake, _directory(tmp_path / "b"), SHEQUN_DATABASE__URL=postgres)
+    processes.append(second)
+    try:
+        wait_until(lambda: "Shequn is running" in second.output(), "the second process up")
+    except AssertionError:
+        raise AssertionError(second.output() + "\n----\n" + first.output()) from None
+    proxy.up()
+    assert exited(first, timeout=40) == 0
+    assert "another Shequn process took this database's lock" in first.output()
+    assert "Traceback" not in first.output()  # the outage: one line per fault
+    assert second.process.poll() is None  # the second one goes on
+    proxy.down()

@@ -4,6 +4,7 @@ within the grace window only, participation, and the moderators' commands."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from handlers.events import BotRemovedFromChat
 from handlers.topics.slots import CronError, slots_between, trigger
 from storage.database import Storage
 from tests.chat_harness import Chat, said
-from tests.conftest import make_settings
+from tests.conftest import create_pg_database, drop_pg_database, make_settings
 from tests.helpers import GROUP, joined, person
 
 # Monday 2026-11-23, 10:00 in Shanghai.
@@ -318,3 +319,34 @@ def test_import_pools_and_preview_the_programme(run: Any, tmp_path: Path) -> Non
     assert code == 0 and len(lines) == 2
     assert all("Sat 20:00  读书会  weekend: " in line for line in lines)
     assert all("pool weekend (3 topics)" in line or "holiday:" in line for line in lines)
+
+
+async def test_replicas_sweeping_at_once_post_each_slot_once(
+    tmp_path: Path, clock: ManualClock
+) -> None:
+    """Two replicas (each its own engine and app) on one PostgreSQL sweep at the same
+    moment: each task runs in one of them at a time, and every slot is posted once."""
+    name, url = await create_pg_database()
+    replicas = [Storage.from_url(url), Storage.from_url(url)]
+    try:
+        first, second = (topics_app(tmp_path, s, clock) for s in replicas)
+        await first.prepare()
+        await second.prepare()
+        c = Chat(first)
+        for user in (ALICE, BOB, MOD):
+            await c.send(joined(c.now, user))
+        for text in ("你最近读了什么书？", "分享一个学习小技巧", "周末打算做什么？"):
+            await c.cmd(MOD, f"/addtopic daily {text}")
+        await first.sweep()  # seeds the group's schedules from the config
+        seen = []
+        for day in range(3):
+            c.wait(86400 if day else 2 * 3600 + 60)
+            together = await asyncio.gather(first.sweep(), second.sweep(), first.sweep())
+            posted = [text for actions in together for text in posts(actions)]
+            assert len(posted) == 1, posted
+            seen.append(posted[0])
+        assert len({text.splitlines()[2] for text in seen}) == 3  # every topic once
+    finally:
+        for storage in replicas:
+            await storage.close()
+        await drop_pg_database(name)

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from markupsafe import Markup
+from sqlalchemy.exc import OperationalError
 
 from bot.app import App, build_app
 from bot.channels.hub import ChannelHub
@@ -299,3 +300,32 @@ async def test_a_wrong_secret_stops_the_start_in_one_line(rig: Callable[..., Any
     with pytest.raises(StartupError) as refused:
         await rig(secret="not-the-secret")
     assert "AppSecret is wrong" in str(refused.value) and "\n" not in str(refused.value)
+
+
+async def test_a_message_the_database_could_not_record_is_refused_and_taken_on_retry(
+    rig: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """WeChat is answered only once the message is recorded: with the database away the
+    callback gets 503, and WeChat's retry of the same message is handled, once."""
+    r = await rig()
+    r.channel.passive_seconds = 0.2
+    monkeypatch.setattr("bot.channels.wechat.oa_channel.RECORD_SECONDS", 0.5)
+    body = r.oa.message_xml(ALICE, "签到")
+    real_run = r.app.storage.run
+
+    async def database_away(work: Any) -> Any:
+        raise OperationalError("SELECT 1", {}, ConnectionRefusedError("connection refused"))
+
+    monkeypatch.setattr(r.app.storage, "run", database_away)
+    refused = await r.oa.post(r.url, body)
+    await r.settle()
+    assert refused.status == 503 and r.texts() == []
+    monkeypatch.setattr(r.app.storage, "run", real_run)
+    taken = await r.oa.post(r.url, body)  # WeChat's retry: the same message
+    await r.settle()
+    assert taken.status == 200
+    again = await r.oa.post(r.url, body)  # and one more: already handled
+    await r.settle()
+    assert again.status == 200
+    answers = [t for t in r.texts() if "签到成功" in t]
+    assert len(answers) == 1, r.texts()

@@ -78,6 +78,9 @@ async def account(tmp_path: Path) -> AsyncIterator[Account]:
 async def test_a_follower_is_welcomed_answered_and_heard_once(account: Account) -> None:
     oa = account.oa
     await account.start()
+    async with httpx.AsyncClient() as client:  # ready: getcallbackip answered
+        ready = await client.get(f"http://127.0.0.1:{account.port}/readyz")
+    assert ready.json()["checks"]["wechat_oa"] == "ok" and ready.status_code == 200
     welcome = await oa.post(account.url, oa.event_xml(ALICE, "subscribe", "qrscene_poster"))
     assert welcome.status == 200 and welcome.reply, welcome  # on the callback itself
     complaint = oa.message_xml(ALICE, "投诉 退款三周了还没到账", msg_id="9001")

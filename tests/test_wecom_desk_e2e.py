@@ -134,6 +134,12 @@ def _key(card: dict[str, Any], label: str) -> str:
 
 async def test_a_wechat_complaint_is_worked_from_wecom(desk: Desk) -> None:
     await desk.start()
+    async with httpx.AsyncClient() as client:  # ready: both WeCom apps answer their keys
+        ready = await client.get(f"http://127.0.0.1:{desk.port}/readyz")
+    assert {k: ready.json()["checks"][k] for k in ("wechat", "wecom")} == {
+        "wechat": "ok",
+        "wecom": "ok",
+    }
     await desk.member_says("投诉 退款三周了还没到账")
     await desk.member_gets("工单 #1")
     card = await desk.card_for(ZHANG, "退款三周了还没到账")

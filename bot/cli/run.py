@@ -175,6 +175,7 @@ async def _channels(settings: Settings) -> None:
                 app.clock,
                 api_base_url=settings.wechat.api_base_url,
                 max_clock_skew=settings.wechat.max_clock_skew,
+                redis=settings.redis,
             )
         )
     if settings.console.enabled:

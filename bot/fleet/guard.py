@@ -93,12 +93,13 @@ class ProcessGuard:
             ) from None
         self._file = lock
 
-    async def still_held(self) -> bool:
-        """Whether every database lock is still held (its connection alive)."""
-        held = True
+    async def keep(self) -> bool:
+        """Keep every database lock: one whose connection was lost (a database restart)
+        is taken again; False when another process took it meanwhile."""
         for lock in self._locks:
-            held = await lock.still_held() and held
-        return held
+            if not await lock.still_held() and not await lock.try_acquire():
+                return False
+        return True
 
     async def release(self) -> None:
         for lock in reversed(self._locks):

@@ -17,7 +17,7 @@ import contextlib
 import logging
 import os
 import socket
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 from storage.database import Storage, is_transient
@@ -41,10 +41,15 @@ class Membership:
         storage: Storage,
         *,
         replicas: bool,
+        keep: Callable[[], Awaitable[bool]] | None = None,
+        on_lost: Callable[[], None] | None = None,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
+        """``keep()``: renews what this process holds besides its lease (the sole
+        process's lock); when it returns False, ``on_lost()`` stops the process."""
         self._storage = storage
         self._replicas = replicas
+        self._keep, self._on_lost = keep, on_lost
         self._now = now
         self._leader_lock = SessionLock(storage.engine, Purpose.LEADER)
         self._task: asyncio.Task[None] | None = None
@@ -62,6 +67,14 @@ class Membership:
         self._task = asyncio.create_task(self._beat_forever(), name="replica lease")
 
     async def beat(self) -> None:
+        if self._keep is not None and not await self._keep():
+            log.error(
+                "another Shequn process took this database's lock while the connection "
+                "holding it was lost; stopping"
+            )
+            if self._on_lost is not None:
+                self._on_lost()
+            return
         if self._replicas:
             await self._contend()
         now = self._now()

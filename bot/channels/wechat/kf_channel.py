@@ -133,6 +133,10 @@ class WeChatKfChannel(WindowedSender):
 
     # -- lifecycle ---------------------------------------------------------------------
 
+    async def reach(self) -> None:
+        """Raises unless WeCom answers ``kf/account/list`` with these keys (``/readyz``)."""
+        await self._api.account_list()
+
     def routes(self) -> list[BaseRoute]:
         path = self._settings.kf.callback_path
         return [

@@ -64,6 +64,9 @@ log = logging.getLogger(__name__)
 PLATFORM = oa_convert.PLATFORM
 #: How long a callback waits for its answer before saying ``success`` (WeChat gives 5 s).
 PASSIVE_SECONDS = 3.0
+#: How long, in all, a callback waits for its message to be recorded; not recorded by
+#: then (the database away), it is refused, and WeChat sends it again (three times).
+RECORD_SECONDS = 4.5
 #: After following, scanning or tapping the menu: 3 messages within a minute.
 TAP_MESSAGES, TAP_WINDOW = 3, timedelta(minutes=1)
 #: Callbacks remembered to drop WeChat's retries before they touch the window.
@@ -112,6 +115,17 @@ class _PassiveReply:
         """The callback answers now: the reply, if one was taken."""
         self.open = False
         return self.text
+
+
+async def _first_of(task: asyncio.Task[None], event: asyncio.Event, seconds: float) -> None:
+    """Wait until ``task`` ends or ``event`` is set, at most ``seconds``."""
+    if event.is_set() or task.done():
+        return
+    waiting = asyncio.ensure_future(event.wait())
+    try:
+        await asyncio.wait({task, waiting}, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        waiting.cancel()
 
 
 class OaPlatform:
@@ -173,6 +187,10 @@ class WeChatOaChannel(WindowedSender):
         self._running = False
 
     # -- lifecycle ---------------------------------------------------------------------
+
+    async def reach(self) -> None:
+        """Raises unless WeChat answers ``getcallbackip`` with this account's keys (``/readyz``)."""
+        await self._api.callback_ips()
 
     def routes(self) -> list[BaseRoute]:
         path = self._oa.callback_path
@@ -236,17 +254,21 @@ class WeChatOaChannel(WindowedSender):
         if not read.member or self._retried(read.key):
             return PlainTextResponse("success")
         reply = _PassiveReply(read.member)
-        handling = self._spawn(self._take(message, reply))
-        answered = asyncio.ensure_future(reply.ready.wait())
-        try:
-            await asyncio.wait(
-                {handling, answered},
-                timeout=self.passive_seconds,
-                return_when=asyncio.FIRST_COMPLETED,
-            )
-        finally:
-            answered.cancel()
-        text = reply.close()
+        recorded = asyncio.Event()
+        handling = self._spawn(self._take(message, reply, recorded))
+        started = asyncio.get_running_loop().time()
+        await _first_of(handling, reply.ready, self.passive_seconds)
+        text = reply.close()  # what comes later goes as 客服消息
+        # Answered only once recorded, else WeChat sends it again. A reply is ready before
+        # the record only when it is a message held for the member (sent first): it goes
+        # back at once, ahead of what follows it as 客服消息.
+        if text is None and not recorded.is_set():
+            left = RECORD_SECONDS - (asyncio.get_running_loop().time() - started)
+            await _first_of(handling, recorded, max(0.0, left))
+        if text is None and not recorded.is_set():
+            self._recent.pop(read.key, None)  # the retry is handled, not dropped
+            log.warning("Official Account message from %s not recorded yet: refused", read.member)
+            return Response(status_code=503)
         if text is None:
             return PlainTextResponse("success")
         return self._reply(message, text, query.get("nonce", ""))
@@ -292,7 +314,9 @@ class WeChatOaChannel(WindowedSender):
 
     # -- reading -------------------------------------------------------------------------
 
-    async def _take(self, message: dict[str, str], reply: _PassiveReply) -> None:
+    async def _take(
+        self, message: dict[str, str], reply: _PassiveReply, recorded: asyncio.Event
+    ) -> None:
         _passive.set(reply)  # this task's own context: only its sends may use the reply
         read = oa_convert.read(message)
         member = read.member
@@ -309,7 +333,9 @@ class WeChatOaChannel(WindowedSender):
             first_sight = read.kind == "message" and member not in self._seen
             events = oa_convert.to_events(message, self._oa.app_id, first_sight=first_sight)
             incoming = Incoming(key=f"oa:{read.key}", events=tuple(events))
-            await self._dispatcher.handle(incoming, self.platform, self.deliver)
+            await self._dispatcher.handle(
+                incoming, self.platform, self.deliver, recorded=recorded.set
+            )
             if read.kind == "message":
                 self._seen.add(member)
         except Exception:

@@ -49,6 +49,8 @@ from bot.channels.wechat.wecom_api import (
     WeComAppApi,
 )
 from bot.channels.wechat.window import truncate
+from bot.fleet.pacer import FleetPacer
+from bot.fleet.settings import RedisSettings
 from bot.startup import StartupError
 from handlers.actions import (
     Action,
@@ -135,6 +137,7 @@ class WeComAppChannel:
         api_base_url: str,
         max_clock_skew: int = 300,
         api: WeComAppApi | None = None,
+        redis: RedisSettings | None = None,
     ) -> None:
         self._settings, self._desk = settings, desk
         self._dispatcher, self._storage, self._clock = dispatcher, storage, clock
@@ -157,8 +160,13 @@ class WeComAppChannel:
         )
         self.platform = WeComAppPlatform()
         self.deliver: Callable[[list[Action]], Awaitable[list[Receipt]]] = self.execute
-        self._pacer = Pacer([(PER_MINUTE, 60.0), (PER_HOUR, 3600.0)])
-        self._robot_pacer = Pacer([(ROBOT_PER_MINUTE, 60.0)])
+        per_person = [(PER_MINUTE, 60.0), (PER_HOUR, 3600.0)]
+        robot = [(ROBOT_PER_MINUTE, 60.0)]
+        self._pacer: Pacer | FleetPacer = Pacer(per_person)
+        self._robot_pacer: Pacer | FleetPacer = Pacer(robot)
+        if redis is not None and redis.configured:  # replicas: the limits are the fleet's
+            self._pacer = FleetPacer(redis.url, redis.prefix, name, per_person)
+            self._robot_pacer = FleetPacer(redis.url, redis.prefix, name + ":robot", robot)
         self.robot_retry: tuple[float, ...] = ROBOT_RETRY
         self._tasks: set[asyncio.Task[None]] = set()
         self._names: dict[str, str] = {}
@@ -167,6 +175,10 @@ class WeComAppChannel:
         self._running = False
 
     # -- lifecycle ---------------------------------------------------------------------
+
+    async def reach(self) -> None:
+        """Raises unless WeCom answers ``agent/get`` for the app (``/readyz``)."""
+        await self._api.agent()
 
     def routes(self) -> list[BaseRoute]:
         path = self._settings.callback_path
