@@ -91,6 +91,11 @@ def topics_app(tmp_path: Path, storage: Storage, clock: ManualClock, **topics: A
 async def chat(tmp_path: Path, sqlite_storage: Storage, clock: ManualClock) -> Chat:
     app = topics_app(tmp_path, sqlite_storage, clock)
     await app.prepare()
+    return await seeded(app)
+
+
+async def seeded(app: App) -> Chat:
+    """The group with three members, three topics in the pool and its schedule."""
     c = Chat(app)
     for user in (ALICE, BOB, MOD):
         await c.send(joined(c.now, user))
@@ -332,12 +337,7 @@ async def test_replicas_sweeping_at_once_post_each_slot_once(
         first, second = (topics_app(tmp_path, s, clock) for s in replicas)
         await first.prepare()
         await second.prepare()
-        c = Chat(first)
-        for user in (ALICE, BOB, MOD):
-            await c.send(joined(c.now, user))
-        for text in ("你最近读了什么书？", "分享一个学习小技巧", "周末打算做什么？"):
-            await c.cmd(MOD, f"/addtopic daily {text}")
-        await first.sweep()  # seeds the group's schedules from the config
+        c = await seeded(first)
         seen = []
         for day in range(3):
             c.wait(86400 if day else 2 * 3600 + 60)
