@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from limits import RateLimitItemPerSecond
+from limits import RateLimitItem, RateLimitItemPerSecond
 from limits.aio.storage import RedisStorage
 from limits.aio.strategies import MovingWindowRateLimiter
 
@@ -44,6 +44,13 @@ class FleetPacer:
             self._limiter = MovingWindowRateLimiter(storage)
         for person in people:
             for item in self._items:
-                while not await self._limiter.hit(item, self._name, person):
-                    stats = await self._limiter.get_window_stats(item, self._name, person)
-                    await asyncio.sleep(min(MAX_NAP, max(0.01, stats.reset_time - time.time())))
+                await take_place(self._limiter, item, MAX_NAP, self._name, person)
+
+
+async def take_place(
+    limiter: MovingWindowRateLimiter, item: RateLimitItem, longest_nap: float, *keys: str
+) -> None:
+    """Wait until ``item``'s window for ``keys`` has a place for one more, and take it."""
+    while not await limiter.hit(item, *keys):
+        stats = await limiter.get_window_stats(item, *keys)
+        await asyncio.sleep(min(longest_nap, max(0.005, stats.reset_time - time.time())))

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -24,6 +23,8 @@ from limits.aio.strategies import MovingWindowRateLimiter
 from redis.asyncio import Redis
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
+
+from bot.fleet.pacer import take_place
 
 log = logging.getLogger(__name__)
 
@@ -97,12 +98,8 @@ class FleetRateLimiter(BaseRateLimiter[int]):
         raise AssertionError("unreachable")
 
     async def _take(self, item: RateLimitItem, *keys: str) -> None:
-        """Wait until ``item``'s window has a place for one more, and take it."""
-        limiter = self._limiter
-        assert limiter is not None, "initialize() first"
-        while not await limiter.hit(item, *keys):
-            stats = await limiter.get_window_stats(item, *keys)
-            await asyncio.sleep(min(MAX_NAP, max(0.005, stats.reset_time - time.time())))
+        assert self._limiter is not None, "initialize() first"
+        await take_place(self._limiter, item, MAX_NAP, *keys)
 
     async def _pause(self, seconds: float) -> None:
         assert self._redis is not None

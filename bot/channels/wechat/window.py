@@ -13,6 +13,7 @@ how a button looks in its menus; everything else is here, once.
 from __future__ import annotations
 
 import logging
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -67,7 +68,7 @@ class Unsupported(WeChatApiError):
     """An action this platform has no way to carry out (a group post, an edit)."""
 
 
-class WindowedSender:
+class WindowedSender(ABC):
     """Sends to members of one platform within their windows (held when closed)."""
 
     name: str
@@ -80,16 +81,16 @@ class WindowedSender:
         self.count_send: Callable[[str, str], None] = lambda _channel, _outcome: None
 
     # -- for the channel to supply -----------------------------------------------------
+    @abstractmethod
     async def send_one(
         self, member: str, kind: str, content: dict[str, Any], outcome: Outcome, *, reserved: bool
     ) -> None:
         """One message out; ``reserved``: already counted against the window (otherwise
         the channel reserves it, or sends it where the window does not apply)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def menu_item(self, button: Button) -> dict[str, Any] | None:
         """A button as an item of this platform's 菜单消息 (None: it cannot be one)."""
-        raise NotImplementedError
 
     # -- carrying actions out ----------------------------------------------------------
     async def execute(self, actions: list[Action]) -> list[Receipt]:

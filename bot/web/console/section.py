@@ -3,6 +3,7 @@ own routes."""
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING
 
 from starlette.routing import Route
@@ -11,9 +12,10 @@ if TYPE_CHECKING:
     from bot.web.console.site import ConsoleSite
 
 
-class Section:
+class Section(ABC):
     def __init__(self, site: ConsoleSite) -> None:
         self.site = site
 
+    @abstractmethod
     def routes(self) -> list[Route]:
-        raise NotImplementedError
+        """The page's routes, mounted under ``/console/``."""
