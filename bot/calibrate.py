@@ -11,6 +11,7 @@ from bot.app import App
 from bot.settings import Settings
 from faq.calibration import FEW_SAMPLES, Calibration
 from faq.formats import FormatError, read_entries
+from faq.matcher import EntryText
 from handlers.faq.confidence import UNCERTAIN_THRESHOLD, as_feedback, calibrate, rule_in_force
 from handlers.faq.library import build_matcher
 from handlers.faq.settings import FaqSettings
@@ -28,20 +29,20 @@ class CalibrationRun:
         return {"entries": self.entries, "seconds": round(self.seconds, 2), **rule, **calibration}
 
 
-def file_phrasings(base: Path) -> dict[str, tuple[str, ...]]:
+def file_entries(base: Path) -> dict[str, EntryText]:
     """The enabled entries of a knowledge base file, by key (or line number)."""
     result = read_entries(base)
     if result.problems:
         raise FormatError("; ".join(str(p) for p in result.problems[:5]))
     return {
-        row.key or str(index + 1): (row.question, *row.alternatives)
+        row.key or str(index + 1): EntryText((row.question, *row.alternatives), row.answer)
         for index, row in enumerate(result.rows)
         if row.enabled
     }
 
 
 def calibrate_file(settings: Settings, base: Path) -> CalibrationRun:
-    entries = file_phrasings(base)
+    entries = file_entries(base)
     started = time.perf_counter()
     calibration = calibrate(
         build_matcher(settings.faq), entries, (), settings.faq.max_false_answer_rate
@@ -54,7 +55,7 @@ async def calibrate_database(app: App, *, feedback: bool) -> CalibrationRun:
     records = []
     if feedback and config.learn_from_feedback:
         records = await app.storage.run(lambda repos: repos.faq.feedback())
-    entries = app.faq.phrasings()
+    entries = app.faq.texts()
     started = time.perf_counter()
     calibration = calibrate(
         app.faq.empty_matcher(), entries, as_feedback(records), config.max_false_answer_rate

@@ -6,7 +6,7 @@ import json
 from dataclasses import asdict, replace
 from pathlib import Path
 
-from bot.calibrate import file_phrasings
+from bot.calibrate import file_entries
 from bot.settings import Settings
 from faq.evaluation import Report, predict, read_queries, summarize, trade_off
 from faq.matcher import AnswerRule, Matcher
@@ -17,8 +17,8 @@ from handlers.faq.library import build_matcher
 def load_base(settings: Settings, base: Path) -> Matcher:
     """A matcher built exactly as the bot builds it, over the entries of ``base``."""
     matcher = build_matcher(settings.faq)
-    for key, phrasings in file_phrasings(base).items():
-        matcher.add(key, phrasings)
+    for key, entry in file_entries(base).items():
+        matcher.add_entry(key, entry)
     return matcher
 
 
@@ -26,7 +26,7 @@ def rule_for(settings: Settings, matcher: Matcher, base: Path) -> AnswerRule:
     """The rule the bot would answer by with this base: calibrated, unless configured."""
     if settings.faq.answer_threshold is not None:
         return AnswerRule(settings.faq.answer_threshold)
-    entries = file_phrasings(base)
+    entries = file_entries(base)
     calibration = calibrate(matcher.empty_copy(), entries, (), settings.faq.max_false_answer_rate)
     return rule_in_force(settings.faq, calibration).rule
 

@@ -5,6 +5,12 @@ the *query* they explain and how much of the *phrasing* the query covers
 (both as BM25 self-normalised ratios). A message full of words the base never
 uses explains little and stays below the threshold, which is what keeps the
 bot quiet on chatter; a short query that covers a short phrasing scores high.
+
+Sharing words is not answering: members mostly ask about what the base covers,
+often something it has no entry for. So each candidate's scope is checked too:
+whether any of its phrasings asks for what the message asks for (a place, a
+time, an amount…), and how much of the message its text (answer included)
+never mentions. What falls outside lowers the confidence.
 """
 
 from __future__ import annotations
@@ -19,7 +25,8 @@ from typing import NamedTuple
 from faq.char_vectors import CharVectors
 from faq.index import Bm25Index, Bm25Params
 from faq.normalize import Normalizer
-from faq.tokenizer import CHAR_PREFIX, NGRAM_PREFIX, Terms, Tokenizer
+from faq.question import Asks, asks
+from faq.tokenizer import CHAR_PREFIX, NGRAM_PREFIX, Terms, Tokenizer, mentions
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +48,16 @@ class MatcherConfig:
     #: Character and pair terms found in more than this share of phrasings say
     #: little and cost much in a large base, so they are left out of scoring.
     common_share: float = 0.03
+    #: Taken off when the message asks for something none of the entry's phrasings asks
+    #: for (where, when, how much, how, why, which, yes or no; see :mod:`faq.question`).
+    asks_penalty: float = 0.15
+    #: Times the share of the message's characters found nowhere in the entry, answer
+    #: included: what the entry says nothing about is likely what it does not answer.
+    unexplained_penalty: float = 0.3
+    #: How much of those penalties reorders the candidates (the rest only lowers the
+    #: confidence): a candidate that fits what is asked moves ahead of one that only
+    #: shares more words.
+    rank_by_scope: float = 0.5
     bm25: Bm25Params = field(default_factory=Bm25Params)
 
 
@@ -49,6 +66,44 @@ class Cut(NamedTuple):
 
     text: str
     terms: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class EntryText:
+    """What the matcher reads of an entry: the phrasings members ask it by, and its
+    answer, which never ranks (it is long and says much) but tells which of a
+    message's words the entry has something to say about."""
+
+    phrasings: tuple[str, ...]
+    answer: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class _Scope:
+    """What an entry can answer, beyond its words: what its phrasings ask for (one
+    that says nothing asks for anything) and every character and Latin word of its
+    phrasings and answer."""
+
+    asks: tuple[frozenset[Asks], ...]
+    characters: frozenset[str]
+
+    @classmethod
+    def of(cls, phrasings: Sequence[Cut], answer: frozenset[str]) -> _Scope:
+        said = (term for phrasing in phrasings for term in phrasing.terms if _is_mark(term))
+        return cls(tuple(asks(phrasing.text) for phrasing in phrasings), answer.union(said))
+
+    def asks_else(self, wanted: frozenset[Asks]) -> bool:
+        """Whether a message asking for ``wanted`` asks for what no phrasing does."""
+        return bool(wanted) and all(kinds and not kinds & wanted for kinds in self.asks)
+
+    def unexplained(self, characters: frozenset[str]) -> float:
+        """The share of ``characters`` (a message's) that the entry's text never uses."""
+        return len(characters - self.characters) / len(characters) if characters else 0.0
+
+
+def _is_mark(term: str) -> bool:
+    """A Chinese character or a Latin word: what is counted as explained or not."""
+    return term[0] == CHAR_PREFIX or (term[0] != NGRAM_PREFIX and term.isascii())
 
 
 class Verdict(StrEnum):
@@ -102,6 +157,7 @@ class Matcher:
         self._tokenizer = tokenizer
         self._index = Bm25Index(self.config.bm25)
         self._chars = CharVectors()
+        self._scopes: dict[Hashable, _Scope] = {}
         #: Each document's score for itself, valid for one version of the index.
         self._doc_selves: dict[int, float] = {}
         self._doc_selves_version = -1
@@ -117,29 +173,40 @@ class Matcher:
     def __contains__(self, key: Hashable) -> bool:
         return key in self._index
 
-    def add(self, key: Hashable, phrasings: Iterable[str]) -> None:
+    def add(self, key: Hashable, phrasings: Iterable[str], answer: str = "") -> None:
         """Index (or re-index) one entry under ``key``; the rest of the base is untouched."""
-        self.add_cut(key, [self.cut(text) for text in phrasings])
+        self.add_cut(key, [self.cut(text) for text in phrasings], self.mentions(answer))
 
-    def add_cut(self, key: Hashable, phrasings: Sequence[Cut]) -> None:
-        """:meth:`add` for phrasings already :meth:`cut` (calibration re-indexes entries
-        many times and cuts each phrasing once)."""
+    def add_entry(self, key: Hashable, entry: EntryText) -> None:
+        self.add(key, entry.phrasings, entry.answer)
+
+    def add_cut(
+        self, key: Hashable, phrasings: Sequence[Cut], answer: frozenset[str] = frozenset()
+    ) -> None:
+        """:meth:`add` for phrasings already :meth:`cut` and an answer's :meth:`mentions`
+        (calibration re-indexes entries many times and reads each text once)."""
         self._index.add(key, (phrasing.terms for phrasing in phrasings))
         self._chars.add(key, (phrasing.text for phrasing in phrasings))
+        self._scopes[key] = _Scope.of(phrasings, answer)
 
     def cut(self, text: str) -> Cut:
         normalized = self._normalize(text)
         return Cut(normalized, self._flat(self._tokenizer.terms(normalized)))
 
+    def mentions(self, answer: str) -> frozenset[str]:
+        """What an answer mentions (read whole, normalized as questions are)."""
+        return mentions(self._normalize(answer, limit=len(answer))) if answer else frozenset()
+
     def remove(self, key: Hashable) -> None:
         self._index.remove(key)
         self._chars.remove(key)
+        self._scopes.pop(key, None)
 
     def terms(self, text: str) -> Terms:
         return self._tokenizer.terms(self._normalize(text))
 
     def search(self, text: str, limit: int = 3) -> list[Match]:
-        """The best ``limit`` entries for ``text``, most confident first."""
+        """The best ``limit`` entries for ``text``, best first."""
         return self.search_cut(self.cut(text), limit)
 
     def search_cut(self, cut: Cut, limit: int = 3) -> list[Match]:
@@ -167,9 +234,30 @@ class Matcher:
                 best[key] = confidence
         share = self.config.word_share
         similar = self._chars.similarities(cut.text, best)
-        fused = {key: share * words + (1 - share) * similar[key] for key, words in best.items()}
-        ranked = sorted(fused.items(), key=lambda item: item[1], reverse=True)[:limit]
-        return [Match(key, round(confidence, 4)) for key, confidence in ranked]
+        wanted = asks(cut.text)
+        characters = frozenset(term for term in cut.terms if _is_mark(term))
+        evidence = {key: share * words + (1 - share) * similar[key] for key, words in best.items()}
+        off = {key: self._off_scope(key, wanted, characters) for key in evidence}
+        leader = max(evidence, key=evidence.__getitem__)
+        ranking = self.config.rank_by_scope
+        ranked = sorted(evidence, key=lambda key: evidence[key] - ranking * off[key], reverse=True)
+        matches = [Match(key, round(max(0.0, evidence[key] - off[key]), 4)) for key in ranked]
+        # An entry that fits better than the one sharing the most words ranks first, but
+        # the bot is no surer that the base answers the message than that one says.
+        first = matches[0]
+        capped = min(first.confidence, round(max(0.0, evidence[leader] - off[leader]), 4))
+        matches[0] = Match(first.key, capped)
+        return matches[:limit]
+
+    def _off_scope(
+        self, key: Hashable, wanted: frozenset[Asks], characters: frozenset[str]
+    ) -> float:
+        """What is taken off an entry's confidence for what the message asks beyond it."""
+        scope = self._scopes[key]
+        penalty = self.config.unexplained_penalty * scope.unexplained(characters)
+        if scope.asks_else(wanted):
+            penalty += self.config.asks_penalty
+        return penalty
 
     def decide(self, text: str, rule: AnswerRule | None = None) -> Decision:
         """Answer (by ``rule``, else the configured threshold), suggest or stay silent."""

@@ -40,9 +40,10 @@ class Normalizer:
     def _fold(self, text: str) -> str:
         return self._t2s.convert(unicodedata.normalize("NFKC", text).lower()).strip()
 
-    def __call__(self, text: str) -> str:
-        text = _NOISE.sub(" ", text[: MAX_MATCH_CHARS * 2])
-        text = _SPACES.sub(" ", self._fold(text))[:MAX_MATCH_CHARS]
+    def __call__(self, text: str, limit: int = MAX_MATCH_CHARS) -> str:
+        """``text`` folded, its first ``limit`` characters (an answer is read whole)."""
+        text = _NOISE.sub(" ", text[: limit * 2])
+        text = _SPACES.sub(" ", self._fold(text))[:limit]
         if self._synonyms is not None:
             pattern, mapping = self._synonyms
             text = pattern.sub(lambda m: mapping[m.group(0)], text)

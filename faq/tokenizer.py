@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -102,6 +103,15 @@ class Tokenizer:
             found = [p for p in self._jieba.cut_for_search(token, HMM=False) if p not in self._stop]
             parts = self._parts[token] = found or [token]
         return parts
+
+
+def mentions(text: str) -> frozenset[str]:
+    """Every Chinese character and Latin word of normalized ``text``, as index terms:
+    what a text mentions at all, without segmenting it (answers are long)."""
+    # Interned: a base's answers share a few thousand characters between them.
+    found = {sys.intern(CHAR_PREFIX + char) for chunk in _CJK.findall(text) for char in chunk}
+    found.update(sys.intern(_stem(word)) for word in _LATIN.findall(text))
+    return frozenset(found)
 
 
 def _has_alnum(token: str) -> bool:

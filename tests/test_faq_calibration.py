@@ -26,7 +26,7 @@ from faq.calibration import (
     fit,
     self_test,
 )
-from faq.matcher import AnswerRule, Matcher
+from faq.matcher import AnswerRule, EntryText, Matcher
 from faq.normalize import Normalizer
 from faq.synonyms import DEFAULT_SYNONYMS
 from faq.tokenizer import Tokenizer
@@ -52,13 +52,16 @@ def empty(tokenizer: Tokenizer) -> Matcher:
     return Matcher(Normalizer(DEFAULT_SYNONYMS), tokenizer)
 
 
-def base_entries() -> dict[str, tuple[str, ...]]:
+def base_entries() -> dict[str, EntryText]:
     rows = [
         json.loads(line)
         for line in DATA.joinpath("base.jsonl").read_text("utf-8").split("\n")
         if line
     ]
-    return {row["id"]: (row["question"], *row.get("alternatives", ())) for row in rows}
+    return {
+        row["id"]: EntryText((row["question"], *row.get("alternatives", ())), row["answer"])
+        for row in rows
+    }
 
 
 def test_the_rule_is_the_most_answers_within_the_risk() -> None:
@@ -113,12 +116,12 @@ def test_the_self_test_leaves_entries_and_phrasings_out_and_puts_them_back(
     matcher = empty(tokenizer)
     samples = self_test(matcher, entries)
     assert sum(1 for s in samples if not s.answerable) == len(entries)
-    several = sum(1 for texts in entries.values() if len(texts) > 1)
+    several = sum(1 for entry in entries.values() if len(entry.phrasings) > 1)
     assert sum(1 for s in samples if s.answerable) == several
     assert len(matcher) == len(entries)  # all put back
     fresh = empty(tokenizer)
-    for key, texts in entries.items():
-        fresh.add(key, texts)
+    for key, entry in entries.items():
+        fresh.add_entry(key, entry)
     for question in ("积分怎么兑换礼品", "直播有回放吗", "怎么修改昵称"):
         assert matcher.search(question) == fresh.search(question)
     # Many left-out phrasings still find their entry, and more confidently than a

@@ -190,7 +190,7 @@ async def test_ask_can_be_configured_to_give_the_best_guess(
 async def test_private_chat_answers_suggests_or_says_it_does_not_know(chat: Chat) -> None:
     dm = private_chat(ALICE)
     assert "忘记密码" in said(await chat.say(ALICE, "我忘记密码了", dm))
-    suggestion = await chat.say(ALICE, "积分能干嘛", dm)  # vague: between the thresholds
+    suggestion = await chat.say(ALICE, "积分干嘛用的", dm)  # vague: between the thresholds
     assert "是以下问题吗" in said(suggestion)
     [pick] = buttons(suggestion)
     picked = await chat.press(ALICE, pick, on=MessageRef(dm, "3"))
@@ -322,8 +322,8 @@ async def test_the_bot_answers_by_the_rule_calibrated_from_its_base(
     tmp_path: Path, sqlite_storage: Storage, clock: ManualClock
 ) -> None:
     """A base large enough to test itself: the sweep recalibrates in the background,
-    /faq says by which rule the bot answers, and a loose match that the old fixed
-    threshold (0.38) answered is now left alone in the group."""
+    /faq says by which rule the bot answers, and a loose match below the rule (one
+    private chats would get "did you mean…" for) is left alone in the group."""
     app = faq_app(tmp_path, sqlite_storage, clock)
     await app.prepare()
     c = Chat(app)
@@ -340,8 +340,8 @@ async def test_the_bot_answers_by_the_rule_calibrated_from_its_base(
     assert f"匹配度≥{in_force.rule.threshold:.2f}" in listing and "上限5%" in listing
     loose = next(
         q
-        for q in ["积分可以换现金吗？", "签到断了怎么办？", "课程能不能转让？", "会员怎么续费？"]
-        if 0.38 <= (app.faq.search(q, 1) or [None])[0].confidence < in_force.rule.threshold
+        for q in ["积分可以换现金吗？", "签到断了怎么办？", "签到有什么用？", "课程能不能转让？"]
+        if 0.25 <= (app.faq.search(q, 1) or [None])[0].confidence < in_force.rule.threshold
     )
     assert said(await c.say(ALICE, loose)) == ""
     assert not await app.calibrate_faq()  # nothing changed since: no new run

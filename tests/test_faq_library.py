@@ -16,9 +16,9 @@ from faq.clusters import cluster_texts
 from faq.evaluation import Prediction, predict, read_queries, summarize, trade_off
 from faq.formats import EntryRow, FormatError, read_entries, write_entries
 from faq.index import Bm25Index
-from faq.matcher import Matcher, Verdict
+from faq.matcher import EntryText, Matcher, Verdict
 from faq.normalize import Normalizer
-from faq.question import SmallTalk, looks_like_question, small_talk
+from faq.question import Asks, SmallTalk, asks, looks_like_question, small_talk
 from faq.synonyms import DEFAULT_SYNONYMS
 from faq.tokenizer import Tokenizer
 from tests.fake_telegram.html_check import validate_telegram_html
@@ -93,6 +93,28 @@ def test_incremental_changes_score_like_a_fresh_build() -> None:
     assert len(changed) == 2 and "c" not in changed
 
 
+def test_a_matcher_after_edits_and_deletions_answers_as_a_fresh_build(
+    tokenizer: Tokenizer,
+) -> None:
+    """Phrasings, answers (what each entry mentions) and what each asks for all follow
+    edits and deletions: confidences equal a matcher built from the final base."""
+    final = {
+        "lock": EntryText(("门锁的机械钥匙孔在哪里？",), "在把手下方的盖板里。"),
+        "spare": EntryText(("机械钥匙丢了可以补配吗？", "钥匙补配"), "可以，到门店补配。"),
+    }
+    changed = Matcher(Normalizer(), tokenizer)
+    changed.add("lock", ["门锁多少钱？"], "899 元，含安装。")
+    changed.add("gone", ["门锁颜色有哪些？"], "黑色和银色。")
+    changed.add_entry("spare", final["spare"])
+    changed.add_entry("lock", final["lock"])  # edited: another question and answer
+    changed.remove("gone")
+    fresh = Matcher(Normalizer(), tokenizer)
+    for key, entry in final.items():
+        fresh.add_entry(key, entry)
+    for question in ("钥匙孔的盖板在哪", "门锁多少钱", "银色的门锁有吗", "钥匙丢了能补配吗"):
+        assert changed.search(question) == fresh.search(question), question
+
+
 # -- decisions ------------------------------------------------------------------------
 
 
@@ -120,6 +142,60 @@ def test_a_4096_character_message_is_cut_for_matching_and_stays_fast(matcher: Ma
     decision = matcher.decide(huge[:4096])
     assert time.perf_counter() - started < 0.5  # generous; `make bench` measures properly
     assert decision.best is not None and decision.best.key == 1
+
+
+@pytest.fixture(scope="module")
+def keys(tokenizer: Tokenizer) -> Matcher:
+    """Two entries about the same thing that answer different questions."""
+    m = Matcher(Normalizer(), tokenizer)
+    m.add("hole", ["门锁的机械钥匙孔在哪里？"], "在门锁把手下方的盖板里，向上推开盖板即可看到。")
+    m.add("spare", ["机械钥匙丢了可以补配吗？"], "可以，带上购买凭证到门店补配，每把 20 元。")
+    return m
+
+
+def test_an_entry_that_asks_for_something_else_scores_lower(keys: Matcher) -> None:
+    """ "Where is…" and "can I…" share the words 门锁 and 机械钥匙, not the question."""
+    plain = replace(keys.config, asks_penalty=0.0, unexplained_penalty=0.0)
+    without = Matcher(keys._normalize, keys._tokenizer, plain)
+    without.add("hole", ["门锁的机械钥匙孔在哪里？"])
+    asked = "门锁的机械钥匙能放在哪里"
+    assert keys.search(asked)[0].key == "hole"
+    wrong_kind = "门锁的机械钥匙孔多少钱"  # asks how much, not where
+    assert keys.search(wrong_kind, 1)[0].confidence < without.search(wrong_kind, 1)[0].confidence
+
+
+def test_what_the_entry_never_mentions_lowers_the_confidence(keys: Matcher) -> None:
+    """A question about the key hole's colour: 颜色 appears nowhere in the entry; 盖板
+    appears in its answer, so asking where the cover is stays well explained."""
+    colour = keys.search("机械钥匙孔是什么颜色", 2)
+    cover = keys.search("机械钥匙孔的盖板在哪里", 2)
+    assert colour[0].key == cover[0].key == "hole"
+    assert colour[0].confidence < cover[0].confidence
+
+
+def test_the_entry_that_fits_the_question_ranks_first_but_no_surer(keys: Matcher) -> None:
+    """Both entries share words with the message; the one asking the same kind of
+    question ranks first, and its confidence never exceeds the best word match's."""
+    [first, second] = keys.search("门锁钥匙丢了在哪里补配？", 2)
+    assert first.key == "spare" and second.key == "hole"
+    assert 0.0 <= first.confidence <= 1.0
+
+
+@pytest.mark.parametrize(
+    ("text", "kinds"),
+    [
+        ("门锁钥匙孔在哪里", {Asks.PLACE}),
+        ("复试课几月开", {Asks.TIME}),
+        ("年卡多少钱", {Asks.AMOUNT}),
+        ("怎么改密码", {Asks.WAY}),
+        ("为什么扣了积分", {Asks.REASON}),
+        ("积分可以提现吗", {Asks.YES_NO}),
+        ("what is the difference", {Asks.WHICH}),
+        ("门锁ota", set()),
+    ],
+)
+def test_what_a_question_asks_for(text: str, kinds: set[Asks]) -> None:
+    assert asks(text) == kinds
 
 
 def test_an_empty_base_never_answers(tokenizer: Tokenizer) -> None:

@@ -398,7 +398,7 @@ def test_faq_answers_feedback_and_staff_handoff_over_telegram(
 
     # Privately, a vague question gets "did you mean…" buttons; a tap answers.
     fake.mark_started(ALICE["id"])
-    say(fake, ALICE, "积分能干嘛", chat=ALICE["id"])
+    say(fake, ALICE, "积分干嘛用的", chat=ALICE["id"])
     [suggestion] = fake.wait_for_messages(1, ALICE["id"])
     assert "是以下问题吗" in suggestion["text"]
     [[choice]] = suggestion["reply_markup"]["inline_keyboard"]

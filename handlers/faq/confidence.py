@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from faq.calibration import Calibration, Feedback, Stopped, feedback_samples, fit, self_test
-from faq.matcher import AnswerRule, Matcher
+from faq.matcher import AnswerRule, EntryText, Matcher
 from handlers.faq.settings import FaqSettings
 from storage.records import FaqFeedbackRecord
 
@@ -69,7 +69,7 @@ def as_feedback(records: Sequence[FaqFeedbackRecord]) -> list[Feedback]:
 
 def calibrate(
     empty: Matcher,
-    entries: Mapping[int, Sequence[str]],
+    entries: Mapping[int, EntryText],
     feedback: Sequence[Feedback],
     max_false: float,
     stop: Callable[[], bool] = lambda: False,
@@ -104,7 +104,7 @@ class Calibrator:
 
     async def update(
         self,
-        entries: Mapping[int, Sequence[str]],
+        entries: Mapping[int, EntryText],
         read_feedback: Callable[[], Awaitable[list[FaqFeedbackRecord]]],
         now: datetime,
         *,
@@ -118,7 +118,7 @@ class Calibrator:
         self._looked = now
         async with self._lock:
             records = await read_feedback() if self.config.learn_from_feedback else []
-            base = tuple(sorted((key, tuple(texts)) for key, texts in entries.items()))
+            base = tuple(sorted(entries.items(), key=lambda item: item[0]))
             if not force and not self._due(base, tuple(records), now):
                 return False
             feedback = as_feedback(records)

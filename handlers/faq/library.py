@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Hashable, Iterable
 from datetime import datetime
 
 from faq.clusters import Cluster, cluster_texts
-from faq.matcher import Decision, Match, Matcher, Verdict
+from faq.matcher import Decision, EntryText, Match, Matcher, Verdict
 from faq.normalize import Normalizer
 from faq.stopwords import STOP_WORDS
 from faq.tokenizer import Tokenizer
@@ -87,7 +87,7 @@ class FaqLibrary:
             self._revisions[record.id] = record.revision
             return
         self._entries[record.id] = record
-        self._matcher_for_writing().add(record.id, record.phrasings)
+        self._matcher_for_writing().add(record.id, record.phrasings, record.answer)
 
     def _forget(self, entry_id: int) -> None:
         self._entries.pop(entry_id, None)
@@ -100,9 +100,12 @@ class FaqLibrary:
             return _SILENT
         return self._matcher.decide(text, self.calibrator.in_force().rule)
 
-    def phrasings(self) -> dict[int, tuple[str, ...]]:
-        """Every live entry's phrasings, by id (what calibration tests)."""
-        return {entry_id: record.phrasings for entry_id, record in self._entries.items()}
+    def texts(self) -> dict[int, EntryText]:
+        """Every live entry's phrasings and answer, by id (what calibration tests)."""
+        return {
+            entry_id: EntryText(record.phrasings, record.answer)
+            for entry_id, record in self._entries.items()
+        }
 
     def empty_matcher(self) -> Matcher:
         """A matcher of its own, reading text as the bot's does (for calibration)."""
@@ -123,7 +126,7 @@ class FaqLibrary:
         transaction: it reads feedback through ``read_feedback`` and works in a thread)."""
         if not self._entries:
             return False
-        return await self.calibrator.update(self.phrasings(), read_feedback, now, force=force)
+        return await self.calibrator.update(self.texts(), read_feedback, now, force=force)
 
     def search(self, text: str, limit: int = 5) -> list[Match]:
         if self._matcher is None or not self._entries:
@@ -160,5 +163,5 @@ def build_matcher(config: FaqSettings, entries: Iterable[FaqEntryRecord] = ()) -
     )
     for entry in entries:
         if entry.live:
-            matcher.add(entry.id, entry.phrasings)
+            matcher.add(entry.id, entry.phrasings, entry.answer)
     return matcher

@@ -20,7 +20,7 @@ from pathlib import Path
 import jieba
 
 from bot.settings import Settings
-from faq.matcher import Matcher
+from faq.matcher import EntryText, Matcher
 from handlers.faq.confidence import calibrate
 from handlers.faq.library import build_matcher
 from handlers.faq.settings import FaqSettings
@@ -47,17 +47,19 @@ def _vocabulary(rng: random.Random) -> tuple[list[str], list[str]]:
     return nouns, verbs
 
 
-def synthetic_base(rng: random.Random, count: int) -> list[tuple[str, list[str]]]:
+def synthetic_base(rng: random.Random, count: int) -> list[EntryText]:
     nouns, verbs = _vocabulary(rng)
     base = []
     for line in (DATA / "base.jsonl").read_text("utf-8").splitlines():
         entry = json.loads(line)
-        base.append((entry["question"], entry.get("alternatives", [])))
+        phrasings = (entry["question"], *entry.get("alternatives", []))
+        base.append(EntryText(phrasings, entry["answer"]))
     while len(base) < count:
-        a, b, c = rng.choice(nouns), rng.choice(verbs), rng.choice(nouns)
+        a, b, c, d = rng.choice(nouns), rng.choice(verbs), rng.choice(nouns), rng.choice(nouns)
         question = rng.choice(TEMPLATES).format(a=a + c, b=b)
-        alternatives = [f"{a}{c}{b}的方法", f"请问{c}怎么{b}"]
-        base.append((question, alternatives))
+        alternatives = (f"{a}{c}{b}的方法", f"请问{c}怎么{b}")
+        answer = f"在「{a}」页面点「{b}」，选择{c}后提交；{d}会在 24 小时内更新，有问题请联系客服。"
+        base.append(EntryText((question, *alternatives), answer))
     return base
 
 
@@ -66,12 +68,11 @@ def _percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
 
 
-def _queries(rng: random.Random, base: list[tuple[str, list[str]]]) -> list[str]:
+def _queries(rng: random.Random, base: list[EntryText]) -> list[str]:
     nouns, verbs = _vocabulary(rng)
     queries = []
     for _ in range(QUERIES // 2):
-        question, alternatives = rng.choice(base)
-        text = rng.choice([question, *alternatives])
+        text = rng.choice(rng.choice(base).phrasings)
         queries.append("请问一下" + text[: max(4, len(text) - 2)] + "呀")
     for _ in range(QUERIES // 2):  # chatter and unknown questions
         queries.append(f"{rng.choice(nouns)}{rng.choice(verbs)}{rng.choice(nouns)}吗？")
@@ -91,8 +92,8 @@ def main() -> None:
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
     started = time.perf_counter()
-    for key, (question, alternatives) in enumerate(base):
-        matcher.add(key, [question, *alternatives])
+    for key, entry in enumerate(base):
+        matcher.add_entry(key, entry)
     build = time.perf_counter() - started
     rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     index_bytes = _index_memory(config, base)
@@ -124,11 +125,10 @@ def main() -> None:
 
     baseline_ms = _baseline_latency(base, queries[:200])
 
-    phrasings = {
-        key: (question, *alternatives) for key, (question, alternatives) in enumerate(base)
-    }
     started = time.perf_counter()
-    calibration = calibrate(matcher.empty_copy(), phrasings, (), config.max_false_answer_rate)
+    calibration = calibrate(
+        matcher.empty_copy(), dict(enumerate(base)), (), config.max_false_answer_rate
+    )
     calibrate_s = time.perf_counter() - started
 
     print(f"\nFAQ matcher, {len(base):,} entries ({len(base) * 3:,} phrasings), one core")
@@ -156,29 +156,32 @@ def main() -> None:
     )
 
 
-def _index_memory(config: FaqSettings, base: list[tuple[str, list[str]]]) -> int:
+def _index_memory(config: FaqSettings, base: list[EntryText]) -> int:
     """Bytes a second, identical index holds (traced, so timed separately)."""
     matcher = build_matcher(config)
     gc.collect()
     tracemalloc.start()
-    for key, (question, alternatives) in enumerate(base):
-        matcher.add(key, [question, *alternatives])
+    for key, entry in enumerate(base):
+        matcher.add_entry(key, entry)
     gc.collect()
     used, _ = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     return used
 
 
-def _baseline_latency(base: list[tuple[str, list[str]]], queries: list[str]) -> float:
+def _baseline_latency(base: list[EntryText], queries: list[str]) -> float:
     import tempfile
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "base.jsonl"
         path.write_text(
             "".join(
-                json.dumps({"id": str(i), "question": q, "alternatives": a}, ensure_ascii=False)
+                json.dumps(
+                    {"id": str(i), "question": e.phrasings[0], "alternatives": e.phrasings[1:]},
+                    ensure_ascii=False,
+                )
                 + "\n"
-                for i, (q, a) in enumerate(base)
+                for i, e in enumerate(base)
             ),
             "utf-8",
         )
