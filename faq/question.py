@@ -125,11 +125,12 @@ class Asks(StrEnum):
 #: On normalized text (lower case, Simplified): a question may ask for several things.
 _ASKS = {
     Asks.PLACE: r"哪里|哪儿|在哪|何处|哪个地方|\bwhere\b",
-    Asks.TIME: r"什么时候|何时|几[点时月号]|多久|多长时间|几天|哪[天年]|\bwhen\b|\bhow long\b",
+    Asks.TIME: r"(?:什么|啥)时候|何时|几[点时月号]|多久|多长时间|几天|哪[天年]"
+    r"|\bwhen\b|\bhow long\b",
     Asks.AMOUNT: r"多少|几[个张次岁]|多[大重高远久]|价格|价钱|费用|\bhow (?:much|many)\b",
     Asks.WAY: r"怎么(?!会)|怎样|如何|咋|\bhow (?:do|to|can|should)\b",
     Asks.REASON: r"为什么|为啥|怎么会|\bwhy\b",
-    Asks.WHICH: r"(?<!为)什么(?!时候)|啥|哪些|哪个|区别|\bwhat\b|\bwhich\b",
+    Asks.WHICH: r"(?<!为)什么(?!时候)|啥(?!时候)|哪些|哪个|区别|\bwhat\b|\bwhich\b",
     Asks.YES_NO: r"吗|能不能|可不可以|会不会|是不是|有没有|能否|可否"
     r"|^(?:can|could|is|are|does|do|will|should)\b",
 }

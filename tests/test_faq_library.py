@@ -186,6 +186,7 @@ def test_the_entry_that_fits_the_question_ranks_first_but_no_surer(keys: Matcher
     [
         ("门锁钥匙孔在哪里", {Asks.PLACE}),
         ("复试课几月开", {Asks.TIME}),
+        ("准考证啥时候能打印", {Asks.TIME}),
         ("年卡多少钱", {Asks.AMOUNT}),
         ("怎么改密码", {Asks.WAY}),
         ("为什么扣了积分", {Asks.REASON}),
