@@ -12,7 +12,13 @@ from bot.settings import Settings
 from faq.calibration import FEW_SAMPLES, Calibration
 from faq.formats import FormatError, read_entries
 from faq.matcher import EntryText
-from handlers.faq.confidence import UNCERTAIN_THRESHOLD, as_feedback, calibrate, rule_in_force
+from handlers.faq.confidence import (
+    UNCERTAIN_THRESHOLD,
+    RuleState,
+    as_feedback,
+    calibrate,
+    rule_in_force,
+)
 from handlers.faq.library import build_matcher
 from handlers.faq.settings import FaqSettings
 
@@ -92,11 +98,17 @@ def calibration_lines(run: CalibrationRun, config: FaqSettings) -> list[str]:
             f"in force: the configured answer_threshold {in_force.rule.threshold:.2f}, "
             "not this rule (remove answer_threshold to use it)"
         )
+    elif in_force.state is RuleState.UNMET:
+        lines.append(
+            f"uncertain: no rule keeps false answers within {c.max_false:.0%}; the bot answers "
+            f"only at a match of {UNCERTAIN_THRESHOLD:.2f} or more (more alternatives per "
+            "entry, or a higher faq.max_false_answer_rate, change that)"
+        )
     elif c.uncertain:
         lines.append(
-            f"uncertain: fewer than {FEW_SAMPLES} questions of either kind to test with, "
-            f"or no rule met the risk; until the base grows the bot answers only at a "
-            f"match of {UNCERTAIN_THRESHOLD:.2f} or more"
+            f"uncertain: fewer than {FEW_SAMPLES} questions of either kind to test with; "
+            f"until the base grows the bot answers only at a match of "
+            f"{UNCERTAIN_THRESHOLD:.2f} or more"
         )
     else:
         lines.append("in force: this rule (recalibrated when the base or feedback changes)")

@@ -249,6 +249,9 @@ async def test_the_faq_is_kept_from_the_console(
     listing = await owner.get("/console/faq")
     assert "退款多久到账" in listing.text
     assert "已添加" in listing.text or "#1" in listing.text
+    assert "问答库正在自测" in listing.text  # no calibration yet
+    await site.app.calibrate_faq()
+    assert "问答库还太小" in (await owner.get("/console/faq")).text  # one entry
     assert [m.key for m in site.app.faq.search("退款多久能到账")][:1] == [1]
     edited = await owner.post(
         "/console/faq/1",

@@ -34,6 +34,7 @@ from handlers.faq.confidence import (
     FEEDBACK_EVERY,
     UNCERTAIN_THRESHOLD,
     Calibrator,
+    RuleState,
     as_feedback,
     rule_in_force,
 )
@@ -105,8 +106,20 @@ def test_few_samples_are_uncertain_and_answer_conservatively() -> None:
     assert calibration.uncertain and len(few) < 2 * FEW_SAMPLES
     in_force = rule_in_force(FaqSettings(), calibration)
     assert in_force.uncertain and in_force.rule == AnswerRule(UNCERTAIN_THRESHOLD)
+    assert in_force.state is RuleState.FEW
     fixed = rule_in_force(FaqSettings(answer_threshold=0.3), calibration)
-    assert fixed.fixed and fixed.rule == AnswerRule(0.3)
+    assert fixed.fixed and fixed.rule == AnswerRule(0.3) and fixed.state is RuleState.FIXED
+    assert rule_in_force(FaqSettings(), None).state is RuleState.PENDING
+
+
+def test_a_base_no_rule_can_keep_within_the_risk_says_so_not_that_it_is_small() -> None:
+    """Plenty of samples, but every unanswerable question scores as high as the
+    answerable ones: no rule meets 5 %, and the operator is told that, not "too few"."""
+    answerable = [Sample(0.9, 0.5, True) for _ in range(200)]
+    unanswerable = [Sample(0.99, 0.5, None, Source.FEEDBACK) for _ in range(200)]
+    in_force = rule_in_force(FaqSettings(), fit(answerable + unanswerable, 0.05))
+    assert in_force.state is RuleState.UNMET
+    assert in_force.uncertain and in_force.rule == AnswerRule(UNCERTAIN_THRESHOLD)
 
 
 def test_the_self_test_leaves_entries_and_phrasings_out_and_puts_them_back(

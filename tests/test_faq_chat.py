@@ -253,6 +253,7 @@ async def test_edit_and_delete_change_answers_at_once(chat: Chat) -> None:
 
 async def test_faq_lists_and_searches(chat: Chat) -> None:
     await chat.say(ALICE, "积分怎么兑换礼品？")
+    await chat.app.calibrate_faq()
     listing = said(await chat.cmd(MOD, "/faq"))
     assert "共3条" in listing and "#1 积分怎么兑换礼品？ · 用了1次" in listing
     assert "条目还太少" in listing  # too few to test itself: answers conservatively
@@ -331,6 +332,8 @@ async def test_the_bot_answers_by_the_rule_calibrated_from_its_base(
     async with app.storage.transaction() as repos:
         await apply_import(repos, plan_import([], rows), clock.now())
     await app.storage.run(app.faq.refresh)
+    # Before the first calibration has run, /faq says so (not that the base is small).
+    assert "正在用知识库自测" in said(await c.cmd(MOD, "/faq"))
     await app.sweep()
     assert app._calibrating is not None
     assert await app._calibrating  # the background run calibrated the new base

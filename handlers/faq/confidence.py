@@ -13,8 +13,17 @@ import threading
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
-from faq.calibration import Calibration, Feedback, Stopped, feedback_samples, fit, self_test
+from faq.calibration import (
+    FEW_SAMPLES,
+    Calibration,
+    Feedback,
+    Stopped,
+    feedback_samples,
+    fit,
+    self_test,
+)
 from faq.matcher import AnswerRule, EntryText, Matcher
 from handlers.faq.settings import FaqSettings
 from storage.records import FaqFeedbackRecord
@@ -30,6 +39,19 @@ EVERY = timedelta(minutes=1)
 FEEDBACK_EVERY = timedelta(hours=1)
 
 
+class RuleState(StrEnum):
+    """Why the rule in force is the one it is (what operators are told)."""
+
+    FIXED = "fixed"
+    #: The first calibration has not finished yet (it takes seconds after a start).
+    PENDING = "pending"
+    #: Too few questions of either kind to test the base with.
+    FEW = "few"
+    #: Enough to test with, but no rule keeps false answers within the risk.
+    UNMET = "unmet"
+    CALIBRATED = "calibrated"
+
+
 @dataclass(frozen=True, slots=True)
 class RuleInForce:
     """The rule the bot answers by and why: calibrated, fixed by the operator, or
@@ -42,6 +64,19 @@ class RuleInForce:
     @property
     def uncertain(self) -> bool:
         return not self.fixed and (self.calibration is None or self.calibration.uncertain)
+
+    @property
+    def state(self) -> RuleState:
+        if self.fixed:
+            return RuleState.FIXED
+        calibration = self.calibration
+        if calibration is None:
+            return RuleState.PENDING
+        if min(calibration.answerable, calibration.unanswerable) < FEW_SAMPLES:
+            return RuleState.FEW
+        if not calibration.met:
+            return RuleState.UNMET
+        return RuleState.CALIBRATED
 
 
 def rule_in_force(config: FaqSettings, calibration: Calibration | None) -> RuleInForce:

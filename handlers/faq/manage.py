@@ -14,9 +14,18 @@ from handlers.actions import Action, reply
 from handlers.commands import SWITCH_ALIASES
 from handlers.context import Context
 from handlers.events import CommandIssued, Event, MessagePosted
+from handlers.faq.confidence import RuleState
 from handlers.faq.library import FaqLibrary
 from storage.records import FaqEntryRecord
 from storage.repositories import Repositories
+
+#: What /faq says about a rule that is not a calibrated one.
+_RULE_TEXTS = {
+    RuleState.FIXED: "faq.rule_fixed",
+    RuleState.PENDING: "faq.rule_pending",
+    RuleState.FEW: "faq.rule_uncertain",
+    RuleState.UNMET: "faq.rule_unmet",
+}
 
 LIST_LIMIT = 30
 MISSES_DAYS = 30
@@ -73,10 +82,10 @@ class FaqManagement:
         in_force = self.library.in_force()
         rule, calibration = in_force.rule, in_force.calibration
         threshold = f"{rule.threshold:.2f}"
-        if in_force.fixed:
-            return ctx.texts.t("faq.rule_fixed", threshold=threshold)
-        if in_force.uncertain or calibration is None:
-            return ctx.texts.t("faq.rule_uncertain", threshold=threshold)
+        state = in_force.state
+        if state is not RuleState.CALIBRATED or calibration is None:
+            risk = f"{self.library.config.max_false_answer_rate:.0%}"
+            return ctx.texts.t(_RULE_TEXTS[state], threshold=threshold, risk=risk)
         return ctx.texts.t(
             "faq.rule_calibrated",
             threshold=threshold,

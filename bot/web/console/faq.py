@@ -88,8 +88,8 @@ class FaqPage(Section):
         rule, calibration = in_force.rule, in_force.calibration
         figures = {
             "threshold": f"{rule.threshold:.2f}",
-            "fixed": in_force.fixed,
-            "uncertain": in_force.uncertain or calibration is None,
+            "state": in_force.state.value,
+            "configured_risk": f"{self.library.config.max_false_answer_rate:.0%}",
             "correct": f"{calibration.correct:.0%}" if calibration else "—",
             "false": f"{calibration.false_bound:.1%}" if calibration else "—",
             "risk": f"{calibration.max_false:.0%}" if calibration else "—",
