@@ -1,5 +1,5 @@
 """The FAQ matcher on the sets from other domains (tests/data/faq_home and faq_exam,
-development sets, and faq_gym and faq_cars, which nothing was tuned on): the calibrated
+development sets, and faq_gym, faq_cars and faq_pets, which nothing was tuned on): the calibrated
 answer rule keeping false answers low on questions nobody tuned for, what it answers,
 kept as floors, and the comparison with the plain baselines at the same risk."""
 
@@ -22,10 +22,12 @@ TODAY = {
     "faq_exam": (0.470, 0.574),
     "faq_gym": (0.400, 0.529),
     "faq_cars": (0.333, 0.408),
+    "faq_pets": (0.512, 0.504),
 }
 #: The default risk: at most this share of questions without an entry should get an
 #: answer. The rule is estimated from the base alone, so on a set nobody tuned for it
-#: may overshoot a little (faq_exam 5.3 %, faq_cars 5.6 %); it must stay within TRADE_OFF_FALSE.
+#: may overshoot a little (faq_exam 5.3 %, faq_cars 5.6 %, faq_pets 6.7 %); it must stay
+#: within TRADE_OFF_FALSE.
 RISK = 0.05
 
 
@@ -44,7 +46,7 @@ def test_the_calibrated_rule_keeps_false_answers_low_on_other_domains(
 ) -> None:
     """With the former fixed threshold (0.38) 19.0 % and 31.1 % of the questions without
     an entry got an answer; the rule calibrated from each base at the 5 % risk gives
-    1.7–5.6 %, and never more than 10 %, while answering what it answered before."""
+    1.7–6.7 %, and never more than 10 %, while answering what it answered before."""
     folder = DATA / name
     report = evaluate_files(
         Settings(data_dir=tmp_path), folder / "base.jsonl", folder / "queries.jsonl"

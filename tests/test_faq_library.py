@@ -416,7 +416,7 @@ def test_eval_uses_the_configured_threshold(tmp_path: Path) -> None:
     assert matcher.config.answer_threshold == 0.99
 
 
-@pytest.mark.parametrize("name", ["faq_home", "faq_exam"])
+@pytest.mark.parametrize("name", ["faq_home", "faq_exam", "faq_gym", "faq_cars", "faq_pets"])
 def test_the_held_out_sets_are_well_formed(name: str) -> None:
     """Sets from other domains, written apart (their README): at least 150 entries and
     400 questions each, many of them in-domain questions without an entry."""
