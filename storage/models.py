@@ -276,6 +276,8 @@ class FaqAnswer(Base):
     answered_at: Mapped[datetime]
     helpful: Mapped[int] = mapped_column(Integer, default=0)
     unhelpful: Mapped[int] = mapped_column(Integer, default=0)
+    #: An operator left its votes out of the FAQ calibration (``shequn faq feedback``).
+    excluded_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class FaqVote(Base):
@@ -306,6 +308,8 @@ class FaqMiss(Base):
     reason: Mapped[str] = mapped_column(String(16))
     entry_id: Mapped[int | None] = mapped_column(ForeignKey("faq_entries.id", ondelete="SET NULL"))
     occurred_at: Mapped[datetime] = mapped_column(index=True)
+    #: An operator left this verdict out of the FAQ calibration.
+    excluded_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class Conversation(Base):

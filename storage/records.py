@@ -164,11 +164,18 @@ class FaqMissRecord:
 @dataclass(frozen=True, slots=True)
 class FaqFeedbackRecord:
     """A member's verdict on an answer: ``entry_id`` answered ``question`` well
-    (marked helpful) or not (marked not helpful, or the member asked for staff)."""
+    (marked helpful, or staff answered the question with it) or not (marked not
+    helpful, or the member asked for staff). ``ref`` names it for an operator who
+    leaves it out of the calibration (``a12``: an answer's votes, ``m34``: a miss)."""
 
     question: str
     entry_id: int
     helpful: bool
+    ref: str = ""
+    at: datetime | None = None
+    #: ``helpful`` (👍), ``wrong`` (👎 or "talk to staff") or ``staff`` (answered by staff).
+    kind: str = ""
+    excluded: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -106,3 +106,41 @@ def test_eval_prints_the_figures_and_writes_predictions(run, tmp_path: Path) -> 
     assert 0 < figures["top1_accuracy"] <= figures["recall_at_3"] <= 1
     first = json.loads(out_file.read_text("utf-8").splitlines()[0])
     assert set(first) >= {"query", "predicted_id", "score"}
+
+
+def test_feedback_is_listed_and_a_verdict_left_out_and_taken_back(run, tmp_path: Path) -> None:
+    """The verdicts the calibration learns from, newest first; one left out no longer
+    counts in `shequn faq calibrate`, and comes back with --restore."""
+    code, out = run("faq", "import", str(DATA / "base.jsonl"))
+    assert code == 0
+    code, out = run("faq", "feedback")
+    assert code == 0 and "no feedback yet" in out
+    now = datetime.now(UTC)
+
+    async def add_feedback() -> None:
+        storage = Storage.from_url(f"sqlite+aiosqlite:///{tmp_path / 'data' / 'shequn.db'}")
+        try:
+            async with storage.transaction() as repos:
+                user = await repos.users.upsert(
+                    "testnet", "1", display_name="A", username=None, language=None,
+                    is_bot=False, at=now,
+                )  # fmt: skip
+                answer = await repos.faq.record_answer(
+                    3, now, question="积分能换什么礼品", confidence=0.8, via="group"
+                )
+                await repos.faq.vote(answer, user.id, 1, now)
+                await repos.faq.record_miss("积分怎么兑换礼品呀", "human", now, entry_id=3)
+        finally:
+            await storage.close()
+
+    asyncio.run(add_feedback())
+    code, out = run("faq", "feedback", "--json")
+    rows = json.loads(out)
+    assert code == 0 and [row["kind"] for row in rows] == ["wrong", "helpful"]
+    wrong = rows[0]["ref"]
+    assert "2 of them from members' feedback" in run("faq", "calibrate")[1]
+    code, out = run("faq", "feedback", "--exclude", wrong.upper())
+    assert code == 0 and "(left out)" in out and "1 of these count" in out
+    assert "1 of them from members' feedback" in run("faq", "calibrate")[1]
+    code, out = run("faq", "feedback", "--restore", wrong, "--exclude", "m424242")
+    assert code == 2 and "no verdict m424242" in out and "2 of these count" in out

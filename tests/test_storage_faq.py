@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from storage.database import Storage
+from storage.records import FaqEntryRecord
+from storage.repositories import Repositories
 from storage.repositories.faq import HELPFUL, UNHELPFUL
 
 T0 = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
@@ -101,17 +103,23 @@ async def test_misses_newest_first_within_the_window(storage: Storage) -> None:
     assert len(misses[0].text) == 1000
 
 
+async def _liked_answer(repos: Repositories, chat: int, user: int) -> tuple[FaqEntryRecord, int]:
+    """An entry and an answer with it that ``user`` marked helpful."""
+    entry = await repos.faq.add("直播有回放吗？", "有", T0)
+    liked = await repos.faq.record_answer(
+        entry.id, T0, question="回放在哪", confidence=0.9, via="group", chat_id=chat
+    )
+    await repos.faq.vote(liked, user, HELPFUL, T0)
+    return entry, liked
+
+
 async def test_feedback_newest_first_with_staff_verdicts_first(storage: Storage) -> None:
     """What the FAQ calibration learns from: 👍 answers to members' own questions (not a
     picked suggestion), answers that failed (👎, "talk to staff"), and questions staff
     answered with an entry; at the same moment staff's verdict comes first."""
     chat, alice, bob = await _people(storage)
     async with storage.transaction() as repos:
-        entry = await repos.faq.add("直播有回放吗？", "有", T0)
-        liked = await repos.faq.record_answer(
-            entry.id, T0, question="回放在哪", confidence=0.9, via="group", chat_id=chat
-        )
-        await repos.faq.vote(liked, alice, HELPFUL, T0)
+        entry, liked = await _liked_answer(repos, chat, alice)
         picked = await repos.faq.record_answer(
             entry.id, T0, question="直播有回放吗？", confidence=1, via="suggestion"
         )
@@ -132,6 +140,24 @@ async def test_feedback_newest_first_with_staff_verdicts_first(storage: Storage)
     ]
     assert last is not None and last.reason == "human" and last.text == "要等多久"
     assert [m.reason for m in misses] == ["unanswered", "human"]  # a taught one is no miss
+    assert [f.kind for f in feedback] == ["staff", "wrong", "helpful"]
+    assert feedback[2].ref == f"a{liked}" and feedback[2].at == T0
+
+
+async def test_an_operator_leaves_a_verdict_out_and_takes_it_back(storage: Storage) -> None:
+    chat, alice, bob = await _people(storage)
+    async with storage.transaction() as repos:
+        entry, _ = await _liked_answer(repos, chat, alice)
+        await repos.faq.record_miss("要等多久", "human", T0, user_id=bob, entry_id=entry.id)
+        [wrong, helpful] = await repos.faq.feedback()
+        assert await repos.faq.exclude_feedback(wrong.ref, T0)
+        assert [f.ref for f in await repos.faq.feedback()] == [helpful.ref]
+        listed = await repos.faq.feedback(with_excluded=True)
+        assert [(f.ref, f.excluded) for f in listed] == [(wrong.ref, True), (helpful.ref, False)]
+        assert await repos.faq.exclude_feedback(wrong.ref, None)  # taken back in
+        assert [f.ref for f in await repos.faq.feedback()] == [wrong.ref, helpful.ref]
+        for unknown in ("m999999", "x1", "a", "", "m1; drop table faq_misses"):
+            assert not await repos.faq.exclude_feedback(unknown, T0)
 
 
 async def test_conversations_replace_expire_and_finish(storage: Storage) -> None:

@@ -1,4 +1,4 @@
-"""``shequn faq import|export|misses|eval|calibrate``."""
+"""``shequn faq import|export|misses|eval|calibrate|feedback``."""
 
 from __future__ import annotations
 
@@ -183,3 +183,86 @@ async def _faq_calibrate(settings: Settings, feedback: bool) -> CalibrationRun:
 
     async with prepared(settings) as app:
         return await calibrate_database(app, feedback=feedback)
+
+
+@faq_cli.command("feedback")
+def faq_feedback(
+    config: ConfigOption = None,
+    exclude: Annotated[
+        list[str] | None,
+        typer.Option(help="leave this verdict (a12, m34) out of the calibration; repeatable"),
+    ] = None,
+    restore: Annotated[
+        list[str] | None, typer.Option(help="take a verdict left out back in; repeatable")
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, max=5000, help="how many, newest first")] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
+) -> None:
+    """What the FAQ calibration learns from members and staff, and leaving a verdict out
+    (a member voting 👎 on every answer, a staff reply given with the wrong entry)."""
+    settings = load(config)
+    setup_logging(settings, quiet=True)
+    changes = [(ref.strip().lower(), True) for ref in exclude or ()]
+    changes += [(ref.strip().lower(), False) for ref in restore or ()]
+    unknown, records = run_async(_faq_feedback(settings, changes, limit), config)
+    for ref in unknown:
+        typer.echo(f"no verdict {ref} (see the first column of `shequn faq feedback`)", err=True)
+    if as_json:
+        rows = [
+            {
+                "ref": r.ref,
+                "kind": r.kind,
+                "question": r.question,
+                "entry": r.entry_id,
+                "at": r.at.isoformat() if r.at else None,
+                "excluded": r.excluded,
+            }
+            for r in records
+        ]
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        for line in _feedback_lines(settings, records):
+            typer.echo(line)
+    if len(unknown) < len(changes):
+        typer.echo(
+            "the running bot takes the change in at its next calibration (within the hour); "
+            "`shequn faq calibrate` shows the rule with it now"
+        )
+    if unknown:
+        raise typer.Exit(2)
+
+
+_KINDS = {"helpful": "👍 helpful", "wrong": "👎 wrong", "staff": "✅ staff"}
+
+
+def _feedback_lines(settings: Settings, records: list) -> list[str]:
+    if not records:
+        return ["no feedback yet: 👍/👎 on answers and staff replies with an entry appear here"]
+    zone = settings.community.timezone
+    lines = []
+    for r in records:
+        when = r.at.astimezone(zone).strftime("%Y-%m-%d %H:%M") if r.at else ""
+        left_out = "  (left out)" if r.excluded else ""
+        lines.append(
+            f"{r.ref:>6}  {_KINDS.get(r.kind, r.kind):<10}  {when}  #{r.entry_id} ← "
+            f"{r.question[:60]}{left_out}"
+        )
+    counted = sum(1 for r in records if not r.excluded)
+    lines.append(
+        f"{counted} of these count in the calibration; `--exclude REF` leaves one out, "
+        "`--restore REF` takes it back"
+    )
+    return lines
+
+
+async def _faq_feedback(
+    settings: Settings, changes: list[tuple[str, bool]], limit: int
+) -> tuple[list[str], list]:
+    async with prepared(settings) as app, app.storage.transaction() as repos:
+        now = app.clock.now()
+        unknown = [
+            ref
+            for ref, leave_out in changes
+            if not await repos.faq.exclude_feedback(ref, now if leave_out else None)
+        ]
+        return unknown, await repos.faq.feedback(limit, with_excluded=True)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import ColumnElement, func, insert, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.models import FaqAnswer, FaqEntry, FaqMiss, FaqVote
@@ -277,38 +277,74 @@ class FaqRepository:
             for row in (await self._db.execute(query)).all()
         }
 
-    async def feedback(self, limit: int = 5000) -> list[FaqFeedbackRecord]:
+    async def feedback(
+        self, limit: int = 5000, *, with_excluded: bool = False
+    ) -> list[FaqFeedbackRecord]:
         """The newest verdicts on answers to members' own questions (a suggestion picked
-        in private records the entry's question, which says nothing), newest first."""
+        in private records the entry's question, which says nothing), newest first;
+        those an operator left out only ``with_excluded`` (marked so)."""
+        answers: ColumnElement[bool] = FaqAnswer.excluded_at.is_(None)
+        misses: ColumnElement[bool] = FaqMiss.excluded_at.is_(None)
+        if with_excluded:
+            answers = misses = true()
         liked = (
-            select(FaqAnswer.question, FaqAnswer.entry_id, FaqAnswer.answered_at)
+            select(
+                FaqAnswer.id,
+                FaqAnswer.question,
+                FaqAnswer.entry_id,
+                FaqAnswer.answered_at,
+                FaqAnswer.excluded_at,
+            )
             .where(FaqAnswer.helpful > FaqAnswer.unhelpful, FaqAnswer.via != "suggestion")
+            .where(answers)
             .order_by(FaqAnswer.answered_at.desc())
             .limit(limit)
         )
-        wrong = (
-            select(FaqMiss.text, FaqMiss.entry_id, FaqMiss.occurred_at)
-            .where(FaqMiss.reason.in_(WRONG_ANSWER_REASONS), FaqMiss.entry_id.is_not(None))
+        misses_of = (
+            select(
+                FaqMiss.id,
+                FaqMiss.text,
+                FaqMiss.entry_id,
+                FaqMiss.occurred_at,
+                FaqMiss.excluded_at,
+            )
+            .where(FaqMiss.entry_id.is_not(None), misses)
             .order_by(FaqMiss.occurred_at.desc())
             .limit(limit)
         )
-        answered = (
-            select(FaqMiss.text, FaqMiss.entry_id, FaqMiss.occurred_at)
-            .where(FaqMiss.reason == ANSWERED_BY_STAFF, FaqMiss.entry_id.is_not(None))
-            .order_by(FaqMiss.occurred_at.desc())
-            .limit(limit)
-        )
+        wrong = misses_of.where(FaqMiss.reason.in_(WRONG_ANSWER_REASONS))
+        answered = misses_of.where(FaqMiss.reason == ANSWERED_BY_STAFF)
         rows: list[tuple[datetime, int, FaqFeedbackRecord]] = []
         # At the same moment, staff's verdict counts before a member's, 👎 before 👍.
-        for weight, (query, helpful) in enumerate(
-            ((liked, True), (wrong, False), (answered, True))
-        ):
+        sources = (
+            (liked, True, "helpful", "a"),
+            (wrong, False, "wrong", "m"),
+            (answered, True, "staff", "m"),
+        )
+        for weight, (query, helpful, kind, prefix) in enumerate(sources):
             rows += [
-                (at, weight, FaqFeedbackRecord(text, entry, helpful))
-                for text, entry, at in await self._db.execute(query)
+                (
+                    at,
+                    weight,
+                    FaqFeedbackRecord(
+                        text, entry, helpful, f"{prefix}{row_id}", at, kind, excluded is not None
+                    ),
+                )
+                for row_id, text, entry, at, excluded in await self._db.execute(query)
             ]
         rows.sort(key=lambda row: row[:2], reverse=True)
         return [record for *_, record in rows[:limit]]
+
+    async def exclude_feedback(self, ref: str, at: datetime | None) -> bool:
+        """Leave the verdict ``ref`` (``a12``, ``m34``) out of the calibration from ``at``,
+        or (``at`` None) take it back in; False when there is no such verdict."""
+        table = {"a": FaqAnswer, "m": FaqMiss}.get(ref[:1])
+        if table is None or not ref[1:].isdigit():
+            return False
+        result = await self._db.execute(
+            update(table).where(table.id == int(ref[1:])).values(excluded_at=at)
+        )
+        return bool(result.rowcount)
 
     # -- misses ----------------------------------------------------------------
 
