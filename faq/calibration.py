@@ -32,8 +32,8 @@ from faq.matcher import AnswerRule, EntryText, Match, Matcher
 #: counts this much.
 LEFT_OUT_WEIGHT = 0.35
 #: One-sided 75 % bound on the false-answer rate: the weight above already keeps a
-#: margin (at the rules chosen, the development sets' real false answers stayed at
-#: 2–4.2 % for a 5 % risk).
+#: margin (at the rules chosen, the development sets' real false answers were 2.0–5.3 %
+#: for a 5 % risk; it is an estimate, not a guarantee).
 Z = 0.6745
 #: Fewer samples of either kind than this: the rule is a guess, shown as uncertain.
 FEW_SAMPLES = 40
