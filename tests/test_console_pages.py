@@ -364,3 +364,45 @@ async def test_a_groups_admin_signs_in_from_the_group_to_that_group_only(
     )
     assert refused_change.status_code == 403
     await client.aclose()
+
+
+async def test_a_verdict_is_left_out_of_the_calibration_and_taken_back(
+    site: ConsoleSite, owner: httpx.AsyncClient
+) -> None:
+    """The FAQ page lists what the calibration learns from; an owner leaves one out
+    (kept on record, audited) and takes it back; a forged form changes nothing."""
+    at = site.now()
+
+    async def verdicts(repos: Repositories) -> None:
+        entry = await repos.faq.add("直播有回放吗？", "有，2 小时内上传。", at)
+        user = await repos.users.upsert(
+            "telegram", "5", display_name="A", username=None, language=None, is_bot=False, at=at
+        )
+        answer = await repos.faq.record_answer(
+            entry.id, at, question="回放<b>在哪</b>", confidence=0.9, via="group"
+        )
+        await repos.faq.vote(answer, user.id, 1, at)
+
+    empty = await owner.get("/console/faq")
+    assert "还没有反馈" in empty.text
+    await site.app.storage.run(verdicts)
+    page = await owner.get("/console/faq")
+    assert "👍 有用" in page.text and "回放&lt;b&gt;在哪&lt;/b&gt;" in page.text
+    [ref] = re.findall(r'name="ref" value="([am]\d+)"', page.text)
+    csrf = csrf_of(page.text)
+
+    async def counted(repos: Repositories) -> list[str]:
+        return [f.ref for f in await repos.faq.feedback()]
+
+    forged = await owner.post(
+        "/console/faq/feedback", data={"ref": ref, "action": "exclude", "csrf": "forged"}
+    )
+    assert forged.status_code == 403 and await site.app.storage.run(counted) == [ref]
+    await owner.post("/console/faq/feedback", data={"ref": ref, "action": "exclude", "csrf": csrf})
+    assert await site.app.storage.run(counted) == []
+    page = await owner.get("/console/faq")
+    assert "（已排除）" in page.text and 'value="restore"' in page.text
+    await owner.post("/console/faq/feedback", data={"ref": ref, "action": "restore", "csrf": csrf})
+    assert await site.app.storage.run(counted) == [ref]
+    audit = await owner.get("/console/audit")
+    assert "faq_feedback_exclude" in audit.text and "faq_feedback_restore" in audit.text

@@ -1,6 +1,7 @@
 """The knowledge base: search and list entries, create, edit, switch off, import
 and export files, the misses grouped by similarity (each a click from becoming an
-entry), and how the bot currently decides to answer.
+entry), how the bot currently decides to answer, and the members' and staff's
+verdicts it learns that from (each one can be left out and taken back).
 
 Changes go through the moderators' own commands (``/addfaq``, ``/editfaq``) from
 the signed-in account, so the checks (length, duplicates, safe answer HTML) are
@@ -27,6 +28,8 @@ from handlers.faq.transfer import apply_import, export_rows, plan_import
 from storage.repositories import Repositories
 
 SHOWN = 200
+#: The newest verdicts shown beside the calibration.
+FEEDBACK_SHOWN = 20
 #: The fields of an entry the edit form changes, as ``/editfaq`` names them.
 EDITABLE = {"question": "question", "answer": "answer", "alternatives": "alt", "tags": "tags"}
 MAX_UPLOAD = 5 * 1024 * 1024
@@ -39,6 +42,7 @@ class FaqPage(Section):
             Route("/faq/new", self.create, methods=["POST"]),
             Route("/faq/export.jsonl", self.export, methods=["GET"]),
             Route("/faq/import", self.import_file, methods=["POST"]),
+            Route("/faq/feedback", self.feedback, methods=["POST"]),
             Route("/faq/{number:int}", self.entry, methods=["GET"]),
             Route("/faq/{number:int}", self.edit, methods=["POST"]),
         ]
@@ -69,7 +73,19 @@ class FaqPage(Section):
             entries = entries[:SHOWN]
             usage = await repos.faq.usage([e.id for e in entries])
             misses = await top_misses(self.library, repos, now, MISSES_DAYS)
+            verdicts = await repos.faq.feedback(FEEDBACK_SHOWN, with_excluded=True)
             return {
+                "verdicts": [
+                    {
+                        "ref": v.ref,
+                        "kind": v.kind,
+                        "entry": v.entry_id,
+                        "question": v.question,
+                        "at": site.shown_time(v.at),
+                        "excluded": v.excluded,
+                    }
+                    for v in verdicts
+                ],
                 "total": total,
                 "entries": [
                     {
@@ -174,6 +190,22 @@ class FaqPage(Section):
                     await site.command(viewer, "editfaq", args, f"{nonce}-{field}")
                     await site.audit_change(viewer, "faq_edit", f"faq:{number}", {"field": field})
         return here
+
+    async def feedback(self, request: Request) -> Response:
+        """Leave one verdict out of the calibration, or take it back in (owners)."""
+        site = self.site
+        outcome = await site.changed(request)
+        if isinstance(outcome, Response):
+            return outcome
+        viewer, form = outcome
+        ref, leave_out = form.get("ref", "")[:24], form.get("action") == "exclude"
+        if viewer.role.value == "owner" and form.get("action") in ("exclude", "restore"):
+            at = site.now() if leave_out else None
+            changed = await site.app.storage.run(lambda repos: repos.faq.exclude_feedback(ref, at))
+            if changed:
+                action = "faq_feedback_exclude" if leave_out else "faq_feedback_restore"
+                await site.audit_change(viewer, action, f"feedback:{ref}")
+        return RedirectResponse("/console/faq#feedback", 303)
 
     async def export(self, request: Request) -> Response:
         site = self.site
