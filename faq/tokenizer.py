@@ -109,8 +109,8 @@ def mentions(text: str) -> frozenset[str]:
     """Every Chinese character and Latin word of normalized ``text``, as index terms:
     what a text mentions at all, without segmenting it (answers are long)."""
     # Interned: a base's answers share a few thousand characters between them.
-    found = {sys.intern(CHAR_PREFIX + char) for chunk in _CJK.findall(text) for char in chunk}
-    found.update(sys.intern(_stem(word)) for word in _LATIN.findall(text))
+    found = {sys.intern(CHAR_PREFIX + char) for char in set("".join(_CJK.findall(text)))}
+    found.update(sys.intern(_stem(word)) for word in set(_LATIN.findall(text)))
     return frozenset(found)
 
 
