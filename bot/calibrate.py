@@ -83,10 +83,7 @@ def calibration_lines(run: CalibrationRun, config: FaqSettings) -> list[str]:
         lead = f", ahead of the runner-up by {rule.lead:.2f} or more" if rule.lead else ""
         lines.append(f"rule: answer at a match of {rule.threshold:.2f} or more{lead}")
     else:
-        lines.append(
-            f"rule: no rule keeps false answers within {c.max_false:.0%} on this base; "
-            f"only near-certain matches are answered ({rule.threshold:.2f})"
-        )
+        lines.append(f"rule: none keeps false answers within {c.max_false:.0%} on this base")
     lines.append(
         f"expected: {c.correct:.1%} of answerable questions answered correctly, "
         f"{c.wrong:.1%} with a wrong entry; at most {c.false_bound:.1%} of questions "
