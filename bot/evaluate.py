@@ -3,30 +3,34 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import asdict, replace
 from pathlib import Path
 
 from bot.calibrate import file_entries
 from bot.settings import Settings
 from faq.evaluation import Report, predict, read_queries, summarize, trade_off
-from faq.matcher import AnswerRule, Matcher
+from faq.matcher import AnswerRule, EntryText, Matcher
 from handlers.faq.confidence import calibrate, rule_in_force
 from handlers.faq.library import build_matcher
 
 
 def load_base(settings: Settings, base: Path) -> Matcher:
     """A matcher built exactly as the bot builds it, over the entries of ``base``."""
+    return _matcher_over(settings, file_entries(base))
+
+
+def _matcher_over(settings: Settings, entries: Mapping[str, EntryText]) -> Matcher:
     matcher = build_matcher(settings.faq)
-    for key, entry in file_entries(base).items():
+    for key, entry in entries.items():
         matcher.add_entry(key, entry)
     return matcher
 
 
-def rule_for(settings: Settings, matcher: Matcher, base: Path) -> AnswerRule:
-    """The rule the bot would answer by with this base: calibrated, unless configured."""
+def rule_for(settings: Settings, matcher: Matcher, entries: Mapping[str, EntryText]) -> AnswerRule:
+    """The rule the bot would answer by with these entries: calibrated, unless configured."""
     if settings.faq.answer_threshold is not None:
         return AnswerRule(settings.faq.answer_threshold)
-    entries = file_entries(base)
     calibration = calibrate(matcher.empty_copy(), entries, (), settings.faq.max_false_answer_rate)
     return rule_in_force(settings.faq, calibration).rule
 
@@ -34,8 +38,9 @@ def rule_for(settings: Settings, matcher: Matcher, base: Path) -> AnswerRule:
 def evaluate_files(
     settings: Settings, base: Path, queries: Path, predictions: Path | None = None
 ) -> Report:
-    matcher = load_base(settings, base)
-    rule = rule_for(settings, matcher, base)
+    entries = file_entries(base)  # read once: the matcher and the calibration share it
+    matcher = _matcher_over(settings, entries)
+    rule = rule_for(settings, matcher, entries)
 
     def scorer(text: str) -> list[tuple[object, float]]:
         return [(match.key, match.confidence) for match in matcher.search(text)]

@@ -102,6 +102,11 @@ class Calibration:
     uncertain: bool
     met: bool
 
+    @property
+    def few(self) -> bool:
+        """Too few samples of either kind to trust what they say."""
+        return _too_few(self.answerable, self.unanswerable)
+
 
 def sample_of(matches: Sequence[Match], right: Hashable | None, source: Source) -> Sample:
     best = matches[0].confidence if matches else 0.0
@@ -180,7 +185,7 @@ def fit(samples: Sequence[Sample], max_false: float) -> Calibration:
             if best is None or right > best[0]:
                 best = (right, bound, rule)
             break  # higher thresholds at this lead only answer fewer
-    few = min(len(answerable), len(unanswerable)) < FEW_SAMPLES
+    few = _too_few(len(answerable), len(unanswerable))
     rule = best[2] if best is not None else STRICTEST
     return Calibration(
         rule=rule,
@@ -194,6 +199,10 @@ def fit(samples: Sequence[Sample], max_false: float) -> Calibration:
         uncertain=few or best is None,
         met=best is not None,
     )
+
+
+def _too_few(answerable: int, unanswerable: int) -> bool:
+    return min(answerable, unanswerable) < FEW_SAMPLES
 
 
 def _passes(sample: Sample, rule: AnswerRule) -> bool:

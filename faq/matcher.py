@@ -26,7 +26,7 @@ from faq.char_vectors import CharVectors
 from faq.index import Bm25Index, Bm25Params
 from faq.normalize import Normalizer
 from faq.question import Asks, asks
-from faq.tokenizer import CHAR_PREFIX, NGRAM_PREFIX, Terms, Tokenizer, mentions
+from faq.tokenizer import CHAR_PREFIX, NGRAM_PREFIX, Terms, Tokenizer, is_mark, mentions
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +89,7 @@ class _Scope:
 
     @classmethod
     def of(cls, phrasings: Sequence[Cut], answer: frozenset[str]) -> _Scope:
-        said = (term for phrasing in phrasings for term in phrasing.terms if _is_mark(term))
+        said = (term for phrasing in phrasings for term in phrasing.terms if is_mark(term))
         return cls(tuple(asks(phrasing.text) for phrasing in phrasings), answer.union(said))
 
     def asks_else(self, wanted: frozenset[Asks]) -> bool:
@@ -99,11 +99,6 @@ class _Scope:
     def unexplained(self, characters: frozenset[str]) -> float:
         """The share of ``characters`` (a message's) that the entry's text never uses."""
         return len(characters - self.characters) / len(characters) if characters else 0.0
-
-
-def _is_mark(term: str) -> bool:
-    """A Chinese character or a Latin word: what is counted as explained or not."""
-    return term[0] == CHAR_PREFIX or (term[0] != NGRAM_PREFIX and term.isascii())
 
 
 class Verdict(StrEnum):
@@ -235,19 +230,22 @@ class Matcher:
         share = self.config.word_share
         similar = self._chars.similarities(cut.text, best)
         wanted = asks(cut.text)
-        characters = frozenset(term for term in cut.terms if _is_mark(term))
+        characters = frozenset(term for term in cut.terms if is_mark(term))
         evidence = {key: share * words + (1 - share) * similar[key] for key, words in best.items()}
         off = {key: self._off_scope(key, wanted, characters) for key in evidence}
         leader = max(evidence, key=evidence.__getitem__)
         ranking = self.config.rank_by_scope
         ranked = sorted(evidence, key=lambda key: evidence[key] - ranking * off[key], reverse=True)
-        matches = [Match(key, round(max(0.0, evidence[key] - off[key]), 4)) for key in ranked]
+        matches = [
+            Match(key, round(max(0.0, evidence[key] - off[key]), 4)) for key in ranked[:limit]
+        ]
         # An entry that fits better than the one sharing the most words ranks first, but
         # the bot is no surer that the base answers the message than that one says.
-        first = matches[0]
-        capped = min(first.confidence, round(max(0.0, evidence[leader] - off[leader]), 4))
-        matches[0] = Match(first.key, capped)
-        return matches[:limit]
+        if matches:
+            first = matches[0]
+            capped = min(first.confidence, round(max(0.0, evidence[leader] - off[leader]), 4))
+            matches[0] = Match(first.key, capped)
+        return matches
 
     def _off_scope(
         self, key: Hashable, wanted: frozenset[Asks], characters: frozenset[str]

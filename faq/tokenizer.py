@@ -105,6 +105,12 @@ class Tokenizer:
         return parts
 
 
+def is_mark(term: str) -> bool:
+    """An index term that is a Chinese character or a Latin word: the terms of a
+    question counted as mentioned by an entry or not (see :func:`mentions`)."""
+    return term[0] == CHAR_PREFIX or (term[0] != NGRAM_PREFIX and term.isascii())
+
+
 def mentions(text: str) -> frozenset[str]:
     """Every Chinese character and Latin word of normalized ``text``, as index terms:
     what a text mentions at all, without segmenting it (answers are long)."""

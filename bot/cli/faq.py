@@ -22,6 +22,7 @@ from bot.settings import Settings
 
 if TYPE_CHECKING:
     from bot.calibrate import CalibrationRun
+    from storage.records import FaqFeedbackRecord
 
 
 @faq_cli.command("import")
@@ -235,7 +236,7 @@ def faq_feedback(
 _KINDS = {"helpful": "👍 helpful", "wrong": "👎 wrong", "staff": "✅ staff"}
 
 
-def _feedback_lines(settings: Settings, records: list) -> list[str]:
+def _feedback_lines(settings: Settings, records: list[FaqFeedbackRecord]) -> list[str]:
     if not records:
         return ["no feedback yet: 👍/👎 on answers and staff replies with an entry appear here"]
     zone = settings.community.timezone
@@ -257,7 +258,7 @@ def _feedback_lines(settings: Settings, records: list) -> list[str]:
 
 async def _faq_feedback(
     settings: Settings, changes: list[tuple[str, bool]], limit: int
-) -> tuple[list[str], list]:
+) -> tuple[list[str], list[FaqFeedbackRecord]]:
     async with prepared(settings) as app, app.storage.transaction() as repos:
         now = app.clock.now()
         unknown = [

@@ -16,7 +16,6 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from faq.calibration import (
-    FEW_SAMPLES,
     Calibration,
     Feedback,
     Stopped,
@@ -72,7 +71,7 @@ class RuleInForce:
         calibration = self.calibration
         if calibration is None:
             return RuleState.PENDING
-        if min(calibration.answerable, calibration.unanswerable) < FEW_SAMPLES:
+        if calibration.few:
             return RuleState.FEW
         if not calibration.met:
             return RuleState.UNMET
