@@ -4,7 +4,9 @@ A query is ``{"query": ..., "expected_id": ID or null}``; null marks chatter
 that must get no answer. The figures: top-1 accuracy on in-scope queries (the
 answer given, after the threshold, is the expected one), recall@3 (the
 expected entry is among the three best candidates), the false-answer rate on
-out-of-scope queries, and latency.
+out-of-scope queries, and latency. Small talk ("谢谢", "收到", "早上好") is never
+matched, as in the bot, which answers it itself; out of scope, it is left out of
+the false-answer rate, which is then the rate on questions the base does not answer.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pathlib import Path
 
 from faq.formats import FormatError
 from faq.matcher import AnswerRule
+from faq.question import small_talk
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,11 +38,14 @@ class Prediction:
     score: float
     top3: tuple[str, ...]
     latency_ms: float
+    #: Small talk, which the bot never matches against the base.
+    small_talk: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class Report:
     in_scope: int
+    #: Out of scope, small talk aside (that is counted in ``small_talk``).
     out_of_scope: int
     top1_accuracy: float
     recall_at_3: float
@@ -56,6 +62,8 @@ class Report:
     #: The rule the figures above were answered by (calibrated, unless configured).
     rule_threshold: float = 0.0
     rule_lead: float = 0.0
+    #: Out-of-scope small talk, never matched, so left out of the false-answer rate.
+    small_talk: int = 0
 
     def lines(self) -> list[str]:
         if self.best_threshold is None:
@@ -66,7 +74,8 @@ class Report:
                 f"{TRADE_OFF_FALSE:.0%} false answers (threshold {self.best_threshold:.2f})"
             )
         return [
-            f"queries: {self.in_scope} in scope, {self.out_of_scope} out of scope",
+            f"queries: {self.in_scope} in scope, {self.out_of_scope} out of scope"
+            + (f" (and {self.small_talk} small talk, never matched)" if self.small_talk else ""),
             f"top-1 accuracy (in scope): {self.top1_accuracy:.1%}",
             f"ranked first (in scope, answered or not): {self.ranked_first:.1%}",
             f"recall@3 (in scope): {self.recall_at_3:.1%}",
@@ -115,7 +124,8 @@ def predict(
     predictions = []
     for item in queries:
         started = time.perf_counter()
-        ranked = scorer(item.query)
+        chatter = small_talk(item.query) is not None
+        ranked = () if chatter else scorer(item.query)
         elapsed = (time.perf_counter() - started) * 1000
         top = ranked[0] if ranked else None
         answered = rule.answers([confidence for _, confidence in ranked])
@@ -127,6 +137,7 @@ def predict(
                 score=round(float(top[1]), 4) if top else 0.0,
                 top3=tuple(str(key) for key, _ in ranked[:3]),
                 latency_ms=elapsed,
+                small_talk=chatter,
             )
         )
     return predictions
@@ -158,11 +169,12 @@ def trade_off(
 def summarize(predictions: Sequence[Prediction]) -> Report:
     """The figures of ``predictions`` as answered (the trade-off is :func:`trade_off`'s)."""
     in_scope = [p for p in predictions if p.expected_id is not None]
-    out_scope = [p for p in predictions if p.expected_id is None]
-    latencies = sorted(p.latency_ms for p in predictions) or [0.0]
+    out_scope = [p for p in predictions if p.expected_id is None and not p.small_talk]
+    latencies = sorted(p.latency_ms for p in predictions if not p.small_talk) or [0.0]
     return Report(
         in_scope=len(in_scope),
         out_of_scope=len(out_scope),
+        small_talk=sum(1 for p in predictions if p.expected_id is None and p.small_talk),
         top1_accuracy=_share(in_scope, lambda p: p.predicted_id == p.expected_id),
         recall_at_3=_share(in_scope, lambda p: p.expected_id in p.top3),
         ranked_first=_share(in_scope, lambda p: p.top3[:1] == (p.expected_id,)),

@@ -23,6 +23,7 @@ from enum import StrEnum
 from typing import NamedTuple
 
 from faq.char_vectors import CharVectors
+from faq.homophones import Homophones
 from faq.index import Bm25Index, Bm25Params
 from faq.normalize import Normalizer
 from faq.question import Asks, asks
@@ -65,7 +66,14 @@ class Cut(NamedTuple):
     """A phrasing as the matcher reads it: normalized, and cut into index terms."""
 
     text: str
+    #: Its words first, then its character pairs and characters.
     terms: list[str]
+    #: How many of ``terms`` are words.
+    words: int
+
+    @property
+    def word_terms(self) -> list[str]:
+        return self.terms[: self.words]
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +161,9 @@ class Matcher:
         self._index = Bm25Index(self.config.bm25)
         self._chars = CharVectors()
         self._scopes: dict[Hashable, _Scope] = {}
+        self._homophones = Homophones(tokenizer)
+        #: Each entry's words, as the homophones were told of them.
+        self._words: dict[Hashable, tuple[str, ...]] = {}
         #: Each document's score for itself, valid for one version of the index.
         self._doc_selves: dict[int, float] = {}
         self._doc_selves_version = -1
@@ -183,10 +194,17 @@ class Matcher:
         self._index.add(key, (phrasing.terms for phrasing in phrasings))
         self._chars.add(key, (phrasing.text for phrasing in phrasings))
         self._scopes[key] = _Scope.of(phrasings, answer)
+        self._homophones.remove(self._words.pop(key, ()))
+        words = tuple({word for phrasing in phrasings for word in phrasing.word_terms})
+        self._homophones.add(words)
+        self._words[key] = words
 
     def cut(self, text: str) -> Cut:
-        normalized = self._normalize(text)
-        return Cut(normalized, self._flat(self._tokenizer.terms(normalized)))
+        return self._cut_normalized(self._normalize(text))
+
+    def _cut_normalized(self, text: str) -> Cut:
+        terms = self._tokenizer.terms(text)
+        return Cut(text, [*terms.words, *terms.bigrams, *terms.chars], len(terms.words))
 
     def mentions(self, answer: str) -> frozenset[str]:
         """What an answer mentions (read whole, normalized as questions are)."""
@@ -196,13 +214,18 @@ class Matcher:
         self._index.remove(key)
         self._chars.remove(key)
         self._scopes.pop(key, None)
+        self._homophones.remove(self._words.pop(key, ()))
 
     def terms(self, text: str) -> Terms:
         return self._tokenizer.terms(self._normalize(text))
 
     def search(self, text: str, limit: int = 3) -> list[Match]:
         """The best ``limit`` entries for ``text``, best first."""
-        return self.search_cut(self.cut(text), limit)
+        cut = self.cut(text)
+        mended = self._homophones.correct(cut.text)
+        if mended != cut.text:
+            cut = self._cut_normalized(mended)
+        return self.search_cut(cut, limit)
 
     def search_cut(self, cut: Cut, limit: int = 3) -> list[Match]:
         """Word evidence (BM25 coverage) picks the candidates; their confidence fuses it
@@ -298,7 +321,3 @@ class Matcher:
         if term.startswith(CHAR_PREFIX):
             return self.config.char_weight
         return self.config.word_weight
-
-    @staticmethod
-    def _flat(terms: Terms) -> list[str]:
-        return [*terms.words, *terms.bigrams, *terms.chars]

@@ -92,6 +92,14 @@ class Tokenizer:
                     bigrams.extend(NGRAM_PREFIX + marked[i : i + 3] for i in range(len(marked) - 2))
         return Terms(tuple(words), tuple(bigrams), tuple(chars))
 
+    def segment(self, text: str) -> list[str]:
+        """``text`` cut into the segmenter's tokens, all of it (spaces and marks too)."""
+        return list(self._jieba.cut(text, HMM=False))
+
+    def is_word(self, text: str) -> bool:
+        """Whether ``text`` is a word of the segmenter's dictionary (user words included)."""
+        return bool(self._jieba.FREQ.get(text))
+
     def _search_words(self, token: str) -> list[str]:
         """The word plus its shorter dictionary words (jieba's search mode, per token)."""
         if len(token) <= 2:

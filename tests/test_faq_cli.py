@@ -102,7 +102,8 @@ def test_eval_prints_the_figures_and_writes_predictions(run, tmp_path: Path) -> 
     )  # fmt: skip
     assert code == 0
     figures = json.loads(out)
-    assert figures["in_scope"] + figures["out_of_scope"] == len(out_file.read_text().splitlines())
+    counted = figures["in_scope"] + figures["out_of_scope"] + figures["small_talk"]
+    assert counted == len(out_file.read_text().splitlines())
     assert 0 < figures["top1_accuracy"] <= figures["recall_at_3"] <= 1
     first = json.loads(out_file.read_text("utf-8").splitlines()[0])
     assert set(first) >= {"query", "predicted_id", "score"}

@@ -13,7 +13,14 @@ from bot.evaluate import evaluate_files, load_base
 from bot.settings import Settings
 from faq.answer_html import sanitize_answer
 from faq.clusters import cluster_texts
-from faq.evaluation import Prediction, predict, read_queries, summarize, trade_off
+from faq.evaluation import (
+    LabelledQuery,
+    Prediction,
+    predict,
+    read_queries,
+    summarize,
+    trade_off,
+)
 from faq.formats import EntryRow, FormatError, read_entries, write_entries
 from faq.index import Bm25Index
 from faq.matcher import EntryText, Matcher, Verdict
@@ -404,7 +411,7 @@ def test_eval_writes_every_prediction(tmp_path: Path) -> None:
         Settings(data_dir=tmp_path), DATA / "base.jsonl", DATA / "queries.jsonl", out
     )
     lines = out.read_text("utf-8").splitlines()
-    assert len(lines) == report.in_scope + report.out_of_scope
+    assert len(lines) == report.in_scope + report.out_of_scope + report.small_talk
     assert '"predicted_id"' in lines[0] and '"score"' in lines[0]
 
 
@@ -453,3 +460,27 @@ def test_the_trade_off_compares_matchers_at_the_same_risk() -> None:
     assert "best trade-off: 33.3% answered correctly with at most 10% false answers" in "\n".join(
         report.lines()
     )
+
+
+def test_small_talk_is_never_matched_and_left_out_of_the_false_answers() -> None:
+    """As in the bot, "谢谢" and "收到" are not matched against the base, even when a
+    phrasing shares their words; the false-answer rate is on questions alone."""
+    asked: list[str] = []
+
+    def scorer(text: str) -> list[tuple[str, float]]:
+        asked.append(text)
+        return [("delivery", 0.9)]  # sure of anything, 收到 included
+
+    queries = [
+        LabelledQuery(1, "收到", None),
+        LabelledQuery(2, "谢谢大家", None),
+        LabelledQuery(3, "快递到了吗", "delivery"),
+        LabelledQuery(4, "快递能寄到国外吗", None),
+    ]
+    predictions = predict(queries, scorer, 0.5)
+    assert asked == ["快递到了吗", "快递能寄到国外吗"]
+    assert [p.predicted_id for p in predictions[:2]] == [None, None]
+    report = summarize(predictions)
+    assert (report.out_of_scope, report.small_talk) == (1, 2)
+    assert report.false_answer_rate == 1.0 and report.top1_accuracy == 1.0
+    assert "1 out of scope (and 2 small talk, never matched)" in report.lines()[0]

@@ -1,0 +1,205 @@
+"""Reads a mistyped word as the base's word that sounds the same.
+
+Members type Chinese by pinyin, so their commonest slip is a homophone the input
+method offered first (报铭 for 报名, 发漂 for 发票, 进裙 for 进群) or the pinyin
+itself (yanzhengma, mianfei). Character n-grams keep such a message alive, but
+only weakly: the mistyped word counts as something the base never mentions. A
+window of a message that is neither one of the base's words nor a dictionary word,
+shares a character with a base word and sounds like it (tones aside), is read as
+that word before matching. The base's own words are the only targets, so a
+correction can only move a message towards what the base says.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable
+from functools import cache, lru_cache
+from typing import Protocol
+
+from pypinyin.pinyin_dict import pinyin_dict
+
+#: Word lengths looked at, longest first (三字词 before 二字词).
+LENGTHS = (4, 3, 2)
+#: Latin pinyin read as a word: at least this many letters and syllables.
+PINYIN_LETTERS = 4
+PINYIN_SYLLABLES = (2, 4)
+
+_CJK = re.compile(r"[\u3400-\u9fff]+")
+_LATIN = re.compile(r"(?<![a-z0-9])[a-z]+(?![a-z0-9])")
+_U_UMLAUT = str.maketrans(dict.fromkeys("üǖǘǚǜ", "v"))
+
+Sound = tuple[str, ...]
+
+
+class Lexicon(Protocol):
+    """The segmenter's view of Chinese: its dictionary, and how it cuts a text."""
+
+    def is_word(self, text: str) -> bool: ...
+
+    def segment(self, text: str) -> Iterable[str]: ...
+
+
+@cache
+def readings(char: str) -> tuple[str, ...]:
+    """The toneless pinyin readings of a character, commonest first (none for a
+    non-Chinese one)."""
+    listed = pinyin_dict.get(ord(char))
+    if not listed:
+        return ()
+    found: list[str] = []
+    for reading in listed.split(","):
+        reading = reading.translate(_U_UMLAUT)  # typed as v: lv, nv
+        bare = "".join(
+            c for c in unicodedata.normalize("NFD", reading) if not unicodedata.combining(c)
+        )
+        if bare.isascii() and bare.isalpha() and bare not in found:
+            found.append(bare)
+    return tuple(found)
+
+
+@lru_cache(maxsize=100_000)
+def sound(word: str) -> Sound | None:
+    """How ``word`` is read, each character by its commonest reading: rare readings
+    (登 as dé) would make words sound alike that nobody confuses."""
+    found = tuple(readings(char)[:1] for char in word)
+    return tuple(first for (first,) in found) if all(found) else None
+
+
+class Homophones:
+    """The base's words by sound, kept as entries come and go."""
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        self._lexicon = lexicon
+        self._counts: Counter[str] = Counter()
+        self._by_sound: dict[Sound, set[str]] = {}
+        #: How many words' sounds start with each pair of syllables: most positions
+        #: of a message start no base word's sound and are passed over at once.
+        self._starts: Counter[Sound] = Counter()
+
+    def add(self, words: Iterable[str]) -> None:
+        for word in words:
+            said = _sound_of_candidate(word)
+            if said is None:
+                continue
+            self._counts[word] += 1
+            if self._counts[word] == 1:
+                self._by_sound.setdefault(said, set()).add(word)
+                self._starts[said[:2]] += 1
+
+    def remove(self, words: Iterable[str]) -> None:
+        for word in words:
+            said = _sound_of_candidate(word)
+            if said is None or word not in self._counts:
+                continue
+            self._counts[word] -= 1
+            if self._counts[word]:
+                continue
+            del self._counts[word]
+            held = self._by_sound[said]
+            held.discard(word)
+            if not held:
+                del self._by_sound[said]
+            self._starts[said[:2]] -= 1
+            if not self._starts[said[:2]]:
+                del self._starts[said[:2]]
+
+    def correct(self, text: str) -> str:
+        """``text`` (normalized) with each mistyped word read as the base's word."""
+        if not self._counts:
+            return text
+        loose = self._loose_characters(text)
+        text = _CJK.sub(lambda run: self._correct_run(run.group(0), loose, run.start()), text)
+        return _LATIN.sub(lambda latin: self._from_pinyin(latin.group(0)), text)
+
+    def _loose_characters(self, text: str) -> list[bool]:
+        """For each character of ``text``: whether the segmenter left it on its own. A
+        slip makes a character that forms no word with its neighbours; one inside a
+        word (时 in 同时用) is what the member meant."""
+        loose: list[bool] = []
+        for token in self._lexicon.segment(text):
+            loose.extend([len(token) == 1] * len(token))
+        return loose
+
+    def _correct_run(self, run: str, loose: list[bool], offset: int) -> str:
+        out: list[str] = []
+        i = 0
+        while i < len(run):
+            replaced = None
+            head = sound(run[i : i + 2])
+            for length in LENGTHS if head in self._starts else ():
+                window = run[i : i + length]
+                if len(window) < length:
+                    continue
+                if window in self._counts or self._lexicon.is_word(window):
+                    break  # a real word here: nothing to mend at this position
+                replaced = self._sounding_like(window, loose[offset + i : offset + i + length])
+                if replaced is not None:
+                    break
+            if replaced is None:
+                out.append(run[i])
+                i += 1
+            else:
+                out.append(replaced)
+                i += len(replaced)
+        return "".join(out)
+
+    def _sounding_like(self, window: str, loose: list[bool]) -> str | None:
+        """The base word that sounds like ``window``, shares a character with it and
+        differs only where the message's characters stand alone."""
+        best = None
+        for word in self._by_sound.get(sound(window) or (), ()):
+            differs = [a != b for a, b in zip(word, window, strict=True)]
+            if all(differs) or any(d and not free for d, free in zip(differs, loose, strict=True)):
+                continue
+            rank = (differs.count(False), self._counts[word], word)
+            if best is None or rank > best:
+                best = rank
+        return best[2] if best is not None else None
+
+    def _from_pinyin(self, latin: str) -> str:
+        """A Latin word that is the pinyin of a base word, as that word."""
+        if len(latin) < PINYIN_LETTERS or latin in self._counts:
+            return latin
+        for split in _splits(latin, syllables()):
+            if PINYIN_SYLLABLES[0] <= len(split) <= PINYIN_SYLLABLES[1]:
+                words = self._by_sound.get(tuple(split))
+                if words:
+                    return max(words, key=lambda word: (self._counts[word], word))
+        return latin
+
+
+@cache
+def syllables() -> frozenset[str]:
+    """Every toneless pinyin syllable."""
+    return frozenset(sound for code in pinyin_dict for sound in readings(chr(code)))
+
+
+def _splits(latin: str, known: frozenset[str], limit: int = 6) -> list[list[str]]:
+    """Ways to read ``latin`` as pinyin syllables, fewest syllables first."""
+    found: list[list[str]] = []
+
+    def walk(start: int, taken: list[str]) -> None:
+        if len(found) >= limit or len(taken) > PINYIN_SYLLABLES[1]:
+            return
+        if start == len(latin):
+            found.append(list(taken))
+            return
+        for end in range(min(len(latin), start + 6), start, -1):
+            piece = latin[start:end]
+            if piece in known:
+                taken.append(piece)
+                walk(end, taken)
+                taken.pop()
+
+    walk(0, [])
+    return sorted(found, key=len)
+
+
+def _sound_of_candidate(word: str) -> Sound | None:
+    """A base word's sound, if it is one a slip could be read as."""
+    if len(word) not in LENGTHS or _CJK.fullmatch(word) is None:
+        return None
+    return sound(word)
