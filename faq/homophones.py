@@ -4,10 +4,12 @@ Members type Chinese by pinyin, so their commonest slip is a homophone the input
 method offered first (报铭 for 报名, 发漂 for 发票, 进裙 for 进群) or the pinyin
 itself (yanzhengma, mianfei). Character n-grams keep such a message alive, but
 only weakly: the mistyped word counts as something the base never mentions. A
-window of a message that is neither one of the base's words nor a dictionary word,
-shares a character with a base word and sounds like it (tones aside), is read as
-that word before matching. The base's own words are the only targets, so a
-correction can only move a message towards what the base says.
+stretch of a message that is neither one of the base's words nor a dictionary
+word, sounds like a base word (each character by its commonest reading, tones
+aside), shares a character with it and differs only where the segmenter left
+characters on their own, is read as that word before matching. The base's own
+words are the only targets, so a correction can only move a message towards
+what the base says.
 """
 
 from __future__ import annotations
@@ -110,20 +112,11 @@ class Homophones:
         """``text`` (normalized) with each mistyped word read as the base's word."""
         if not self._counts:
             return text
-        loose = self._loose_characters(text)
+        loose = _Loose(self._lexicon, text)
         text = _CJK.sub(lambda run: self._correct_run(run.group(0), loose, run.start()), text)
         return _LATIN.sub(lambda latin: self._from_pinyin(latin.group(0)), text)
 
-    def _loose_characters(self, text: str) -> list[bool]:
-        """For each character of ``text``: whether the segmenter left it on its own. A
-        slip makes a character that forms no word with its neighbours; one inside a
-        word (时 in 同时用) is what the member meant."""
-        loose: list[bool] = []
-        for token in self._lexicon.segment(text):
-            loose.extend([len(token) == 1] * len(token))
-        return loose
-
-    def _correct_run(self, run: str, loose: list[bool], offset: int) -> str:
+    def _correct_run(self, run: str, loose: _Loose, offset: int) -> str:
         out: list[str] = []
         i = 0
         while i < len(run):
@@ -135,7 +128,7 @@ class Homophones:
                     continue
                 if window in self._counts or self._lexicon.is_word(window):
                     break  # a real word here: nothing to mend at this position
-                replaced = self._sounding_like(window, loose[offset + i : offset + i + length])
+                replaced = self._sounding_like(window, loose, offset + i)
                 if replaced is not None:
                     break
             if replaced is None:
@@ -146,13 +139,13 @@ class Homophones:
                 i += len(replaced)
         return "".join(out)
 
-    def _sounding_like(self, window: str, loose: list[bool]) -> str | None:
+    def _sounding_like(self, window: str, loose: _Loose, at: int) -> str | None:
         """The base word that sounds like ``window``, shares a character with it and
         differs only where the message's characters stand alone."""
         best = None
         for word in self._by_sound.get(sound(window) or (), ()):
             differs = [a != b for a, b in zip(word, window, strict=True)]
-            if all(differs) or any(d and not free for d, free in zip(differs, loose, strict=True)):
+            if all(differs) or not loose.allows(at, differs):
                 continue
             rank = (differs.count(False), self._counts[word], word)
             if best is None or rank > best:
@@ -174,7 +167,7 @@ class Homophones:
 @cache
 def syllables() -> frozenset[str]:
     """Every toneless pinyin syllable."""
-    return frozenset(sound for code in pinyin_dict for sound in readings(chr(code)))
+    return frozenset(reading for code in pinyin_dict for reading in readings(chr(code)))
 
 
 def _splits(latin: str, known: frozenset[str], limit: int = 6) -> list[list[str]]:
@@ -196,6 +189,25 @@ def _splits(latin: str, known: frozenset[str], limit: int = 6) -> list[list[str]
 
     walk(0, [])
     return sorted(found, key=len)
+
+
+class _Loose:
+    """Which characters of a message the segmenter left on their own: a slip makes a
+    character that forms no word with its neighbours, while one inside a word (时 in
+    同时用) is what the member meant. Cut only when a window sounds like a base word."""
+
+    def __init__(self, lexicon: Lexicon, text: str) -> None:
+        self._lexicon = lexicon
+        self._text = text
+        self._alone: list[bool] | None = None
+
+    def allows(self, at: int, differs: list[bool]) -> bool:
+        """Whether every character that differs (from ``at`` on) stands alone."""
+        if self._alone is None:
+            self._alone = []
+            for token in self._lexicon.segment(self._text):
+                self._alone.extend([len(token) == 1] * len(token))
+        return all(self._alone[at + n] for n, differ in enumerate(differs) if differ)
 
 
 def _sound_of_candidate(word: str) -> Sound | None:
