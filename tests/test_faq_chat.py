@@ -362,11 +362,30 @@ async def test_feedback_on_answers_is_kept_for_the_calibration(chat: Chat) -> No
     async with chat.app.storage.transaction() as repos:
         feedback = await repos.faq.feedback()
     assert sorted((f.question, f.helpful) for f in feedback) == [
-        ("直播有回放吗？", False),
-        ("直播有回放吗？", False),
+        ("直播有回放吗？", False),  # the 👎; asking for staff after it says nothing new
         ("积分怎么兑换礼品？", True),
     ]
     assert len(as_feedback(feedback)) == 2
+
+
+async def test_a_member_who_turns_a_thumbs_down_into_a_thumbs_up_leaves_no_verdict_against(
+    chat: Chat,
+) -> None:
+    """Pressing again changes the vote: the 👎 taken back is no wrong answer for the
+    calibration, nor a miss for the operators; another member's 👎 still counts."""
+    asked = await chat.say(ALICE, "直播有回放吗？")
+    answer_message = MessageRef(GROUP, "556")
+    await chat.press(ALICE, buttons(asked)[1], on=answer_message)  # 👎
+    await chat.press(ALICE, buttons(asked)[0], on=answer_message)  # then 👍
+    async with chat.app.storage.transaction() as repos:
+        feedback = await repos.faq.feedback()
+        misses = await repos.faq.misses(NOON)
+    assert [(f.question, f.helpful) for f in feedback] == [("直播有回放吗？", True)]
+    assert misses == []
+    await chat.press(BOB, buttons(asked)[1], on=answer_message)  # Bob: 👎
+    async with chat.app.storage.transaction() as repos:
+        feedback = await repos.faq.feedback()
+    assert [(f.question, f.helpful) for f in feedback] == [("直播有回放吗？", False)]
 
 
 async def test_staff_answering_with_an_entry_teaches_the_calibration(chat: Chat) -> None:

@@ -158,6 +158,16 @@ async def test_an_operator_leaves_a_verdict_out_and_takes_it_back(storage: Stora
         assert [f.ref for f in await repos.faq.feedback()] == [wrong.ref, helpful.ref]
         for unknown in ("m999999", "x1", "a", "", "m1; drop table faq_misses"):
             assert not await repos.faq.exclude_feedback(unknown, T0)
+        # Only what the calibration learns from: not a question nobody answered, nor a
+        # suggestion picked in private (its question is the entry's own).
+        await repos.faq.record_miss("没人理我", "unanswered", T0, user_id=bob)
+        [unanswered] = [m for m in await repos.faq.misses(T0) if m.reason == "unanswered"]
+        picked = await repos.faq.record_answer(
+            entry.id, T0, question=entry.question, confidence=1, via="suggestion"
+        )
+        await repos.faq.vote(picked, alice, HELPFUL, T0)
+        assert not await repos.faq.exclude_feedback(f"m{unanswered.id}", T0)
+        assert not await repos.faq.exclude_feedback(f"a{picked}", T0)
 
 
 async def test_conversations_replace_expire_and_finish(storage: Storage) -> None:

@@ -218,8 +218,10 @@ class FaqReplies:
             return [_toast(event, ctx.texts.plain("button.expired"))]
         texts = ctx.texts
         if kind == "human":
-            # Asking for staff after an answer says it did not help: the calibration learns it.
-            await self._miss(answer.question, ctx, "human", answer.entry_id)
+            # Asking for staff after an answer says it did not help: the calibration learns
+            # it, once per person (after their 👎, that already said so).
+            if await ctx.repos.faq.vote_of(answer.id, ctx.sender.id) != UNHELPFUL:
+                await self._miss(answer.question, ctx, "human", answer.entry_id)
             entry = await ctx.repos.faq.get(answer.entry_id)
             # What the bot answered (the entry's answer, not its question), for staff.
             bot_said = f"#{entry.id} {_excerpt(entry.answer)}" if entry else "—"
@@ -246,6 +248,10 @@ class FaqReplies:
         vote = HELPFUL if kind == "up" else UNHELPFUL
         previous = await ctx.repos.faq.vote(answer.id, ctx.sender.id, vote, ctx.now)
         if vote == HELPFUL:
+            if previous == UNHELPFUL:  # changed their mind: the 👎 is theirs no longer
+                await ctx.repos.faq.withdraw_miss(
+                    answer.question.strip(), "downvoted", ctx.sender.id, answer.entry_id
+                )
             return [_toast(event, texts.plain("faq.thanks"))]
         actions: list[Action] = [_toast(event, texts.plain("faq.sorry"))]
         if previous != UNHELPFUL:

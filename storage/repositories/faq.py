@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, insert, or_, select, true, update
+from sqlalchemy import ColumnElement, and_, delete, func, insert, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.models import FaqAnswer, FaqEntry, FaqMiss, FaqVote
@@ -25,6 +25,19 @@ HELPFUL, UNHELPFUL = 1, -1
 WRONG_ANSWER_REASONS = ("downvoted", "human")
 #: A miss staff answered with an entry: the entry answers that question.
 ANSWERED_BY_STAFF = "answered"
+#: The verdicts the calibration learns from (and an operator can leave out): answers to
+#: members' own questions that more people found helpful than not (a picked suggestion
+#: records the entry's own question, which says nothing), and misses that name an
+#: entry: answered wrongly (👎, "talk to staff") or answered by staff with it.
+def _liked_answer() -> ColumnElement[bool]:
+    return and_(FaqAnswer.helpful > FaqAnswer.unhelpful, FaqAnswer.via != "suggestion")
+
+
+def _verdict_miss() -> ColumnElement[bool]:
+    return and_(
+        FaqMiss.entry_id.is_not(None),
+        FaqMiss.reason.in_((*WRONG_ANSWER_REASONS, ANSWERED_BY_STAFF)),
+    )
 
 
 def _entry(row: Any) -> FaqEntryRecord:
@@ -277,6 +290,26 @@ class FaqRepository:
             for row in (await self._db.execute(query)).all()
         }
 
+    async def vote_of(self, answer_id: int, user_id: int) -> int | None:
+        """The person's vote on an answer (None: none)."""
+        return await self._db.scalar(
+            select(FaqVote.vote).where(FaqVote.answer_id == answer_id, FaqVote.user_id == user_id)
+        )
+
+    async def withdraw_miss(self, text: str, reason: str, user_id: int, entry_id: int) -> None:
+        """Forget the person's latest miss of this kind on this entry and question (a 👎
+        they turned into a 👍 is no longer their verdict, nor an operator's to-do)."""
+        newest = await self._db.scalar(
+            select(func.max(FaqMiss.id)).where(
+                FaqMiss.user_id == user_id,
+                FaqMiss.entry_id == entry_id,
+                FaqMiss.reason == reason,
+                FaqMiss.text == text[:1000],
+            )
+        )
+        if newest is not None:
+            await self._db.execute(delete(FaqMiss).where(FaqMiss.id == newest))
+
     async def feedback(
         self, limit: int = 5000, *, with_excluded: bool = False
     ) -> list[FaqFeedbackRecord]:
@@ -295,8 +328,7 @@ class FaqRepository:
                 FaqAnswer.answered_at,
                 FaqAnswer.excluded_at,
             )
-            .where(FaqAnswer.helpful > FaqAnswer.unhelpful, FaqAnswer.via != "suggestion")
-            .where(answers)
+            .where(_liked_answer(), answers)
             .order_by(FaqAnswer.answered_at.desc())
             .limit(limit)
         )
@@ -308,7 +340,7 @@ class FaqRepository:
                 FaqMiss.occurred_at,
                 FaqMiss.excluded_at,
             )
-            .where(FaqMiss.entry_id.is_not(None), misses)
+            .where(_verdict_miss(), misses)
             .order_by(FaqMiss.occurred_at.desc())
             .limit(limit)
         )
@@ -338,11 +370,13 @@ class FaqRepository:
     async def exclude_feedback(self, ref: str, at: datetime | None) -> bool:
         """Leave the verdict ``ref`` (``a12``, ``m34``) out of the calibration from ``at``,
         or (``at`` None) take it back in; False when there is no such verdict."""
-        table = {"a": FaqAnswer, "m": FaqMiss}.get(ref[:1])
-        if table is None or not ref[1:].isdigit():
+        kinds = {"a": (FaqAnswer, _liked_answer), "m": (FaqMiss, _verdict_miss)}
+        table, verdict_of = kinds.get(ref[:1], (None, None))
+        if table is None or verdict_of is None or not ref[1:].isdigit():
             return False
+        verdict = verdict_of()
         result = await self._db.execute(
-            update(table).where(table.id == int(ref[1:])).values(excluded_at=at)
+            update(table).where(table.id == int(ref[1:]), verdict).values(excluded_at=at)
         )
         return bool(result.rowcount)
 
