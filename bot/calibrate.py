@@ -71,17 +71,24 @@ async def calibrate_database(app: App, *, feedback: bool) -> CalibrationRun:
 
 def calibration_lines(run: CalibrationRun, config: FaqSettings) -> list[str]:
     c, rule = run.calibration, run.calibration.rule
+    if not run.entries:
+        return [
+            "FAQ calibration: the base is empty, so the bot answers nothing from it "
+            "(add entries with shequn faq import FILE, or /addfaq in a group)"
+        ]
+    in_force = rule_in_force(config, c)
     lines = [
         f"FAQ calibration: {run.entries} entries, risk {c.max_false:.0%} "
         "(faq.max_false_answer_rate), "
-        f"in {run.seconds:.1f} s",
+        f"in {run.seconds:.2f} s",
         f"tested on: {c.unanswerable} questions without an entry (entries left out), "
         f"{c.answerable} with one (phrasings left out); {c.from_feedback} of them from "
         "members' feedback",
     ]
     if c.met:
         lead = f", ahead of the runner-up by {rule.lead:.2f} or more" if rule.lead else ""
-        lines.append(f"rule: answer at a match of {rule.threshold:.2f} or more{lead}")
+        said = "rule" if in_force.rule == rule else "rule the self-test gives (not in force)"
+        lines.append(f"{said}: answer at a match of {rule.threshold:.2f} or more{lead}")
     else:
         lines.append(f"rule: none keeps false answers within {c.max_false:.0%} on this base")
     lines.append(
@@ -89,7 +96,6 @@ def calibration_lines(run: CalibrationRun, config: FaqSettings) -> list[str]:
         f"{c.wrong:.1%} with a wrong entry; at most {c.false_bound:.1%} of questions "
         "without an entry get an answer"
     )
-    in_force = rule_in_force(config, c)
     if in_force.fixed:
         lines.append(
             f"in force: the configured answer_threshold {in_force.rule.threshold:.2f}, "
@@ -103,8 +109,9 @@ def calibration_lines(run: CalibrationRun, config: FaqSettings) -> list[str]:
         )
     elif c.uncertain:
         lines.append(
-            f"uncertain: fewer than {FEW_SAMPLES} questions of either kind to test with; "
-            f"until the base grows the bot answers only at a match of "
+            f"uncertain: too few to trust; the self-test needs {FEW_SAMPLES} entries, "
+            f"{FEW_SAMPLES} of them with two phrasings or more (here {c.unanswerable} and "
+            f"{c.answerable}); until the base grows the bot answers only at a match of "
             f"{UNCERTAIN_THRESHOLD:.2f} or more"
         )
     else:

@@ -62,11 +62,17 @@ class Report:
     #: The rule the figures above were answered by (calibrated, unless configured).
     rule_threshold: float = 0.0
     rule_lead: float = 0.0
+    #: Why that rule, when it is not the calibrated one (configured, or uncertain).
+    rule_note: str = ""
     #: Out-of-scope small talk, never matched, so left out of the false-answer rate.
     small_talk: int = 0
 
     def lines(self) -> list[str]:
-        if self.best_threshold is None:
+        if not self.out_of_scope:
+            trade = (
+                "no out-of-scope questions (expected_id null), so false answers are not measured"
+            )
+        elif self.best_threshold is None:
             trade = f"no threshold keeps false answers within {TRADE_OFF_FALSE:.0%}"
         else:
             trade = (
@@ -80,7 +86,8 @@ class Report:
             f"ranked first (in scope, answered or not): {self.ranked_first:.1%}",
             f"recall@3 (in scope): {self.recall_at_3:.1%}",
             f"answer rule: a match of {self.rule_threshold:.2f} or more"
-            + (f", ahead of the runner-up by {self.rule_lead:.2f}" if self.rule_lead else ""),
+            + (f", ahead of the runner-up by {self.rule_lead:.2f}" if self.rule_lead else "")
+            + (f" ({self.rule_note})" if self.rule_note else ""),
             f"false-answer rate (out of scope): {self.false_answer_rate:.1%}",
             f"wrong answers (in scope, answered with another entry): {self.wrong_answer_rate:.1%}",
             f"latency: median {self.median_ms:.2f} ms, p99 {self.p99_ms:.2f} ms",
@@ -109,10 +116,28 @@ def read_queries(path: Path) -> list[LabelledQuery]:
             raise FormatError(f"{path.name} line {number}: not valid JSON: {error.msg}") from None
         if not isinstance(record, dict) or not isinstance(record.get("query"), str):
             raise FormatError(f"{path.name} line {number}: needs a text 'query'")
+        if "expected_id" not in record:  # a misspelt key would make it chatter
+            raise FormatError(
+                f"{path.name} line {number}: needs 'expected_id' "
+                "(the id of the entry that answers it, or null if none does)"
+            )
         expected = record.get("expected_id")
         label = None if expected is None else str(expected)
         queries.append(LabelledQuery(number, record["query"], label))
+    if not queries:
+        raise FormatError(f"{path.name} has no queries")
     return queries
+
+
+def check_expected(queries: Iterable[LabelledQuery], keys: Iterable[str], name: str) -> None:
+    """A :class:`FormatError` naming the first query that expects an entry ``keys`` lacks
+    (a typo there would count as the matcher's wrong answer)."""
+    known = set(keys)
+    for item in queries:
+        if item.expected is not None and item.expected not in known:
+            raise FormatError(
+                f"{name} line {item.line}: expected_id {item.expected!r} is no entry of the base"
+            )
 
 
 def predict(

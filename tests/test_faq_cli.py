@@ -12,9 +12,9 @@ from storage.database import Storage
 DATA = Path(__file__).parent / "data" / "faq_eval"
 
 
-def stored_questions(tmp_path: Path) -> list[str]:
+def stored_questions(tmp_path: Path, database: str = "shequn.db") -> list[str]:
     async def read() -> list[str]:
-        storage = Storage.from_url(f"sqlite+aiosqlite:///{tmp_path / 'data' / 'shequn.db'}")
+        storage = Storage.from_url(f"sqlite+aiosqlite:///{tmp_path / 'data' / database}")
         try:
             async with storage.transaction() as repos:
                 return [entry.question for entry in await repos.faq.entries()]
@@ -70,6 +70,28 @@ def test_unreadable_files_get_one_clear_line(run, tmp_path: Path) -> None:
     assert code == 2 and "unknown format" in out
     code, out = run("faq", "export", str(tmp_path / "out.txt"))
     assert code == 2 and "unknown format" in out
+    for name in ("empty.jsonl", "empty.csv", "empty.yaml"):
+        (tmp_path / name).write_text("", "utf-8")
+        code, out = run("faq", "import", str(tmp_path / name))
+        assert (
+            code == 2
+            and out == f"cannot import: {tmp_path / name} has no entries; nothing imported\n"
+        )
+
+
+def test_the_sandbox_option_works_on_the_sandboxs_own_database(run, tmp_path: Path) -> None:
+    """The sandbox keeps its own database: ``shequn --sandbox faq import`` loads a base to
+    try there, and leaves the real bot's alone; without the option, the real one."""
+    code, out = run("--sandbox", "faq", "import", str(DATA / "base.jsonl"))
+    assert code == 0 and "118 added" in out
+    assert not (tmp_path / "data" / "shequn.db").exists()
+    assert len(stored_questions(tmp_path, "sandbox.db")) == 118
+    single = tmp_path / "one.jsonl"
+    single.write_text('{"id": "x1", "question": "发票怎么开？", "answer": "订单页"}\n', "utf-8")
+    assert run("faq", "import", str(single))[0] == 0
+    assert stored_questions(tmp_path) == ["发票怎么开？"]
+    code, out = run("faq", "export", str(tmp_path / "back.jsonl"))
+    assert out == f"exported 1 entry to {tmp_path / 'back.jsonl'}\n"
 
 
 def test_misses_are_listed_grouped(run, tmp_path: Path) -> None:
@@ -107,6 +129,42 @@ def test_eval_prints_the_figures_and_writes_predictions(run, tmp_path: Path) -> 
     assert 0 < figures["top1_accuracy"] <= figures["recall_at_3"] <= 1
     first = json.loads(out_file.read_text("utf-8").splitlines()[0])
     assert set(first) >= {"query", "predicted_id", "score"}
+
+
+def test_eval_refuses_what_would_make_its_figures_wrong(run, tmp_path: Path) -> None:
+    """A misspelt key, an id the base lacks, an empty file: one line each, exit code 2,
+    rather than figures that look measured."""
+    base = tmp_path / "base.jsonl"
+    base.write_text(
+        '{"id": "p1", "question": "发票怎么开？", "answer": "在订单页申请。"}\n'
+        '{"id": "p2", "question": "退款多久到账？", "answer": "3 到 5 个工作日。"}\n',
+        "utf-8",
+    )
+    queries = tmp_path / "queries.jsonl"
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("", "utf-8")
+    cases = {
+        '{"query": "怎么开发票", "expectedid": "p1"}\n': "queries.jsonl line 1: needs 'expected_id",
+        '{"query": "怎么开发票", "expected_id": "p1"}\n{"query": "x", "expected_id": "p9"}\n': (
+            "queries.jsonl line 2: expected_id 'p9' is no entry of the base"
+        ),
+        "": "queries.jsonl has no queries",
+    }
+    for text, said in cases.items():
+        queries.write_text(text, "utf-8")
+        code, out = run("faq", "eval", "--base", str(base), "--queries", str(queries))
+        assert code == 2 and out.startswith(f"cannot evaluate: {said}"), text
+        assert out.count("\n") == 1
+    queries.write_text('{"query": "怎么开发漂", "expected_id": "p1"}\n', "utf-8")
+    code, out = run("faq", "eval", "--base", str(empty), "--queries", str(queries))
+    assert code == 2 and out == "cannot evaluate: empty.jsonl has no entries\n"
+    code, out = run("faq", "eval", "--base", str(base), "--queries", str(queries))
+    assert code == 0
+    assert "(uncertain: too few entries to calibrate (fewer than 40))" in out
+    assert "top-1 accuracy (in scope): 100.0%" in out  # 发漂 read as 发票
+    assert "no out-of-scope questions (expected_id null), so false answers are not measured" in out
+    code, out = run("faq", "calibrate", "--base", str(empty))
+    assert code == 0 and out.startswith("FAQ calibration: the base is empty")
 
 
 def test_feedback_is_listed_and_a_verdict_left_out_and_taken_back(run, tmp_path: Path) -> None:

@@ -76,6 +76,8 @@ def test_config_found_via_environment_and_working_directory(
         ("SHEQUN_ONBOARDING", "[]", "onboarding: must be a table of settings"),
         ("SHEQUN_TELEGRAM__STAFF_CHAT_ID", "staff", "telegram.staff_chat_id"),
         ("SHEQUN_COMMUNITY__MODERATORS", '["12345"]', "should look like telegram:12345"),
+        ("SHEQUN_FAQ__MAX_FALSE_ANSWER_RATE", "5", "a share between 0 and 1: 5 % is 0.05"),
+        ("SHEQUN_FAQ__MAX_FALSE_ANSWER_RATE", "0", "faq.max_false_answer_rate: Input should be"),
     ],
 )
 def test_bad_values_name_the_key(

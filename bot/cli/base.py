@@ -9,6 +9,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
@@ -30,6 +31,9 @@ if TYPE_CHECKING:
     from bot.app import App
 
 T = TypeVar("T")
+
+#: ``shequn --sandbox …``: the command works on the sandbox's own database.
+_ON_SANDBOX: ContextVar[bool] = ContextVar("on_sandbox", default=False)
 
 cli = typer.Typer(
     help="Shequn (社群): a self-hosted community-operations assistant.",
@@ -91,8 +95,16 @@ def _root(
             "--version", callback=_print_version, is_eager=True, help="print the version and exit"
         ),
     ] = False,
+    _sandbox: Annotated[
+        bool,
+        typer.Option(
+            "--sandbox",
+            help="work on the sandbox's own database (sandbox.db in data_dir), "
+            "e.g. shequn --sandbox faq import faq.yaml",
+        ),
+    ] = False,
 ) -> None:
-    pass
+    _ON_SANDBOX.set(_sandbox)
 
 
 def load(config: Path | None) -> Settings:
@@ -107,6 +119,11 @@ def load(config: Path | None) -> Settings:
         raise typer.Exit(2) from None
     for warning in deprecated_settings(settings):
         typer.echo(warning, err=True)
+    if _ON_SANDBOX.get():
+        from bot.channels.sandbox.world import sandbox_url
+
+        database = settings.database.model_copy(update={"url": sandbox_url(settings)})
+        settings = settings.model_copy(update={"database": database})
     return settings
 
 

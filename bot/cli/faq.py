@@ -37,6 +37,9 @@ def faq_import(
     settings = load(config)
     setup_logging(settings, quiet=True)
     result = read_or_exit(read_entries, file, FormatError)
+    if not result.rows and not result.problems:
+        typer.echo(f"cannot import: {file} has no entries; nothing imported", err=True)
+        raise typer.Exit(2)
     code = run_async(_faq_import(settings, result.rows, result.problems, skip_bad), config)
     raise typer.Exit(code)
 
@@ -80,7 +83,7 @@ def faq_export(
         typer.echo(f"cannot export: {error}", err=True)
         raise typer.Exit(2) from None
     count = run_async(_faq_export(settings, file), config)
-    typer.echo(f"exported {count} entries to {file}")
+    typer.echo(f"exported {count} {'entry' if count == 1 else 'entries'} to {file}")
 
 
 async def _faq_export(settings: Settings, file: Path) -> int:
@@ -199,8 +202,10 @@ def faq_feedback(
     limit: Annotated[int, typer.Option(min=1, max=5000, help="how many, newest first")] = 50,
     as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
 ) -> None:
-    """What the FAQ calibration learns from members and staff, and leaving a verdict out
-    (a member voting 👎 on every answer, a staff reply given with the wrong entry)."""
+    """What the FAQ calibration learns from members and staff; leave a verdict out.
+
+    For a member voting 👎 on every answer, or a staff reply given with the wrong entry.
+    """
     settings = load(config)
     setup_logging(settings, quiet=True)
     changes = [(ref.strip().lower(), True) for ref in exclude or ()]

@@ -34,8 +34,10 @@ SANDBOX_TIP = (
 
 @cli.command()
 def run(config: ConfigOption = None) -> None:
-    """Run Shequn on the configured channels (Telegram, 微信客服, Official Account), else in
-    the sandbox."""
+    """Run Shequn on the configured channels, or in the sandbox when there are none.
+
+    Telegram, 微信客服 and the Official Account, as configured.
+    """
     settings = load(config)
     if settings.telegram_token is None and not settings.wechat.configured:
         if not sys.stdin.isatty():  # Docker -d, systemd: a sandbox nobody can type into

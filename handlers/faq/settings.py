@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from enum import StrEnum
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from faq.matcher import MatcherConfig
 from faq.synonyms import DEFAULT_SYNONYMS
@@ -29,6 +29,18 @@ class FaqSettings(Section):
     #: entry for may get an answer. The answer rule is calibrated to it from the base
     #: itself (and members' feedback) whenever they change.
     max_false_answer_rate: float = Field(0.05, gt=0, lt=1)
+
+    @field_validator("max_false_answer_rate", mode="before")
+    @classmethod
+    def _a_share_not_a_percentage(cls, value: object) -> object:
+        """5 meant as 5 %: say how to write it rather than only that it is too large."""
+        try:
+            share = float(value)  # type: ignore[arg-type]  # a number, or its text (env)
+        except (TypeError, ValueError):
+            return value  # pydantic says what is wrong with it
+        if 1 <= share <= 100:
+            raise ValueError(f"a share between 0 and 1: {share:g} % is {share / 100:g}")
+        return value
     #: Fold 👍/👎 and "talk to staff" after answers into the calibration.
     learn_from_feedback: bool = True
     #: A fixed confidence (0-1) to answer at instead of the calibrated rule.
