@@ -41,6 +41,7 @@ class FaqSettings(Section):
         if 1 <= share <= 100:
             raise ValueError(f"a share between 0 and 1: {share:g} % is {share / 100:g}")
         return value
+
     #: Fold 👍/👎 and "talk to staff" after answers into the calibration.
     learn_from_feedback: bool = True
     #: A fixed confidence (0-1) to answer at instead of the calibrated rule.

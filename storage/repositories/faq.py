@@ -25,6 +25,8 @@ HELPFUL, UNHELPFUL = 1, -1
 WRONG_ANSWER_REASONS = ("downvoted", "human")
 #: A miss staff answered with an entry: the entry answers that question.
 ANSWERED_BY_STAFF = "answered"
+
+
 #: The verdicts the calibration learns from (and an operator can leave out): answers to
 #: members' own questions that more people found helpful than not (a picked suggestion
 #: records the entry's own question, which says nothing), and misses that name an
