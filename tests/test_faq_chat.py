@@ -259,6 +259,8 @@ async def test_faq_lists_and_searches(chat: Chat) -> None:
     assert "条目还太少" in listing  # too few to test itself: answers conservatively
     assert "#2 忘记密码怎么办" in said(await chat.cmd(MOD, "/faq 密码"))
     assert "没有找到" in said(await chat.cmd(MOD, "/faq 火星"))
+    # 密 is in 忘记密码怎么办, but a shared character is no match worth listing at 0 %.
+    assert "没有找到" in said(await chat.cmd(MOD, "/faq 密室逃脱周末去不去"))
 
 
 async def test_faqmisses_groups_unanswered_questions(chat: Chat) -> None:

@@ -42,6 +42,9 @@ FIELD_ALIASES = {
     "alternatives": "alt", "同义": "alt", "tag": "tags", "标签": "tags", **SWITCH_ALIASES,
 }  # fmt: skip
 
+#: ``/faq WORDS`` lists matches at least this confident (and entries containing WORDS).
+SEARCH_FLOOR = 0.1
+
 
 class FaqManagement:
     def __init__(self, library: FaqLibrary) -> None:
@@ -99,7 +102,8 @@ class FaqManagement:
         texts = ctx.texts
         found: dict[int, float | None] = {}
         for match in self.library.search(query, limit=5):
-            found[int(match.key)] = match.confidence
+            if match.confidence >= SEARCH_FLOOR:  # below it, a shared character or two
+                found[int(match.key)] = match.confidence
         for entry in await ctx.repos.faq.search_text(query, limit=5):
             found.setdefault(entry.id, None)
         if not found:
