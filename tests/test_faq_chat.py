@@ -247,8 +247,21 @@ async def test_edit_and_delete_change_answers_at_once(chat: Chat) -> None:
     assert "已删除" in said(await chat.cmd(MOD, "/delfaq 2"))
     assert said(await chat.say(ALICE, "忘记密码怎么办？")) == ""
     assert "没有编号为2" in said(await chat.cmd(MOD, "/editfaq 2 answer x"))
-    assert "用法" in said(await chat.cmd(MOD, "/editfaq abc"))
+    assert "没有编号为abc" in said(await chat.cmd(MOD, "/editfaq abc"))
     assert "编号" in said(await chat.cmd(MOD, "/delfaq"))
+
+
+async def test_an_entry_is_named_by_its_number_or_its_files_id(chat: Chat) -> None:
+    """An operator who imported a file knows its entries by the file's ids (p01)."""
+    async with chat.app.storage.transaction() as repos:
+        entry = await repos.faq.add("发票怎么开？", "在订单页申请。", chat.now, key="p01")
+    shown = said(await chat.cmd(MOD, "/editfaq p01"))
+    assert f"#{entry.id} [p01]" in shown and "发票怎么开" in shown
+    assert f"#{entry.id} [p01] 发票怎么开？" in said(await chat.cmd(MOD, "/faq"))
+    assert "发票怎么开" in said(await chat.cmd(MOD, f"/editfaq ＃{entry.id}"))
+    assert "没有编号为p99" in said(await chat.cmd(MOD, "/editfaq p99 answer x"))
+    assert "已删除" in said(await chat.cmd(MOD, "/delfaq p01"))
+    assert "没有编号为p01" in said(await chat.cmd(MOD, "/delfaq p01"))
 
 
 async def test_faq_lists_and_searches(chat: Chat) -> None:

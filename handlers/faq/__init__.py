@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from handlers.actions import Action
-from handlers.commands import number, text, word
+from handlers.commands import text, word
 from handlers.events import ButtonPressed, MessagePosted
 from handlers.faq.library import FaqLibrary
 from handlers.faq.manage import FIELD_ALIASES, FIELD_NAMES, FaqManagement
@@ -30,8 +30,9 @@ def register(router: Router, library: FaqLibrary, hand_over: HandOver | None = N
     router.on(MessagePosted, replies.on_message, priority=800, name="faq.reply", exclusive=True)
     router.on(ButtonPressed, replies.on_button, priority=110, name="faq.button", exclusive=True)
     field_choice = word("field", choices=(*FIELD_NAMES, "on", "off"), aliases=FIELD_ALIASES)
-    # /editfaq 12 shows the entry; /editfaq 12 answer TEXT changes a field.
-    editing = ((number("id"),), (number("id"), field_choice, text("value", optional=True)))
+    # /editfaq 12 shows the entry; /editfaq 12 answer TEXT changes a field. An entry is
+    # named by its number (12, #12) or by the id its file gave it (p01).
+    editing = ((word("id"),), (word("id"), field_choice, text("value", optional=True)))
     for declared in (
         declare("ask", replies.ask, args=(text("question"),)),
         declare("faq", manage.list_or_search, Role.MODERATOR, where=EVERYWHERE,
@@ -39,7 +40,7 @@ def register(router: Router, library: FaqLibrary, hand_over: HandOver | None = N
         declare("addfaq", manage.add, Role.MODERATOR, where=EVERYWHERE,
                 args=(text("entry", optional=True),)),
         declare("editfaq", manage.edit, Role.MODERATOR, where=EVERYWHERE, forms=editing),
-        declare("delfaq", manage.delete, Role.MODERATOR, where=EVERYWHERE, args=(number("id"),)),
+        declare("delfaq", manage.delete, Role.MODERATOR, where=EVERYWHERE, args=(word("id"),)),
         declare("faqmisses", manage.misses, Role.MODERATOR, where=EVERYWHERE),
         declare("cancel", manage.cancel, where=EVERYWHERE),
     ):  # fmt: skip

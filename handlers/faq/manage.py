@@ -68,7 +68,7 @@ class FaqManagement:
             lines.append(
                 texts.t(
                     "faq.list_line",
-                    id=entry.id,
+                    id=_number(entry),
                     question=entry.question,
                     state=self._state(ctx, entry),
                     count=uses,
@@ -115,7 +115,9 @@ class FaqManagement:
                 continue
             shown = f"{confidence:.0%}" if confidence is not None else "—"
             lines.append(
-                texts.t("faq.search_line", id=entry.id, question=entry.question, confidence=shown)
+                texts.t(
+                    "faq.search_line", id=_number(entry), question=entry.question, confidence=shown
+                )
             )
         return Markup("\n").join(lines)
 
@@ -209,10 +211,10 @@ class FaqManagement:
 
     async def edit(self, event: CommandIssued, ctx: Context) -> list[Action]:
         texts, args = ctx.texts, ctx.args
-        entry_id = args["id"]
-        entry = await ctx.repos.faq.get(entry_id)
+        entry = await _named_entry(ctx, args["id"])
         if entry is None:
-            return [reply(event.message, texts.t("faq.not_found", id=entry_id))]
+            return [reply(event.message, texts.t("faq.not_found", id=args["id"]))]
+        entry_id = entry.id
         field = args["field"]
         if field is None:
             await self._converse(ctx, EDIT_KIND, {"entry": entry_id})
@@ -261,10 +263,10 @@ class FaqManagement:
 
     async def delete(self, event: CommandIssued, ctx: Context) -> list[Action]:
         texts = ctx.texts
-        entry_id = ctx.args["id"]
-        deleted = await ctx.repos.faq.delete(entry_id, ctx.now)
+        entry = await _named_entry(ctx, ctx.args["id"])
+        deleted = await ctx.repos.faq.delete(entry.id, ctx.now) if entry else None
         if deleted is None:
-            return [reply(event.message, texts.t("faq.not_found", id=entry_id))]
+            return [reply(event.message, texts.t("faq.not_found", id=ctx.args["id"]))]
         ctx.after_commit.append(lambda: self.library.changed_here(deleted))
         return [
             reply(event.message, texts.t("faq.deleted", id=deleted.id, question=deleted.question))
@@ -290,7 +292,7 @@ class FaqManagement:
         none = texts.plain("faq.none_value")
         return texts.t(
             "faq.edit_show",
-            id=entry.id,
+            id=_number(entry),
             question=entry.question,
             state=self._state(ctx, entry),
             alternatives=" | ".join(entry.alternatives) or none,
@@ -322,3 +324,17 @@ async def top_misses(
 
 def _field(ctx: Context, name: str) -> str:
     return ctx.texts.plain(f"faq.field_{name}")
+
+
+async def _named_entry(ctx: Context, name: str) -> FaqEntryRecord | None:
+    """The entry a moderator named: by its number (12, #12) or the id its file gave it."""
+    name = name.strip().lstrip("#＃")
+    if name.isdecimal():
+        return await ctx.repos.faq.get(int(name))
+    return await ctx.repos.faq.get_by_key(name) if name else None
+
+
+def _number(entry: FaqEntryRecord) -> str:
+    """How an entry is shown to moderators: its number, and its file's id if it has one
+    (either names it in /editfaq and /delfaq)."""
+    return f"{entry.id} [{entry.key}]" if entry.key else str(entry.id)
