@@ -153,15 +153,15 @@ def _validate(line: int, record: Any, problems: list[Problem]) -> EntryRow | Non
     errors: list[str] = []
     if unknown:
         errors.append(f"unknown field(s) {', '.join(unknown)} (known: {', '.join(FIELDS)})")
-    question = _text(record.get("question"))
-    answer = _text(record.get("answer"))
-    if not question:
+    question = _text(record.get("question"), "question", errors)
+    answer = _text(record.get("answer"), "answer", errors)
+    if question == "":
         errors.append("question is missing or empty")
-    elif len(question) > MAX_QUESTION:
+    elif question is not None and len(question) > MAX_QUESTION:
         errors.append(f"question is longer than {MAX_QUESTION} characters")
-    if not answer:
+    if answer == "":
         errors.append("answer is missing or empty")
-    elif len(answer) > MAX_ANSWER:
+    elif answer is not None and len(answer) > MAX_ANSWER:
         errors.append(f"answer is longer than {MAX_ANSWER} characters")
     key = record.get("id")
     if (key is not None and not isinstance(key, str | int)) or isinstance(key, bool):
@@ -181,7 +181,7 @@ def _validate(line: int, record: Any, problems: list[Problem]) -> EntryRow | Non
         enabled = enabled.strip().lower() not in ("false", "0", "no", "off", "")
     if not isinstance(enabled, bool):
         errors.append("enabled must be true or false")
-    if errors:
+    if errors or question is None or answer is None:
         problems.append(Problem(line, "; ".join(errors)))
         return None
     return EntryRow(
@@ -195,8 +195,18 @@ def _validate(line: int, record: Any, problems: list[Problem]) -> EntryRow | Non
     )
 
 
-def _text(value: Any) -> str:
-    return value.strip() if isinstance(value, str) else ""
+def _text(value: Any, name: str, errors: list[str]) -> str | None:
+    """A field as text: a number reads as its digits (YAML's ``answer: 10``), absent is
+    empty; anything else is named in ``errors`` (None), since "missing" would mislead."""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    if value is None:
+        return ""
+    kind = {list: "a list", dict: "a table", bool: "true/false"}.get(type(value), "that")
+    errors.append(f"{name} must be text, not {kind} (put it in quotes)")
+    return None
 
 
 def _list(value: Any, name: str, errors: list[str]) -> list[str]:
@@ -224,11 +234,22 @@ def _jsonl_rows(text: str) -> Iterable[tuple[int, Any]]:
 
 
 def _csv_rows(text: str) -> Iterable[tuple[int, Any]]:
-    reader = csv.DictReader(io.StringIO(text))
+    reader = csv.DictReader(io.StringIO(text), strict=True)
     if reader.fieldnames is None:
         return
     start = 2
-    for record in reader:
+    records = iter(reader)
+    while True:
+        try:
+            record = next(records)
+        except StopIteration:
+            return
+        except csv.Error as error:  # read leniently, an open quote eats the rest of the file
+            said = str(error)
+            if "end of data" in said:
+                said = 'a quote (") opens here and is never closed'
+            yield start, Problem(start, f"broken quoting: {said}")
+            return
         line, start = start, reader.line_num + 1
         if None in record:
             yield line, Problem(line, "more cells than columns (is a comma unquoted?)")

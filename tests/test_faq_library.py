@@ -351,11 +351,28 @@ def test_yaml_and_csv_problems_name_the_right_lines(tmp_path: Path) -> None:
     assert [str(p) for p in read_entries(yaml_path).problems] == [
         "line 3: answer is missing or empty"
     ]
+    typed = tmp_path / "typed.yaml"
+    typed.write_text(
+        "- question: 年费多少？\n  answer: 299\n"
+        "- question: [a, b]\n  answer: ok\n"
+        "- question: 真的吗\n  answer: yes\n",
+        "utf-8",
+    )
+    read = read_entries(typed)
+    assert [row.answer for row in read.rows] == ["299"]  # a number reads as its digits
+    assert [str(p) for p in read.problems] == [
+        "line 3: question must be text, not a list (put it in quotes)",
+        "line 5: answer must be text, not true/false (put it in quotes)",
+    ]
     csv_path = tmp_path / "base.csv"
     csv_path.write_text('question,answer\n好问题,"多行\n答案"\n,没有问题\n', "utf-8")
     result = read_entries(csv_path)
     assert [p.line for p in result.problems] == [4]
     assert result.rows[0].answer == "多行\n答案"
+    csv_path.write_text('question,answer\n好问题,答案\n"第二,答\n第三,答\n', "utf-8")
+    assert [str(p) for p in read_entries(csv_path).problems] == [
+        'line 3: broken quoting: a quote (") opens here and is never closed'
+    ]
 
 
 def test_unknown_formats_and_broken_yaml_are_refused(tmp_path: Path) -> None:
