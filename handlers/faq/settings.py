@@ -50,7 +50,8 @@ class FaqSettings(Section):
     suggest_threshold: float = Field(0.25, ge=0, le=1)
     #: /ask below the threshold: tell staff ("tell_staff") or give the best guess ("best_match").
     ask_fallback: AskFallback = AskFallback.TELL_STAFF
-    #: Keep question-like group messages nobody could answer, for ``/faqmisses``.
+    #: Keep question-like group messages nobody could answer, for ``/faqmisses`` (and
+    #: answers voted 👎 or followed by "talk to staff": the calibration's wrong answers).
     log_misses: bool = True
     #: Extra synonym groups, first word canonical: [["积分", "分数"], ["app", "客户端"]].
     synonyms: tuple[tuple[str, ...], ...] = ()

@@ -309,6 +309,13 @@ class SandboxConsole:
         if number is not None and number in self.bot_messages and number not in self.buttons:
             self.write(f"(!) 消息 #{number} 没有按钮 message #{number} has no buttons")
             return True
+        if number is not None and number.isdecimal() and number not in self.bot_messages:
+            # Buttons live in this run's memory: an earlier run's messages have none left.
+            self.write(
+                f"(!) 这次运行里没有机器人消息 #{number}，按钮只在本次运行中可用 "
+                f"(no bot message #{number} in this run; buttons last for the run)"
+            )
+            return True
         try:
             assert number is not None
             button = self.buttons[number][int(words[0]) - 1]
