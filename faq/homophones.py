@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from functools import cache, lru_cache
 from typing import Protocol
 
@@ -75,31 +75,36 @@ class Homophones:
 
     def __init__(self, lexicon: Lexicon) -> None:
         self._lexicon = lexicon
+        #: Each entry's words that a slip could be read as.
+        self._of: dict[Hashable, tuple[str, ...]] = {}
+        #: How many entries say each word.
         self._counts: Counter[str] = Counter()
         self._by_sound: dict[Sound, set[str]] = {}
         #: How many words' sounds start with each pair of syllables: most positions
         #: of a message start no base word's sound and are passed over at once.
         self._starts: Counter[Sound] = Counter()
 
-    def add(self, words: Iterable[str]) -> None:
-        for word in words:
-            said = _sound_of_candidate(word)
-            if said is None:
-                continue
+    def add(self, key: Hashable, words: Iterable[str]) -> None:
+        """Hear entry ``key``'s words (instead of those it had)."""
+        self.remove(key)
+        kept = self._of[key] = tuple({w for w in words if _sound_of_candidate(w) is not None})
+        for word in kept:
             self._counts[word] += 1
             if self._counts[word] == 1:
+                said = sound(word)
+                assert said is not None
                 self._by_sound.setdefault(said, set()).add(word)
                 self._starts[said[:2]] += 1
 
-    def remove(self, words: Iterable[str]) -> None:
-        for word in words:
-            said = _sound_of_candidate(word)
-            if said is None or word not in self._counts:
-                continue
+    def remove(self, key: Hashable) -> None:
+        """Forget entry ``key``'s words (those no other entry says)."""
+        for word in self._of.pop(key, ()):
             self._counts[word] -= 1
             if self._counts[word]:
                 continue
             del self._counts[word]
+            said = sound(word)
+            assert said is not None
             held = self._by_sound[said]
             held.discard(word)
             if not held:

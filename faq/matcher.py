@@ -162,8 +162,6 @@ class Matcher:
         self._chars = CharVectors()
         self._scopes: dict[Hashable, _Scope] = {}
         self._homophones = Homophones(tokenizer)
-        #: Each entry's words, as the homophones were told of them.
-        self._words: dict[Hashable, tuple[str, ...]] = {}
         #: Each document's score for itself, valid for one version of the index.
         self._doc_selves: dict[int, float] = {}
         self._doc_selves_version = -1
@@ -194,10 +192,7 @@ class Matcher:
         self._index.add(key, (phrasing.terms for phrasing in phrasings))
         self._chars.add(key, (phrasing.text for phrasing in phrasings))
         self._scopes[key] = _Scope.of(phrasings, answer)
-        self._homophones.remove(self._words.pop(key, ()))
-        words = tuple({word for phrasing in phrasings for word in phrasing.word_terms})
-        self._homophones.add(words)
-        self._words[key] = words
+        self._homophones.add(key, (word for phrasing in phrasings for word in phrasing.word_terms))
 
     def cut(self, text: str) -> Cut:
         return self._cut_normalized(self._normalize(text))
@@ -214,7 +209,7 @@ class Matcher:
         self._index.remove(key)
         self._chars.remove(key)
         self._scopes.pop(key, None)
-        self._homophones.remove(self._words.pop(key, ()))
+        self._homophones.remove(key)
 
     def terms(self, text: str) -> Terms:
         return self._tokenizer.terms(self._normalize(text))

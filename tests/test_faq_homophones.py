@@ -19,21 +19,21 @@ def tokenizer() -> Tokenizer:
 @pytest.fixture
 def homophones(tokenizer: Tokenizer) -> Homophones:
     found = Homophones(tokenizer)
-    found.add(
-        [
-            "报名",
-            "发票",
-            "退款",
-            "进群",
-            "奖学金",
-            "昵称",
-            "往届生",
-            "验证码",
-            "倍速",
-            "试验",
-            "试用",
-        ]
-    )
+    words = [
+        "报名",
+        "发票",
+        "退款",
+        "进群",
+        "奖学金",
+        "昵称",
+        "往届生",
+        "验证码",
+        "倍速",
+        "试验",
+        "试用",
+    ]
+    for key, word in enumerate(words):
+        found.add(key, [word])
     return found
 
 
@@ -73,20 +73,21 @@ def test_real_words_and_unrelated_text_are_left_alone(homophones: Homophones, te
 
 def test_a_window_must_share_a_character_with_the_word(tokenizer: Tokenizer) -> None:
     homophones = Homophones(tokenizer)
-    homophones.add(["倍速"])
+    homophones.add("speed", ["倍速"])
     assert homophones.correct("被诉") == "被诉"  # same sound, nothing in common
     assert homophones.correct("倍诉") == "倍速"
 
 
 def test_words_removed_with_their_entry_are_forgotten(tokenizer: Tokenizer) -> None:
     homophones = Homophones(tokenizer)
-    homophones.add(["发票", "退款"])
-    homophones.add(["发票"])  # a second entry says 发票 too
-    homophones.remove(["发票", "退款"])
+    homophones.add("invoice", ["发票", "退款"])
+    homophones.add("receipt", ["发票"])  # a second entry says 发票 too
+    homophones.remove("invoice")
     assert homophones.correct("开发漂退宽") == "开发票退宽"
-    homophones.remove(["发票"])
+    homophones.add("receipt", ["收据"])  # edited: 发票 no longer said by anyone
     assert homophones.correct("开发漂") == "开发漂"
-    homophones.remove(["发票"])  # removing what is not there changes nothing
+    homophones.remove("receipt")
+    homophones.remove("receipt")  # removing what is not there changes nothing
     assert homophones.correct("开发漂") == "开发漂"
 
 
