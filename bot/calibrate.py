@@ -92,7 +92,8 @@ def calibration_lines(run: CalibrationRun, config: FaqSettings) -> list[str]:
     else:
         lines.append(f"rule: none keeps false answers within {c.max_false:.0%} on this base")
     lines.append(
-        f"expected: {c.correct:.1%} of answerable questions answered correctly, "
+        f"expected: at least {c.correct:.1%} of answerable questions answered correctly "
+        "(members' own questions usually more: a phrasing left out is a harder one), "
         f"{c.wrong:.1%} with a wrong entry; at most {c.false_bound:.1%} of questions "
         "without an entry get an answer"
     )
