@@ -110,10 +110,11 @@ def calibration_lines(run: CalibrationRun, config: FaqSettings) -> list[str]:
         )
     elif c.uncertain:
         lines.append(
-            f"uncertain: too few to trust; the self-test needs {FEW_SAMPLES} entries, "
-            f"{FEW_SAMPLES} of them with two phrasings or more (here {c.unanswerable} and "
-            f"{c.answerable}); until the base grows the bot answers only at a match of "
-            f"{UNCERTAIN_THRESHOLD:.2f} or more"
+            f"uncertain: too few to trust; the self-test needs {FEW_SAMPLES} questions of "
+            f"each kind, that is {FEW_SAMPLES} entries, {FEW_SAMPLES} of them with two "
+            f"phrasings or more (it has {c.unanswerable} without an entry and {c.answerable} "
+            "with one, members' feedback included); until the base grows the bot answers "
+            f"only at a match of {UNCERTAIN_THRESHOLD:.2f} or more"
         )
     else:
         lines.append("in force: this rule (recalibrated when the base or feedback changes)")

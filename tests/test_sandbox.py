@@ -354,3 +354,18 @@ def test_a_wechat_member_is_onboarded_inside_the_window(tmp_path: Path) -> None:
     assert "三天啦" in said.split("/advance 1d")[1]
     assert "跳过 skipped「小王，加入「Shequn」两周了" in said
     assert "两周了" not in said.split("在吗")[-1]  # not held for the member's next message
+
+
+def test_a_staff_card_is_worked_at_the_desk_and_nowhere_else(tmp_path: Path) -> None:
+    """A button is pressed where its message is: a member in the group cannot press the
+    staff card's; at the desk, "#N 答复" is staff's answer (a comment is "# " only)."""
+    script = (
+        "/as 小明\n你们这服务太差了，我要投诉，退钱！\n"
+        "/as 阿强\n/press 1\n"
+        "/as operator\n/desk\n# a comment, not sent\n#1 您好，我们马上为您处理退款。\n"
+    )
+    said = "\n".join(play(script, tmp_path))
+    assert "在「客服群" in said and "不在这里" in said  # 阿强, in the group, is refused
+    assert "阿强升级" not in said and "阿强认领" not in said
+    assert "a comment, not sent" not in said.split("/desk", 1)[1].replace("# a comment", "")
+    assert "您好，我们马上为您处理退款。" in said.split("#1 您好", 1)[1]  # reached 小明

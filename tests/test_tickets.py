@@ -145,7 +145,11 @@ async def test_complaints_in_group_messages_become_one_ticket(chat: Chat) -> Non
     assert "工单 #1" in said(first) and cards(first)
     again = await chat.say(BOB, "到现在还没人理我，太过分了！")
     assert "已收到" not in said(again)  # no second acknowledgement in the group
+    assert "已补充" not in said(again)  # one flood, one acknowledgement
     assert "补充了" in said(cards(again))
+    chat.wait(2 * 24 * 3600)  # days later, the ticket still open: told where it went
+    later = await chat.say(BOB, "两天了还是没人处理，太过分了，我要投诉！")
+    assert "已补充到你的工单 #1" in said(later)
     async with chat.app.storage.transaction() as repos:
         assert [t.id for t in await repos.tickets.ongoing()] == [1]
 

@@ -153,9 +153,21 @@ class Intake:
         ticket, new, staff = await self.open_ticket(
             ctx, event.sender, event.text, event.message.id, verdict=verdict
         )
-        if not new:
-            return staff
-        return [reply(event.message, self.acknowledgement(ctx, ticket)), *staff]
+        if new:
+            return [reply(event.message, self.acknowledgement(ctx, ticket)), *staff]
+        if await self._first_addition_lately(ctx, ticket):
+            # Not a flood: a complaint days after the first one is told where it went.
+            return [reply(event.message, ctx.texts.t("tickets.appended", id=ticket.id)), *staff]
+        return staff
+
+    @staticmethod
+    async def _first_addition_lately(ctx: Context, ticket: TicketRecord) -> bool:
+        """Whether the addition just made is the first for a while to a ticket opened
+        a while ago (a flood gets one acknowledgement: the first)."""
+        since = ctx.now - APPEND_NOTICE_EVERY
+        if ticket.created_at > since:
+            return False
+        return await ctx.repos.tickets.count_events(ticket.id, "appended", since) <= 1
 
     async def on_private_message(self, event: Event, ctx: Context) -> list[Action]:
         """A complaint written to the bot one to one (on WeChat, the only way a member

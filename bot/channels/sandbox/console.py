@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import re
 import sys
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
@@ -79,6 +80,9 @@ _NOT_POSTED = {"skipped": "话题池是空的 the pool is empty", "missed": "错
 #: Why a topic slot was not posted.
 _SKIPPED = {"skipped": "话题池是空的 the pool is empty", "missed": "错过 missed"}
 
+#: A script's comment: "#" then a space (or nothing); "#6 答复" is a line to send.
+_COMMENT = re.compile(r"\s*#(\s|$)")
+
 
 @dataclass
 class _Shown:
@@ -139,7 +143,7 @@ class SandboxConsole:
     async def handle_line(self, line: str) -> bool:
         """Process one typed line; False when the session should end."""
         line = line.rstrip("\n")
-        if not line.strip() or line.lstrip().startswith("#"):
+        if not line.strip() or _COMMENT.match(line):
             return True
         word, _, rest = line.strip().partition(" ")
         meta = self.meta_commands.get(word.lower())
@@ -314,6 +318,15 @@ class SandboxConsole:
             self.write(
                 f"(!) 这次运行里没有机器人消息 #{number}，按钮只在本次运行中可用 "
                 f"(no bot message #{number} in this run; buttons last for the run)"
+            )
+            return True
+        message = self.bot_messages.get(number) if number is not None else None
+        if message is not None and message.chat != self.world.here:
+            # As on Telegram: a button is pressed where its message is, by who is there.
+            where = self.world.where(message.chat)
+            self.write(
+                f"(!) 消息 #{number} 在「{where}」，不在这里：先到那里（/group、/desk、/dm）"
+                f" (message #{number} is in {where}, not here: go there first)"
             )
             return True
         try:
