@@ -387,8 +387,8 @@ def test_faq_answers_feedback_and_staff_handoff_over_telegram(
     [staff] = fake.wait_for_messages(1, STAFF)
     assert "&lt;b&gt;Alice&lt;/b&gt; &amp;" in staff["text"]
     # Staff see what the member asked and what the bot answered (not the entry's question).
-    assert "问题：请问积分在哪里兑换礼品呀？" in staff["text"]
-    assert "机器人给出的答案：#1 在 积分商城 兑换 &amp; 领取" in staff["text"]
+    assert "问题：「请问积分在哪里兑换礼品呀？」" in staff["text"]
+    assert "机器人给出的答案：「#1 在 积分商城 兑换 &amp; 领取" in staff["text"]
     assert len(fake.api.calls("answerCallbackQuery")) >= 2
 
     # /ask with no good answer tells the member honestly and reaches staff too.

@@ -219,7 +219,7 @@ async def test_a_night_shift_across_midnight_runs_the_clock(
     assert "2小时内" in ack and "非工作时间" not in ack
     c.wait(3600)  # 00:00: half the target
     reminded = staff_notes(await c.sweep())
-    assert any("还剩59分钟" in note for note in reminded), reminded  # seconds pass
+    assert any("还剩60分钟" in note for note in reminded), reminded  # seconds later: 60, not 59
     c.wait(3600)  # 01:00: the target
     breach = [a for a in await c.sweep() if isinstance(a, NotifyStaff) and a.leads]
     assert breach and "超过120分钟" in plain_text(breach[0].text)

@@ -4,6 +4,7 @@ complaint at 23:00 is not "late" at 08:00."""
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 
 from handlers.actions import Action, NotifyStaff
@@ -52,7 +53,7 @@ class SlaSweep:
                         )
                     )
             elif waited >= target / 2 and await repos.tickets.mark(ticket.id, "reminded_at", now):
-                left = int((target - waited).total_seconds() // 60)
+                left = math.ceil((target - waited).total_seconds() / 60)  # 60, not 59
                 text = texts.t("tickets.reminder", id=ticket.id, count=left)
                 actions.append(NotifyStaff(text=text, tag=cards.note(ticket.id)))
         return actions

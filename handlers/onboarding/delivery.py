@@ -343,16 +343,18 @@ class OnboardingSweep:
         now: datetime,
     ) -> dict[str, Any]:
         welcomer_name = texts.plain("onboarding.team")
+        introduced = texts.plain("onboarding.team_member")  # 我是… to the member
         if welcomer:
             platform, _, external_id = welcomer.partition(":")
             known = await repos.users.get(platform, external_id)
-            welcomer_name = known.display_name if known else welcomer
+            welcomer_name = introduced = known.display_name if known else welcomer
         # A one-to-one community's title names its channel, not the community.
         group = self.community.name if _one_to_one(chat) else chat.title
         values: dict[str, Any] = {
             "group": group or self.community.name,
             "rules": chat.rules or texts.plain("onboarding.no_rules"),
             "welcomer": welcomer_name,
+            "introduced": introduced,
             "content": Markup(""),
             "topic": None,
         }
