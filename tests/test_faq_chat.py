@@ -272,6 +272,10 @@ async def test_faq_lists_and_searches(chat: Chat) -> None:
     assert "条目还太少" in listing  # too few to test itself: answers conservatively
     assert "#2 忘记密码怎么办" in said(await chat.cmd(MOD, "/faq 密码"))
     assert "没有找到" in said(await chat.cmd(MOD, "/faq 火星"))
+    for nothing_asked in ("/ask 😀", "/ask ？？？"):  # no question: no staff notice either
+        sent = await chat.cmd(ALICE, nothing_asked)
+        assert "用法：/ask 你的问题" in said(sent)
+        assert not any(isinstance(a, NotifyStaff) for a in sent)
     # 密 is in 忘记密码怎么办, but a shared character is no match worth listing at 0 %.
     assert "没有找到" in said(await chat.cmd(MOD, "/faq 密室逃脱周末去不去"))
 

@@ -177,6 +177,8 @@ class FaqReplies:
         question = ctx.args["question"]
         if not self._config.enabled:
             return [reply(event.message, texts.t("faq.disabled"))]
+        if not any(char.isalnum() for char in question):  # "/ask 😀" or "/ask ？？"
+            return [reply(event.message, texts.t("faq.ask_usage"))]
         await self.library.ensure_loaded(ctx.repos)
         decision = self.library.decide(question)
         entry = self._best_entry(decision)
