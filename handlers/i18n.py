@@ -190,6 +190,11 @@ class Catalog:
         return entry
 
 
+def shortened(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, with "…" where it was cut (never silently)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def placeholders_of(template: str) -> set[str]:
     """The ``{names}`` a template uses; ValueError for braces that do not pair up or
     for anything but a plain name inside them."""

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from markupsafe import escape
 
 from bot.app import App, build_app
 from bot.channels.rendering import plain_text
@@ -196,6 +197,9 @@ async def test_private_chat_answers_suggests_or_says_it_does_not_know(chat: Chat
     picked = await chat.press(ALICE, pick, on=MessageRef(dm, "3"))
     assert "积分商城" in said(picked)
     assert [d.split(":")[1] for d in buttons(picked)] == ["up", "down"]
+    disliked = await chat.press(ALICE, buttons(picked)[1], on=MessageRef(dm, "4"))
+    offer = next(a for a in disliked if isinstance(a, SendMessage))
+    assert offer.text.startswith(escape(ALICE.display_name) + "，抱歉")  # not @-mentioned
     text = said(await chat.say(ALICE, "给我讲个笑话吧", dm))
     assert "/ask" in text
 

@@ -116,6 +116,9 @@ async def test_members_and_staff_see_what_they_may(chat: Chat) -> None:
     assert "积分莫名其妙清零了" in mine and "请求人工" not in mine
     listing = said(await chat.cmd(STAFF_A, "/tickets", private_chat(STAFF_A)))
     assert "#1" in listing and "#2" in listing
+    await chat.cmd(person("3", "Carol"), "/complain " + "报名表填好了但一直提交不了，" * 8)  # long
+    listing = said(await chat.cmd(STAFF_A, "/tickets", private_chat(STAFF_A)))
+    assert "报名表填好了但一直提交不了，报名表填好了但一直" in listing and "…" in listing
     assert "没有编号为9" in said(await chat.cmd(STAFF_A, "/reply 9 你好", private_chat(STAFF_A)))
     assert "用法" in said(await chat.cmd(STAFF_A, "/reply", private_chat(STAFF_A)))
     assert "用法" in said(await chat.cmd(ALICE, "/complain"))

@@ -13,7 +13,7 @@ from handlers.context import Context
 from handlers.escalation import cards
 from handlers.escalation.report import SlaFigures, by_severity, by_week, percent, shown
 from handlers.events import CommandIssued
-from handlers.i18n import Texts
+from handlers.i18n import Texts, shortened
 from handlers.refs import chat_ref
 from storage.records import TicketRecord
 
@@ -107,7 +107,7 @@ class TicketViews:
             severity=texts.plain(f"tickets.severity_{ticket.severity}"),
             status=texts.plain(f"tickets.status_{ticket.status}"),
             age=age,
-            text=ticket.text[:60],
+            text=shortened(ticket.text, 60),
         )
 
 

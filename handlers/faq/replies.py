@@ -35,6 +35,7 @@ from handlers.faq.rendering import (
     suggestion_buttons,
 )
 from handlers.faq.settings import AskFallback, FaqSettings
+from handlers.i18n import shortened
 from storage.records import FaqEntryRecord
 from storage.repositories.faq import HELPFUL, UNHELPFUL
 
@@ -261,7 +262,8 @@ class FaqReplies:
             actions.extend(
                 self._in_chat(
                     event,
-                    texts.t("faq.need_human", name=mention(event.sender)),
+                    # In a private chat the member is spoken to, not mentioned.
+                    texts.t("faq.need_human", name=_addressed(event)),
                     human_button(texts, answer.id),
                 )
             )
@@ -295,6 +297,11 @@ class FaqReplies:
         return [SendMessage(chat=event.chat, text=text, buttons=buttons)]
 
 
+def _addressed(event: ButtonPressed) -> Markup | str:
+    """The presser as the reply names them: mentioned in a group, by name in private."""
+    return event.sender.display_name if event.chat.is_private else mention(event.sender)
+
+
 def _toast(event: ButtonPressed, text: str | None) -> AnswerButton:
     return AnswerButton(press_id=event.press_id or "", text=text)
 
@@ -305,8 +312,7 @@ def _question_of(event: MessagePosted | CommandIssued) -> str:
 
 def _excerpt(answer_html: str, limit: int = 200) -> str:
     """An entry's answer as plain text, shortened for a ticket."""
-    plain = " ".join(Markup(answer_html).striptags().split())
-    return plain if len(plain) <= limit else plain[: limit - 1] + "…"
+    return shortened(" ".join(Markup(answer_html).striptags().split()), limit)
 
 
 def _group_name(ctx: Context) -> str:
