@@ -365,9 +365,11 @@ def test_a_staff_card_is_worked_at_the_desk_and_nowhere_else(tmp_path: Path) -> 
         "/as 小明\n你们这服务太差了，我要投诉，退钱！\n"
         "/as 阿强\n/press 1\n"
         "/as operator\n/desk\n# a comment, not sent\n#1 您好，我们马上为您处理退款。\n"
+        "/press 3\n"  # ✅ on the card as edited since (a message of its own in the sandbox)
     )
     said = "\n".join(play(script, tmp_path))
     assert "在「客服群" in said and "不在这里" in said  # 阿强, in the group, is refused
     assert "阿强升级" not in said and "阿强认领" not in said
     assert "a comment, not sent" not in said.split("/desk", 1)[1].replace("# a comment", "")
     assert "您好，我们马上为您处理退款。" in said.split("#1 您好", 1)[1]  # reached 小明
+    assert "你的工单 #1 已处理完毕" in said

@@ -321,7 +321,11 @@ class SandboxConsole:
             )
             return True
         message = self.bot_messages.get(number) if number is not None else None
-        if message is not None and message.chat != self.world.here:
+        here = self.world.here
+        if message is not None and (message.chat.platform, message.chat.id) != (
+            here.platform,
+            here.id,
+        ):
             # As on Telegram: a button is pressed where its message is, by who is there.
             where = self.world.where(message.chat)
             self.write(
