@@ -250,6 +250,12 @@ async def test_a_crisis_notifies_the_leads_at_once(chat: Chat) -> None:
     pressed = await chat.press(STAFF_A, escalate, on=MessageRef(STAFF_CHAT, "1"))
     [toast] = [a.text for a in pressed if isinstance(a, AnswerButton)]
     assert toast.startswith("已是最高级别（危机）") and not cards(pressed)
+    assert "请立即处理并通知负责人" in plain_text(card.text)
+    resolve = card.buttons[1][0].data
+    resolved = await chat.press(STAFF_A, resolve, on=MessageRef(STAFF_CHAT, "1"))
+    [shown] = [a for a in resolved if isinstance(a, EditMessage)]
+    assert "已解决" in plain_text(shown.text)
+    assert "请立即处理" not in plain_text(shown.text)  # done: no call to act any more
 
 
 async def test_the_ticket_list_says_how_long_each_has_waited(chat: Chat) -> None:

@@ -71,6 +71,8 @@ def card(
         group=origin(texts, ticket, chat),
         text=(text if text is not None else ticket.text)[:500],
     )
+    if ticket.severity == "crisis" and ticket.status != "resolved":
+        body = Markup("{}\n{}").format(body, texts.t("tickets.card_crisis_call"))
     if ticket.status != "open":
         state = texts.t(
             "tickets.card_state",
