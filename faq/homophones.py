@@ -87,12 +87,11 @@ class Homophones:
     def add(self, key: Hashable, words: Iterable[str]) -> None:
         """Hear entry ``key``'s words (instead of those it had)."""
         self.remove(key)
-        kept = self._of[key] = tuple({w for w in words if _sound_of_candidate(w) is not None})
-        for word in kept:
+        heard = {w: said for w in words if (said := _sound_of_candidate(w)) is not None}
+        self._of[key] = tuple(heard)
+        for word, said in heard.items():
             self._counts[word] += 1
             if self._counts[word] == 1:
-                said = sound(word)
-                assert said is not None
                 self._by_sound.setdefault(said, set()).add(word)
                 self._starts[said[:2]] += 1
 

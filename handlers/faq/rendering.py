@@ -6,7 +6,7 @@ from markupsafe import Markup
 
 from faq.answer_html import sanitize_answer
 from handlers.actions import Button, Keyboard
-from handlers.i18n import Texts
+from handlers.i18n import Texts, shortened
 from storage.records import FaqEntryRecord
 
 #: Button data: ``faq:up:ANSWER``, ``faq:down:ANSWER``, ``faq:human:ANSWER``, ``faq:pick:ENTRY``.
@@ -36,9 +36,6 @@ def human_button(texts: Texts, answer_id: int) -> Keyboard:
 
 def suggestion_buttons(entries: list[FaqEntryRecord]) -> Keyboard:
     return tuple(
-        (Button(_short(entry.question), data=f"{PREFIX}pick:{entry.id}"),) for entry in entries
+        (Button(shortened(entry.question, 60), data=f"{PREFIX}pick:{entry.id}"),)
+        for entry in entries
     )
-
-
-def _short(text: str, limit: int = 60) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"

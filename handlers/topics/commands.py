@@ -9,6 +9,7 @@ from markupsafe import Markup
 from handlers.actions import Action, reply
 from handlers.context import Context
 from handlers.events import CommandIssued
+from handlers.i18n import shortened
 from handlers.topics.slots import CRON_FIELDS, CronError, cron_problem, next_slots, trigger
 from storage.repositories import Repositories
 
@@ -135,7 +136,8 @@ async def topic_stats(event: CommandIssued, ctx: Context) -> list[Action]:
             topic = await ctx.repos.topics.get_topic(post.topic_id)
             title = topic.text if topic else title
         when = post.slot_at.astimezone(ctx.community.timezone).strftime("%m-%d %H:%M")
-        short = title if len(title) <= 30 else title[:29] + "…"
-        line = texts.t("topics.stats_line", when=when, topic=short, count=post.participants)
+        line = texts.t(
+            "topics.stats_line", when=when, topic=shortened(title, 30), count=post.participants
+        )
         lines.append(line)
     return [reply(event.message, Markup("\n").join(lines))]

@@ -230,9 +230,7 @@ class FaqRepository:
 
     async def vote(self, answer_id: int, user_id: int, vote: int, at: datetime) -> int | None:
         """Record a vote and return the person's previous one (None if first)."""
-        previous = await self._db.scalar(
-            select(FaqVote.vote).where(FaqVote.answer_id == answer_id, FaqVote.user_id == user_id)
-        )
+        previous = await self.vote_of(answer_id, user_id)
         if previous == vote:
             return previous
         statement = (

@@ -80,6 +80,7 @@ from handlers.events import (
     MessageRef,
     UserRef,
 )
+from handlers.i18n import shortened
 from storage.database import Storage
 from storage.repositories import Repositories
 
@@ -493,15 +494,11 @@ def _writer(message: MessageRef | None) -> str | None:
 def _card(task: str, title: str, text: str, buttons: list[Any]) -> dict[str, Any]:
     return {
         "card_type": "button_interaction",
-        "main_title": {"title": _cut(title, CARD_TITLE)},
-        "sub_title_text": _cut(text, CARD_TEXT),
+        "main_title": {"title": shortened(title, CARD_TITLE)},
+        "sub_title_text": shortened(text, CARD_TEXT),
         "task_id": task,
         "button_list": [
-            {"text": _cut(button.label, 10), "style": 1, "key": truncate(button.data, 1024)}
+            {"text": shortened(button.label, 10), "style": 1, "key": truncate(button.data, 1024)}
             for button in buttons
         ],
     }
-
-
-def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
