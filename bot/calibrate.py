@@ -86,9 +86,8 @@ def calibration_lines(run: CalibrationRun, config: FaqSettings) -> list[str]:
         "members' feedback",
     ]
     if c.met:
-        lead = f", ahead of the runner-up by {rule.lead:.2f} or more" if rule.lead else ""
         said = "rule" if in_force.rule == rule else "rule the self-test gives (not in force)"
-        lines.append(f"{said}: answer at a match of {rule.threshold:.2f} or more{lead}")
+        lines.append(f"{said}: {rule}")
     else:
         lines.append(f"rule: none keeps false answers within {c.max_false:.0%} on this base")
     lines.append(

@@ -72,6 +72,7 @@ def evaluate_files(
                             "expected_id": row["expected_id"],
                             "predicted_id": row["predicted_id"],
                             "score": row["score"],
+                            "standing": row["standing"],
                             "top3": list(row["top3"]),
                         },
                         ensure_ascii=False,
@@ -84,6 +85,6 @@ def evaluate_files(
         best_correct=best_correct,
         best_threshold=best_threshold,
         rule_threshold=rule.threshold,
-        rule_lead=rule.lead,
+        rule_lead_weight=rule.lead_weight,
         rule_note=_RULE_NOTES.get(in_force.state, ""),
     )

@@ -40,6 +40,14 @@ class Prediction:
     latency_ms: float
     #: Small talk, which the bot never matches against the base.
     small_talk: bool = False
+    #: What the answer rule compares with its threshold, when the rule weighs more than
+    #: ``score`` (its lead over the runner-up): what other thresholds are tried on.
+    standing: float | None = None
+
+    @property
+    def weighed(self) -> float:
+        """What a threshold applies to: the standing, else the score."""
+        return self.score if self.standing is None else self.standing
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +69,7 @@ class Report:
     best_threshold: float | None = None
     #: The rule the figures above were answered by (calibrated, unless configured).
     rule_threshold: float = 0.0
-    rule_lead: float = 0.0
+    rule_lead_weight: float = 0.0
     #: Why that rule, when it is not the calibrated one (configured, or uncertain).
     rule_note: str = ""
     #: Out-of-scope small talk, never matched, so left out of the false-answer rate.
@@ -85,14 +93,16 @@ class Report:
             f"top-1 accuracy (in scope): {self.top1_accuracy:.1%}",
             f"ranked first (in scope, answered or not): {self.ranked_first:.1%}",
             f"recall@3 (in scope): {self.recall_at_3:.1%}",
-            f"answer rule: a match of {self.rule_threshold:.2f} or more"
-            + (f", ahead of the runner-up by {self.rule_lead:.2f}" if self.rule_lead else "")
-            + (f" ({self.rule_note})" if self.rule_note else ""),
+            f"answer rule: {self.rule}" + (f" ({self.rule_note})" if self.rule_note else ""),
             f"false-answer rate (out of scope): {self.false_answer_rate:.1%}",
             f"wrong answers (in scope, answered with another entry): {self.wrong_answer_rate:.1%}",
             f"latency: median {self.median_ms:.2f} ms, p99 {self.p99_ms:.2f} ms",
             f"best trade-off: {trade}",
         ]
+
+    @property
+    def rule(self) -> AnswerRule:
+        return AnswerRule(self.rule_threshold, self.rule_lead_weight)
 
     def as_dict(self) -> dict[str, float | int]:
         return asdict(self)
@@ -153,7 +163,8 @@ def predict(
         ranked = () if chatter else scorer(item.query)
         elapsed = (time.perf_counter() - started) * 1000
         top = ranked[0] if ranked else None
-        answered = rule.answers([confidence for _, confidence in ranked])
+        confidences = [confidence for _, confidence in ranked]
+        answered = rule.answers(confidences)
         predictions.append(
             Prediction(
                 query=item.query,
@@ -163,15 +174,17 @@ def predict(
                 top3=tuple(str(key) for key, _ in ranked[:3]),
                 latency_ms=elapsed,
                 small_talk=chatter,
+                standing=round(rule.standing(confidences), 4),
             )
         )
     return predictions
 
 
 def at_threshold(predictions: Sequence[Prediction], threshold: float) -> list[Prediction]:
-    """The same ranked predictions, answered only at or above ``threshold``."""
+    """The same ranked predictions, answered only where they stand at ``threshold``
+    or above (by the rule they were answered by)."""
     return [
-        replace(p, predicted_id=p.top3[0] if p.top3 and p.score >= threshold else None)
+        replace(p, predicted_id=p.top3[0] if p.top3 and p.weighed >= threshold else None)
         for p in predictions
     ]
 
@@ -180,7 +193,7 @@ def trade_off(
     predictions: Sequence[Prediction], max_false: float = TRADE_OFF_FALSE
 ) -> tuple[float, float | None]:
     """The best share of in-scope queries answered correctly by one threshold (0.00 to
-    1.00 by hundredths, on the predictions' scores) whose false-answer rate stays within
+    1.00 by hundredths, on the predictions' standing) whose false-answer rate stays within
     ``max_false``, and that threshold; how matchers are compared at the same risk."""
     best: tuple[float, float | None] = (0.0, None)
     for step in range(101):

@@ -123,19 +123,41 @@ class Match:
 
 @dataclass(frozen=True, slots=True)
 class AnswerRule:
-    """When the best match is answered directly: its confidence is at least
-    ``threshold`` and ahead of the runner-up's by at least ``lead`` (two close
-    entries mean the question could be either)."""
+    """When the best match is answered directly: its standing reaches ``threshold``.
+
+    The standing is the best confidence averaged with its lead over the runner-up,
+    the lead counting ``lead_weight`` times: two close entries mean the question
+    could be either, while one entry standing clear of the rest is likely the one
+    asked about even at a modest match. Weighing the two beats requiring a minimum
+    of each (measured on the development sets: more right answers at fewer false
+    ones on all three). ``lead_weight`` 0 is the confidence alone."""
 
     threshold: float
-    lead: float = 0.0
+    lead_weight: float = 0.0
+
+    def standing(self, confidences: Sequence[float]) -> float:
+        """The best of ``confidences`` (best first) as this rule weighs it."""
+        if not confidences:
+            return 0.0
+        runner_up = confidences[1] if len(confidences) > 1 else 0.0
+        return self.standing_of(confidences[0], confidences[0] - runner_up)
+
+    def standing_of(self, confidence: float, lead: float) -> float:
+        return (confidence + self.lead_weight * lead) / (1 + self.lead_weight)
 
     def answers(self, confidences: Sequence[float]) -> bool:
         """Whether the best of ``confidences`` (best first) is answered."""
-        if not confidences or confidences[0] < self.threshold:
-            return False
-        runner_up = confidences[1] if len(confidences) > 1 else 0.0
-        return confidences[0] - runner_up >= self.lead
+        return bool(confidences) and self.standing(confidences) >= self.threshold
+
+    def __str__(self) -> str:
+        """The rule in words, for operators' output."""
+        if not self.lead_weight:
+            return f"answer when the match is {self.threshold:.2f} or more"
+        weight = self.lead_weight
+        return (
+            f"answer when (match + {weight:g} × its lead over the runner-up) / {1 + weight:g} "
+            f"is {self.threshold:.2f} or more"
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,6 +3,7 @@ arguments, and arguments into the values a command declares.
 
 Chinese input methods type a full-width slash (``／``) and full-width spaces
 (``　``); both are accepted here once, so no feature splits text by hand. A
+phrase in quotes (``"社区 MVP"``, ``“社区 MVP”``, ``「社区 MVP」``) is one word. A
 command declares its arguments (:class:`Arg`), and a mistake gets one usage
 line generated from that declaration, in the chat's language.
 """
@@ -169,11 +170,12 @@ def parse_args(spec: Form, raw: str, *, replying_to_someone: bool = False) -> Ar
             values[arg.name] = rest or None
             rest = ""
             break
+        before = rest
         token, rest = _next_token(rest)
         if arg.kind is Kind.MEMBER and replying_to_someone and not token.startswith("@"):
             # A reply names the member; the token (if any) belongs to the next argument.
             values[arg.name] = None
-            rest = f"{token} {rest}".strip()
+            rest = before
             continue
         if not token:
             if arg.optional:
@@ -185,7 +187,7 @@ def parse_args(spec: Form, raw: str, *, replying_to_someone: bool = False) -> Ar
         except ArgumentError:
             if arg.optional and index + 1 < len(spec):
                 values[arg.name] = None  # an optional value left out: try the token next
-                rest = f"{token} {rest}".strip()
+                rest = before
                 continue
             raise
     if rest:
@@ -193,8 +195,19 @@ def parse_args(spec: Form, raw: str, *, replying_to_someone: bool = False) -> Ar
     return Args(values, raw.strip())
 
 
+#: Quotes that make several words one (``"社区 MVP"``), as ASCII and Chinese input
+#: methods type them: opening → closing.
+QUOTES = {'"': '"', "＂": "＂", "“": "”", "「": "」", "『": "』"}
+
+
 def _next_token(text: str) -> tuple[str, str]:
-    """The first word and the rest; any whitespace separates (full-width spaces too)."""
+    """The first word and the rest; any whitespace separates (full-width spaces too),
+    and a quoted phrase is one word, without its quotes. A quote that is never
+    closed is an ordinary character."""
+    text = text.lstrip()
+    closing = QUOTES.get(text[:1])
+    if closing is not None and (end := text.find(closing, 1)) > 1:
+        return text[1:end].strip(), text[end + 1 :].strip()
     parts = text.split(maxsplit=1)
     if not parts:
         return "", ""

@@ -20,7 +20,7 @@ def rescaled(predictions: list[Prediction]) -> list[Prediction]:
     """Scores divided by the highest (BM25's are unbounded), for ``trade_off``'s
     thresholds from 0 to 1; the order is unchanged."""
     top = max((p.score for p in predictions), default=0.0) or 1.0
-    return [replace(p, score=p.score / top) for p in predictions]
+    return [replace(p, score=p.score / top, standing=p.weighed / top) for p in predictions]
 
 
 class PlainBm25:

@@ -78,6 +78,24 @@ def test_declared_arguments_are_parsed_once() -> None:
     assert parse_args((number("id"),), "#7")["id"] == 7  # numbers are shown as #7
 
 
+@pytest.mark.parametrize(
+    "raw",
+    ['@小明 "社区 MVP" 年度贡献', "@小明 “社区 MVP” 年度贡献", "@小明　「社区　MVP」年度贡献",
+     "@小明 ＂社区 MVP＂ 年度贡献"],
+)  # fmt: skip
+def test_a_quoted_phrase_is_one_word(raw: str) -> None:
+    """Names with spaces (a badge called 社区 MVP) are written in quotes, as ASCII and
+    Chinese input methods type them; the quotes are not part of the word."""
+    spec = (member(), word("badge"), text("reason"))
+    parsed = parse_args(spec, raw)
+    assert parsed["badge"].split() == ["社区", "MVP"] and parsed["reason"] == "年度贡献"
+    # Replying to the member: the quoted name is still one word, kept whole.
+    replying = parse_args(spec, raw.split(maxsplit=1)[1], replying_to_someone=True)
+    assert replying["member"] is None and replying["badge"].split() == ["社区", "MVP"]
+    # A quote that is never closed is an ordinary character.
+    assert parse_args(spec, '@小明 "社区 MVP 年度贡献')["badge"] == '"社区'
+
+
 def test_the_form_whose_first_word_matched_explains_the_mistake() -> None:
     forms = (
         (),

@@ -221,11 +221,15 @@ async def test_a_schedule_is_paused_and_resumed_from_the_console(
     async def plan(repos: Repositories) -> int:
         chat = await repos.chats.upsert("telegram", "-1", kind="group", title="读书群", at=now)
         await repos.topics.add_topic("books", "最近在读什么？", now)
+        await repos.topics.add_topic("weekend", "周末去哪儿了？", now)
+        await repos.topics.add_schedule(chat.id, "weekend", "0 20 * * sat", "weekend", now)
         return (await repos.topics.add_schedule(chat.id, "周三话题", "0 20 * * 3", "books", now)).id
 
     number = await site.app.storage.run(plan)
     page = await owner.get("/console/topics")
     assert "读书群" in page.text and "周三话题" in page.text
+    # A built-in pool by its name, as in chat: 周末话题, not weekend.
+    assert "<td>周末话题 (1)</td>" in page.text and "<li>周末话题: 1</li>" in page.text
     assert "2026-12-09 20:00" in page.text  # the next Wednesday evening, China time
     csrf = csrf_of(page.text)
     await owner.post(f"/console/topics/schedules/{number}", data={"action": "pause", "csrf": csrf})

@@ -202,6 +202,28 @@ async def test_manual_badges_are_granted_once_and_revocable(chat: Chat) -> None:
     assert "没有勋章" in said(await reply_cmd(chat, MOD, "/revokebadge mvp", BOB, "9"))
 
 
+async def test_a_badge_whose_name_has_a_space_is_named_in_quotes_or_last(chat: Chat) -> None:
+    """社区 MVP is granted by its name as members see it, space included: quoted when a
+    reason follows, as the rest of the line to revoke it."""
+    granted = said(await reply_cmd(chat, MOD, "/grantbadge “社区 MVP” 年度贡献", BOB, "9"))
+    assert granted == "已授予@Bob勋章「社区 MVP」。"
+    async with chat.app.storage.transaction() as repos:
+        group = await repos.chats.get(GROUP.platform, GROUP.id)
+        bob = await repos.users.get(BOB.platform, BOB.id)
+        assert group and bob
+        [badge] = [b for b in await repos.points.badges(group.id, bob.id) if b.badge == "mvp"]
+    assert badge.reason == "年度贡献"
+    had = said(await chat.cmd(MOD, '/grantbadge 2 "社区 MVP" 再来一次'))
+    assert had == "@Bob已经有勋章「社区 MVP」了。"
+    # Unquoted, its second word would be the reason: the refusal says how to write it.
+    unquoted = said(await reply_cmd(chat, MOD, "/grantbadge 社区 MVP 年度贡献", BOB, "9"))
+    assert unquoted.startswith("没有这个勋章")
+    assert unquoted.endswith("名字里有空格时请加引号，例如 /grantbadge @成员 “社区 MVP” 原因")
+    revoked = said(await reply_cmd(chat, MOD, "/revokebadge 社区 MVP", BOB, "9"))
+    assert revoked == "已收回@Bob的勋章「社区 MVP」。"
+    assert "没有勋章" in said(await chat.cmd(MOD, "/revokebadge 2 “社区 MVP”"))
+
+
 # -- leaderboards ----------------------------------------------------------------------------
 
 
@@ -317,10 +339,24 @@ async def test_self_grants_can_be_allowed(
     assert "已给" in said(await reply_cmd(c, MOD, "/givepoints 5 自己", MOD, "1"))
 
 
-async def test_takepoints_may_go_below_zero_but_redeem_never_does(chat: Chat) -> None:
-    await reply_cmd(chat, MOD, "/takepoints 20 违规", BOB, "1")
-    assert await balance(chat, BOB) == -20
+async def test_takepoints_never_takes_a_balance_below_zero(chat: Chat) -> None:
+    """A moderator is told what the member has, in one line, and nothing changes: a
+    balance never goes below zero, as a redemption's never does."""
+    nothing = said(await reply_cmd(chat, MOD, "/takepoints 20 违规", BOB, "1"))
+    assert nothing == "不能扣除20分：@Bob现在是0分，已经没有可扣的积分了（积分不会扣成负数）。"
+    await reply_cmd(chat, MOD, "/givepoints 15 分享", BOB, "2")
+    over = said(await reply_cmd(chat, MOD, "/takepoints 20 违规", BOB, "3"))
+    assert over == "不能扣除20分：@Bob现在只有15分，积分不会扣成负数（最多可以扣15分）。"
+    assert await balance(chat, BOB) == 15
+    all_of_it = said(await reply_cmd(chat, MOD, "/takepoints 15 违规", BOB, "4"))
+    assert "扣除15分" in all_of_it and "对方当前有0分" in all_of_it
+    assert await balance(chat, BOB) == 0
     assert "积分不够" in said(await chat.cmd(BOB, "/redeem coupon"))
+    async with chat.app.storage.transaction() as repos:  # a refusal writes no ledger row
+        assert await repos.points.ledger_sums() == await repos.points.balances()
+        mod = await repos.users.get(MOD.platform, MOD.id)
+        assert mod is not None  # and does not count against the moderator's daily limit
+        assert await repos.points.actor_total_since(mod.id, MONDAY) == 15 + 15
 
 
 # -- onboarding and the ledger ------------------------------------------------------------------

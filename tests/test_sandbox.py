@@ -248,7 +248,8 @@ def test_moving_the_clock_steps_through_every_due_moment(tmp_path: Path) -> None
     headers = [line for line in lines if line.startswith("(⏩ 20")]
     assert len(headers) >= 4  # one per moment where something happened
     assert said.index("三天啦") < said.index("一周了") < said.index("两周了")
-    assert "「qa」" in said and "未发布 topic not posted: 话题池是空的" in said  # empty pools
+    assert "未发布 topic not posted: 话题池是空的" in said  # empty pools, named in Chinese:
+    assert "「工作日答疑」" in said and not re.search(r"「(weekend|qa|expert)」", said)
     assert "这是客服工作群" in said  # /settings in the sandbox's staff chat says what it is
 
 
@@ -365,9 +366,11 @@ def test_a_staff_card_is_worked_at_the_desk_and_nowhere_else(tmp_path: Path) -> 
         "/as 小明\n你们这服务太差了，我要投诉，退钱！\n"
         "/as 阿强\n/press 1\n"
         "/as operator\n/desk\n# a comment, not sent\n#1 您好，我们马上为您处理退款。\n"
-        "/press 3\n"  # ✅ on the card as edited since (a message of its own in the sandbox)
+        "/press 2\n"  # ✅ on the card as edited since (a message of its own in the sandbox)
     )
     said = "\n".join(play(script, tmp_path))
+    # Answered, the ticket is operator's: the edited card has no 🙋 认领 any more.
+    assert "负责人：operator\n    [1] ✍️ 回复  [2] ✅ 已解决  [3] ⬆️ 升级" in said
     assert "在「客服群" in said and "不在这里" in said  # 阿强, in the group, is refused
     assert "阿强升级" not in said and "阿强认领" not in said
     assert "a comment, not sent" not in said.split("/desk", 1)[1].replace("# a comment", "")

@@ -93,6 +93,8 @@ async def test_cards_never_posted_are_found_until_one_is_remembered(storage: Sto
         assert await repos.tickets.without_card("ticket_card", T0, due) == []
         assert await repos.sent.tag_of("testnet", "-9", "71") == ("ticket_card", ticket.id)
         assert await repos.sent.tag_of("testnet", "-8", "71") is None  # ids are per chat
+        # The card wherever it is, with its platform (a claim elsewhere edits it there).
+        assert await repos.sent.places_of("ticket_card", ticket.id) == [("testnet", "-9", "71")]
         assert await repos.sent.forget_before(due + timedelta(seconds=1)) == 2
         assert await repos.sent.tag_of("testnet", "-9", "71") is None
 

@@ -168,11 +168,16 @@ async def test_the_staff_loop_over_telegram_across_a_restart(
             break
         await asyncio.sleep(0.02)
     assert "状态：待成员回复 · 负责人：Mod" in edited
+    # Answered, the ticket is Mod's: the edited card offers no 🙋 Claim any more.
+    keyboard = fake.chats[STAFF].messages[card["message_id"]]["reply_markup"]["inline_keyboard"]
+    assert [[b["callback_data"] for b in row] for row in keyboard] == [
+        ["esc:reply:1"], ["esc:resolve:1", "esc:escalate:1"],
+    ]  # fmt: skip
     fake.push_update(fake.message_update(GROUP, ALICE, "好了，谢谢", reply_to=answer["message_id"]))
     await wait_for(fake, GROUP, "已补充到工单 #1")
     await wait_for(fake, STAFF, "回复了：好了，谢谢")
     # The Reply button claims the ticket and opens the reply box for whoever pressed it.
-    reply_button = card["reply_markup"]["inline_keyboard"][0][1]
+    reply_button = card["reply_markup"]["inline_keyboard"][0][0]  # on the card as edited
     fake.push_update(
         fake.callback_query_update(STAFF, MOD, card["message_id"], reply_button["callback_data"])
     )

@@ -367,7 +367,7 @@ def test_chinese_texts_have_no_space_around_a_name_or_a_number() -> None:
         "local_time",
         "command",
         "args",
-        "pool",
+        "pool_id",  # a pool's code in a command: /addtopic weekend …
         "code",  # a link code, typed after its keyword: 绑定 K7M2QX9P
     }
     offenders = []

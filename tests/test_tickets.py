@@ -17,11 +17,11 @@ from bot.app import build_app
 from bot.channels.rendering import plain_text
 from handlers.actions import AnswerButton, EditMessage, NotifyStaff, SendMessage, SendPrivate
 from handlers.clock import ManualClock
-from handlers.events import MessageRef
+from handlers.events import ButtonPressed, ChatKind, ChatRef, MessageRef
 from storage.database import Storage
 from tests.chat_harness import STAFF_CHAT, Chat, said
-from tests.conftest import make_settings
-from tests.helpers import command, joined, person, private_chat, stored_people
+from tests.conftest import FakePlatform, make_settings
+from tests.helpers import command, incoming, joined, person, private_chat, stored_people
 
 # 10:00 in Shanghai: staff are on duty.
 MORNING = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
@@ -558,13 +558,50 @@ async def test_the_card_shows_who_has_the_ticket_and_closes_when_resolved(chat: 
             and (a.message.chat.id, a.message.id) == (where.chat.id, where.id)
         ]
 
+    def labels(action: NotifyStaff | EditMessage) -> list[list[str]]:
+        return [[b.label for b in row] for row in action.buttons]
+
+    assert labels(card) == [["🙋 认领", "✍️ 回复"], ["✅ 已解决", "⬆️ 升级"]]
     [claimed] = edits(await chat.press(STAFF_A, claim, on=where))
     assert "状态：处理中 · 负责人：Staffer A" in plain_text(claimed.text)
-    assert claimed.buttons == card.buttons  # still open: the same buttons
+    # Claimed: no 🙋 to press any more; what can still be done stays.
+    assert labels(claimed) == [["✍️ 回复"], ["✅ 已解决", "⬆️ 升级"]]
     [answered] = edits(await chat.cmd(STAFF_A, "/reply 1 已修复", private_chat(STAFF_A)))
     assert "状态：待成员回复" in plain_text(answered.text)
+    assert labels(answered) == labels(claimed)
     [closed] = edits(await chat.press(STAFF_B, resolve, on=where))
     assert "状态：已解决" in plain_text(closed.text) and closed.buttons == ()
+
+
+async def test_an_answer_without_a_claim_takes_the_claim_button_too(chat: Chat) -> None:
+    """Answering with /reply gives the ticket to whoever answered: the card, edited,
+    offers no 🙋 any more (nobody else can claim it)."""
+    [card] = cards(await chat.cmd(ALICE, "/complain 课件下载不了"))
+    answer = await chat.cmd(STAFF_B, "/reply 1 马上处理", private_chat(STAFF_B))
+    [edited] = [a for a in answer if isinstance(a, EditMessage)]
+    assert edited.message.id == chat.where(card).id
+    assert "负责人：Staffer B" in plain_text(edited.text)
+    assert [b.data for row in edited.buttons for b in row] == [
+        "esc:reply:1", "esc:resolve:1", "esc:escalate:1",
+    ]  # fmt: skip
+
+
+async def test_a_claim_made_on_another_platform_updates_the_card_where_it_is(
+    chat: Chat,
+) -> None:
+    """Claimed from the staff console (a platform of its own), the card in the staff
+    chat is edited there, by that chat's channel: no 🙋 left on it."""
+    [card] = cards(await chat.cmd(ALICE, "/complain 课件下载不了"))
+    console = ChatRef("console", "testnet:900", ChatKind.PRIVATE, "console")
+    press = ButtonPressed(
+        chat=console, occurred_at=chat.now, sender=STAFF_A,
+        message=MessageRef(console, "nonce"), data="esc:claim:1", press_id="testnet:900#nonce",
+    )  # fmt: skip
+    done = await chat.app.dispatcher.handle(incoming(press), FakePlatform("console"), chat.deliver)
+    [edited] = [a for a in done if isinstance(a, EditMessage)]
+    assert (edited.message.chat.platform, edited.message.id) == ("testnet", chat.where(card).id)
+    assert "负责人：Staffer A" in plain_text(edited.text)
+    assert "esc:claim:1" not in [b.data for row in edited.buttons for b in row]
 
 
 async def test_resolve_and_show_as_a_reply_to_the_card(chat: Chat) -> None:

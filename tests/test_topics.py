@@ -5,6 +5,7 @@ within the grace window only, participation, and the moderators' commands."""
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,9 @@ from bot.channels.rendering import plain_text
 from handlers.actions import NotifyStaff, SendMessage
 from handlers.clock import ManualClock
 from handlers.events import BotRemovedFromChat
+from handlers.i18n import Catalog
 from handlers.topics.slots import CronError, slots_between, trigger
+from handlers.topics.titles import title
 from storage.database import Storage
 from tests.chat_harness import Chat, said
 from tests.conftest import create_pg_database, drop_pg_database, make_settings
@@ -25,6 +28,7 @@ from tests.helpers import GROUP, joined, person
 
 # Monday 2026-11-23, 10:00 in Shanghai.
 MONDAY = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+CATALOG = Catalog.load()
 ALICE, BOB, MOD = person("1", "Alice"), person("2", "Bob"), person("42", "Mod")
 
 
@@ -183,6 +187,66 @@ async def test_moderators_manage_schedules(chat: Chat) -> None:
     assert "仅限群管理员" in said(await chat.cmd(ALICE, "/schedule"))
     assert "太长" in said(await chat.cmd(MOD, "/addtopic daily " + "长" * 4000))
     assert "用法" in said(await chat.cmd(MOD, "/addtopic daily"))
+
+
+async def test_the_same_schedule_is_not_added_twice(chat: Chat) -> None:
+    """A second schedule posting the same pool at the same moments would post every
+    topic twice: refused in one line naming the one there is, however the rule is spelled."""
+    first = said(await chat.cmd(MOD, "/schedule add 0 20 * * 1-5 daily 晚间话题"))
+    assert first.startswith("已添加日程 #2")
+    again = said(await chat.cmd(MOD, "/schedule add 0 20 * * mon-fri daily 另一个名字"))
+    assert again == (
+        "本群已有相同的日程 #2（晚间话题 · 0 20 * * 1-5 · 话题池「daily」），没有重复添加。"
+    )
+    config_one = said(await chat.cmd(MOD, "/schedule add 00 12 * * * DAILY"))  # the config's noon
+    assert config_one.startswith("本群已有相同的日程 #1（noon")
+    await chat.cmd(MOD, "/schedule pause 2")
+    paused = said(await chat.cmd(MOD, "/schedule add 0 20 * * 1-5 daily"))
+    assert "目前已暂停" in paused and "「/schedule resume 2」" in paused
+    # Another pool, or other moments, is another schedule; a removed one is gone.
+    assert "已添加日程 #3" in said(await chat.cmd(MOD, "/schedule add 0 20 * * 1-5 books"))
+    assert "已添加日程 #4" in said(await chat.cmd(MOD, "/schedule add 0 20 * * 1-6 daily"))
+    await chat.cmd(MOD, "/schedule remove 2")
+    assert "已添加日程 #5" in said(await chat.cmd(MOD, "/schedule add 0 20 * * 1-5 daily"))
+    async with chat.app.storage.transaction() as repos:
+        group = await repos.chats.get(GROUP.platform, GROUP.id)
+        assert group is not None
+        schedules = await repos.topics.schedules(group.id)
+    assert [item.id for item in schedules] == [1, 3, 4, 5]
+
+
+async def test_built_in_pools_are_shown_by_their_names(
+    tmp_path: Path, sqlite_storage: Storage, clock: ManualClock
+) -> None:
+    """周末话题, not weekend, in a Chinese sentence: the built-in pools and schedules read
+    by the catalog's names, while their codes stay what config, storage and the typed
+    commands use; a moderator typing the name means the pool."""
+    settings = make_settings(tmp_path, faq={"enabled": False}, onboarding={"enabled": False})
+    c = await seeded(build_app(settings, clock=clock, storage=sqlite_storage))
+    listing = said(await c.cmd(MOD, "/schedule"))
+    assert "#1 周末话题 · 0 20 * * sat · 话题池「周末话题」（0个话题）" in listing
+    assert "#2 工作日答疑" in listing and "#3 专家分享" in listing
+    assert "发送「/addtopic weekend 话题内容」添加" in listing  # the code, to type
+    assert not re.search(r"「(weekend|qa|expert)」|#\d (weekend|qa|expert) ", listing)
+    added = said(await c.cmd(MOD, "/addtopic 周末话题 周末去哪儿玩了？"))
+    assert added == "已把话题 #4 加入话题池「周末话题」。"
+    assert "话题池「周末话题」的下一期话题" in said(await c.cmd(MOD, "/nexttopic weekend #4"))
+    async with c.app.storage.transaction() as repos:
+        assert await repos.topics.pool_sizes() == {"daily": 3, "weekend": 1}
+        await repos.topics.add_topic("工作日答疑", "一个早就这样命名的话题池", c.now)
+    # A pool someone already called so stays theirs.
+    assert "话题池「工作日答疑」" in said(await c.cmd(MOD, "/addtopic 工作日答疑 又一个"))
+    async with c.app.storage.transaction() as repos:
+        assert (await repos.topics.pool_sizes()).get("工作日答疑") == 2
+    # Staff are told of an empty pool by its name, with the command to fill it.
+    await c.cmd(MOD, "/schedule add 0 13 * * * 专家分享 午间分享")
+    c.wait(3 * 3600 + 60)
+    [warning] = [plain_text(a.text) for a in await c.app.sweep() if isinstance(a, NotifyStaff)]
+    assert "话题池「专家分享」是空的" in warning and "「/addtopic expert 话题内容」" in warning
+    english = CATALOG.for_language("en")
+    assert [title(english, code) for code in ("weekend", "qa", "daily")] == [
+        "Weekend topics", "Weekday Q&A", "daily",
+    ]  # fmt: skip
 
 
 async def test_a_group_that_removed_the_bot_pauses_and_staff_are_told(chat: Chat) -> None:

@@ -149,6 +149,8 @@ async def test_a_wechat_complaint_is_worked_from_wecom(desk: Desk) -> None:
     await until(lambda: desk.wecom.card_updates, "the card updated in place")
     [(task, updated)] = desk.wecom.card_updates
     assert task == card["task_id"] and "张三" in updated["sub_title_text"]  # who has it
+    keys = [button["key"] for button in updated["button_list"]]
+    assert keys == ["esc:reply:1", "esc:resolve:1", "esc:escalate:1"]  # no 认领 once claimed
     await desk.app(desk.wecom.press(card["task_id"], LI, _key(card, "认领")))  # too late
     await desk.app_text_for(LI, "已被张三认领")  # told who has it
     assert "已认领" not in desk.wecom.app_texts(ZHANG)  # the note says it; no toast as well

@@ -63,7 +63,7 @@ def card(
 ) -> NotifyStaff:
     """The staff card: severity, member, the group (linked to the member's message
     where the platform has links), the complaint, its state once someone acts,
-    and the buttons (none once resolved)."""
+    and the buttons that still do something (none once resolved)."""
     body = texts.t(
         f"tickets.card_{ticket.severity}",
         id=ticket.id,
@@ -82,21 +82,19 @@ def card(
         body = Markup("{}\n{}").format(body, state)
     if resent:
         body = Markup("{}\n{}").format(body, texts.t("tickets.card_resent"))
-    buttons = () if ticket.status == "resolved" else staff_buttons(texts, ticket.id)
-    return NotifyStaff(text=body, buttons=buttons, tag=Tag(CARD, ticket.id))
+    return NotifyStaff(text=body, buttons=staff_buttons(texts, ticket), tag=Tag(CARD, ticket.id))
 
 
-def updated_cards(
-    card_now: NotifyStaff, platform: str, posted: list[tuple[str, str]]
-) -> list[EditMessage]:
-    """Edits that bring the ticket's posted cards up to date."""
+def updated_cards(card_now: NotifyStaff, posted: list[tuple[str, str, str]]) -> list[EditMessage]:
+    """Edits that bring the ticket's posted cards (platform, chat, message) up to date,
+    each carried out by the channel of its platform."""
     return [
         EditMessage(
             message=MessageRef(ChatRef(platform, chat_id, ChatKind.GROUP), message_id),
             text=card_now.text,
             buttons=card_now.buttons,
         )
-        for chat_id, message_id in posted
+        for platform, chat_id, message_id in posted
     ]
 
 
@@ -111,18 +109,19 @@ def origin(texts: Texts, ticket: TicketRecord, chat: ChatRef) -> str | Markup:
     return message_link(MessageRef(chat, ticket.message_id), title) if ticket.message_id else title
 
 
-def staff_buttons(texts: Texts, ticket_id: int) -> Keyboard:
-    """Claim / Reply on the first row, Resolve / Escalate on the second."""
-    return (
-        (
-            Button(texts.plain("tickets.claim_button"), data=f"{PREFIX}claim:{ticket_id}"),
-            Button(texts.plain("tickets.reply_button"), data=f"{PREFIX}reply:{ticket_id}"),
-        ),
-        (
-            Button(texts.plain("tickets.resolve_button"), data=f"{PREFIX}resolve:{ticket_id}"),
-            Button(texts.plain("tickets.escalate_button"), data=f"{PREFIX}escalate:{ticket_id}"),
-        ),
-    )
+def staff_buttons(texts: Texts, ticket: TicketRecord) -> Keyboard:
+    """Claim / Reply on the first row, Resolve / Escalate on the second, as far as they
+    still do something: no Claim once someone has the ticket (a claim, or an answer,
+    takes it), none at all once resolved. (⬆️ stays on a crisis: pressed, it says
+    there is nothing above.)"""
+    if ticket.status == "resolved":
+        return ()
+
+    def button(kind: str) -> Button:
+        return Button(texts.plain(f"tickets.{kind}_button"), data=f"{PREFIX}{kind}:{ticket.id}")
+
+    first = ("reply",) if ticket.assignee_id is not None else ("claim", "reply")
+    return (tuple(map(button, first)), (button("resolve"), button("escalate")))
 
 
 async def card_now(
@@ -146,11 +145,12 @@ async def card_now(
 
 async def refreshed_card(ctx: Context, ticket_id: int) -> list[Action]:
     """The ticket's card, edited where it was posted to show its state now (who has
-    it, waiting or resolved), so staff never act on a stale card."""
-    posted = await ctx.repos.sent.messages_of(ctx.platform.name, CARD, ticket_id)
+    it, waiting or resolved), so staff never act on a stale card — whatever platform
+    the change came from (the staff console, a WeChat member's answer)."""
+    posted = await ctx.repos.sent.places_of(CARD, ticket_id)
     ticket = await ctx.repos.tickets.get(ticket_id) if posted else None
     now = await card_now(ctx.repos, ctx.texts, ticket) if ticket else None
-    return list(updated_cards(now, ctx.platform.name, posted)) if now else []
+    return list(updated_cards(now, posted)) if now else []
 
 
 async def ticket_number(

@@ -184,11 +184,19 @@ class Calibrator:
         return feedback != self._feedback and now - self._at >= FEEDBACK_EVERY
 
 
+def measure_text(rule: AnswerRule) -> tuple[str, dict[str, str]]:
+    """The catalogue key and values saying what ``rule``'s threshold applies to."""
+    if not rule.lead_weight:
+        return "faq.rule_measure", {}
+    weight = rule.lead_weight
+    return "faq.rule_measure_lead", {"weight": f"{weight:g}", "parts": f"{1 + weight:g}"}
+
+
 def describe(calibration: Calibration) -> str:
     """One line for logs."""
     rule = calibration.rule
     return (
-        f"answer at confidence >= {rule.threshold:.2f} with a lead of {rule.lead:.2f}; "
+        f"{rule}; "
         f"expected {calibration.correct:.0%} answered correctly, false answers <= "
         f"{calibration.false_bound:.1%} (risk {calibration.max_false:.0%})"
         + (", uncertain" if calibration.uncertain else "")

@@ -14,7 +14,7 @@ from handlers.actions import Action, reply
 from handlers.commands import SWITCH_ALIASES
 from handlers.context import Context
 from handlers.events import CommandIssued, Event, MessagePosted
-from handlers.faq.confidence import RuleState
+from handlers.faq.confidence import RuleState, measure_text
 from handlers.faq.library import FaqLibrary
 from storage.records import FaqEntryRecord
 from storage.repositories import Repositories
@@ -89,10 +89,11 @@ class FaqManagement:
         if state is not RuleState.CALIBRATED or calibration is None:
             risk = f"{self.library.config.max_false_answer_rate:.0%}"
             return ctx.texts.t(_RULE_TEXTS[state], threshold=threshold, risk=risk)
+        measure, values = measure_text(rule)
         return ctx.texts.t(
             "faq.rule_calibrated",
             threshold=threshold,
-            lead=ctx.texts.t("faq.rule_lead", lead=f"{rule.lead:.2f}") if rule.lead else "",
+            measure=ctx.texts.t(measure, **values),
             correct=f"{calibration.correct:.0%}",
             false=f"{calibration.false_bound:.1%}",
             risk=f"{calibration.max_false:.0%}",

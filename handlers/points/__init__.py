@@ -47,10 +47,11 @@ def register(router: Router, economy: Economy, participation: Participation | No
         declare("givepoints", commands.give, Role.MODERATOR, where=GROUP_ONLY, args=adjust),
         declare("takepoints", commands.take, Role.MODERATOR, where=GROUP_ONLY, args=adjust),
         declare("pointslog", commands.log, Role.MODERATOR, where=GROUP_ONLY, args=(member(),)),
+        # A badge's name may have spaces (社区 MVP): quoted, or the rest of the line.
         declare("grantbadge", commands.grant_badge, Role.MODERATOR, where=GROUP_ONLY,
                 args=(member(), word("badge"), text("reason"))),
         declare("revokebadge", commands.revoke_badge, Role.MODERATOR, where=GROUP_ONLY,
-                args=(member(), word("badge"))),
+                args=(member(), text("badge"))),
     ):  # fmt: skip
         router.command(declared)
 

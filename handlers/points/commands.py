@@ -7,8 +7,9 @@ from markupsafe import Markup
 from handlers.actions import Action, mention, reply
 from handlers.context import Context
 from handlers.events import CommandIssued
+from handlers.i18n import Texts
 from handlers.points.economy import Economy, periods, signed
-from handlers.points.targets import resolve_target
+from handlers.points.targets import Target, resolve_target
 from handlers.refs import user_ref
 from storage.records import LedgerRecord, UserRecord
 
@@ -155,6 +156,8 @@ class PointsCommands:
             return [reply(event.message, texts.t("points.no_self"))]
         if target.user.is_bot:
             return [reply(event.message, texts.t("points.no_bots"))]
+        if sign < 0 and (short := await self._short_of(ctx, target, amount)) is not None:
+            return [reply(event.message, short)]
         day_start = ctx.now.astimezone(ctx.community.timezone).replace(
             hour=0, minute=0, second=0, microsecond=0
         )
@@ -180,14 +183,28 @@ class PointsCommands:
             note=reason,
             actor_user_id=ctx.sender.id,
             earning=sign > 0,
+            require_balance=sign < 0,
         )
-        if updated is None:
-            return []
+        if updated is None:  # a replay, or the balance was spent in the meantime
+            short = await self._short_of(ctx, target, amount) if sign < 0 else None
+            return [reply(event.message, short)] if short is not None else []
         key = "points.given" if sign > 0 else "points.taken"
         text = texts.t(
             key, name=target.mention, count=amount, reason=reason, balance=updated.balance
         )
         return [reply(event.message, text), *actions]
+
+    async def _short_of(self, ctx: Context, target: Target, amount: int) -> Markup | None:
+        """Why ``amount`` cannot be taken from ``target`` (balances never go below zero,
+        as a redemption's never do), saying what they have; None when it can."""
+        assert ctx.chat is not None and target.user is not None
+        wallet = await self.economy.wallet(ctx, ctx.chat.id, target.user)
+        account = await ctx.repos.points.account(wallet.chat_id, wallet.user_id)
+        balance = account.balance if account else 0
+        if amount <= balance:
+            return None
+        key = "points.take_over_balance" if balance > 0 else "points.take_nothing"
+        return ctx.texts.t(key, name=target.mention, count=amount, balance=balance)
 
     async def log(self, event: CommandIssued, ctx: Context) -> list[Action]:
         """``/pointslog @user``: a member's recent ledger rows, with who and why."""
@@ -231,8 +248,7 @@ class PointsCommands:
             return [reply(event.message, texts.t(target.error or "points.unknown_user"))]
         rule = self.config.badge(ctx.args["badge"], texts)
         if rule is None:
-            known = texts.join(b.label(texts) for b in self.config.badges)
-            return [reply(event.message, texts.t("points.badge_unknown", known=known))]
+            return [reply(event.message, self._unknown_badge(texts, quoting=grant))]
         wallet = await self.economy.wallet(ctx, ctx.chat.id, target.user)
         if grant:
             new = await ctx.repos.points.grant_badge(
@@ -248,3 +264,13 @@ class PointsCommands:
             gone = await ctx.repos.points.revoke_badge(wallet.chat_id, wallet.user_id, rule.id)
             key = "points.badge_revoked" if gone else "points.badge_missing"
         return [reply(event.message, texts.t(key, name=target.mention, badge=rule.label(texts)))]
+
+    def _unknown_badge(self, texts: Texts, *, quoting: bool) -> Markup:
+        """The badges there are; with ``quoting`` (a reason follows the name), how to
+        write a name that has a space: in quotes, else its second word reads as the reason."""
+        labels = [badge.label(texts) for badge in self.config.badges]
+        known = texts.join(labels)
+        spaced = next((label for label in labels if len(label.split()) > 1), None)
+        if not quoting or spaced is None:
+            return texts.t("points.badge_unknown", known=known)
+        return texts.t("points.badge_unknown_spaced", known=known, badge=spaced)

@@ -13,6 +13,7 @@ from typing import Literal, TypeVar
 
 from pydantic import Field, field_validator
 
+from handlers.commands import QUOTES
 from handlers.config import Section
 from handlers.i18n import Texts
 
@@ -139,11 +140,13 @@ class PointsSettings(Section):
 
 
 N = TypeVar("N", bound=Named)
+QUOTE_MARKS = frozenset(QUOTES) | frozenset(QUOTES.values())
 
 
 def _named(items: tuple[N, ...], name: str, texts: Texts | None) -> N | None:
     def folded(text: str) -> str:
-        return "".join(text.split()).lower()
+        """Spaces and quotes left out: 社区MVP and “社区 MVP” name 社区 MVP."""
+        return "".join(ch for ch in text if not ch.isspace() and ch not in QUOTE_MARKS).lower()
 
     wanted = folded(name)
     for item in items:

@@ -10,7 +10,16 @@ from handlers.actions import Action, reply
 from handlers.context import Context
 from handlers.events import CommandIssued
 from handlers.i18n import shortened
-from handlers.topics.slots import CRON_FIELDS, CronError, cron_problem, next_slots, trigger
+from handlers.topics.slots import (
+    CRON_FIELDS,
+    CronError,
+    cron_problem,
+    next_slots,
+    same_slots,
+    trigger,
+)
+from handlers.topics.titles import pool_meant, title
+from storage.records import TopicScheduleRecord
 from storage.repositories import Repositories
 
 MAX_TOPIC = 3500
@@ -25,29 +34,58 @@ async def schedule(event: CommandIssued, ctx: Context) -> list[Action]:
     if action is None:
         return [reply(event.message, await _listing(ctx))]
     if action == "add":
-        cron = " ".join(args[name] for name in CRON_FIELDS)
-        pool = args["pool"].lower()[:32]
-        name = args.get("name", pool)
-        try:
-            trigger(cron, ctx.community.timezone)
-        except CronError:
-            key, values = cron_problem(cron)
-            if "field" in values:
-                values["field"] = texts.plain(f"topics.cron_{values['field']}")
-            problem = texts.t(key, **values)
-            return [reply(event.message, texts.t("topics.bad_cron", cron=cron, error=problem))]
-        upcoming = next_slots(cron, ctx.community.timezone, ctx.now, 1)
-        if not upcoming:  # 31 February: valid fields, no day it could ever fire
-            return [reply(event.message, texts.t("topics.never_fires", cron=cron))]
-        added = await ctx.repos.topics.add_schedule(ctx.chat.id, name[:64], cron, pool, ctx.now)
-        answer = texts.t("topics.added", id=added.id, when=_when(upcoming[0], ctx), pool=pool)
-        if not (await ctx.repos.topics.pool_sizes()).get(pool):
-            answer = Markup("{}\n{}").format(answer, texts.t("topics.added_empty_pool", pool=pool))
-        return [reply(event.message, answer)]
+        return [reply(event.message, await _add(ctx))]
     schedule_id = args["id"]
     done = await change_schedule(ctx.repos, schedule_id, ctx.chat.id, action, ctx.now)
     key = f"topics.{action}d" if done else "topics.no_schedule"
     return [reply(event.message, texts.t(key, id=schedule_id))]
+
+
+async def _add(ctx: Context) -> Markup:
+    """``/schedule add``: a valid rule that fires, not the same as one the group has."""
+    texts, args = ctx.texts, ctx.args
+    assert ctx.chat is not None
+    cron = " ".join(args[name] for name in CRON_FIELDS)
+    pool = await _pool(ctx, args["pool"])
+    name = args.get("name", pool)
+    try:
+        trigger(cron, ctx.community.timezone)
+    except CronError:
+        key, values = cron_problem(cron)
+        if "field" in values:
+            values["field"] = texts.plain(f"topics.cron_{values['field']}")
+        return texts.t("topics.bad_cron", cron=cron, error=texts.t(key, **values))
+    upcoming = next_slots(cron, ctx.community.timezone, ctx.now, 1)
+    if not upcoming:  # 31 February: valid fields, no day it could ever fire
+        return texts.t("topics.never_fires", cron=cron)
+    twin = await _same_schedule(ctx, cron, pool)
+    if twin is not None:
+        key = "topics.exists_paused" if twin.paused else "topics.exists"
+        shown = title(texts, twin.name)
+        return texts.t(key, id=twin.id, name=shown, cron=twin.cron, pool=title(texts, pool))
+    added = await ctx.repos.topics.add_schedule(ctx.chat.id, name[:64], cron, pool, ctx.now)
+    when = _when(upcoming[0], ctx)
+    answer = texts.t("topics.added", id=added.id, when=when, pool=title(texts, pool))
+    if not (await ctx.repos.topics.pool_sizes()).get(pool):
+        empty = texts.t("topics.added_empty_pool", pool=title(texts, pool), pool_id=pool)
+        answer = Markup("{}\n{}").format(answer, empty)
+    return answer
+
+
+async def _pool(ctx: Context, typed: str) -> str:
+    """The pool a moderator's command names (by its code, or a built-in one by its name)."""
+    return pool_meant(ctx.texts, typed, await ctx.repos.topics.pool_sizes())
+
+
+async def _same_schedule(ctx: Context, cron: str, pool: str) -> TopicScheduleRecord | None:
+    """The group's schedule (paused ones too) that already posts from ``pool`` at the
+    moments ``cron`` names: a second one would post every topic twice."""
+    assert ctx.chat is not None
+    zone = ctx.community.timezone
+    for item in await ctx.repos.topics.schedules(ctx.chat.id):
+        if item.pool == pool and same_slots(item.cron, cron, zone, ctx.now):
+            return item
+    return None
 
 
 async def change_schedule(
@@ -76,11 +114,11 @@ async def _listing(ctx: Context) -> Markup:
     sizes = await ctx.repos.topics.pool_sizes()
     lines = [texts.t("topics.heading", zone=str(ctx.community.timezone))]
     for item in schedules:
-        size = sizes.get(item.pool, 0)
+        size, pool = sizes.get(item.pool, 0), title(texts, item.pool)
         if item.paused:
             when = texts.plain("topics.when_paused")
         elif not size:
-            when = texts.plain("topics.when_empty", pool=item.pool)
+            when = texts.plain("topics.when_empty", pool=pool, pool_id=item.pool)
         else:
             try:
                 upcoming = next_slots(item.cron, ctx.community.timezone, ctx.now, UPCOMING)
@@ -89,8 +127,8 @@ async def _listing(ctx: Context) -> Markup:
             when = ", ".join(_when(slot, ctx) for slot in upcoming) or "—"
         state = texts.plain("topics.paused_mark") if item.paused else ""
         lines.append(
-            texts.t("topics.line", id=item.id, name=item.name, cron=item.cron, pool=item.pool,
-                    count=size, when=when, state=state)
+            texts.t("topics.line", id=item.id, name=title(texts, item.name), cron=item.cron,
+                    pool=pool, count=size, when=when, state=state)
         )  # fmt: skip
     return Markup("\n").join(lines)
 
@@ -100,26 +138,28 @@ async def add_topic(event: CommandIssued, ctx: Context) -> list[Action]:
     pool, text = ctx.args["pool"], ctx.args["topic"]
     if len(text) > MAX_TOPIC:
         return [reply(event.message, texts.t("topics.too_long", limit=MAX_TOPIC, length=len(text)))]
-    topic = await ctx.repos.topics.add_topic(pool.lower()[:32], text, ctx.now)
-    return [reply(event.message, texts.t("topics.topic_added", id=topic.id, pool=topic.pool))]
+    topic = await ctx.repos.topics.add_topic(await _pool(ctx, pool), text, ctx.now)
+    added = texts.t("topics.topic_added", id=topic.id, pool=title(texts, topic.pool))
+    return [reply(event.message, added)]
 
 
 async def next_topic(event: CommandIssued, ctx: Context) -> list[Action]:
     """``/nexttopic POOL TEXT`` or ``/nexttopic POOL #ID``: the pool's next slot posts it."""
     texts = ctx.texts
     assert ctx.chat is not None
-    pool, rest = ctx.args["pool"].lower()[:32], ctx.args["topic"]
+    pool, rest = await _pool(ctx, ctx.args["pool"]), ctx.args["topic"]
     if rest.startswith("#") and rest[1:].isdigit():
         topic = await ctx.repos.topics.get_topic(int(rest[1:]))
         if topic is None or topic.pool != pool:
-            return [reply(event.message, texts.t("topics.no_topic", id=rest[1:], pool=pool))]
+            missing = texts.t("topics.no_topic", id=rest[1:], pool=title(texts, pool))
+            return [reply(event.message, missing)]
     else:
         if len(rest) > MAX_TOPIC:
             too_long = texts.t("topics.too_long", limit=MAX_TOPIC, length=len(rest))
             return [reply(event.message, too_long)]
         topic = await ctx.repos.topics.add_topic(pool, rest, ctx.now)
     await ctx.repos.topics.queue(ctx.chat.id, pool, topic.id, ctx.now)
-    return [reply(event.message, texts.t("topics.queued", id=topic.id, pool=pool))]
+    return [reply(event.message, texts.t("topics.queued", id=topic.id, pool=title(texts, pool)))]
 
 
 async def topic_stats(event: CommandIssued, ctx: Context) -> list[Action]:

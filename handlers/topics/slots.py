@@ -102,3 +102,19 @@ def next_slots(cron: str, zone: ZoneInfo, after: datetime, count: int) -> list[d
         found.append(fire)
         moment = fire + timedelta(seconds=1)
     return found
+
+
+#: How many coming slots two rules are compared on (a year of weekly slots).
+SAME_RULE_SLOTS = 52
+
+
+def same_slots(cron: str, other: str, zone: ZoneInfo, after: datetime) -> bool:
+    """Whether two rules fire at the same moments, however they are spelled (``sat``,
+    ``6``, ``SAT``; ``mon-fri``, ``1-5``): two such schedules of one pool would post
+    twice at every slot. Compared on the coming slots, as members would see them."""
+    try:
+        return next_slots(cron, zone, after, SAME_RULE_SLOTS) == next_slots(
+            other, zone, after, SAME_RULE_SLOTS
+        )
+    except CronError:  # a stored rule that no longer reads is no duplicate of anything
+        return False

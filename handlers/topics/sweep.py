@@ -21,6 +21,7 @@ from handlers.refs import chat_ref
 from handlers.topics.holidays import Holiday, HolidayCalendar, load_calendar
 from handlers.topics.settings import TopicsSettings
 from handlers.topics.slots import CronError, next_slots, slots_between
+from handlers.topics.titles import title
 from storage.records import ChatRecord, TopicScheduleRecord
 from storage.repositories import Repositories
 
@@ -131,7 +132,10 @@ class TopicSweep:
             # a schedule a moderator added deserves a warning.
             if claimed and not schedule.key.startswith("config:"):
                 group = chat.title or chat.external_id
-                warning = texts.t("topics.empty_pool", pool=schedule.pool, group=group)
+                pool_name = title(texts, schedule.pool)
+                warning = texts.t(
+                    "topics.empty_pool", pool=pool_name, pool_id=schedule.pool, group=group
+                )
                 return [NotifyStaff(text=warning)]
             return []
         cycle, used = await repos.topics.current_cycle(chat.id, schedule.pool)
@@ -146,7 +150,7 @@ class TopicSweep:
         )  # fmt: skip
         if claimed is None:
             return []
-        text = texts.t("topics.post", name=schedule.name, text=topic.text)
+        text = texts.t("topics.post", name=title(texts, schedule.name), text=topic.text)
         return [SendMessage(chat=chat_ref(chat), text=text)]
 
     async def _holiday(

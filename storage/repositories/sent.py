@@ -65,6 +65,17 @@ class SentMessageRepository:
         )
         return [(row.chat_id, row.message_id) for row in rows]
 
+    async def places_of(self, kind: str, key: int) -> list[tuple[str, str, str]]:
+        """(platform, chat id, message id) of the messages posted under a tag on any
+        platform: what was done on one (a claim in the console, a WeChat member's
+        answer) updates the message where it is."""
+        rows = await self._db.execute(
+            select(SentMessage.platform, SentMessage.chat_id, SentMessage.message_id)
+            .where(SentMessage.tag_kind == kind, SentMessage.tag_key == key)
+            .order_by(SentMessage.sent_at)
+        )
+        return [(row.platform, row.chat_id, row.message_id) for row in rows]
+
     async def take(self, platform: str, kind: str, key: int) -> list[tuple[str, str]]:
         """The messages posted under a tag, forgotten as they are handed over (the
         previous group welcome, deleted when a new one is posted)."""

@@ -53,6 +53,7 @@ from handlers.actions import (
 from handlers.capabilities import private_fallback
 from handlers.clock import ManualClock, parse_duration
 from handlers.events import ChatKind, ChatRef, Incoming, MessageRef, UserRef
+from handlers.topics.titles import title
 
 log = logging.getLogger(__name__)
 META_HELP = """沙盒命令 Sandbox commands (everything else is typed into the chat):
@@ -249,7 +250,8 @@ class SandboxConsole:
         never skip something silently."""
         async with self.app.storage.transaction() as repos:
             decided = await repos.topics.decided_between(start, end)
-            names = {item.id: item.name for item in await repos.topics.schedules()}
+            texts = self.app.texts
+            names = {item.id: title(texts, item.name) for item in await repos.topics.schedules()}
         for post in decided:
             if post.status in ("skipped", "missed"):
                 when, name = self._local(post.slot_at), names.get(post.schedule_id, "?")

@@ -22,6 +22,7 @@ from starlette.routing import Route
 
 from bot.web.console.section import Section
 from faq.formats import LIST_SEPARATOR, FormatError, read_entries, write_entries
+from handlers.faq.confidence import measure_text
 from handlers.faq.library import FaqLibrary
 from handlers.faq.manage import MISSES_DAYS, top_misses
 from handlers.faq.transfer import apply_import, export_rows, plan_import
@@ -102,8 +103,10 @@ class FaqPage(Section):
         found = await site.app.storage.run(read)
         in_force = self.library.in_force()
         rule, calibration = in_force.rule, in_force.calibration
+        measure, values = measure_text(rule)
         figures = {
             "threshold": f"{rule.threshold:.2f}",
+            "measure": site.texts.plain(measure, **values),
             "state": in_force.state.value,
             "configured_risk": f"{self.library.config.max_false_answer_rate:.0%}",
             "correct": f"{calibration.correct:.0%}" if calibration else "—",

@@ -14,6 +14,7 @@ from bot.web.console.section import Section
 from handlers.desk import community_groups
 from handlers.topics.commands import UPCOMING, change_schedule
 from handlers.topics.slots import CronError, next_slots
+from handlers.topics.titles import title
 from storage.repositories import Repositories
 
 CHANGES = ("pause", "resume")
@@ -31,7 +32,7 @@ class TopicsPage(Section):
         viewer = await site.owner(request, groups=True)
         if isinstance(viewer, Response):
             return viewer
-        zone, now = site.app.community.timezone, site.now()
+        zone, now, texts = site.app.community.timezone, site.now(), site.texts
 
         def upcoming(cron: str) -> str:
             try:
@@ -67,9 +68,9 @@ class TopicsPage(Section):
                         "schedules": [
                             {
                                 "id": s.id,
-                                "name": s.name,
+                                "name": title(texts, s.name),
                                 "cron": s.cron,
-                                "pool": s.pool,
+                                "pool": title(texts, s.pool),
                                 "size": sizes.get(s.pool, 0),
                                 "paused": s.paused,
                                 "next": "—" if s.paused else upcoming(s.cron),
@@ -79,7 +80,8 @@ class TopicsPage(Section):
                         "recent": recent,
                     }
                 )
-            return {"groups": groups, "pools": sorted(sizes.items())}
+            pools = [(title(texts, name), size) for name, size in sorted(sizes.items())]
+            return {"groups": groups, "pools": pools}
 
         found = await site.app.storage.run(read)
         return site.page("topics.html", viewer=viewer, zone=str(zone), **found)
