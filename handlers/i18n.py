@@ -33,6 +33,10 @@ SUPPORTED_LANGUAGES = ("zh", "en")
 DEFAULT_LANGUAGE = "zh"
 #: CLDR's plural categories; every plural table has ``other``.
 PLURAL_FORMS = ("zero", "one", "two", "few", "many", "other")
+#: Sections whose keys are codes of things operators create (a topic pool and its
+#: schedule, ``topic_names.reading``): an override may add a key there, to name its
+#: own, as long as the key is such a code.
+NAMING_SECTIONS = {"topic_names": re.compile(r"[a-z0-9_]{1,32}")}
 #: The tags Telegram's HTML mode accepts (what an override may use).
 TELEGRAM_TAGS = frozenset(
     {"a", "b", "blockquote", "code", "del", "em", "i", "ins", "pre", "s", "span", "strike"}
@@ -157,7 +161,7 @@ class Catalog:
 
     def _checked(self, language: str, key: str, value: Any) -> Entry:
         known = self._catalogs[language]
-        if key not in known:
+        if key not in known and not _names_something(key):
             close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
             hint = f' (did you mean "{close[0]}"?)' if close else ""
             raise TextError(f'no text "{key}" in the catalog{hint}')
@@ -188,6 +192,13 @@ class Catalog:
             if problem:
                 raise TextError(f'"{key}": {problem}')
         return entry
+
+
+def _names_something(key: str) -> bool:
+    """Whether ``key`` names something an operator created (see NAMING_SECTIONS)."""
+    section, _, code = key.partition(".")
+    pattern = NAMING_SECTIONS.get(section)
+    return pattern is not None and pattern.fullmatch(code) is not None
 
 
 def shortened(text: str, limit: int) -> str:

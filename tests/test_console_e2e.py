@@ -121,6 +121,7 @@ def test_staff_sign_in_and_work_a_ticket_in_the_browser(
     page.click("#claim")
     assert "认领" in page.text_content(".note")
     wait_for_text(fake, STAFF, "已由小客服认领")  # the staff chat hears of it, as from a card
+    assert page.locator("#claim").count() == 0  # claimed: the page offers no claim again
     page.fill("textarea", "您好，退款已经处理，1-3 个工作日到账 <i>抱歉</i>")
     page.click("#reply")
     # Through the Bot API, privately: the member wrote to the bot (/console) above.

@@ -15,6 +15,7 @@ import pytest
 
 from bot.app import App, build_app
 from bot.channels.rendering import plain_text
+from bot.settings import ConfigError
 from handlers.actions import NotifyStaff, SendMessage
 from handlers.clock import ManualClock
 from handlers.events import BotRemovedFromChat
@@ -247,6 +248,31 @@ async def test_built_in_pools_are_shown_by_their_names(
     assert [title(english, code) for code in ("weekend", "qa", "daily")] == [
         "Weekend topics", "Weekday Q&A", "daily",
     ]  # fmt: skip
+
+
+async def test_an_operator_names_their_own_pool_in_texts(
+    tmp_path: Path, sqlite_storage: Storage, clock: ManualClock
+) -> None:
+    """A pool of the operator's config (codes are a-z) gets a Chinese name the way the
+    built-in ones have theirs, as a text: ``topic_names.reading``; moderators may
+    type it. A name for something that is no code is still refused, in one line."""
+    settings = make_settings(
+        tmp_path,
+        faq={"enabled": False},
+        onboarding={"enabled": False},
+        topics={"schedules": [{"name": "reading", "cron": "0 21 * * fri", "pool": "reading"}]},
+        texts={"zh": {"topic_names.reading": "周五读书会"}},
+    )
+    c = await seeded(build_app(settings, clock=clock, storage=sqlite_storage))
+    added = said(await c.cmd(MOD, "/addtopic 周五读书会 这周读了什么书？"))
+    assert added == "已把话题 #4 加入话题池「周五读书会」。"
+    listing = said(await c.cmd(MOD, "/schedule"))
+    assert "#1 周五读书会 · 0 21 * * fri · 话题池「周五读书会」（1个话题）" in listing
+    async with c.app.storage.transaction() as repos:
+        assert (await repos.topics.pool_sizes()).get("reading") == 1
+    with pytest.raises(ConfigError) as raised:
+        build_app(make_settings(tmp_path, texts={"zh": {"topic_names.读书会": "读书会"}}))
+    assert 'no text "topic_names.读书会"' in str(raised.value)
 
 
 async def test_a_group_that_removed_the_bot_pauses_and_staff_are_told(chat: Chat) -> None:

@@ -415,6 +415,8 @@ class ConsoleSite:
                 "history": history,
                 "earlier": [self._row(t, "") for t in earlier if t.id != ticket.id],
                 "resolved": ticket.status == "resolved",
+                # Someone has it: claiming again only says who (as the chat cards do).
+                "claimed": ticket.assignee_id is not None,
             }
 
         found = await self.app.storage.run(read)
