@@ -88,6 +88,19 @@ def build(settings: Settings, *, url: str | None = None, **kwargs: Any) -> App:
         raise StartupError(str(error)) from None
 
 
+def existing_database(settings: Settings) -> None:
+    """A command that only reads refuses an SQLite file that is not there: opening it
+    would create an empty one, and a mistyped path would then report that all is well."""
+    url = engine_url(settings.database_url)
+    path = Path(url.database or "")
+    if url.get_backend_name() == "sqlite" and url.database and not path.exists():
+        raise StartupError(
+            f"there is no SQLite database at {path}, so nothing to read: check {{setting}} "
+            "(a start, or shequn db upgrade, creates it)",
+            setting=_database_setting(settings, url),
+        )
+
+
 async def prepare(app: App, *, retry: bool) -> None:
     """:meth:`App.prepare` (the schema brought up to date): see :func:`using_database`."""
     await using_database(app, app.prepare, retry=retry)

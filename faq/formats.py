@@ -26,6 +26,9 @@ MAX_QUESTION = 300
 MAX_ANSWER = 3500
 MAX_ALTERNATIVES = 30
 FIELDS = ("id", "question", "answer", "alternatives", "tags", "enabled")
+#: Other names a file may use for a field: ``alt`` is what chat teaches
+#: (``/editfaq 1 alt …``).
+FIELD_ALIASES = {"alt": "alternatives"}
 FORMATS = {".yaml": "yaml", ".yml": "yaml", ".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 LIST_SEPARATOR = "|"
 
@@ -149,8 +152,13 @@ def _validate(line: int, record: Any, problems: list[Problem]) -> EntryRow | Non
     if not isinstance(record, dict):
         problems.append(Problem(line, "expected an object with question and answer"))
         return None
-    unknown = sorted(set(record) - set(FIELDS))
     errors: list[str] = []
+    for alias, canonical in FIELD_ALIASES.items():
+        if alias in record:
+            if canonical in record:
+                errors.append(f"both {alias} and {canonical}: write one of them")
+            record = {**{k: v for k, v in record.items() if k != alias}, canonical: record[alias]}
+    unknown = sorted(set(record) - set(FIELDS))
     if unknown:
         errors.append(f"unknown field(s) {', '.join(unknown)} (known: {', '.join(FIELDS)})")
     question = _text(record.get("question"), "question", errors)
@@ -304,7 +312,9 @@ def write_entries(path: Path, rows: Iterable[EntryRow]) -> int:
                 }
             )
         text = buffer.getvalue()
-    path.write_text(text, encoding="utf-8")
+    # A CSV starts with a byte-order mark, so Excel and WPS read the Chinese right
+    # (reading skips it).
+    path.write_text(text, encoding="utf-8-sig" if kind == "csv" else "utf-8")
     return len(records)
 
 

@@ -87,6 +87,9 @@ class Receipt:
     #: Not attempted, by rule rather than refused (a WeChat window is closed, nobody
     #: could see it): ``error`` is the reason code the reports show.
     skipped: bool = False
+    #: A private message the platform refused because the member never started the
+    #: bot (the group was asked to /start): kept, so /start can still deliver it.
+    refused: SendPrivate | None = None
 
 
 def receipt_for(
@@ -98,8 +101,20 @@ def receipt_for(
     *,
     skipped: bool = False,
 ) -> Receipt | None:
-    """The report a channel owes for ``action`` (None when it asked for none)."""
-    if not action.deliveries and action.tag is None:
+    """The report a channel owes for ``action`` (None when it asked for none).
+
+    A private message refused in favour of a "please /start" nudge is always
+    reported, so the promise in the group can be kept after /start."""
+    refused = (
+        action
+        if isinstance(action, SendPrivate)
+        and fell_back
+        and error is None
+        and action.fallback_chat is not None
+        and not action.public_fallback
+        else None
+    )
+    if not action.deliveries and action.tag is None and refused is None:
         return None
     reached = None
     if error is None:
@@ -119,6 +134,7 @@ def receipt_for(
         reached=reached,
         value=value,
         skipped=skipped and error is not None,
+        refused=refused,
     )
 
 

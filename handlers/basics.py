@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from markupsafe import Markup
 
 from faq.question import SmallTalk, small_talk
@@ -10,11 +12,14 @@ from handlers.actions import Action, AnswerButton, SendMessage, SendPrivate, rep
 from handlers.commands import text
 from handlers.context import Context, Place
 from handlers.events import BotAddedToChat, ButtonPressed, CommandIssued, Event, MessagePosted
+from handlers.receipts import HELD_FOR_START
 from handlers.roles import Role
 from handlers.router import EVERYWHERE, GROUP_ONLY, GROUP_OR_ROOM, Command, Router, declare
 
 #: Rules longer than this would not fit one message with their heading.
 MAX_RULES_LENGTH = 3500
+#: How long a private message refused before /start is kept for it.
+HELD_FOR_START_FOR = timedelta(days=1)
 
 
 async def start(event: CommandIssued, ctx: Context) -> list[Action]:
@@ -23,12 +28,20 @@ async def start(event: CommandIssued, ctx: Context) -> list[Action]:
     if not event.chat.is_private:
         return [reply(event.message, texts.t("start.in_group"))]
     key = "start.welcome_back" if event.args else "start.greeting"
-    return [
-        reply(
-            event.message,
-            texts.t(key, name=event.sender.display_name, community=ctx.community.name),
-        )
-    ]
+    greeting = texts.t(key, name=event.sender.display_name, community=ctx.community.name)
+    return [reply(event.message, greeting), *await _promised(event, ctx)]
+
+
+async def _promised(event: CommandIssued, ctx: Context) -> list[Action]:
+    """What the group promised this member privately (``fallback.private_refused``) and
+    the platform refused before they started the bot: delivered now, once, if it is
+    less than a day old. Marked delivered in this transaction, sent after it."""
+    sender = event.sender
+    since = ctx.now - HELD_FOR_START_FOR
+    held = await ctx.repos.held.take(sender.platform, sender.id, HELD_FOR_START, since, ctx.now)
+    texts = list(dict.fromkeys(message.text for message in held))  # /help twice: once
+    # Our own rendered texts, escaped when they were made.
+    return [SendMessage(chat=event.chat, text=Markup(text)) for text in texts]
 
 
 async def help_command(event: CommandIssued, ctx: Context) -> list[Action]:

@@ -29,9 +29,23 @@ class CommandText:
     addressed_to: str | None = None
 
 
+#: Invisible format characters (zero-width space and non-joiner, word joiner, byte-order
+#: mark, soft hyphen, direction marks): text pasted from WeChat carries them, and they
+#: would hide ``/checkin`` or a keyword, or pass for a required word. The zero-width
+#: joiner is not among them: it holds emoji sequences together.
+_INVISIBLE = re.compile(
+    "[\u00ad\u061c\u180e\u200b\u200c\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]"
+)
+
+
+def visible(text: str) -> str:
+    """``text`` without invisible format characters (see ``_INVISIBLE``)."""
+    return _INVISIBLE.sub("", text)
+
+
 def parse_command(text: str) -> CommandText | None:
     """The command ``text`` starts with, or None when it is not a command."""
-    stripped = text.lstrip()
+    stripped = visible(text).lstrip()
     match = _COMMAND.match(_fold_each(stripped[:100]))
     if match is None:
         return None
@@ -161,7 +175,7 @@ def _fits_choice(arg: Arg, token: str) -> bool:
 
 def parse_args(spec: Form, raw: str, *, replying_to_someone: bool = False) -> Args:
     """Fit ``raw`` to ``spec``; raises :class:`ArgumentError` with what is wrong."""
-    rest = raw.strip()
+    rest = visible(raw).strip()
     values: dict[str, Any] = {}
     for index, arg in enumerate(spec):
         if arg.kind is Kind.TEXT:
@@ -241,6 +255,9 @@ def _convert(arg: Arg, token: str) -> Any:
                 choice = folded.lower()
                 choice = arg.aliases.get(choice, choice)
                 if choice not in arg.choices:
-                    raise ArgumentError("not_a_choice", arg=arg.name, value=token[:40])
+                    # The accepted words are named, so nobody has to guess what fits.
+                    raise ArgumentError(
+                        "not_a_choice", arg=arg.name, value=token[:40], choices=arg.choices
+                    )
                 return choice
             return token

@@ -453,6 +453,8 @@ def _argument_problem(texts: Texts, command: Command, error: ArgumentError) -> M
     values = dict(error.values)
     if "arg" in values:
         values["arg"] = texts.plain(f"args.{values['arg']}")
+    if "choices" in values:  # the words a choice accepts, as the usage line shows them
+        values["choices"] = " / ".join(values["choices"])
     problem = texts.t(f"command.args_{error.problem}", **values)
     return Markup("{}\n{}").format(problem, command.usage(texts))
 

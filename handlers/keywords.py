@@ -15,7 +15,7 @@ from collections.abc import Mapping
 
 from pydantic import Field, field_validator
 
-from handlers.commands import CommandText
+from handlers.commands import CommandText, visible
 from handlers.config import Section
 from handlers.events import CommandIssued, Event, MessagePosted
 
@@ -105,7 +105,7 @@ class Keywords:
 
     def command_in(self, text: str) -> CommandText | None:
         """The command ``text`` stands for, or None."""
-        match = _FIRST_WORD.fullmatch(text.strip()[:2000])
+        match = _FIRST_WORD.fullmatch(visible(text).strip()[:2000])
         if match is None:
             return None
         name = self._aliases.get(fold_keyword(match.group(1)))

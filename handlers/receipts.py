@@ -1,7 +1,8 @@
 """What channels report back after carrying out actions: scheduled deliveries are
-closed as sent or failed, and tagged messages are remembered under their
+closed as sent or failed, tagged messages are remembered under their
 platform ids so that replies to them can be routed (a staff member answering
-a ticket card by replying to it)."""
+a ticket card by replying to it), and a private message refused until the
+member starts the bot is kept for their /start."""
 
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ from datetime import datetime
 from handlers.actions import Receipt
 from storage.records import DeliveryStatus
 from storage.repositories import Repositories
+
+#: Why a message is held until the member starts the bot (``held_messages.reason``).
+HELD_FOR_START = "needs_start"
 
 #: A feature's follow-up on the receipts of messages it tagged with its kind.
 ReceiptHook = Callable[[Repositories, Receipt, datetime], Awaitable[None]]
@@ -29,6 +33,11 @@ async def record_receipts(
         for delivery_id in receipt.deliveries:
             await repos.deliveries.finish(
                 delivery_id, status, now, receipt.error, reached=receipt.reached
+            )
+        if receipt.refused is not None:
+            user = receipt.refused.user
+            await repos.held.hold(
+                user.platform, user.id, str(receipt.refused.text), HELD_FOR_START, now
             )
         tag = receipt.tag
         if tag is None:

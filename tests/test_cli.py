@@ -97,6 +97,18 @@ def test_config_hides_the_database_password(run: Cli, monkeypatch: pytest.Monkey
     )
 
 
+def test_config_refuses_what_a_start_refuses_and_creates_nothing(run: Cli, tmp_path: Path) -> None:
+    """A keyword naming no command passes the settings' own checks but not the wiring:
+    `shequn config` says so in the start's one line, and leaves no database behind."""
+    (tmp_path / "shequn.toml").write_text('[keywords.aliases]\n"冒泡" = "chekin"\n', "utf-8")
+    code, out = run("config")
+    assert (code, out) == (2, "config error: keywords.aliases: '冒泡' names no command /chekin\n")
+    (tmp_path / "shequn.toml").write_text('[keywords.aliases]\n"冒泡" = "checkin"\n', "utf-8")
+    code, out = run("config")
+    assert code == 0 and '"冒泡": "checkin"' in out
+    assert not (tmp_path / "data").exists()
+
+
 def test_config_shows_the_built_in_defaults_that_apply(run: Cli) -> None:
     """Not `[]` where the built-in flow, levels, badges and schedules are in effect."""
     import json

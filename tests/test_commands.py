@@ -39,6 +39,8 @@ ALICE = UserRef(PLATFORM, "1", "小明", username="xiaoming")
         ("／givepoints　@小明　１０　感谢", "givepoints", "@小明　１０　感谢", None),  # IME input
         ("／ｈｅｌｐ", "help", "", None),  # full-width letters too
         ("  /Help@Shequn_Bot  ", "help", "", "Shequn_Bot"),
+        ("\u200b/checkin\u200b", "checkin", "", None),  # pasted from WeChat: zero-width
+        ("\ufeff/givepoints @小明\u2060 10", "givepoints", "@小明 10", None),
         ("/ﬁx x", None, None, None),  # a ligature is not a command name
         ("hello /help", None, None, None),
         ("/", None, None, None),
@@ -123,6 +125,21 @@ async def test_full_width_input_works_end_to_end(chat: Chat) -> None:
     assert "已给@小明加10分（原因：感谢分享）" in given
 
 
+async def test_invisible_characters_neither_hide_a_command_nor_pass_for_a_word(
+    chat: Chat,
+) -> None:
+    """Zero-width characters come with text pasted from WeChat: the command and the
+    keyword still work, and a reason of nothing visible is no reason."""
+    assert "签到成功" in said(await chat.cmd(ALICE, "/checkin\u200b"))
+    assert "今天已经签过到了" in said(await chat.say(ALICE, "签\u200b到"))
+    with pytest.raises(ArgumentError):
+        parse_args((member(), number("amount"), text("reason")), "@小明 10 \u200b\u2060")
+    refused = said(await chat.cmd(MOD, "/givepoints @xiaoming 10 \u200b"))
+    assert "已给" not in refused and "原因" in refused
+    # The joiner inside an emoji sequence is kept: 👨‍👩‍👧 stays one family.
+    assert parse_args((text("reason"),), "感谢 👨\u200d👩\u200d👧")["reason"].count("\u200d") == 2
+
+
 async def test_a_mistake_gets_the_usage_generated_from_the_declaration(chat: Chat) -> None:
     answer = said(await chat.cmd(MOD, "/givepoints @xiaoming 很多 谢谢"))
     assert answer.splitlines()[0] == "「数量」要写数字，不是「很多」。"
@@ -134,6 +151,20 @@ async def test_a_mistake_gets_the_usage_generated_from_the_declaration(chat: Cha
     english = Catalog.load().for_language("en")
     command = chat.app.router.commands["givepoints"]
     assert plain_text(command.usage(english)).startswith("Usage: /givepoints @member AMOUNT REASON")
+
+
+async def test_a_wrong_or_missing_word_says_what_is_accepted(chat: Chat) -> None:
+    """A word from a list names the list (declared once, so every such command does);
+    a missing argument is named, the usage after it."""
+    top = said(await chat.cmd(ALICE, "/top 年")).splitlines()
+    assert top[:2] == ["无法识别「年」，可选：all / week / month。", "用法：/top [all|week|month]"]
+    switch = said(await chat.cmd(MOD, "/onboarding 也许")).splitlines()
+    assert switch[0] == "无法识别「也许」，可选：on / off。"
+    with pytest.raises(ArgumentError) as error:
+        parse_args((word("period", choices=("all", "week")),), "year")
+    assert error.value.values["choices"] == ("all", "week")
+    missing = said(await chat.cmd(MOD, "/pointslog")).splitlines()
+    assert missing[:2] == ["缺少「成员」：", "用法：/pointslog @成员"]
 
 
 def test_telegram_and_the_sandbox_use_the_same_parser() -> None:

@@ -225,6 +225,23 @@ async def test_guided_addfaq_survives_a_restart(
     assert "<电子发票>" in reply
 
 
+async def test_addfaq_takes_the_full_width_bar_and_keeps_an_answer_typed_first(
+    chat: Chat,
+) -> None:
+    """Chinese input methods type ｜ for |; an answer typed without its question is
+    kept for when the question comes, not asked for again."""
+    added = said(await chat.cmd(MOD, "/addfaq 退款多久到账｜一般3-5个工作日到账。"))
+    assert "已添加" in added and "退款多久到账" in added
+    assert "3-5个工作日" in said(await chat.say(ALICE, "退款多久到账？"))
+    assert "问题" in said(await chat.cmd(MOD, "/addfaq ｜ 会员可以随时在「我的-会员」里退订。"))
+    assert "已添加" in said(await chat.say(MOD, "会员怎么退订？", reply_to_bot=True))
+    chat.wait(600)  # past the group's cooldown between answers
+    assert "我的-会员" in said(await chat.say(ALICE, "会员怎么退订？"))
+    await chat.cmd(MOD, "/editfaq 3 alt 能看录像吗｜错过直播怎么办")
+    chat.wait(600)
+    assert "回放" in said(await chat.say(ALICE, "错过直播怎么办"))
+
+
 async def test_guided_addfaq_can_be_cancelled_and_expires(chat: Chat) -> None:
     await chat.cmd(MOD, "/addfaq 新问题？")
     assert "已取消" in said(await chat.cmd(MOD, "/cancel"))
@@ -278,7 +295,7 @@ async def test_faq_lists_and_searches(chat: Chat) -> None:
     assert "没有找到" in said(await chat.cmd(MOD, "/faq 火星"))
     for nothing_asked in ("/ask 😀", "/ask ？？？"):  # no question: no staff notice either
         sent = await chat.cmd(ALICE, nothing_asked)
-        assert "用法：/ask 你的问题" in said(sent)
+        assert said(sent).startswith("请用文字写下你的问题") and "用法：/ask 你的问题" in said(sent)
         assert not any(isinstance(a, NotifyStaff) for a in sent)
     # 密 is in 忘记密码怎么办, but a shared character is no match worth listing at 0 %.
     assert "没有找到" in said(await chat.cmd(MOD, "/faq 密室逃脱周末去不去"))

@@ -70,6 +70,15 @@ def test_unreadable_files_get_one_clear_line(run, tmp_path: Path) -> None:
     assert code == 2 and "unknown format" in out
     code, out = run("faq", "export", str(tmp_path / "out.txt"))
     assert code == 2 and "unknown format" in out
+    missing = tmp_path / "no such folder" / "out.yaml"
+    assert run("db", "upgrade")[0] == 0
+    code, out = run("faq", "export", str(missing))
+    assert code == 2 and out == f"cannot export: {missing}: No such file or directory\n"
+    code, out = run(
+        "faq", "eval", "--base", str(DATA / "base.jsonl"), "--queries",
+        str(DATA / "queries.jsonl"), "--predictions", str(missing.with_suffix(".jsonl")),
+    )  # fmt: skip
+    assert code == 2 and out.startswith("cannot evaluate: ") and "\n" not in out.rstrip()
     for name in ("empty.jsonl", "empty.csv", "empty.yaml"):
         (tmp_path / name).write_text("", "utf-8")
         code, out = run("faq", "import", str(tmp_path / name))
@@ -95,7 +104,7 @@ def test_the_sandbox_option_works_on_the_sandboxs_own_database(run, tmp_path: Pa
 
 
 def test_misses_are_listed_grouped(run, tmp_path: Path) -> None:
-    assert "nothing" not in run("faq", "misses")[1]  # creates the database
+    assert run("db", "upgrade")[0] == 0  # the database a start would have made
     now = datetime.now(UTC)
 
     async def add_misses() -> None:

@@ -312,6 +312,19 @@ def test_every_format_round_trips(tmp_path: Path) -> None:
                 result.rows] == [
             (r.key, r.question, r.answer, r.alternatives, r.tags, r.enabled) for r in rows
         ]  # fmt: skip
+    # A CSV opens right in Excel and WPS: it starts with a byte-order mark.
+    assert (tmp_path / "base.csv").read_bytes().startswith(b"\xef\xbb\xbfid,")
+
+
+def test_a_file_may_name_alternatives_alt_as_chat_does(tmp_path: Path) -> None:
+    path = tmp_path / "base.yaml"
+    path.write_text("- question: 怎么改名字？\n  answer: 在设置里改。\n  alt: [改昵称, 换名字]\n")
+    result = read_entries(path)
+    assert result.problems == [] and result.rows[0].alternatives == ("改昵称", "换名字")
+    path.write_text("- question: 问\n  answer: 答\n  alt: [甲]\n  alternatives: [乙]\n")
+    assert [str(p) for p in read_entries(path).problems] == [
+        "line 1: both alt and alternatives: write one of them"
+    ]
 
 
 def test_bad_rows_are_reported_with_their_line_numbers(tmp_path: Path) -> None:

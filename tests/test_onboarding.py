@@ -151,6 +151,16 @@ async def test_day_zero_private_welcome_and_buddy(h: Harness) -> None:
     assert (await h.counts()).get("skipped") == 1  # Bob never started the bot: no private welcome
 
 
+async def test_the_english_buddy_notice_without_welcomers_starts_a_sentence(
+    tmp_path: Path, sqlite_storage: Storage, clock: ManualClock, platform: FakePlatform
+) -> None:
+    settings = make_settings(tmp_path, community={"language": "en"}, onboarding={"welcomers": []})
+    h = Harness(build_app(settings, clock=clock, storage=sqlite_storage), platform)
+    await h.send(joined(h.now, ALICE))
+    [buddy] = staff(await h.sweep(timedelta(minutes=1)))
+    assert buddy.startswith("👋 The community team: new member @Alice just joined")
+
+
 async def test_steps_adapt_to_what_the_member_did(h: Harness) -> None:
     for user in (ALICE, BOB):
         await h.start_bot(user)

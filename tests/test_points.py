@@ -270,8 +270,44 @@ async def test_redeem_refuse_refunds_and_done_is_final(chat: Chat) -> None:
 
 
 async def test_redeem_bad_input(chat: Chat) -> None:
-    assert "用法" in said(await chat.cmd(ALICE, "/redeem"))
-    assert "没有编号为「cake」" in said(await chat.cmd(ALICE, "/redeem cake"))
+    missing = said(await chat.cmd(ALICE, "/redeem")).splitlines()
+    assert missing[:2] == ["缺少「奖励」：", "用法：/redeem 奖励"]
+    # Nothing like it: what there is to redeem follows, as /rewards shows it.
+    unknown = said(await chat.cmd(ALICE, "/redeem cake")).splitlines()
+    assert unknown[0] == "没有叫「cake」的奖励。" and unknown[1] == "可兑换奖励"
+    assert any("社群马克杯" in line for line in unknown) and await balance(chat, ALICE) == 0
+
+
+SPACED_REWARDS = [
+    {"id": "coupon10", "name": "10 元优惠券", "name_en": "¥10 coupon", "cost": 20, "stock": 5},
+    {"id": "mug", "name": "社群马克杯", "name_en": "Mug", "cost": 30, "stock": 1},
+]
+
+
+async def test_a_reward_is_redeemed_by_the_name_rewards_shows(
+    tmp_path: Path, sqlite_storage: Storage, clock: ManualClock
+) -> None:
+    """The rest of the line names the reward, spaces and all, by command or keyword;
+    a name that only resembles one is asked about, and nothing is spent on a guess."""
+    c = Chat(points_app(tmp_path, sqlite_storage, clock, rewards=SPACED_REWARDS))
+    for user in (ALICE, MOD):
+        await c.send(joined(c.now, user))
+    await reply_cmd(c, MOD, "/givepoints 100 奖励", ALICE, "1")
+    redeemed = said(await c.say(ALICE, "兑换 10 元优惠券"))
+    assert redeemed.startswith("🎁 已兑换「10 元优惠券」，扣除20分，剩余80分。")
+    assert "已兑换「10 元优惠券」" in said(await c.cmd(ALICE, "/redeem 10元优惠券"))
+    assert "已兑换「10 元优惠券」" in said(await c.cmd(ALICE, "/redeem coupon10"))
+    assert await balance(c, ALICE) == 40
+    guessed = said(await c.say(ALICE, "兑换 马克杯"))
+    assert guessed == "没有叫「马克杯」的奖励，你是不是想兑换「社群马克杯」？"
+    typo = said(await c.cmd(ALICE, "/redeem 10 元优惠卷"))
+    assert typo == "没有叫「10 元优惠卷」的奖励，你是不是想兑换「10 元优惠券」？"
+    assert await balance(c, ALICE) == 40
+    # A redelivered keyword redeems once.
+    event = message(c.now, ALICE, "兑换 社群 马克杯")
+    first = said(await c.send(event, key="tg:77"))
+    await c.send(event, key="tg:77")
+    assert "已兑换「社群马克杯」" in first and await balance(c, ALICE) == 10
 
 
 async def test_rewards_and_badges_are_found_by_their_names_too(chat: Chat) -> None:
@@ -387,6 +423,26 @@ async def test_checkin_activates_a_newcomer(
     async with c.app.storage.transaction() as repos:
         members = await repos.members.onboarding_since(MONDAY - timedelta(days=1))
     assert [m.activation_source for m in members] == ["checkin"]
+
+
+async def test_a_checkin_that_completes_onboarding_shows_the_balance_points_shows(
+    tmp_path: Path, sqlite_storage: Storage, clock: ManualClock
+) -> None:
+    settings = make_settings(
+        tmp_path, faq={"enabled": False}, onboarding={"activation_signals": ["checkin"]}
+    )
+    c = Chat(build_app(settings, clock=clock, storage=sqlite_storage))
+    await c.send(joined(c.now, CAROL))
+    first = said(await c.say(CAROL, "签到")).splitlines()
+    assert first[:3] == [
+        "✅ 签到成功，积分+5，已连续签到1天。",
+        "🎉 另得新人引导奖励10分！",
+        "当前积分：15",
+    ]
+    assert "可用积分：15" in said(await c.say(CAROL, "积分"))
+    c.wait(86400)
+    second = said(await c.cmd(CAROL, "/checkin"))
+    assert "新人引导" not in second and "当前积分：20" in second
 
 
 async def test_every_balance_matches_its_ledger(chat: Chat) -> None:

@@ -66,7 +66,7 @@ def test_demo_script_tells_the_whole_story(tmp_path: Path) -> None:
     )
     assert "时钟前进 clock advanced 3d" in said
     assert "看到你已经在群里发言" in said  # the day-3 check-in adapted to an active member
-    assert "我是社群运营团队的一员。" in said  # no welcomer set: the team, said as a person
+    assert "我是这里的社群助手。" in said  # no welcomer set: the bot says what it is
     assert "谢谢你的参与" in said  # day 14
     assert "3天内激活：1人（100.0%）" in said  # the funnel
     assert "请在三天内私聊或在群里和对方打个招呼" in said  # the welcomer's notice on the staff side
@@ -162,15 +162,15 @@ def test_scheduled_steps_survive_restarts_and_go_out_once(tmp_path: Path) -> Non
 
 def test_onboarding_report_command(tmp_path: Path) -> None:
     play(
-        "/time 10:00\n/join 小红\n/join 小蓝\n/advance 1m\n/as 小红\n你好\n/leave 小蓝\n", tmp_path
+        "/time 10:00\n/join 小红\n/join 小蓝\n/advance 1m\n/as 小红\n你好\n/desk\n收到\n/group\n"
+        "/leave 小蓝\n",
+        tmp_path,
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("SHEQUN_")}
     env["SHEQUN_DATA_DIR"] = str(tmp_path / "data")
-    # The sandbox played on its own database: the report is pointed at it.
-    env["SHEQUN_DATABASE__URL"] = f"sqlite:///{tmp_path / 'data' / 'sandbox.db'}"
     for extra, expected in (([], "activated within  3d  1 (50.0%)"), (["--json"], '"joined": 2')):
-        result = subprocess.run(
-            [sys.executable, "-m", "bot", "report", "onboarding", *extra],
+        result = subprocess.run(  # --sandbox: the sandbox's own database and staff chat
+            [sys.executable, "-m", "bot", "--sandbox", "report", "onboarding", *extra],
             cwd=tmp_path,
             env=env,
             capture_output=True,
@@ -179,6 +179,9 @@ def test_onboarding_report_command(tmp_path: Path) -> None:
         )
         assert result.returncode == 0, result.stderr
         assert expected in result.stdout, result.stdout
+        if not extra:  # reasons in words; the staff chat is a work room, not a community
+            assert "(never wrote to the bot privately 2)" in result.stdout, result.stdout
+            assert "客服群" not in result.stdout
     report = json.loads(result.stdout)
     [group] = report
     assert group["funnel"]["total"]["left"] == 1 and group["funnel"]["total"]["welcomed"] == 2

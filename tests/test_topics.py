@@ -216,6 +216,18 @@ async def test_the_same_schedule_is_not_added_twice(chat: Chat) -> None:
     assert [item.id for item in schedules] == [1, 3, 4, 5]
 
 
+async def test_a_topic_is_not_added_twice_and_a_new_pool_is_pointed_out(chat: Chat) -> None:
+    """The same topic twice in one pool would post twice; a pool's name mistyped makes a
+    pool no schedule posts from: the first is refused, the second said."""
+    again = said(await chat.cmd(MOD, "/addtopic daily 你最近读了什么书 ？"))
+    assert again == "话题池「daily」里已经有同样的话题 #1，没有重复添加。"
+    typo = said(await chat.cmd(MOD, "/addtopic dialy 今天学到了什么？"))
+    assert typo.startswith("已把话题 #4 加入话题池「dialy」。\n「dialy」是新的话题池（已有：")
+    assert "（已有：daily）" in typo and "/schedule add 分 时 日 月 周 dialy" in typo
+    # Once it exists (or a schedule uses it), adding to it is plain.
+    assert said(await chat.cmd(MOD, "/addtopic dialy 再来一个")).endswith("话题池「dialy」。")
+
+
 async def test_built_in_pools_are_shown_by_their_names(
     tmp_path: Path, sqlite_storage: Storage, clock: ManualClock
 ) -> None:

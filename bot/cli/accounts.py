@@ -63,7 +63,7 @@ def accounts_linked(
 async def _linked(
     settings: Settings, last: int
 ) -> tuple[list[list[UserRecord]], list[EventRecord], dict[int, str]]:
-    async with prepared(settings) as app, app.storage.transaction() as repos:
+    async with prepared(settings, reads=True) as app, app.storage.transaction() as repos:
         people = await repos.links.people()
         audit = sorted(
             [e for kind in AUDIT_KINDS for e in await repos.events.recent(kind=kind, limit=last)],
@@ -149,7 +149,7 @@ def accounts_export(
 async def _export(settings: Settings, platform: str, external_id: str) -> dict[str, Any] | None:
     from handlers.privacy import export
 
-    async with prepared(settings) as app, app.storage.transaction() as repos:
+    async with prepared(settings, reads=True) as app, app.storage.transaction() as repos:
         user = await repos.users.get(platform, external_id)
         return None if user is None else await export(repos, user.id)
 

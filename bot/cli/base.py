@@ -119,11 +119,11 @@ def load(config: Path | None) -> Settings:
         raise typer.Exit(2) from None
     for warning in deprecated_settings(settings):
         typer.echo(warning, err=True)
-    if _ON_SANDBOX.get():
-        from bot.channels.sandbox.world import sandbox_url
+    if _ON_SANDBOX.get():  # the sandbox's database, and its staff chat (not a community)
+        from bot.channels.sandbox.world import sandbox_settings, sandbox_url
 
         database = settings.database.model_copy(update={"url": sandbox_url(settings)})
-        settings = settings.model_copy(update={"database": database})
+        settings = sandbox_settings(settings.model_copy(update={"database": database}))
     return settings
 
 
@@ -143,8 +143,11 @@ def run_async(work: Coroutine[Any, Any, T], config: Path | None) -> T:
 
 
 @asynccontextmanager
-async def prepared(settings: Settings) -> AsyncIterator[App]:
-    """An app with its schema up to date, closed afterwards (for one-shot commands)."""
+async def prepared(settings: Settings, *, reads: bool = False) -> AsyncIterator[App]:
+    """An app with its schema up to date, closed afterwards (for one-shot commands);
+    ``reads``: the command only reads, so an SQLite file that is not there is refused."""
+    if reads:
+        startup.existing_database(settings)
     app = startup.build(settings)
     try:
         await startup.prepare(app, retry=False)

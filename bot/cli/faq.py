@@ -22,6 +22,7 @@ from bot.settings import Settings
 
 if TYPE_CHECKING:
     from bot.calibrate import CalibrationRun
+    from faq.formats import EntryRow
     from storage.records import FaqFeedbackRecord
 
 
@@ -73,7 +74,7 @@ def faq_export(
     config: ConfigOption = None,
 ) -> None:
     """Write every entry (disabled ones too) to a file the import reads back."""
-    from faq.formats import FormatError, format_of
+    from faq.formats import FormatError, format_of, write_entries
 
     settings = load(config)
     setup_logging(settings, quiet=True)
@@ -82,18 +83,22 @@ def faq_export(
     except FormatError as error:
         typer.echo(f"cannot export: {error}", err=True)
         raise typer.Exit(2) from None
-    count = run_async(_faq_export(settings, file), config)
+    rows = run_async(_faq_rows(settings), config)
+    try:
+        count = write_entries(file, rows)
+    except OSError as error:
+        typer.echo(f"cannot export: {file}: {error.strerror or error}", err=True)
+        raise typer.Exit(2) from None
     typer.echo(f"exported {count} {'entry' if count == 1 else 'entries'} to {file}")
 
 
-async def _faq_export(settings: Settings, file: Path) -> int:
-    from faq.formats import write_entries
+async def _faq_rows(settings: Settings) -> list[EntryRow]:
     from handlers.faq.transfer import export_rows
 
-    async with prepared(settings) as app:
+    async with prepared(settings, reads=True) as app:
         async with app.storage.transaction() as repos:
             entries = await repos.faq.entries()
-        return write_entries(file, export_rows(entries))
+        return export_rows(entries)
 
 
 @faq_cli.command("misses")
@@ -119,7 +124,7 @@ def faq_misses(
 async def _faq_misses(settings: Settings, days: int) -> list[tuple[str, int]]:
     from handlers.faq.manage import top_misses
 
-    async with prepared(settings) as app, app.storage.transaction() as repos:
+    async with prepared(settings, reads=True) as app, app.storage.transaction() as repos:
         return await top_misses(app.faq, repos, app.clock.now(), days)
 
 
@@ -143,6 +148,9 @@ def faq_eval(
         report = evaluate_files(settings, base, queries, predictions)
     except FormatError as error:
         typer.echo(f"cannot evaluate: {error}", err=True)
+        raise typer.Exit(2) from None
+    except OSError as error:  # the predictions file (the inputs' errors are FormatErrors)
+        typer.echo(f"cannot evaluate: {error.filename}: {error.strerror or error}", err=True)
         raise typer.Exit(2) from None
     if as_json:
         typer.echo(json.dumps(report.as_dict(), indent=2))
@@ -185,7 +193,7 @@ def faq_calibrate(
 async def _faq_calibrate(settings: Settings, feedback: bool) -> CalibrationRun:
     from bot.calibrate import calibrate_database
 
-    async with prepared(settings) as app:
+    async with prepared(settings, reads=True) as app:
         return await calibrate_database(app, feedback=feedback)
 
 

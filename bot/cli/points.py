@@ -23,7 +23,7 @@ def points_verify(config: ConfigOption = None) -> None:
 
 
 async def _points_verify(settings: Settings) -> tuple[dict, int]:
-    async with prepared(settings) as app, app.storage.transaction() as repos:
+    async with prepared(settings, reads=True) as app, app.storage.transaction() as repos:
         derived = await repos.points.ledger_sums()
         stored = await repos.points.balances()
     differences = {

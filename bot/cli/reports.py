@@ -41,7 +41,9 @@ def report_onboarding(
             typer.echo(f"  activated within {span:>3}  {count} ({percent}%)")
         typer.echo(f"  left      {total['left']} ({total['left_percent']}%)")
         for step, row in report["reach"].items():
-            reasons = ", ".join(f"{code} {count}" for code, count in row["reasons"].items())
+            reasons = ", ".join(
+                f"{_REASONS.get(code, code)} {count}" for code, count in row["reasons"].items()
+            )
             typer.echo(
                 f"  step {step}: privately {row['private']}, in the group {row['group']}, "
                 f"not reached {row['missed']}" + (f" ({reasons})" if reasons else "")
@@ -53,12 +55,32 @@ def report_onboarding(
             )
 
 
+#: Why a step did not reach a member, in words (the JSON keeps the codes).
+_REASONS = {
+    "never_started": "never wrote to the bot privately",
+    "left": "left the group",
+    "member_gone": "no longer a member",
+    "chat_gone": "the group is gone",
+    "bot_removed": "the bot was removed",
+    "switched_off": "onboarding switched off",
+    "step_removed": "step removed from the flow",
+    "superseded": "rejoined since",
+    "active": "already active, so skipped",
+    "linked": "welcomed on a linked account",
+    "nobody_left": "nobody to send it to",
+    "no_content": "nothing to say",
+    "one_to_one": "a group step, for a member reached one to one",
+    "work_room": "a staff room",
+    "error": "the platform refused",
+}
+
+
 async def _onboarding_report(settings: Settings, days: int) -> list[dict]:
     from handlers.desk import community_groups
     from handlers.onboarding.flow import STEP_KIND
     from handlers.onboarding.funnel import compute_funnel, compute_reach
 
-    async with prepared(settings) as app:
+    async with prepared(settings, reads=True) as app:
         since = app.clock.now() - timedelta(days=days)
         reports = []
         async with app.storage.transaction() as repos:
@@ -99,7 +121,7 @@ def report_points(
 
 
 async def _points_report(settings: Settings, weeks: int, build: Any) -> Any:
-    async with prepared(settings) as app, app.storage.transaction() as repos:
+    async with prepared(settings, reads=True) as app, app.storage.transaction() as repos:
         now = app.clock.now()
         return await build(repos, now - timedelta(weeks=weeks), app.community.timezone)
 
@@ -140,7 +162,7 @@ def report_sla(
 async def _sla_report(settings: Settings, days: int) -> dict[str, Any]:
     from handlers.escalation.report import by_severity, by_week
 
-    async with prepared(settings) as app, app.storage.transaction() as repos:
+    async with prepared(settings, reads=True) as app, app.storage.transaction() as repos:
         now = app.clock.now()
         tickets = await repos.tickets.since(now - timedelta(days=days))
         zone = app.community.timezone

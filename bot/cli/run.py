@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
+import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit, urlunsplit
@@ -106,15 +108,22 @@ def _reset(database: Path) -> None:
 @cli.command("config")
 def show_config(config: ConfigOption = None) -> None:
     """Check the configuration as a start would, and print it (secrets hidden)."""
-    from bot.app import check_onboarding_texts, load_catalog
+    from bot.app import build_app
     from bot.settings import ConfigError
+    from storage.database import Storage
 
     settings = load(config)
-    try:  # the texts are checked at start too: the same one line here
-        check_onboarding_texts(settings, load_catalog(settings))
-    except ConfigError as error:
-        typer.echo(str(error), err=True)
-        raise typer.Exit(2) from None
+    # Wired as a start wires it (texts, keywords, commands…), on a database never opened:
+    # what a start would refuse is the same one line here, and nothing is created.
+    with tempfile.TemporaryDirectory() as scratch:
+        storage = Storage.from_url(f"sqlite+aiosqlite:///{Path(scratch) / 'unused.db'}")
+        try:
+            build_app(settings, storage=storage)
+        except ConfigError as error:
+            typer.echo(str(error), err=True)
+            raise typer.Exit(2) from None
+        finally:
+            asyncio.run(storage.close())
     shown = settings.model_dump(mode="json")
     if settings.database.url:  # a password in the URL is a secret too
         url = engine_url(settings.database.url).render_as_string(hide_password=True)

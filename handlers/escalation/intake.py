@@ -21,6 +21,9 @@ from storage.records import TicketRecord
 
 #: Staff hear of additions to a ticket at most this often (a member's flood).
 APPEND_NOTICE_EVERY = timedelta(minutes=5)
+#: A member answering a resolved ticket's message within this long reopens it; later,
+#: the answer opens a new ticket that names the old one.
+REOPEN_WITHIN = timedelta(days=7)
 SUBJECT = "general"
 
 
@@ -186,19 +189,60 @@ class Intake:
     async def member_answered(
         self, ctx: Context, ticket: TicketRecord, event: MessagePosted
     ) -> list[Action]:
-        texts = ctx.texts
+        """The member replied to a message about ``ticket``: added to it, or, when it was
+        resolved lately, it is reopened, so the answer keeps its context."""
         assert ctx.chat is not None and ctx.sender is not None
         text = event.text.strip()
+        if ticket.status == "resolved":
+            if await ctx.repos.tickets.reopen(
+                ticket.id, ctx.sender.id, text, ctx.now, resolved_after=ctx.now - REOPEN_WITHIN
+            ):
+                return await self._reopened(ctx, ticket, event, text)
+            return await self._follow_up(ctx, ticket, event, text)
         updated, new, staff = await self.open_ticket(ctx, event.sender, text, event.message.id)
         if new:  # the answered ticket was closed meanwhile: this is a new one
             return [reply(event.message, self.acknowledgement(ctx, updated)), *staff]
-        note = texts.t(
-            "tickets.staff_member_answered", id=updated.id, name=mention(event.sender), text=text
+        return await self._staff_told(
+            ctx, event, updated.id, "tickets.member_added", "tickets.staff_member_answered", text
         )
+
+    async def _reopened(
+        self, ctx: Context, ticket: TicketRecord, event: MessagePosted, text: str
+    ) -> list[Action]:
+        """Staff see the ticket is back and why; its card shows it open again."""
+        return await self._staff_told(
+            ctx, event, ticket.id, "tickets.reopened", "tickets.staff_reopened", text
+        )
+
+    async def _staff_told(
+        self, ctx: Context, event: MessagePosted, ticket_id: int, said: str, note: str, text: str
+    ) -> list[Action]:
+        """The member's answer on their ticket: acknowledged (``said``), staff told what
+        they wrote (``note``), and the ticket's card brought up to date."""
+        texts = ctx.texts
+        told = texts.t(note, id=ticket_id, name=mention(event.sender), text=text)
         return [
-            reply(event.message, texts.t("tickets.member_added", id=updated.id)),
-            NotifyStaff(text=note, tag=cards.note(updated.id)),
-            *await cards.refreshed_card(ctx, updated.id),
+            reply(event.message, texts.t(said, id=ticket_id)),
+            NotifyStaff(text=told, tag=cards.note(ticket_id)),
+            *await cards.refreshed_card(ctx, ticket_id),
+        ]
+
+    async def _follow_up(
+        self, ctx: Context, old: TicketRecord, event: MessagePosted, text: str
+    ) -> list[Action]:
+        """Too long after it was resolved to reopen: a new ticket that names the old one,
+        for the member and for staff, so nobody starts from nothing."""
+        texts = ctx.texts
+        ticket, new, staff = await self.open_ticket(ctx, event.sender, text, event.message.id)
+        if not new:  # another ticket of theirs is ongoing: this joins it
+            return [reply(event.message, texts.t("tickets.appended", id=ticket.id)), *staff]
+        await ctx.repos.tickets.log(ticket.id, "follows", ctx.now, text=f"#{old.id}")
+        note = texts.t("tickets.staff_follows", id=ticket.id, old=old.id)
+        ack = texts.t("tickets.follows", old=old.id, ack=self.acknowledgement(ctx, ticket))
+        return [
+            reply(event.message, ack),
+            *staff,
+            NotifyStaff(text=note, tag=cards.note(ticket.id)),
         ]
 
     def acknowledgement(self, ctx: Context, ticket: TicketRecord) -> Markup:

@@ -90,12 +90,12 @@ class TicketViews:
         lines = [texts.t("tickets.sla_heading", days=SLA_DAYS)]
         for severity, row in by_severity(tickets, ctx.now).items():
             label = texts.plain(f"tickets.severity_{severity}")
-            lines.append(texts.t("tickets.sla_line", severity=label, **_figures(row)))
+            lines.append(texts.t("tickets.sla_line", severity=label, **_figures(texts, row)))
         lines.append(texts.t("tickets.sla_weeks"))
         for week, row in by_week(tickets, ctx.community.timezone, ctx.now).items():
             year, number = week.split("-W")
             label = texts.plain("tickets.week", year=year, week=int(number))
-            lines.append(texts.t("tickets.sla_week_line", week=label, **_figures(row)))
+            lines.append(texts.t("tickets.sla_week_line", week=label, **_figures(texts, row)))
         return [reply(event.message, Markup("\n").join(lines))]
 
     def _line(self, ctx: Context, ticket: TicketRecord) -> Markup:
@@ -120,18 +120,30 @@ def _severity(texts: Texts, code: str) -> str:
     return texts.plain(key) if texts.has(key) else code
 
 
-def _figures(row: SlaFigures) -> dict[str, object]:
+def _figures(texts: Texts, row: SlaFigures) -> dict[str, object]:
     """One row of ``/sla`` as the catalog's placeholders."""
     return {
         "count": row.tickets,
-        "first": shown(row.first_response_median),
-        "first_p90": shown(row.first_response_p90),
-        "resolved": shown(row.resolution_median),
+        "first": _span(texts, row.first_response_median),
+        "first_p90": _span(texts, row.first_response_p90),
+        "resolved": _span(texts, row.resolution_median),
         "breaches": row.breaches,
         "rating": row.satisfaction if row.satisfaction is not None else "—",
         "in_2h": percent(row.answered_2h),
         "in_24h": percent(row.answered_24h),
     }
+
+
+def _span(texts: Texts, minutes: float | None) -> str:
+    """A duration in minutes in the reader's words (30分钟, 2小时5分), "—" for none yet."""
+    if minutes is None:
+        return shown(minutes)
+    whole = round(minutes)
+    if whole < 60:
+        return texts.plain("tickets.age_minutes", count=whole)
+    if whole < 1440:
+        return texts.plain("tickets.age_hours", hours=whole // 60, minutes=whole % 60)
+    return texts.plain("tickets.age_days", days=whole // 1440, hours=whole % 1440 // 60)
 
 
 def _age(texts: Texts, now: datetime, then: datetime) -> str:

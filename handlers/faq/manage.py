@@ -33,6 +33,8 @@ MISSES_SHOWN = 10
 #: A new question this close to an existing one earns a "possible duplicate" note.
 SIMILAR = 0.9
 ADD_KIND = "faq.add"
+#: What Chinese input methods type for ``|`` (question | answer, alt1 | alt2).
+WIDE_SEPARATOR = "｜"
 EDIT_KIND = "faq.edit"
 #: The fields /editfaq changes, as typed → as stored.
 FIELD_NAMES = {"question": "question", "answer": "answer", "alt": "alternatives", "tags": "tags"}
@@ -126,10 +128,10 @@ class FaqManagement:
 
     async def add(self, event: CommandIssued, ctx: Context) -> list[Action]:
         texts = ctx.texts
-        question, separator, answer = ctx.args.get("entry", "").partition(LIST_SEPARATOR)
+        question, separator, answer = _parted(ctx.args.get("entry", ""))
         question, answer = question.strip(), answer.strip()
-        if not question:
-            await self._converse(ctx, ADD_KIND, {"step": "question"})
+        if not question:  # an answer already typed is kept for when the question comes
+            await self._converse(ctx, ADD_KIND, {"step": "question", "answer": answer})
             return [reply(event.message, texts.t("faq.add_ask_question"))]
         problem = await self._check_question(ctx, question)
         if problem is not None:
@@ -197,6 +199,10 @@ class FaqManagement:
             problem = await self._check_question(ctx, text)
             if problem is not None:
                 return [reply(event.message, problem)]
+            if state.get("answer"):
+                await ctx.repos.conversations.finish(ctx.chat.id, ctx.sender.id)
+                created = await self._create(ctx, text, str(state["answer"]))
+                return [reply(event.message, created)]
             await self._converse(ctx, ADD_KIND, {"step": "answer", "question": text})
             return [reply(event.message, texts.t("faq.add_ask_answer", question=text))]
         await ctx.repos.conversations.finish(ctx.chat.id, ctx.sender.id)
@@ -247,8 +253,9 @@ class FaqManagement:
                 )
             changes = {"answer": sanitize_answer(value)}
         else:
+            typed = value.replace(WIDE_SEPARATOR, LIST_SEPARATOR)
             items = [
-                v.strip() for v in value.split(LIST_SEPARATOR) if v.strip() and v.strip() != "-"
+                v.strip() for v in typed.split(LIST_SEPARATOR) if v.strip() and v.strip() != "-"
             ]
             if any(len(item) > MAX_QUESTION for item in items):
                 return texts.t(
@@ -339,3 +346,12 @@ def _number(entry: FaqEntryRecord) -> str:
     """How an entry is shown to moderators: its number, and its file's id if it has one
     (either names it in /editfaq and /delfaq)."""
     return f"{entry.id} [{entry.key}]" if entry.key else str(entry.id)
+
+
+def _parted(entry: str) -> tuple[str, str, str]:
+    """``question | answer`` at the first separator, ``|`` or the full-width ``｜``."""
+    found = [at for at in (entry.find(LIST_SEPARATOR), entry.find(WIDE_SEPARATOR)) if at >= 0]
+    if not found:
+        return entry, "", ""
+    cut = min(found)
+    return entry[:cut], entry[cut], entry[cut + 1 :]

@@ -179,7 +179,8 @@ class FaqReplies:
         if not self._config.enabled:
             return [reply(event.message, texts.t("faq.disabled"))]
         if not any(char.isalnum() for char in question):  # "/ask 😀" or "/ask ？？"
-            return [reply(event.message, texts.t("faq.ask_usage"))]
+            why = texts.t("faq.ask_no_words")
+            return [reply(event.message, Markup("{}\n{}").format(why, texts.t("faq.ask_usage")))]
         await self.library.ensure_loaded(ctx.repos)
         decision = self.library.decide(question)
         entry = self._best_entry(decision)

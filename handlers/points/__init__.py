@@ -41,7 +41,8 @@ def register(router: Router, economy: Economy, participation: Participation | No
         declare("top", commands.top, where=GROUP_ONLY, args=(period,)),
         declare("badges", commands.badges, where=GROUP_ONLY, args=(member(optional=True),)),
         declare("rewards", rewards.catalogue),
-        declare("redeem", rewards.redeem, where=GROUP_ONLY, args=(word("reward"),)),
+        # A reward's name may have spaces (10 元优惠券): the rest of the line names it.
+        declare("redeem", rewards.redeem, where=GROUP_ONLY, args=(text("reward"),)),
         declare("invite", invitations.invite, where=GROUP_ONLY, needs="invite_links"),
         declare("helpful", rules.helpful, Role.MODERATOR, where=GROUP_ONLY),
         declare("givepoints", commands.give, Role.MODERATOR, where=GROUP_ONLY, args=adjust),

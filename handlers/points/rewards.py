@@ -26,9 +26,13 @@ class Rewards:
         self.config = economy.config
 
     async def catalogue(self, event: CommandIssued, ctx: Context) -> list[Action]:
+        return [reply(event.message, await self._listing(ctx))]
+
+    async def _listing(self, ctx: Context) -> Markup:
+        """What /rewards shows: also told to a member who named no reward."""
         texts = ctx.texts
         if not self.config.rewards:
-            return [reply(event.message, texts.t("points.rewards_none"))]
+            return texts.t("points.rewards_none")
         lines = [texts.t("points.rewards_heading")]
         for reward in self.config.rewards:
             left = await ctx.repos.points.stock(reward.id, reward.stock)
@@ -42,7 +46,7 @@ class Rewards:
                 )
             )
         lines.append(texts.t("points.rewards_hint"))
-        return [reply(event.message, Markup("\n").join(lines))]
+        return Markup("\n").join(lines)
 
     async def redeem(self, event: CommandIssued, ctx: Context) -> list[Action]:
         texts = ctx.texts
@@ -50,7 +54,7 @@ class Rewards:
         item = ctx.args["reward"]
         reward = self.config.reward(item, texts)
         if reward is None:
-            return [reply(event.message, texts.t("points.redeem_unknown", item=item))]
+            return [reply(event.message, await self._unknown(ctx, item))]
         name = reward.label(texts)
         if await ctx.repos.points.stock(reward.id, reward.stock) <= 0:
             return [reply(event.message, texts.t("points.redeem_out", name=name))]
@@ -116,6 +120,16 @@ class Rewards:
             ),
             NotifyStaff(text=card, buttons=buttons),
         ]
+
+    async def _unknown(self, ctx: Context, item: str) -> Markup:
+        """Nothing is called ``item``: the reward it probably meant as a question (nothing
+        is spent on a guess), else the catalogue to pick from."""
+        texts = ctx.texts
+        meant = self.config.reward_like(item, texts)
+        if meant is not None:
+            return texts.t("points.redeem_maybe", item=item, name=meant.label(texts))
+        unknown = texts.t("points.redeem_unknown", item=item)
+        return Markup("{}\n{}").format(unknown, await self._listing(ctx))
 
     async def on_button(self, event: Event, ctx: Context) -> list[Action]:
         """Staff press Done or Refuse on a redemption card."""

@@ -110,14 +110,22 @@ class EarningRules:
                 updated, total = bonused, total + bonus
                 actions.extend(more)
                 lines.append(texts.t("points.streak_bonus", days=streak, points=bonus))
-        lines.append(texts.t("points.balance_now", balance=updated.balance))
-        answer = reply(event.message, Markup("\n").join(lines))
+        balance = updated.balance
         if self._participation is not None:
+            # A first check-in may complete onboarding, whose bonus lands in the same
+            # wallet: the reply shows the balance /points will show, and says why.
             actions = [
                 *await self._participation(ctx, ctx.chat.id, ctx.sender.id, "checkin"),
                 *actions,
             ]
-        return [answer, *actions]
+            # Participation only passes the check-in to onboarding's activation, so
+            # what it added is the onboarding bonus.
+            after = await ctx.repos.points.account(wallet.chat_id, wallet.user_id)
+            if after is not None and after.balance > balance:
+                lines.append(texts.t("points.onboarding_bonus", points=after.balance - balance))
+                balance = after.balance
+        lines.append(texts.t("points.balance_now", balance=balance))
+        return [reply(event.message, Markup("\n").join(lines)), *actions]
 
     async def helpful(self, event: CommandIssued, ctx: Context) -> list[Action]:
         """A moderator replies ``/helpful`` to a member's message: the author earns points once."""

@@ -8,6 +8,7 @@ Names of levels, badges and rewards come from the message catalog
 from __future__ import annotations
 
 from datetime import timedelta
+from difflib import SequenceMatcher
 from itertools import pairwise
 from typing import Literal, TypeVar
 
@@ -138,19 +139,46 @@ class PointsSettings(Section):
         """A reward by its id or by its name as members see it."""
         return _named(self.rewards, name, texts)
 
+    def reward_like(self, name: str, texts: Texts | None = None) -> Reward | None:
+        """The one reward ``name`` probably meant when it names none (马克杯 for 社群马克杯,
+        a typo), so a member is asked rather than just refused; None when unclear."""
+        wanted = _folded(name)
+        if not wanted:
+            return None
+        near = []
+        for item in self.rewards:
+            names = [_folded(known) for known in _names(item, texts) if known]
+            if any(wanted in known or _close(wanted, known) for known in names):
+                near.append(item)
+        return near[0] if len(near) == 1 else None
+
 
 N = TypeVar("N", bound=Named)
 QUOTE_MARKS = frozenset(QUOTES) | frozenset(QUOTES.values())
 
 
-def _named(items: tuple[N, ...], name: str, texts: Texts | None) -> N | None:
-    def folded(text: str) -> str:
-        """Spaces and quotes left out: 社区MVP and “社区 MVP” name 社区 MVP."""
-        return "".join(ch for ch in text if not ch.isspace() and ch not in QUOTE_MARKS).lower()
+#: How alike a typed name and a known one must be to be suggested (优惠卷 for 优惠券).
+CLOSE_ENOUGH = 0.6
 
-    wanted = folded(name)
+
+def _folded(text: str) -> str:
+    """Spaces and quotes left out: 社区MVP and “社区 MVP” name 社区 MVP."""
+    return "".join(ch for ch in text if not ch.isspace() and ch not in QUOTE_MARKS).lower()
+
+
+def _names(item: Named, texts: Texts | None) -> list[str]:
+    """Every way a member may have seen it named: id, both names, the catalog's label."""
+    return [item.id, item.name, item.name_en, item.label(texts) if texts else ""]
+
+
+def _close(wanted: str, known: str) -> bool:
+    """Alike enough to ask about: a mistyped character in a short Chinese name counts."""
+    return SequenceMatcher(None, wanted, known).ratio() >= CLOSE_ENOUGH
+
+
+def _named(items: tuple[N, ...], name: str, texts: Texts | None) -> N | None:
+    wanted = _folded(name)
     for item in items:
-        names = [item.id, item.name, item.name_en, item.label(texts) if texts else ""]
-        if any(wanted == folded(known) for known in names if known):
+        if any(wanted == _folded(known) for known in _names(item, texts) if known):
             return item
     return None

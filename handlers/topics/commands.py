@@ -138,9 +138,27 @@ async def add_topic(event: CommandIssued, ctx: Context) -> list[Action]:
     pool, text = ctx.args["pool"], ctx.args["topic"]
     if len(text) > MAX_TOPIC:
         return [reply(event.message, texts.t("topics.too_long", limit=MAX_TOPIC, length=len(text)))]
-    topic = await ctx.repos.topics.add_topic(await _pool(ctx, pool), text, ctx.now)
+    code = await _pool(ctx, pool)
+    same = next(
+        (t for t in await ctx.repos.topics.pool(code) if _folded(t.text) == _folded(text)), None
+    )
+    if same is not None:
+        exists = texts.t("topics.topic_exists", id=same.id, pool=title(texts, code))
+        return [reply(event.message, exists)]
+    known = set(await ctx.repos.topics.pool_sizes())
+    known |= {schedule.pool for schedule in await ctx.repos.topics.schedules()}
+    topic = await ctx.repos.topics.add_topic(code, text, ctx.now)
     added = texts.t("topics.topic_added", id=topic.id, pool=title(texts, topic.pool))
+    if code not in known:  # a slip of the pool's name makes a pool nothing posts from
+        pools = texts.join(sorted(title(texts, name) for name in known)) or "—"
+        new = texts.t("topics.new_pool", pool=title(texts, code), pool_id=code, pools=pools)
+        added = Markup("{}\n{}").format(added, new)
     return [reply(event.message, added)]
+
+
+def _folded(text: str) -> str:
+    """A topic as compared with the pool's others: spacing and case aside."""
+    return "".join(text.split()).casefold()
 
 
 async def next_topic(event: CommandIssued, ctx: Context) -> list[Action]:

@@ -111,6 +111,25 @@ class HeldMessageRepository:
         )
         return [to_record(HeldMessageRecord, row) for row in rows]
 
+    async def take(
+        self, platform: str, user_id: str, reason: str, since: datetime, at: datetime
+    ) -> list[HeldMessageRecord]:
+        """The member's unreleased messages held for ``reason`` since ``since``, oldest
+        first, marked released (all of them, older ones too) so none goes out twice."""
+        rows = await self._db.execute(
+            select(HeldMessage)
+            .where(
+                HeldMessage.platform == platform,
+                HeldMessage.user_id == user_id,
+                HeldMessage.reason == reason,
+                HeldMessage.released_at.is_(None),
+            )
+            .order_by(HeldMessage.id)
+        )
+        held = [to_record(HeldMessageRecord, row) for row in rows]
+        await self.release([message.id for message in held], at)
+        return [message for message in held if message.created_at >= since]
+
     async def release(self, ids: list[int], at: datetime) -> None:
         if ids:
             await self._db.execute(

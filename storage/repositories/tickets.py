@@ -140,6 +140,30 @@ class TicketRepository:
             await self.log(ticket_id, "resolved", at, actor_id=staff_id)
         return bool(result.rowcount)
 
+    async def reopen(
+        self, ticket_id: int, user_id: int, text: str, at: datetime, *, resolved_after: datetime
+    ) -> bool:
+        """The member came back to a ticket resolved after ``resolved_after``: it is with
+        staff again (its assignee's, if it had one), to be resolved and rated afresh.
+        The first response stays, so the response-time figures keep their meaning."""
+        result = await self._db.execute(
+            update(Ticket)
+            .where(
+                Ticket.id == ticket_id,
+                Ticket.status == "resolved",
+                Ticket.resolved_at >= resolved_after,
+            )
+            .values(
+                status=case((Ticket.assignee_id.is_(None), "open"), else_="claimed"),
+                resolved_at=None,
+                rating=None,
+                updated_at=at,
+            )
+        )
+        if result.rowcount:
+            await self.log(ticket_id, "reopened", at, actor_id=user_id, text=text)
+        return bool(result.rowcount)
+
     async def rate(self, ticket_id: int, user_id: int, rating: int, at: datetime) -> bool:
         """The member rates a resolved ticket once."""
         result = await self._db.execute(
