@@ -410,14 +410,22 @@ async def test_completing_onboarding_earns_points_once(
     assert await balance(c, CAROL) == 10 + 1 + 1
 
 
-async def test_checkin_activates_a_newcomer(
-    tmp_path: Path, sqlite_storage: Storage, clock: ManualClock
-) -> None:
+async def _newcomer_activated_by_checkin(
+    tmp_path: Path, storage: Storage, clock: ManualClock
+) -> Chat:
+    """Carol has just joined a group where a check-in is what activates a newcomer."""
     settings = make_settings(
         tmp_path, faq={"enabled": False}, onboarding={"activation_signals": ["checkin"]}
     )
-    c = Chat(build_app(settings, clock=clock, storage=sqlite_storage))
+    c = Chat(build_app(settings, clock=clock, storage=storage))
     await c.send(joined(c.now, CAROL))
+    return c
+
+
+async def test_checkin_activates_a_newcomer(
+    tmp_path: Path, sqlite_storage: Storage, clock: ManualClock
+) -> None:
+    c = await _newcomer_activated_by_checkin(tmp_path, sqlite_storage, clock)
     await c.say(CAROL, "发言不算激活")
     await c.cmd(CAROL, "/checkin")
     async with c.app.storage.transaction() as repos:
@@ -428,11 +436,7 @@ async def test_checkin_activates_a_newcomer(
 async def test_a_checkin_that_completes_onboarding_shows_the_balance_points_shows(
     tmp_path: Path, sqlite_storage: Storage, clock: ManualClock
 ) -> None:
-    settings = make_settings(
-        tmp_path, faq={"enabled": False}, onboarding={"activation_signals": ["checkin"]}
-    )
-    c = Chat(build_app(settings, clock=clock, storage=sqlite_storage))
-    await c.send(joined(c.now, CAROL))
+    c = await _newcomer_activated_by_checkin(tmp_path, sqlite_storage, clock)
     first = said(await c.say(CAROL, "签到")).splitlines()
     assert first[:3] == [
         "✅ 签到成功，积分+5，已连续签到1天。",

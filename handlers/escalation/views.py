@@ -149,11 +149,4 @@ def _span(texts: Texts, minutes: float | None) -> str:
 def _age(texts: Texts, now: datetime, then: datetime) -> str:
     """How long a ticket has been open, in the reader's words (5分钟, 2小时5分, 1天3小时)."""
     minutes = max(0, int((now - then).total_seconds() // 60))
-    hours, days = minutes // 60, minutes // 1440
-    if minutes < 1:
-        return texts.plain("tickets.age_now")
-    if minutes < 60:
-        return texts.plain("tickets.age_minutes", count=minutes)
-    if hours < 24:
-        return texts.plain("tickets.age_hours", hours=hours, minutes=minutes % 60)
-    return texts.plain("tickets.age_days", days=days, hours=hours % 24)
+    return _span(texts, minutes) if minutes >= 1 else texts.plain("tickets.age_now")

@@ -18,7 +18,7 @@ from handlers.topics.slots import (
     same_slots,
     trigger,
 )
-from handlers.topics.titles import pool_meant, title
+from handlers.topics.titles import folded, pool_meant, title
 from storage.records import TopicScheduleRecord
 from storage.repositories import Repositories
 
@@ -46,7 +46,8 @@ async def _add(ctx: Context) -> Markup:
     texts, args = ctx.texts, ctx.args
     assert ctx.chat is not None
     cron = " ".join(args[name] for name in CRON_FIELDS)
-    pool = await _pool(ctx, args["pool"])
+    sizes = await ctx.repos.topics.pool_sizes()
+    pool = pool_meant(texts, args["pool"], sizes)
     name = args.get("name", pool)
     try:
         trigger(cron, ctx.community.timezone)
@@ -66,7 +67,7 @@ async def _add(ctx: Context) -> Markup:
     added = await ctx.repos.topics.add_schedule(ctx.chat.id, name[:64], cron, pool, ctx.now)
     when = _when(upcoming[0], ctx)
     answer = texts.t("topics.added", id=added.id, when=when, pool=title(texts, pool))
-    if not (await ctx.repos.topics.pool_sizes()).get(pool):
+    if not sizes.get(pool):
         empty = texts.t("topics.added_empty_pool", pool=title(texts, pool), pool_id=pool)
         answer = Markup("{}\n{}").format(answer, empty)
     return answer
@@ -138,15 +139,15 @@ async def add_topic(event: CommandIssued, ctx: Context) -> list[Action]:
     pool, text = ctx.args["pool"], ctx.args["topic"]
     if len(text) > MAX_TOPIC:
         return [reply(event.message, texts.t("topics.too_long", limit=MAX_TOPIC, length=len(text)))]
-    code = await _pool(ctx, pool)
+    sizes = await ctx.repos.topics.pool_sizes()
+    code = pool_meant(texts, pool, sizes)
     same = next(
-        (t for t in await ctx.repos.topics.pool(code) if _folded(t.text) == _folded(text)), None
+        (t for t in await ctx.repos.topics.pool(code) if folded(t.text) == folded(text)), None
     )
     if same is not None:
         exists = texts.t("topics.topic_exists", id=same.id, pool=title(texts, code))
         return [reply(event.message, exists)]
-    known = set(await ctx.repos.topics.pool_sizes())
-    known |= {schedule.pool for schedule in await ctx.repos.topics.schedules()}
+    known = set(sizes) | {schedule.pool for schedule in await ctx.repos.topics.schedules()}
     topic = await ctx.repos.topics.add_topic(code, text, ctx.now)
     added = texts.t("topics.topic_added", id=topic.id, pool=title(texts, topic.pool))
     if code not in known:  # a slip of the pool's name makes a pool nothing posts from
@@ -154,11 +155,6 @@ async def add_topic(event: CommandIssued, ctx: Context) -> list[Action]:
         new = texts.t("topics.new_pool", pool=title(texts, code), pool_id=code, pools=pools)
         added = Markup("{}\n{}").format(added, new)
     return [reply(event.message, added)]
-
-
-def _folded(text: str) -> str:
-    """A topic as compared with the pool's others: spacing and case aside."""
-    return "".join(text.split()).casefold()
 
 
 async def next_topic(event: CommandIssued, ctx: Context) -> list[Action]:

@@ -30,13 +30,14 @@ def pool_meant(texts: Texts, typed: str, pools: Collection[str]) -> str:
     code = typed.lower()[:POOL_LENGTH]
     if code in pools:
         return code
-    wanted = _folded(typed)
+    wanted = folded(typed)
     prefix = f"{SECTION}."
     for key in (*texts.messages, *texts.fallback):
-        if key.startswith(prefix) and _folded(texts.plain(key)) == wanted:
+        if key.startswith(prefix) and folded(texts.plain(key)) == wanted:
             return key.removeprefix(prefix)
     return code
 
 
-def _folded(name: str) -> str:
+def folded(name: str) -> str:
+    """A name or topic as compared with others: spacing and case aside."""
     return "".join(name.split()).lower()
