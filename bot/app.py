@@ -12,7 +12,7 @@ from bot.settings import ConfigError, Settings, console_url
 from handlers.actions import Action, Receipt
 from handlers.clock import Clock, SystemClock
 from handlers.context import Community
-from handlers.dispatcher import Dispatcher
+from handlers.dispatcher import Deliver, Dispatcher
 from handlers.escalation.model import ModelError
 from handlers.escalation.sla import SlaSweep
 from handlers.faq import sync_task
@@ -97,9 +97,17 @@ class App:
             log.warning("FAQ calibration skipped: %s", str(error).splitlines()[0][:200])
             return False
 
-    async def record(self, receipts: list[Receipt]) -> None:
-        """Close scheduled deliveries with what the channel reported."""
-        await self.sweeper.record(receipts)
+    async def record(self, receipts: list[Receipt] | None) -> list[Action]:
+        """Close scheduled deliveries with what the channel reported; returns the
+        follow-ups the features have about them, for the caller to deliver."""
+        return await self.sweeper.record(receipts)
+
+    async def carry_out(self, actions: list[Action], deliver: Deliver) -> None:
+        """Deliver swept actions and record how they went, then the features' follow-ups
+        (once: what those lead to is recorded, not followed)."""
+        follow_ups = await self.record(await deliver(actions))
+        if follow_ups:
+            await self.record(await deliver(follow_ups))
 
     async def close(self) -> None:
         self.faq.calibrator.stop()
@@ -167,6 +175,7 @@ def build_app(
             count_points_earned(),
         ],
         router.receipt_hooks,
+        catalog.for_language(community.language),
     )
     return App(
         settings,

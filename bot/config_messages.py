@@ -35,7 +35,8 @@ def one_line(error: ValidationError, source: Path | None, root: type[BaseModel])
         return f"config error: unknown key '{key}' in {origin}{hint}{more}"
     if first["type"] == "model_type":  # a section given as a list or a plain value
         return f"config error: {key}: must be a table of settings (set in {origin}){more}"
-    if _model_at(root, loc) is not None:  # about a whole section: its message names the keys
+    if _model_at(root, loc) is not None and not first["type"].endswith("_type"):
+        # About a whole section (its message names the keys), not a wrong type given for it.
         return f"config error: {message}{f' (in {source})' if source else ''}{more}"
     return f"config error: {key}: {message} (set in {origin}){more}"
 
@@ -55,10 +56,18 @@ def where_set(key: str, source: Path | None, environ: Mapping[str, str] | None =
     """Where to fix ``key``: its environment variable when set (it wins), else the
     config file (or the variable, the file being unsure), else the variable."""
     env = os.environ if environ is None else environ
-    name = env_name(key)
+    name = env_name(_variable_key(key))
     if any(variable.upper() == name for variable in env):
         return name
     return f"{source} or {name}" if source else name
+
+
+def _variable_key(key: str) -> str:
+    """The key a variable sets: ``topics.schedules.0.cron`` is inside the list
+    ``SHEQUN_TOPICS__SCHEDULES`` sets as JSON (no variable names one item)."""
+    parts = key.split(".")
+    index = next((n for n, part in enumerate(parts) if part.isdigit()), len(parts))
+    return ".".join(parts[:index])
 
 
 def unknown_variables(root: type[BaseModel], environ: Mapping[str, str] | None = None) -> list[str]:

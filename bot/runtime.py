@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import signal
 from collections.abc import Awaitable, Callable, Coroutine
@@ -12,7 +13,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from redis.exceptions import RedisError
 
 from bot import startup
 from bot.app import App
@@ -20,8 +20,8 @@ from bot.channels.base import Channel
 from bot.fleet.guard import ProcessGuard
 from bot.fleet.invalidation import Invalidation, changes_of
 from bot.fleet.lease import Membership
+from bot.fleet.shared import ping
 from bot.metrics import Metrics
-from bot.startup import StartupError
 from bot.web.operations import Operations
 from bot.web.server import web_server
 from handlers.actions import Action, Receipt
@@ -70,7 +70,7 @@ class SweepJob:
                 self._again = False
                 actions = await self._app.sweep()
                 if actions:
-                    await self._app.record(await self._deliver(actions))
+                    await self._app.carry_out(actions, self._deliver)
                 if not self._caught_up:  # the first sweep: what fell due while stopped
                     self._caught_up = True
                     log.info("caught up on due work (%d messages)", len(actions))
@@ -140,10 +140,13 @@ async def run_channels(
     app.dispatcher.across_replicas = guard.replicas
     sharing: list[Invalidation] = []
     web = web_server(app.settings.http, channels)
-    web.serve_always(Operations(app.storage, metrics, channels, app.leads).routes())
+    redis = functools.partial(ping, app.settings.redis.url) if guard.replicas else None
+    web.serve_always(Operations(app.storage, metrics, channels, app.leads, redis).routes())
 
     async def start() -> None:
         await startup.using_database(app, guard.acquire, retry=True)
+        if redis is not None:  # waited for before migrating: a replica without it cannot start
+            await startup.using_redis(app.settings.redis.url, redis, retry=True)
         await startup.prepare(app, retry=True)
         if not guard.replicas:  # the only process: what the last stop left mid-send is over
             await app.recover_interrupted()
@@ -210,14 +213,7 @@ async def _share_changes(app: App, channels: list[Channel]) -> Invalidation:
 
     redis = app.settings.redis
     invalidation = Invalidation(redis.url, redis.prefix, app.storage.replica_id, apply)
-    try:
-        await invalidation.start()
-    except (RedisError, OSError) as error:
-        raise StartupError(
-            f"cannot reach Redis ({str(error).splitlines()[0]}); start it, or fix {{setting}}",
-            setting="redis.url",
-            code=1,
-        ) from None
+    await startup.using_redis(redis.url, invalidation.start, retry=True)
     app.dispatcher.on_change = lambda pending: invalidation.publish(changes_of(pending))
     app.faq.on_change = lambda: invalidation.publish({"faq": True})
     for channel in channels:

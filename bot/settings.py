@@ -29,7 +29,7 @@ from pydantic_settings import (
     SettingsError,
 )
 
-from bot.channels.wechat.settings import WeChatSettings, WeComAppSettings
+from bot.channels.wechat.settings import ONE_TO_ONE_PLATFORMS, WeChatSettings, WeComAppSettings
 from bot.config_messages import env_name, not_json, one_line, unknown_variables, where_set
 from bot.fleet.settings import RedisSettings
 from bot.web.settings import HttpSettings
@@ -231,9 +231,16 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _wecom_rooms(self) -> Settings:
-        """A desk room in WeCom is one of the app's two rooms, and needs the app."""
+        """A desk room in WeCom is one of the app's two rooms, and needs the app; 微信客服
+        and the Official Account have no chat staff could share."""
         for key, address in (("chat", self.staff.chat), ("leads_chat", self.staff.leads_chat)):
             platform, _, room = (address or "").partition(":")
+            if platform in ONE_TO_ONE_PLATFORMS:
+                raise ValueError(
+                    f"staff.{key} = {address!r}: WeChat members are reached one to one, with "
+                    "no chat for staff; put the desk on Telegram (telegram:-1001234567890) or "
+                    "in WeCom (wecom:staff)"
+                )
             if platform != "wecom":
                 continue
             if room not in ("staff", "leads"):

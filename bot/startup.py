@@ -4,8 +4,8 @@ Starting touches the outside world — the data directory, the database server,
 Telegram — and what goes wrong there is a setting or an outage, not a bug: it
 gets one sentence and an exit code (2 for configuration, 1 for an outage that
 outlasted the retries) instead of a traceback, which is logged at DEBUG. A
-database server that is not up yet (a container starting beside Shequn) is
-waited for a little, saying so.
+database server or a Redis that is not up yet (a container starting beside
+Shequn) is waited for a little, saying so.
 """
 
 from __future__ import annotations
@@ -18,12 +18,17 @@ import sqlite3
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urlsplit
 
+from redis.exceptions import AuthenticationError, AuthorizationError, RedisError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
 
 from bot.settings import ConfigError, Settings, env_name
 from storage.database import Storage, engine_url
+from storage.migrate import UnknownRevision
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -31,7 +36,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-#: Seconds between attempts to reach a database server that is down at start.
+#: Seconds between attempts to reach a database server (or Redis) that is down at start.
 DATABASE_RETRY_DELAYS = (1, 2, 4, 8)
 
 #: PostgreSQL error codes met when connecting (https://www.postgresql.org/docs/current/errcodes-appendix.html).
@@ -110,15 +115,32 @@ async def using_database(app: App, work: Callable[[], Awaitable[T]], *, retry: b
     """``work()``, the first use of the database, with what the operator can fix told
     in one line; a database server that is not up yet is waited for when ``retry``
     (a long-running start, not a one-shot command)."""
+    return await _patiently(work, lambda error: database_problem(app, error), retry=retry)
+
+
+async def using_redis(url: str, work: Callable[[], Awaitable[T]], *, retry: bool = False) -> T:
+    """``work()`` on Redis, which replicas need to share their caches: told in one line,
+    and waited for as the database is when ``retry`` (a container starting beside)."""
+    return await _patiently(work, lambda error: redis_problem(url, error), retry=retry)
+
+
+async def _patiently(
+    work: Callable[[], Awaitable[T]],
+    problem_of: Callable[[BaseException], StartupError | None],
+    *,
+    retry: bool,
+) -> T:
+    """``work()``; a failure ``problem_of`` finds transient is tried again after each of
+    :data:`DATABASE_RETRY_DELAYS` (saying so), any other it names is raised as that."""
     delays = iter(DATABASE_RETRY_DELAYS if retry else ())
     while True:
         try:
             return await work()
         except Exception as error:
-            problem = database_problem(app, error)
+            problem = problem_of(error)
             if problem is None:
                 raise
-            log.debug("database failure at start", exc_info=True)
+            log.debug("failure at start", exc_info=True)
             delay = next(delays, None) if problem.transient else None
             if delay is None:
                 # A connection that failed to open hands its worker thread a stop to
@@ -134,9 +156,54 @@ def database_problem(app: App, error: BaseException) -> StartupError | None:
     operator's to fix (a bug: its traceback is wanted)."""
     url = app.storage.engine.url
     setting = _database_setting(app.settings, url)
+    if isinstance(error, UnknownRevision):
+        return StartupError(
+            f"the database's schema is at {error.current}, from a newer version of Shequn "
+            f"(this one knows up to {error.head}): run that version or a newer one, or "
+            "restore the backup taken before the upgrade"
+        )
     if url.get_backend_name() == "sqlite":
         return _sqlite_problem(url, setting, error)
     return _postgres_problem(url, setting, error)
+
+
+def redis_problem(url: str, error: BaseException) -> StartupError | None:
+    """One line for a Redis failure at start, or None for one that is not the
+    operator's to fix."""
+    where = _redis_where(url)
+    if isinstance(error, AuthenticationError | AuthorizationError):
+        return StartupError(
+            f"Redis at {where} refused the credentials ({_first_line(error)}); check the "
+            "user and password in {setting}",
+            setting="redis.url",
+        )
+    if isinstance(error, RedisConnectionError | RedisTimeoutError | OSError):
+        cause = error.__cause__ or error.__context__  # refused, not found, timed out, reset
+        reason = _os_reason(cause) if isinstance(cause, OSError) else _first_line(error)
+        return StartupError(
+            f"cannot reach Redis at {where} ({reason}); start Redis, or fix {{setting}}",
+            setting="redis.url",
+            code=1,
+            transient=True,
+        )
+    if isinstance(error, RedisError):  # it answered, with an error: a database index, …
+        return StartupError(
+            f"Redis at {where} answered: {_first_line(error)}; fix {{setting}}",
+            setting="redis.url",
+        )
+    return None
+
+
+def _redis_where(url: str) -> str:
+    """``host:port`` (or the socket's path) of a Redis URL, without its password."""
+    parts = urlsplit(url)
+    if parts.scheme == "unix":
+        return parts.path
+    return f"{parts.hostname or 'localhost'}:{parts.port or 6379}"
+
+
+def _first_line(error: BaseException) -> str:
+    return (str(error) or type(error).__name__).splitlines()[0]
 
 
 def _database_setting(settings: Settings, url: URL) -> str:

@@ -1,11 +1,12 @@
-"""Reading and writing knowledge-base files: YAML, CSV and JSON Lines.
+"""Reading and writing knowledge-base files: YAML, CSV, JSON Lines and Excel (.xlsx).
 
 Every row is checked before anything is stored; each problem names its line,
 so an operator can fix a 500-row spreadsheet in one pass.
 
 Fields: ``id`` (optional, kept as the entry's stable key), ``question``,
-``answer``, ``alternatives`` (list; in CSV separated by ``|``), ``tags``
-(list; in CSV separated by ``|``), ``enabled`` (optional, default true).
+``answer``, ``alternatives`` (list; in CSV and Excel separated by ``|``), ``tags``
+(list; likewise), ``enabled`` (optional, default true). A spreadsheet's first row
+names the columns; problems name its rows as the spreadsheet numbers them.
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ import io
 import json
 import re
 import unicodedata
+import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -27,9 +30,30 @@ MAX_ANSWER = 3500
 MAX_ALTERNATIVES = 30
 FIELDS = ("id", "question", "answer", "alternatives", "tags", "enabled")
 #: Other names a file may use for a field: ``alt`` is what chat teaches
-#: (``/editfaq 1 alt …``).
-FIELD_ALIASES = {"alt": "alternatives"}
-FORMATS = {".yaml": "yaml", ".yml": "yaml", ".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+#: (``/editfaq 1 alt …``); a team's spreadsheet names its columns in Chinese.
+FIELD_ALIASES = {
+    "alt": "alternatives",
+    "编号": "id",
+    "问题": "question",
+    "标准问题": "question",
+    "答案": "answer",
+    "回答": "answer",
+    "相似问题": "alternatives",
+    "相似问法": "alternatives",
+    "其他问法": "alternatives",
+    "标签": "tags",
+    "启用": "enabled",
+}
+#: What ``enabled`` reads as false (anything else is true).
+DISABLED = ("false", "0", "no", "off", "", "否", "停用")
+FORMATS = {
+    ".yaml": "yaml",
+    ".yml": "yaml",
+    ".csv": "csv",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".xlsx": "xlsx",
+}
 LIST_SEPARATOR = "|"
 
 
@@ -75,8 +99,11 @@ def format_of(path: Path) -> str:
 def read_entries(path: Path) -> ReadResult:
     """Rows and problems of a knowledge-base file; raises FormatError if unreadable."""
     kind = format_of(path)
-    text = read_text(path)
-    raw = {"yaml": _yaml_rows, "csv": _csv_rows, "jsonl": _jsonl_rows}[kind](text)
+    if kind == "xlsx":
+        raw = _xlsx_rows(path)
+    else:
+        text = read_text(path)
+        raw = {"yaml": _yaml_rows, "csv": _csv_rows, "jsonl": _jsonl_rows}[kind](text)
     result = ReadResult()
     seen_keys: dict[str, int] = {}
     seen_questions: dict[str, int] = {}
@@ -186,7 +213,7 @@ def _validate(line: int, record: Any, problems: list[Problem]) -> EntryRow | Non
     tags = _list(record.get("tags"), "tags", errors)
     enabled = record.get("enabled", True)
     if isinstance(enabled, str):
-        enabled = enabled.strip().lower() not in ("false", "0", "no", "off", "")
+        enabled = enabled.strip().lower() not in DISABLED
     if not isinstance(enabled, bool):
         errors.append("enabled must be true or false")
     if errors or question is None or answer is None:
@@ -267,6 +294,48 @@ def _csv_rows(text: str) -> Iterable[tuple[int, Any]]:
         yield line, {k.strip(): v for k, v in record.items() if k and (v or "").strip()}
 
 
+def _xlsx_rows(path: Path) -> list[tuple[int, Any]]:
+    """The first sheet's rows under its header row, as CSV's: a cell is text, a number
+    or a date (read as written), empty cells are left out."""
+    import openpyxl  # a fifth of a second: only for a spreadsheet
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (OSError, zipfile.BadZipFile, KeyError, ValueError) as error:
+        raise FormatError(f"{path.name}: not an Excel workbook (.xlsx): {error}") from None
+    try:
+        rows = book.worksheets[0].iter_rows(values_only=True) if book.worksheets else iter(())
+        header = [str(cell).strip() if cell is not None else "" for cell in next(rows, ())]
+        found: list[tuple[int, Any]] = []
+        for number, cells in enumerate(rows, start=2):
+            record = {
+                name: _cell(value)
+                for name, value in zip(header, cells, strict=False)
+                if name and _cell(value) != ""
+            }
+            if record:
+                found.append((number, record))
+            elif any(_cell(value) != "" for value in cells[len(header) :]):
+                found.append((number, Problem(number, "a cell outside the named columns")))
+        return found
+    finally:
+        book.close()
+
+
+def _cell(value: Any) -> Any:
+    """A spreadsheet cell as a field: text stripped; a whole number typed as one (an id
+    of 12 reads 12, not 12.0); a date as it reads; true/false kept."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, datetime | date | time):
+        return value.isoformat(sep=" ") if isinstance(value, datetime) else value.isoformat()
+    return value
+
+
 def _yaml_rows(text: str) -> Iterable[tuple[int, Any]]:
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -294,6 +363,9 @@ def write_entries(path: Path, rows: Iterable[EntryRow]) -> int:
     """Write ``rows`` in the format the extension names; returns how many."""
     kind = format_of(path)
     records = [_record(row) for row in rows]
+    if kind == "xlsx":
+        _write_xlsx(path, [_flat(record) for record in records])
+        return len(records)
     if kind == "jsonl":
         text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
     elif kind == "yaml":
@@ -303,19 +375,50 @@ def write_entries(path: Path, rows: Iterable[EntryRow]) -> int:
         writer = csv.DictWriter(buffer, fieldnames=list(FIELDS))
         writer.writeheader()
         for record in records:
-            writer.writerow(
-                {
-                    **record,
-                    "alternatives": LIST_SEPARATOR.join(record["alternatives"]),
-                    "tags": LIST_SEPARATOR.join(record["tags"]),
-                    "enabled": "true" if record["enabled"] else "false",
-                }
-            )
+            writer.writerow(_flat(record))
         text = buffer.getvalue()
     # A CSV starts with a byte-order mark, so Excel and WPS read the Chinese right
     # (reading skips it).
     path.write_text(text, encoding="utf-8-sig" if kind == "csv" else "utf-8")
     return len(records)
+
+
+def _flat(record: dict[str, Any]) -> dict[str, Any]:
+    """A record as one spreadsheet row: lists joined by ``|``, enabled as a word."""
+    return {
+        **record,
+        "alternatives": LIST_SEPARATOR.join(record["alternatives"]),
+        "tags": LIST_SEPARATOR.join(record["tags"]),
+        "enabled": "true" if record["enabled"] else "false",
+    }
+
+
+def _write_xlsx(path: Path, rows: list[dict[str, Any]]) -> None:
+    """One sheet, the header row frozen and in bold, every cell text (an id such as
+    ``007`` stays as written, an answer starting with ``=`` is no formula), answers
+    wrapped in a wide column."""
+    import openpyxl  # a fifth of a second: only for a spreadsheet
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Alignment, Font
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "FAQ"
+    sheet.append(list(FIELDS))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for number, row in enumerate(rows, start=2):
+        for column, name in enumerate(FIELDS, start=1):
+            value = "" if row[name] is None else str(row[name])
+            cell = sheet.cell(number, column, ILLEGAL_CHARACTERS_RE.sub("", value))
+            cell.data_type = "s"
+    for column, width in zip("ABCDEF", (10, 40, 60, 40, 20, 10), strict=True):
+        sheet.column_dimensions[column].width = width
+    for cell in sheet["C"][1:]:
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    sheet.freeze_panes = "A2"
+    book.save(path)
 
 
 def _record(row: EntryRow) -> dict[str, Any]:

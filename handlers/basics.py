@@ -23,11 +23,12 @@ HELD_FOR_START_FOR = timedelta(days=1)
 
 
 async def start(event: CommandIssued, ctx: Context) -> list[Action]:
-    """Private greeting; a deep-link payload means the member came from a group prompt."""
+    """Private greeting; a deep-link payload means the member came from a group prompt
+    (one to one, with no group, it is only where they came from: a QR code's scene)."""
     texts = ctx.texts
     if not event.chat.is_private:
         return [reply(event.message, texts.t("start.in_group"))]
-    key = "start.welcome_back" if event.args else "start.greeting"
+    key = "start.welcome_back" if event.args and not ctx.one_to_one else "start.greeting"
     greeting = texts.t(key, name=event.sender.display_name, community=ctx.community.name)
     return [reply(event.message, greeting), *await _promised(event, ctx)]
 
@@ -49,13 +50,15 @@ async def help_command(event: CommandIssued, ctx: Context) -> list[Action]:
 
     In a group the list goes privately, so a busy group is not flooded with
     it; a member who never opened a private chat gets a one-tap link instead.
+    A member with no group (WeChat) gets the group features that work one to one,
+    each described as it works there (``help.NAME.one_to_one``).
     """
     texts = ctx.texts
     assert ctx.router is not None
     capabilities = ctx.platform.capabilities
     if ctx.place is not Place.GROUP:
         commands = ctx.router.visible_commands(ctx.roles, ctx.place, capabilities)
-        if ctx.place is Place.PRIVATE and ctx.platform.community_of(event.chat) is not None:
+        if ctx.place is Place.PRIVATE and ctx.one_to_one:
             # No group with the bot (WeChat): group features work here, one to one.
             shown = {command.name for command in commands}
             commands += [

@@ -48,6 +48,9 @@ class Capabilities:
     buttons: bool = True
     #: The bot can make personal invite links into a group (whose joins name the link).
     invite_links: bool = False
+    #: A command can name another member: by @username, or as a reply to their message.
+    #: Not one to one (WeChat), where nobody else is in the chat to point at.
+    member_mentions: bool = True
     #: Longest text one message may carry, in the platform's own unit.
     max_text_length: int = 4096
 

@@ -38,10 +38,13 @@ def parse_duration(text: str) -> timedelta:
     total = timedelta(0)
     number = ""
     for char in text:
-        if char.isdigit():
+        if char in "0123456789":
             number += char
         elif char in units and number:
-            total += timedelta(**{units[char]: int(number)})
+            try:
+                total += timedelta(**{units[char]: int(number)})
+            except OverflowError:  # beyond timedelta's 999,999,999 days
+                raise ValueError(f"duration {text[:20]!r} is too long") from None
             number = ""
         else:
             raise ValueError(f"bad duration {text!r}; use e.g. 3d, 12h, 30m")

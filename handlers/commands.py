@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from handlers.i18n import shortened
+
 #: ``/name`` or ``/name@bot`` at the start (names: 1-32 of A-Z, a-z, 0-9, _).
 _COMMAND = re.compile(r"^[/／]([A-Za-z0-9_]{1,32})(?:@([A-Za-z0-9_]{3,64}))?(?=\s|$)")
 
@@ -93,10 +95,25 @@ class Arg:
     aliases: Mapping[str, str] = field(default_factory=dict)
     minimum: int | None = None
     maximum: int | None = None
+    #: For text: the most characters it may have (a reason echoed into the group).
+    longest: int | None = None
 
 
 #: How people write on and off.
 SWITCH_ALIASES = {"开": "on", "开启": "on", "打开": "on", "关": "off", "关闭": "off"}
+
+
+#: The largest number a command takes: what storage holds (ids are 64-bit integers).
+LARGEST_NUMBER = 2**63 - 1
+
+
+def stored_id(text: str) -> int | None:
+    """``text`` as a stored row's id (ASCII digits within ``LARGEST_NUMBER``), else None:
+    button data and links can be forged (``esc:claim:99999999999999999999``, ``²``)."""
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(LARGEST_NUMBER)):
+        return None
+    value = int(text)
+    return value if value <= LARGEST_NUMBER else None
 
 
 def word(name: str, *, optional: bool = False, **kw: Any) -> Arg:
@@ -111,8 +128,8 @@ def member(name: str = "member", *, optional: bool = False) -> Arg:
     return Arg(name, Kind.MEMBER, optional)
 
 
-def text(name: str, *, optional: bool = False) -> Arg:
-    return Arg(name, Kind.TEXT, optional)
+def text(name: str, *, optional: bool = False, longest: int | None = None) -> Arg:
+    return Arg(name, Kind.TEXT, optional, longest=longest)
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +198,8 @@ def parse_args(spec: Form, raw: str, *, replying_to_someone: bool = False) -> Ar
         if arg.kind is Kind.TEXT:
             if not rest and not arg.optional:
                 raise ArgumentError("missing", arg=arg.name)
+            if arg.longest is not None and len(rest) > arg.longest:
+                raise ArgumentError("too_long", arg=arg.name, longest=arg.longest, length=len(rest))
             values[arg.name] = rest or None
             rest = ""
             break
@@ -233,14 +252,19 @@ def _convert(arg: Arg, token: str) -> Any:
     match arg.kind:
         case Kind.INT:
             folded = folded.removeprefix("#")  # ticket and entry numbers are shown as #7
-            if not folded.lstrip("+-").isdecimal():
+            digits = folded[1:] if folded.startswith(("+", "-")) else folded  # one sign
+            if not digits.isdecimal():
                 raise ArgumentError("not_a_number", arg=arg.name, value=token[:20])
-            value = int(folded)
-            if (arg.minimum is not None and value < arg.minimum) or (
-                arg.maximum is not None and value > arg.maximum
+            # Counted before converting: Python refuses 4,300 digits, storage 2**63.
+            value = int(folded) if len(digits) <= len(str(LARGEST_NUMBER)) else LARGEST_NUMBER + 1
+            if (
+                abs(value) > LARGEST_NUMBER
+                or (arg.minimum is not None and value < arg.minimum)
+                or (arg.maximum is not None and value > arg.maximum)
             ):
+                shown = value if abs(value) <= LARGEST_NUMBER else shortened(folded, 21)
                 raise ArgumentError(
-                    "out_of_range", arg=arg.name, value=value,
+                    "out_of_range", arg=arg.name, value=shown,
                     minimum=arg.minimum, maximum=arg.maximum,
                 )  # fmt: skip
             return value

@@ -93,6 +93,9 @@ class Context:
     #: The staff desk: its rooms, where member features do not run.
     desk: DeskSettings = field(default_factory=DeskSettings)
     place: Place = Place.GROUP
+    #: The member reaches the community one to one, with no group (WeChat): the help,
+    #: the greetings and ``texts`` (their ``.one_to_one`` variants) say what is true here.
+    one_to_one: bool = False
     #: A command's arguments, parsed as it declared them.
     args: Args = field(default_factory=Args)
     chat: ChatRecord | None = None

@@ -23,12 +23,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from handlers.actions import Action, AnswerButton, Receipt, reply
 from handlers.clock import Clock
 from handlers.commands import ArgumentError, parse_forms
-from handlers.context import Community, Context, Place, PlatformAccess
+from handlers.context import Community, Context, Place, PlatformAccess, PlatformFacts
 from handlers.desk import DeskSettings
 from handlers.events import (
     BotAddedToChat,
     BotRemovedFromChat,
     ButtonPressed,
+    ChatKind,
     ChatMigrated,
     ChatRef,
     CommandIssued,
@@ -38,6 +39,7 @@ from handlers.events import (
     MemberLeft,
     MessagePosted,
     UserRef,
+    scrubbed,
 )
 from handlers.i18n import Catalog, Texts, supported_language
 from handlers.receipts import record_receipts
@@ -101,6 +103,7 @@ class Dispatcher:
         their updates arrived. The actions are also returned (for tests and
         channels that deliver themselves).
         """
+        incoming = scrubbed(incoming)
         if not incoming.events:
             await self._read_past(incoming)
             if recorded is not None:
@@ -127,7 +130,8 @@ class Dispatcher:
         place = self.place_of(first.chat)
         chat_key = f"{first.chat.platform}:{first.chat.id}"
         async with self._lock_for(chat_key):
-            roles = await self._roles(first, platform, place)
+            # A keyword is the command it stands for (a moderator's 帮助 is their /help).
+            roles = await self._roles(self.router.keywords.as_command(first), platform, place)
             now = self.clock.now()
 
             pending = PendingRecords()
@@ -170,20 +174,27 @@ class Dispatcher:
             for callback in pending.after_commit:
                 callback()
             if deliver is not None and actions:
-                await self._record(await deliver(actions))
+                await self._record(await deliver(actions), deliver)
         return actions
 
-    async def _record(self, receipts: list[Receipt] | None) -> None:
+    async def _record(self, receipts: list[Receipt] | None, deliver: Deliver | None) -> None:
         """Remember the ids of tagged messages before the chat's next update is handled,
-        so a quick reply to one of them already finds it."""
+        so a quick reply to one of them already finds it; then send what the features
+        have to say about them (once: follow-ups of follow-ups are only recorded)."""
         if not receipts:
             return
         now = self.clock.now()
         hooks = self.router.receipt_hooks
+        texts = self.catalog.for_language(self.community.language)
         try:
-            await self.storage.run(lambda repos: record_receipts(repos, receipts, now, hooks))
+            follow_ups = await self.storage.run(
+                lambda repos: record_receipts(repos, receipts, now, hooks, texts)
+            )
         except SQLAlchemyError:
             log.exception("could not record what the channel sent; replies to it are not routed")
+            return
+        if follow_ups and deliver is not None:
+            await self._record(await deliver(follow_ups), None)
 
     async def _read_past(self, incoming: Incoming) -> None:
         """Nothing for the bot in it (a servicer's message), but the channel reads past it."""
@@ -361,6 +372,9 @@ class Dispatcher:
             if chat_ref.is_private
             else self.texts_for(chat.language, None)
         )
+        one_to_one = _one_to_one(chat_ref, platform)
+        if one_to_one:
+            texts = texts.for_one_to_one()
         return Context(
             repos=repos,
             now=at,
@@ -370,6 +384,7 @@ class Dispatcher:
             roles=roles,
             desk=self.desk,
             place=place,
+            one_to_one=one_to_one,
             chat=chat,
             sender=sender,
             member=member,
@@ -423,6 +438,9 @@ class Dispatcher:
             if problem == "command.group_only" and not ctx.platform.capabilities.group_messages:
                 problem = "command.no_group_here"  # WeChat members have no group with the bot
             return [reply(event.message, texts.t(problem, name=event.name))]
+        if command.needs and not getattr(ctx.platform.capabilities, command.needs, True):
+            # Said, not pretended: a schedule or an invite link where there is no group.
+            return [reply(event.message, texts.t("command.one_to_one_here", name=event.name))]
         if not ctx.has_role(command.role):
             log.info("refused /%s for %s: needs %s", event.name, event.sender.id, command.role)
             return [
@@ -440,6 +458,14 @@ class Dispatcher:
             except ArgumentError as error:
                 return [reply(event.message, _argument_problem(texts, command, error))]
         return await command.handler(event, ctx)
+
+
+def _one_to_one(chat: ChatRef, platform: PlatformFacts) -> bool:
+    """Whether the event's reader reaches the community one to one, with no group: a
+    WeChat member in their own chat, or a group feature run in their community."""
+    if chat.kind is ChatKind.SERVICE:
+        return True
+    return chat.is_private and platform.community_of(chat) is not None
 
 
 async def _save(repos: Repositories, incoming: Incoming, now: datetime) -> None:

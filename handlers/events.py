@@ -6,9 +6,11 @@ share one type; channels convert at the edge.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from datetime import datetime
 from enum import StrEnum
+from typing import Any, TypeVar
 
 
 class ChatKind(StrEnum):
@@ -169,3 +171,33 @@ class Checkpoint:
     channel: str
     key: str
     value: str
+
+
+#: Lone UTF-16 surrogates: JSON may carry them (``"\\ud800"``), but no database or
+#: platform takes them in text.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_T = TypeVar("_T")
+
+
+def scrubbed(value: _T) -> _T:
+    """``value`` (an update, an event, a reference) with every lone surrogate in its
+    texts replaced by U+FFFD, so one odd character cannot fail the whole update; the
+    same object when there is none."""
+    cleaned: _T = _scrub(value)
+    return cleaned
+
+
+def _scrub(value: Any) -> Any:
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, tuple):
+        cleaned = tuple(_scrub(item) for item in value)
+        return value if cleaned == value else cleaned
+    if is_dataclass(value) and not isinstance(value, type):
+        changed = {
+            f.name: new
+            for f in fields(value)
+            if (new := _scrub(old := getattr(value, f.name))) is not old and new != old
+        }
+        return replace(value, **changed) if changed else value
+    return value

@@ -11,6 +11,11 @@ plural forms instead of one template, e.g. in ``en.toml``
 form ``other``, so its texts stay plain strings. Operators change texts
 without editing the package through ``[texts]`` (:mod:`handlers.texts_settings`);
 each override is checked here against the built-in text.
+
+A text may have a variant for members who reach the community one to one, with
+no group (WeChat): ``KEY.one_to_one``, written ``"greeting.one_to_one" = "…"`` in
+its section. Texts made for such a member (:meth:`Texts.for_one_to_one`) say the
+variant wherever there is one, so handlers ask for ``start.greeting`` everywhere.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ import re
 import string
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -43,6 +48,8 @@ TELEGRAM_TAGS = frozenset(
     | {"strong", "tg-emoji", "tg-spoiler", "u"}
 )
 
+#: The suffix of a text's variant for members reached one to one (no group).
+ONE_TO_ONE = "one_to_one"
 #: One catalog entry: a template, or a plural table (form → template).
 Entry = str | Mapping[str, str]
 
@@ -74,10 +81,18 @@ class Texts:
     language: str
     messages: Mapping[str, Entry]
     fallback: Mapping[str, Entry]
+    #: For a member reached one to one: ``KEY.one_to_one`` stands in for ``KEY``.
+    one_to_one: bool = False
+
+    def for_one_to_one(self) -> Texts:
+        """These texts as a member with no group reads them (``KEY.one_to_one`` first)."""
+        return replace(self, one_to_one=True)
 
     def t(self, key: str, count: int | None = None, **values: Any) -> Markup:
         """The message ``key`` with ``values`` escaped into it; ``count`` picks the
         plural form of a plural text and fills its ``{count}``."""
+        if self.one_to_one and self.has(f"{key}.{ONE_TO_ONE}"):
+            key = f"{key}.{ONE_TO_ONE}"
         entry = self.messages.get(key, self.fallback.get(key))
         if entry is None:
             raise MissingText(key)
@@ -188,10 +203,17 @@ class Catalog:
                 raise TextError(
                     f'"{key}": {{{extra[0]}}} is not a placeholder of this text (it has {has})'
                 )
-            problem = markup_problem(template)
+            problem = markup_problem(template) or _blank_problem(template)
             if problem:
                 raise TextError(f'"{key}": {problem}')
         return entry
+
+
+def _blank_problem(template: str) -> str | None:
+    """An empty text would be a message Telegram refuses: the member hears nothing."""
+    if _TAG.sub("", template).strip():
+        return None
+    return "the text is empty, and a message cannot be (leave the key out for the built-in text)"
 
 
 def _names_something(key: str) -> bool:

@@ -2,22 +2,26 @@
 closed as sent or failed, tagged messages are remembered under their
 platform ids so that replies to them can be routed (a staff member answering
 a ticket card by replying to it), and a private message refused until the
-member starts the bot is kept for their /start."""
+member starts the bot is kept for their /start. A feature may have something to
+say about how its messages went (staff told that their answer did not reach the
+member): its hook returns those follow-ups, which the caller delivers once."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 
-from handlers.actions import Receipt
+from handlers.actions import Action, Receipt
+from handlers.i18n import Texts
 from storage.records import DeliveryStatus
 from storage.repositories import Repositories
 
 #: Why a message is held until the member starts the bot (``held_messages.reason``).
 HELD_FOR_START = "needs_start"
 
-#: A feature's follow-up on the receipts of messages it tagged with its kind.
-ReceiptHook = Callable[[Repositories, Receipt, datetime], Awaitable[None]]
+#: A feature's follow-up on the receipts of messages it tagged with its kind: what it
+#: records, and the messages it has to send about them (in the community's texts).
+ReceiptHook = Callable[[Repositories, Receipt, datetime, Texts], Awaitable[list[Action]]]
 
 
 async def record_receipts(
@@ -25,7 +29,10 @@ async def record_receipts(
     receipts: list[Receipt],
     now: datetime,
     hooks: Mapping[str, ReceiptHook],
-) -> None:
+    texts: Texts,
+) -> list[Action]:
+    """Records what ``receipts`` report; returns the hooks' follow-ups."""
+    follow_ups: list[Action] = []
     for receipt in receipts:
         status = DeliveryStatus.SENT if receipt.ok else DeliveryStatus.FAILED
         if receipt.skipped:
@@ -48,4 +55,5 @@ async def record_receipts(
             )
         hook = hooks.get(tag.kind)
         if hook is not None:
-            await hook(repos, receipt, now)
+            follow_ups += await hook(repos, receipt, now, texts)
+    return follow_ups

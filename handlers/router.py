@@ -61,7 +61,8 @@ class Command:
     listed: bool = True
     #: The ways to call it; None: the handler reads the raw text itself (``/start`` payloads).
     forms: tuple[Form, ...] | None = ((),)
-    #: A capability the platform must have for it to be listed (``invite_links``).
+    #: A capability the platform must have for it to be listed and carried out
+    #: (``invite_links``); elsewhere it is refused, saying why.
     needs: str | None = None
 
     def usage(self, texts: Texts) -> Markup:

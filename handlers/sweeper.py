@@ -17,6 +17,7 @@ from datetime import datetime
 
 from handlers.actions import Action, Receipt
 from handlers.clock import Clock
+from handlers.i18n import Texts
 from handlers.receipts import ReceiptHook, record_receipts
 from storage.database import Storage, is_transient
 from storage.repositories import Repositories
@@ -32,12 +33,15 @@ class Sweeper:
         storage: Storage,
         clock: Clock,
         tasks: list[SweepTask],
-        receipt_hooks: Mapping[str, ReceiptHook] | None = None,
+        receipt_hooks: Mapping[str, ReceiptHook],
+        texts: Texts,
     ) -> None:
         self._storage = storage
         self._clock = clock
         self._tasks = tasks
-        self._receipt_hooks = receipt_hooks or {}
+        self._receipt_hooks = receipt_hooks
+        #: The community's texts, for what the hooks say about the receipts.
+        self._texts = texts
 
     async def sweep(self) -> list[Action]:
         now = self._clock.now()
@@ -70,13 +74,14 @@ class Sweeper:
                     moments.append(found)
         return min(moments, default=None)
 
-    async def record(self, receipts: list[Receipt]) -> None:
-        """Close delivered (or refused) deliveries and remember tagged messages."""
+    async def record(self, receipts: list[Receipt] | None) -> list[Action]:
+        """Close delivered (or refused) deliveries and remember tagged messages; returns
+        what the features have to say about them, for the caller to deliver."""
         if not receipts:
-            return
+            return []
         now = self._clock.now()
-        await self._storage.run(
-            lambda repos: record_receipts(repos, receipts, now, self._receipt_hooks)
+        return await self._storage.run(
+            lambda repos: record_receipts(repos, receipts, now, self._receipt_hooks, self._texts)
         )
 
 

@@ -29,7 +29,8 @@ NAMESPACE = 0x5351
 class Purpose(enum.IntEnum):
     """What a session lock guards."""
 
-    #: The only process on this database (PostgreSQL without Redis).
+    #: The only process on this database (PostgreSQL without Redis); replicas hold it
+    #: shared, so that neither kind starts beside the other.
     SOLE_PROCESS = 1
     #: The replica that runs what must have one runner.
     LEADER = 2
@@ -45,11 +46,14 @@ def is_postgres(connection: AsyncConnection | AsyncEngine) -> bool:
 
 class SessionLock:
     """A session-level advisory lock on a connection of its own, held until
-    :meth:`release` or until the connection is lost."""
+    :meth:`release` or until the connection is lost. A *shared* lock may be held by
+    many sessions at once and keeps out only an exclusive one (replicas beside each
+    other, but no process without Redis beside them)."""
 
-    def __init__(self, engine: AsyncEngine, purpose: Purpose) -> None:
+    def __init__(self, engine: AsyncEngine, purpose: Purpose, *, shared: bool = False) -> None:
         self._engine = engine
         self._purpose = purpose
+        self._mode = "_shared" if shared else ""
         self._connection: AsyncConnection | None = None
         self._held = False
 
@@ -67,7 +71,7 @@ class SessionLock:
         connection = await self._engine.connect()
         try:
             taken = await connection.scalar(
-                text("SELECT pg_try_advisory_lock(:ns, :purpose)"),
+                text(f"SELECT pg_try_advisory_lock{self._mode}(:ns, :purpose)"),
                 {"ns": NAMESPACE, "purpose": int(self._purpose)},
             )
             await connection.commit()  # no transaction left open beside the lock
@@ -99,7 +103,7 @@ class SessionLock:
             return
         try:
             await self._connection.execute(
-                text("SELECT pg_advisory_unlock(:ns, :purpose)"),
+                text(f"SELECT pg_advisory_unlock{self._mode}(:ns, :purpose)"),
                 {"ns": NAMESPACE, "purpose": int(self._purpose)},
             )
             await self._connection.commit()

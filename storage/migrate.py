@@ -11,6 +11,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from storage.locks import Purpose, lock_for_transaction
 
 
+class UnknownRevision(Exception):
+    """The database's schema is at a revision this version does not have: a newer
+    Shequn migrated it (an older image started again, a rollback)."""
+
+    def __init__(self, current: str, head: str | None) -> None:
+        super().__init__(f"schema at {current}, this version knows up to {head}")
+        self.current, self.head = current, head
+
+
 def alembic_config(url: str | None = None) -> Config:
     config = Config()
     config.set_main_option("script_location", "storage:migrations")
@@ -27,12 +36,24 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
 
     def _run(connection: Any) -> None:
         config = alembic_config()
+        _known_revision(connection, config)
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 
     async with engine.begin() as connection:
         await lock_for_transaction(connection, Purpose.MIGRATIONS)
         await connection.run_sync(_run)
+
+
+def _known_revision(connection: Any, config: Config) -> None:
+    """Refuse a schema from a newer version before Alembic does so with a traceback."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    current = MigrationContext.configure(connection).get_current_revision()
+    scripts = ScriptDirectory.from_config(config)
+    if current is not None and current not in {s.revision for s in scripts.walk_revisions()}:
+        raise UnknownRevision(current, scripts.get_current_head())
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:

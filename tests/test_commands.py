@@ -81,6 +81,30 @@ def test_declared_arguments_are_parsed_once() -> None:
 
 
 @pytest.mark.parametrize(
+    ("raw", "problem"),
+    [("9" * 25, "out_of_range"), ("1" * 5000, "out_of_range"),
+     ("-9223372036854775809", "out_of_range"), ("+-5", "not_a_number"), ("--5", "not_a_number")],
+)  # fmt: skip
+def test_a_number_no_id_can_be_is_refused_not_a_crash(raw: str, problem: str) -> None:
+    """``/ticket 99999999999999999999`` or a pasted 5,000-digit number: storage holds
+    64-bit ids and Python converts at most 4,300 digits, so both are out of range."""
+    with pytest.raises(ArgumentError) as error:
+        parse_args((number("id", minimum=None),), raw)
+    assert error.value.problem == problem
+    assert len(str(error.value.values["value"])) <= 21
+    assert parse_args((number("id"),), str(2**63 - 1))["id"] == 2**63 - 1
+
+
+def test_a_text_with_a_limit_says_how_long_it_may_be() -> None:
+    spec = (member(), text("reason", longest=10))
+    assert parse_args(spec, "@小明 " + "好" * 10)["reason"] == "好" * 10
+    with pytest.raises(ArgumentError) as error:
+        parse_args(spec, "@小明 " + "好" * 11)
+    assert error.value.problem == "too_long"
+    assert error.value.values == {"arg": "reason", "longest": 10, "length": 11}
+
+
+@pytest.mark.parametrize(
     "raw",
     ['@小明 "社区 MVP" 年度贡献', "@小明 “社区 MVP” 年度贡献", "@小明　「社区　MVP」年度贡献",
      "@小明 ＂社区 MVP＂ 年度贡献"],

@@ -8,7 +8,7 @@ import csv
 import io
 import re
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -21,6 +21,7 @@ from handlers.actions import SendMessage, SendPrivate
 from handlers.clock import ManualClock
 from handlers.console import sign_in_link
 from storage.database import Storage
+from storage.records import ChatRecord, UserRecord
 from storage.repositories import Repositories
 from tests.chat_harness import MODERATOR_ID, Chat, said
 from tests.conftest import make_settings
@@ -161,17 +162,23 @@ async def test_members_are_found_by_name_username_or_id_and_shown_as_text(
     assert profile.status_code == 200 and "王小明" in profile.text
 
 
+async def _xiaohong_in_a_group(repos: Repositories, now: datetime) -> tuple[ChatRecord, UserRecord]:
+    """小红 (telegram:7) and a group she is in, for a page about her."""
+    chat = await repos.chats.upsert("telegram", "-1", kind="group", title="A", at=now)
+    user = await repos.users.upsert(
+        "telegram", "7", display_name="小红", username=None, language=None, is_bot=False,
+        at=now,
+    )  # fmt: skip
+    return chat, user
+
+
 async def test_a_redemption_is_refused_from_the_console_and_refunded(
     site: ConsoleSite, owner: httpx.AsyncClient
 ) -> None:
     now = site.now()
 
     async def redeem(repos: Repositories) -> int:
-        chat = await repos.chats.upsert("telegram", "-1", kind="group", title="A", at=now)
-        user = await repos.users.upsert(
-            "telegram", "7", display_name="小红", username=None, language=None, is_bot=False,
-            at=now,
-        )  # fmt: skip
+        chat, user = await _xiaohong_in_a_group(repos, now)
         await repos.points.apply(chat.id, user.id, 80, "checkin", "c", now)
         await repos.points.apply(chat.id, user.id, -50, "redeem", "r", now, earning=False)
         await repos.points.stock("mug", 3)
@@ -238,7 +245,7 @@ async def test_a_schedule_is_paused_and_resumed_from_the_console(
     await owner.post(f"/console/topics/schedules/{number}", data={"action": "resume", "csrf": csrf})
     assert "2026-12-09 20:00" in (await owner.get("/console/topics")).text
     audit = await owner.get("/console/audit")
-    assert "schedule_pause" in audit.text and "schedule_resume" in audit.text
+    assert "暂停话题日程" in audit.text and "恢复话题日程" in audit.text
 
 
 async def test_the_faq_is_kept_from_the_console(
@@ -410,3 +417,57 @@ async def test_a_verdict_is_left_out_of_the_calibration_and_taken_back(
     assert await site.app.storage.run(counted) == [ref]
     audit = await owner.get("/console/audit")
     assert "faq_feedback_exclude" in audit.text and "faq_feedback_restore" in audit.text
+
+
+async def test_a_typed_number_beyond_any_id_is_not_found_not_a_crash(
+    owner: httpx.AsyncClient,
+) -> None:
+    """``/console/tickets/99999999999999999999`` is a URL anyone can type: storage holds
+    64-bit ids, so such a number is a page saying there is no such ticket or entry."""
+    huge = "9" * 25
+    ticket = await owner.get(f"/console/tickets/{huge}")
+    assert ticket.status_code == 404 and "工单" in ticket.text
+    entry = await owner.get(f"/console/faq/{huge}")
+    assert entry.status_code == 404
+    csrf = re.search(r'name="csrf" value="([^"]+)"', entry.text)
+    assert csrf is not None
+    edited = await owner.post(f"/console/faq/{huge}", data={"csrf": csrf.group(1), "switch": "off"})
+    assert edited.status_code == 303
+
+
+async def test_a_members_page_words_their_data_as_the_chat_does(
+    site: ConsoleSite, owner: httpx.AsyncClient
+) -> None:
+    """The page reads the member's export, which keeps codes: staff read 待认领, 初次发言,
+    新成员 and 签到 as members do, and a long complaint as a line, not open or Lv0."""
+    now = site.now()
+
+    async def add(repos: Repositories) -> None:
+        chat, user = await _xiaohong_in_a_group(repos, now)
+        await repos.points.apply(chat.id, user.id, 5, "checkin", "c", now)
+        await repos.points.grant_badge(chat.id, user.id, "first_message", now)
+        await repos.tickets.open_or_append(chat.id, user.id, "c", "退款" * 100, "low", now)
+
+    await site.app.storage.run(add)
+    page = (await owner.get("/console/members/telegram%3A7")).text
+    for shown in ("待认领", "初次发言", "新成员", "签到", "…"):
+        assert shown in page, shown
+    for code in ("open ·", "first_message", "Lv0", ">checkin<", "退款" * 50):
+        assert code not in page, code
+
+
+async def test_each_page_keeps_the_session_cookie_for_another_idle_period(
+    site: ConsoleSite, owner: httpx.AsyncClient
+) -> None:
+    """The server ends a session 12 hours after its last page; the browser must keep
+    the cookie as long, not 12 hours after signing in, or a shift is cut off mid-reply."""
+    clock = site.app.clock
+    for _ in range(3):
+        clock.advance(timedelta(hours=11))  # type: ignore[attr-defined]
+        page = await owner.get("/console/")
+        assert page.status_code == 200, page.headers.get("location")
+        kept = page.headers.get("set-cookie", "")
+        assert kept.startswith("shequn_console=") and "Max-Age=43200" in kept, kept
+        assert "HttpOnly" in kept and "SameSite=lax" in kept and "Path=/console" in kept
+    signed_out = await owner.post("/console/logout", data={"csrf": csrf_of(page.text)})
+    assert 'shequn_console=""' in signed_out.headers.get("set-cookie", "")

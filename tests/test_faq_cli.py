@@ -7,6 +7,8 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+import openpyxl
+
 from storage.database import Storage
 
 DATA = Path(__file__).parent / "data" / "faq_eval"
@@ -29,7 +31,7 @@ def test_import_is_idempotent_and_export_round_trips(run, tmp_path: Path) -> Non
     assert code == 0 and "118 added" in out
     code, out = run("faq", "import", str(DATA / "base.jsonl"))
     assert code == 0 and "0 added, 0 updated, 118 unchanged" in out
-    for name in ("export.yaml", "export.csv", "export.jsonl"):
+    for name in ("export.yaml", "export.csv", "export.jsonl", "export.xlsx"):
         code, out = run("faq", "export", str(tmp_path / name))
         assert code == 0 and "exported 118 entries" in out
         code, out = run("faq", "import", str(tmp_path / name))
@@ -55,6 +57,39 @@ def test_a_bad_row_stops_the_import_unless_skipped(run, tmp_path: Path) -> None:
     assert stored_questions(tmp_path) == ["积分怎么兑换？", "忘记密码怎么办？"]
 
 
+def test_a_teams_excel_sheet_imports_with_its_chinese_columns(run, tmp_path: Path) -> None:
+    """A sheet kept in Excel/WPS: Chinese column names, an id typed as a number, a
+    disabled row, a row left blank; a bad row is named by the row number Excel shows."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["编号", "问题", "答案", "相似问法", "启用"])
+    sheet.append([7, "积分怎么兑换？", "在商城兑换", "怎么换礼品|礼品在哪换", "是"])
+    sheet.append([])
+    sheet.append([8, "旧活动还有吗？", "已结束", None, "否"])
+    sheet.append([9, "", "没有问题的答案"])
+    book.save(tmp_path / "团队FAQ.xlsx")
+    code, out = run("faq", "import", str(tmp_path / "团队FAQ.xlsx"))
+    assert code == 1 and "line 5: question is missing or empty" in out
+    code, out = run("faq", "import", str(tmp_path / "团队FAQ.xlsx"), "--skip-bad")
+    assert code == 0 and "2 added" in out
+    assert stored_questions(tmp_path) == ["积分怎么兑换？", "旧活动还有吗？"]
+    assert run("faq", "export", str(tmp_path / "out.xlsx"))[0] == 0
+    exported = openpyxl.load_workbook(tmp_path / "out.xlsx").active
+    rows = [[cell.value for cell in row] for row in exported.iter_rows()]
+    assert rows[0] == ["id", "question", "answer", "alternatives", "tags", "enabled"]
+    assert rows[1][:4] == ["7", "积分怎么兑换？", "在商城兑换", "怎么换礼品|礼品在哪换"]
+    assert rows[2][-1] == "false"
+
+
+def test_an_answer_that_looks_like_a_formula_stays_text(run, tmp_path: Path) -> None:
+    path = tmp_path / "kb.jsonl"
+    path.write_text('{"question": "怎么算折扣？", "answer": "=原价×0.8"}\n', "utf-8")
+    assert run("faq", "import", str(path))[0] == 0
+    assert run("faq", "export", str(tmp_path / "out.xlsx"))[0] == 0
+    cell = openpyxl.load_workbook(tmp_path / "out.xlsx").active["C2"]
+    assert cell.value == "=原价×0.8" and cell.data_type == "s"
+
+
 def test_a_question_owned_by_another_id_is_a_conflict(run, tmp_path: Path) -> None:
     first = tmp_path / "first.jsonl"
     first.write_text('{"id": "x1", "question": "发票怎么开？", "answer": "订单页"}\n', "utf-8")
@@ -68,6 +103,9 @@ def test_a_question_owned_by_another_id_is_a_conflict(run, tmp_path: Path) -> No
 def test_unreadable_files_get_one_clear_line(run, tmp_path: Path) -> None:
     code, out = run("faq", "import", str(tmp_path / "base.docx"))
     assert code == 2 and "unknown format" in out
+    (tmp_path / "broken.xlsx").write_bytes(b"PK\x03\x04 not a workbook")
+    code, out = run("faq", "import", str(tmp_path / "broken.xlsx"))
+    assert code == 2 and "not an Excel workbook (.xlsx)" in out and "\n" not in out.rstrip()
     code, out = run("faq", "export", str(tmp_path / "out.txt"))
     assert code == 2 and "unknown format" in out
     missing = tmp_path / "no such folder" / "out.yaml"

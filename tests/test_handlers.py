@@ -139,6 +139,23 @@ async def test_huge_message_is_recorded_without_reply(app: App, platform: FakePl
         assert account is not None and account.balance == 1  # a long message earns like any
 
 
+async def test_lone_surrogates_from_json_are_replaced_not_a_failed_update(
+    app: App, platform: FakePlatform
+) -> None:
+    """JSON may carry ``"\\ud800"``, which no database stores: a member named with one,
+    writing one, still gets their answer and their ticket, with U+FFFD in its place."""
+    now = app.clock.now()
+    odd = person("1002", "bad\ud800name")
+    await run(app, platform, message(now, odd, "大家好，我是新来的\udc00"))
+    actions = await run(app, platform, command(now, odd, "/complain 退款\ud83d三周了还没到账"))
+    assert any("工单 #1" in text for text in texts_of(actions))
+    async with app.storage.transaction() as repos:
+        user = await repos.users.get(odd.platform, odd.id)
+        ticket = await repos.tickets.get(1)
+    assert user is not None and user.display_name == "bad\ufffdname"
+    assert ticket is not None and ticket.text == "退款\ufffd三周了还没到账"
+
+
 async def test_private_message_gets_a_hint(app: App, platform: FakePlatform) -> None:
     [hint] = await run(app, platform, message(app.clock.now(), ALICE, "你好", private_chat(ALICE)))
     assert "/help" in plain_text(hint.text)
@@ -226,3 +243,14 @@ async def test_id_tells_the_ids_the_configuration_needs(app: App, platform: Fake
 
 def _fields(event: object) -> dict[str, object]:
     return {name: getattr(event, name) for name in event.__dataclass_fields__}  # type: ignore[attr-defined]
+
+
+async def test_a_keyword_is_the_command_with_the_callers_roles(
+    app: App, platform: FakePlatform
+) -> None:
+    """帮助 typed by a group admin is their /help: roles are looked up for the command
+    the keyword stands for, so the admin commands are listed as for /help itself."""
+    platform.admins.add(MOD.id)
+    [action] = await run(app, platform, message(app.clock.now(), MOD, "帮助"))
+    assert isinstance(action, SendPrivate)
+    assert "/setrules" in plain_text(action.text) and "/givepoints" in plain_text(action.text)

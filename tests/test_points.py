@@ -178,6 +178,8 @@ async def test_levels_are_announced_once_in_the_group_and_privately(chat: Chat) 
     assert len(private) == 1 and "活跃成员" in said(private)
     again = await chat.cmd(MOD, "/givepoints @alice 50 再次感谢")
     assert "活跃成员" not in said(again)
+    essay = said(await chat.cmd(MOD, "/givepoints @alice 50 " + "谢" * 201))
+    assert essay.startswith("「原因」最多写200个字，这里有201个。")  # nothing given
     text = said(await chat.cmd(ALICE, "/points"))
     assert "可用积分：150" in text and "等级：活跃成员" in text
     assert "距「核心成员」还差350分" in text and "组织线下活动" in text

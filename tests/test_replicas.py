@@ -106,18 +106,51 @@ def test_postgres_without_redis_takes_one_process_and_one_poller(
         f"another Shequn process is running on the database 127.0.0.1:5432/{database}; "
         "without Redis only one may: stop it, or set SHEQUN_REDIS__URL to run replicas"
     )
+    assert first.stop() == 0
     # With Redis replicas are welcome, but Telegram takes one poller per bot.
-    third = BotProcess(
-        fake,
-        _directory(tmp_path / "c"),
-        SHEQUN_DATABASE__URL=postgres,
-        SHEQUN_REDIS__URL=REDIS,
-        SHEQUN_REDIS__PREFIX=f"t{uuid.uuid4().hex[:8]}:",
-    )
+    redis = {"SHEQUN_REDIS__URL": REDIS, "SHEQUN_REDIS__PREFIX": f"t{uuid.uuid4().hex[:8]}:"}
+    polling = BotProcess(fake, _directory(tmp_path / "c"), SHEQUN_DATABASE__URL=postgres, **redis)
+    processes.append(polling)
+    wait_until(lambda: "Shequn is running" in polling.output(), "the polling replica up")
+    third = BotProcess(fake, _directory(tmp_path / "d"), SHEQUN_DATABASE__URL=postgres, **redis)
     processes.append(third)
     assert exited(third) == 2
     assert "only one may poll: stop it, or run the replicas in webhook mode" in one_line(third)
-    assert first.stop() == 0
+    assert polling.stop() == 0
+
+
+def test_a_process_without_redis_and_replicas_refuse_each_other(
+    fake: FakeBotApiThread, tmp_path: Path, postgres: str, processes: list[BotProcess]
+) -> None:
+    """A replica forgetting SHEQUN_REDIS__URL would run unshared caches and limits
+    beside the others, and its start would close their sends in flight as failed."""
+    database = postgres.rsplit("/", 1)[1]
+    sole = BotProcess(fake, _directory(tmp_path / "a"), SHEQUN_DATABASE__URL=postgres)
+    processes.append(sole)
+    assert fake.wait_for_call("getUpdates", timeout=30), sole.output()
+    replica = Replica(fake, tmp_path, 1, **replica_settings(postgres)).process
+    processes.append(replica)
+    assert exited(replica) == 2
+    assert one_line(replica).endswith(
+        f"a Shequn process without Redis is running on the database 127.0.0.1:5432/{database}; "
+        "replicas cannot run beside it: stop it, or restart it with SHEQUN_REDIS__URL set"
+    )
+    assert sole.stop() == 0
+    first = Replica(fake, tmp_path, 2, **replica_settings(postgres))
+    processes.append(first.process)
+    wait_until(
+        lambda: httpx.get(f"{first.base}/readyz", timeout=5).status_code == 200,
+        f"the replica ready\n{first.process.output()}",
+        timeout=60,
+    )
+    late = BotProcess(fake, _directory(tmp_path / "b"), SHEQUN_DATABASE__URL=postgres)
+    processes.append(late)
+    assert exited(late) == 2
+    assert one_line(late).endswith(
+        f"another Shequn process is running on the database 127.0.0.1:5432/{database}; "
+        "without Redis only one may: stop it, or set SHEQUN_REDIS__URL to run replicas"
+    )
+    assert first.process.process.poll() is None  # the replica goes on
 
 
 def test_redis_with_sqlite_is_refused_in_one_line(fake: FakeBotApiThread, tmp_path: Path) -> None:
@@ -127,8 +160,8 @@ def test_redis_with_sqlite_is_refused_in_one_line(fake: FakeBotApiThread, tmp_pa
 
 
 class TcpProxy:
-    """A TCP forwarder to PostgreSQL that the test can cut and restore: the database
-    'down' for Shequn without stopping the server the other tests use."""
+    """A TCP forwarder to PostgreSQL (or Redis) that the test can cut and restore: the
+    server 'down' for Shequn without stopping the one the other tests use."""
 
     def __init__(self, target: tuple[str, int]) -> None:
         self.target = target
@@ -148,6 +181,8 @@ class TcpProxy:
     def down(self) -> None:
         """Refuse new connections and cut the open ones."""
         if self._listener is not None:
+            with contextlib.suppress(OSError):  # wakes the accepting thread: the port is free
+                self._listener.shutdown(socket.SHUT_RDWR)
             self._listener.close()
             self._listener = None
         with self._lock:
@@ -549,3 +584,98 @@ def test_the_sole_process_stops_when_another_took_its_lock_during_an_outage(
     assert "Traceback" not in first.output()  # the outage: one line per fault
     assert second.process.poll() is None  # the second one goes on
     proxy.down()
+
+
+def test_redis_down_at_start_is_waited_for_then_one_line_before_migrating(
+    fake: FakeBotApiThread, tmp_path: Path, postgres: str, processes: list[BotProcess]
+) -> None:
+    """As the database: a Redis that is not up yet is waited for about 15 s, saying
+    so, then one line and exit code 1 — before the schema is touched."""
+    port = free_port()
+    env = replica_settings(postgres, SHEQUN_REDIS__URL=f"redis://127.0.0.1:{port}/0")
+    replica = Replica(fake, tmp_path, 1, **env).process
+    processes.append(replica)
+    started = time.monotonic()
+    assert exited(replica, timeout=40) == 1
+    lines = replica.output().strip().splitlines()
+    assert "Traceback" not in replica.output()
+    down = f"cannot reach Redis at 127.0.0.1:{port} (connection refused)"
+    retries = [line.split("WARNING bot.startup: ")[-1] for line in lines if "retrying" in line]
+    assert retries == [f"{down}; retrying in {seconds} s" for seconds in (1, 2, 4, 8)], lines
+    assert lines[-1] == f"{down}; start Redis, or fix SHEQUN_REDIS__URL"
+    assert time.monotonic() - started >= 15
+    assert asyncio.run(_tables(postgres)) == []  # no migration ran
+
+
+def test_a_replica_waits_for_redis_then_serves_through_its_outage(
+    fake: FakeBotApiThread, tmp_path: Path, postgres: str, processes: list[BotProcess]
+) -> None:
+    """Redis that comes up late is waited for; one that goes away while the replica
+    runs costs no reply (Telegram's limits are counted in the replica meanwhile), and
+    /readyz reports it as degraded without taking the replica out of rotation."""
+    proxy = TcpProxy(("127.0.0.1", 6379))
+    env = replica_settings(postgres, SHEQUN_REDIS__URL=f"redis://127.0.0.1:{proxy.port}/0")
+    replica = Replica(fake, tmp_path, 1, **env)
+    processes.append(replica.process)
+    try:
+        wait_until(lambda: "retrying in 1 s" in replica.process.output(), "a retry")
+        proxy.up()
+        ready = wait_until(
+            lambda: (r := httpx.get(f"{replica.base}/readyz", timeout=5)).status_code == 200 and r,
+            f"the replica ready\n{replica.process.output()}",
+            timeout=30,
+        )
+        assert ready.json()["checks"]["redis"] == "ok"
+        update_ids = itertools.count(7000)
+
+        def rules() -> None:
+            before = len(fake.sent_messages(GROUP))
+            update = {"update_id": next(update_ids), **fake.message_update(GROUP, MOD, "/rules")}
+            assert replica.post(update) == 200, replica.process.output()
+            fake.wait_for_messages(before + 1, GROUP)
+
+        rules()
+        proxy.down()
+        rules()  # answered, counted in this replica
+        page = httpx.get(f"{replica.base}/readyz", timeout=10)
+        assert page.status_code == 200, page.text
+        assert page.json()["ready"] is True
+        assert page.json()["checks"]["redis"].startswith("degraded: "), page.json()
+        rules()
+        proxy.up()
+        time.sleep(5.5)  # the limiter asks Redis again every 5 s
+        rules()
+        wait_until(
+            lambda: (
+                httpx.get(f"{replica.base}/readyz", timeout=5).json()["checks"]["redis"] == "ok"
+            ),
+            "Redis reported ok again",
+        )
+        assert replica.process.stop() == 0
+    finally:
+        proxy.down()
+    output = replica.process.output()
+    assert "Traceback" not in output, output
+    # One warning each for what it costs (limits, caches), one line each when it is back.
+    lines = output.splitlines()
+    gone = sorted(line.split("); ", 1)[1] for line in lines if "Redis is unreachable (" in line)
+    assert gone == [
+        "counting Telegram's limits in this replica alone until it is back",
+        "this replica hears of the others' changes again once it is back",
+    ], output
+    back = sorted(line.split(" s; ", 1)[1] for line in lines if "Redis is back after " in line)
+    assert back == [
+        "Telegram's limits are shared again",
+        "this replica's caches were dropped, in case it missed a change",
+    ], output
+
+
+async def _tables(url: str) -> list[str]:
+    connection = await asyncpg.connect(url.replace("+asyncpg", ""))
+    try:
+        rows = await connection.fetch(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename"
+        )
+    finally:
+        await connection.close()
+    return [row["tablename"] for row in rows]

@@ -107,6 +107,15 @@ def test_english_sandbox_and_bad_input(tmp_path: Path) -> None:
     assert "Eve <b>&" in said  # shown as typed in a terminal; escaped only for HTML platforms
 
 
+def test_a_huge_advance_is_refused_in_one_line(tmp_path: Path) -> None:
+    """Beyond timedelta (a Traceback that ended the sandbox) or beyond ten years of
+    daily steps: one line, and the sandbox goes on."""
+    said = "\n".join(play("/advance 99999999999d\n/advance 5000d\n/advance ²d\n/id\n", tmp_path))
+    assert "Traceback" not in said
+    assert "is too long" in said and "at most 3660d" in said and "bad duration" in said
+    assert "你的 ID" in said  # still running
+
+
 def test_run_without_a_token_in_a_terminal_opens_the_sandbox(tmp_path: Path) -> None:
     """With a terminal on stdin (a pseudo-terminal here) ``run`` opens the sandbox."""
     controller, terminal = pty.openpty()

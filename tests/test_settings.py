@@ -78,8 +78,14 @@ def test_config_found_via_environment_and_working_directory(
         ("SHEQUN_COMMUNITY__MODERATORS", '["12345"]', "should look like telegram:12345"),
         ("SHEQUN_FAQ__MAX_FALSE_ANSWER_RATE", "5", "a share between 0 and 1: 5 % is 0.05"),
         ("SHEQUN_FAQ__MAX_FALSE_ANSWER_RATE", "0", "faq.max_false_answer_rate: Input should be"),
+        # A list of sections: the item's key, and the one variable that sets the list.
+        ("SHEQUN_TOPICS__SCHEDULES", '[{"name": "x", "cron": "0 12 31 2 *", "pool": "qa"}]',
+         'topics.schedules.0.cron: "0 12 31 2 *" never fires (no such day, e.g. 31 February); '
+         'e.g. "0 20 * * sat" is Saturdays at 20:00 (set in SHEQUN_TOPICS__SCHEDULES)'),
+        ("SHEQUN_TOPICS__SCHEDULES", '{"name": "x"}',
+         "topics.schedules: Input should be a valid tuple (set in SHEQUN_TOPICS__SCHEDULES)"),
     ],
-)
+)  # fmt: skip
 def test_bad_values_name_the_key(
     monkeypatch: pytest.MonkeyPatch, env: str, value: str, expected: str
 ) -> None:
@@ -278,3 +284,13 @@ def test_a_wecom_desk_room_needs_the_app(
     with pytest.raises(ConfigError) as refused:
         load_settings(None)
     assert error in str(refused.value) and "\n" not in str(refused.value).strip()
+
+
+@pytest.mark.parametrize("room", ["wechat:wkShequnKF", "wechat_oa:oAbc"])
+def test_a_desk_room_cannot_be_on_wechat(monkeypatch: pytest.MonkeyPatch, room: str) -> None:
+    """A 微信客服 or Official Account member is reached one to one: staff notices sent
+    there would fail, one by one, with every ticket."""
+    monkeypatch.setenv("SHEQUN_STAFF__LEADS_CHAT", room)
+    with pytest.raises(ConfigError) as refused:
+        load_settings(None)
+    assert "no chat for staff" in str(refused.value) and "wecom:staff" in str(refused.value)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -19,6 +20,9 @@ from typing import Any
 import pytest
 from sqlalchemy.engine import make_url
 
+from bot.fleet.shared import ping
+from bot.startup import StartupError, using_redis
+from storage.migrate import head_revision
 from tests.conftest import PG_ADMIN_DSN, create_pg_database, drop_pg_database
 from tests.fake_telegram import FakeBotApiThread
 from tests.test_telegram_e2e import GROUP, MOD, BotProcess, free_port, say
@@ -121,6 +125,34 @@ def test_an_unreachable_database_is_retried_then_one_line(tmp_path: Path) -> Non
         "start PostgreSQL, or fix the host and port in SHEQUN_DATABASE__URL"
     )
     assert time.monotonic() - started >= 15  # 1 + 2 + 4 + 8 seconds of patience
+
+
+def test_a_database_from_a_newer_version_is_one_line(tmp_path: Path) -> None:
+    """An older image started on a schema a newer one migrated (a rollback, an old
+    replica restarting mid-upgrade): one line saying so, not Alembic's traceback."""
+    (tmp_path / "data").mkdir()
+    with sqlite3.connect(tmp_path / "data" / "shequn.db") as database:
+        database.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)")
+        database.execute("INSERT INTO alembic_version VALUES ('9999')")
+    expected = (
+        "the database's schema is at 9999, from a newer version of Shequn (this one knows "
+        f"up to {head_revision()}): run that version or a newer one, or restore the backup "
+        "taken before the upgrade"
+    )
+    result = shequn_run(tmp_path, **TELEGRAM)
+    assert result.returncode == 2 and the_line(result) == expected
+    upgrade = subprocess.run(
+        [sys.executable, "-m", "bot", "db", "upgrade"],
+        cwd=tmp_path,
+        env={
+            **{k: v for k, v in os.environ.items() if not k.upper().startswith("SHEQUN_")},
+            "SHEQUN_DATA_DIR": str(tmp_path / "data"),
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert upgrade.returncode == 2 and the_line(upgrade) == expected
 
 
 class TcpForwarder:
@@ -347,3 +379,26 @@ def test_a_misspelt_variable_is_warned_about(tmp_path: Path) -> None:
         "(did you mean SHEQUN_TELEGRAM__TOKEN?)",
     ]
     assert lines[2].startswith("no channel to run")
+
+
+@pytest.mark.parametrize(
+    ("url", "code", "expected"),
+    [
+        (
+            "redis://bob:wrong@127.0.0.1:6379/0",
+            2,
+            "Redis at 127.0.0.1:6379 refused the credentials",
+        ),
+        ("redis://127.0.0.1:6379/99", 2, "Redis at 127.0.0.1:6379 answered: DB index is out of"),
+        ("redis://127.0.0.1:9/0", 1, "cannot reach Redis at 127.0.0.1:9 (connection refused)"),
+    ],
+)
+async def test_a_redis_that_cannot_serve_replicas_is_one_line(
+    url: str, code: int, expected: str
+) -> None:
+    """What only the operator can fix is told at once; an outage is worth waiting for."""
+    with pytest.raises(StartupError) as raised:
+        await using_redis(url, lambda: ping(url))
+    assert raised.value.code == code and raised.value.transient == (code == 1)
+    assert raised.value.line().startswith(expected), raised.value.line()
+    assert raised.value.line().endswith("SHEQUN_REDIS__URL")

@@ -103,6 +103,7 @@ def test_no_plain_english_text_puts_a_plural_noun_after_a_count() -> None:
         "tickets.sla_none",
         "tickets.sla_heading",
         "tickets.staff_appended",  # the 5-minute notice window
+        "tickets.answer_too_long",  # only over the 4,000-character limit
         "linking.code",  # a link code's fixed 10 minutes
         "linking.bad_code",
         "console.link",  # a sign-in link's fixed 10 minutes
@@ -133,6 +134,14 @@ def test_the_built_in_texts_pass_the_checks_overrides_get() -> None:
     for language in ("zh", "en"):
         own = {key: CATALOG.entry(language, key) for key in CATALOG.keys(language)}
         CATALOG.overridden(language, own)
+
+
+def test_the_consoles_charts_name_the_grades_as_the_tickets_do() -> None:
+    """Staff read 重大 on a card and in the queue: the tickets chart's legend says the same."""
+    for texts in (ZH, EN):
+        for grade in ("crisis", "high", "low"):
+            legend = texts.plain(f"console_ui.series_severity_{grade}")
+            assert legend.lower() == texts.plain(f"tickets.severity_{grade}").lower(), grade
 
 
 def test_names_are_listed_the_languages_way() -> None:
@@ -215,6 +224,8 @@ def bad_app(tmp_path: Path, texts: dict[str, Any]) -> str:
         ({"zh": {"rules.none": {"one": "x"}}}, "must be a text, or a table of plural forms"),
         ({"zh": {"rules.none": "<b>还没有群规"}}, "<b> is not closed"),
         ({"zh": {"rules.none": "<div>还没有</div>"}}, "<div> is not a tag Telegram accepts"),
+        ({"zh": {"start.greeting": " "}}, '"start.greeting": the text is empty'),
+        ({"en": {"points.checkin_again": {"one": "<b></b>", "other": "x"}}}, "the text is empty"),
         ({"dir": "no-such-folder"}, "texts.dir: there is no folder no-such-folder"),
     ],
 )
@@ -448,3 +459,26 @@ async def test_in_the_group_only_small_talk_to_the_bot_is_answered(
     assert greeted.startswith("你好，@Alice！") and "/ask" in greeted
     thanked = said(await chat.say(ALICE, "谢谢", reply_to_bot=True))
     assert thanked.startswith("不客气！")
+
+
+def test_a_member_reached_one_to_one_reads_the_variant_where_there_is_one() -> None:
+    """``KEY.one_to_one`` stands in for ``KEY`` for a member with no group (WeChat); a
+    text without one reads the same, and other members never see the variant."""
+    one = ZH.for_one_to_one()
+    assert one.plain("private.hint") == "我是社群助手机器人。发「帮助」看看我能做什么。"
+    assert "/help" in ZH.plain("private.hint")
+    assert one.plain("help.checkin") == ZH.plain("help.checkin")
+    own = CATALOG.overridden("zh", {"private.hint.one_to_one": "发「菜单」试试。"})
+    assert own.for_language("zh").for_one_to_one().plain("private.hint") == "发「菜单」试试。"
+
+
+def test_every_one_to_one_text_varies_a_text_and_fills_what_it_fills() -> None:
+    for catalog in (EN, ZH):
+        for key in catalog.messages:
+            if key.endswith(".one_to_one"):
+                base = key.removesuffix(".one_to_one")
+                # A newcomer step's text is a family (.active, .silent): it varies the step.
+                family = [k for k in catalog.messages if k.startswith(f"{base}.") and k != key]
+                assert base in catalog.messages or family, key
+                if base in catalog.messages:
+                    assert CATALOG.placeholders(key) <= CATALOG.placeholders(base), key

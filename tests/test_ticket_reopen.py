@@ -71,3 +71,44 @@ def test_the_newcomer_trial_in_the_sandbox(tmp_path: Path) -> None:
     after = "\n".join(lines[resolved:])
     assert "工单 #1 已重新打开，工作人员会继续跟进。" in after
     assert "工单 #2" not in after
+
+
+async def _rating(chat: Chat) -> int | None:
+    async with chat.app.storage.transaction() as repos:
+        ticket = await repos.tickets.get(1)
+    assert ticket is not None
+    return ticket.rating
+
+
+async def test_a_score_typed_in_answer_to_the_rating_request_rates_not_reopens(
+    chat: Chat,
+) -> None:
+    """Where the stars are a menu (WeChat), members answer the rating request by typing
+    (5, ５, 5分, 五星, ⭐⭐⭐⭐⭐): a score for their latest ticket, once, within the week."""
+    await _answered_and_resolved(chat)
+    thanks = await chat.say(ALICE, "４分！", chat=private_chat(ALICE))
+    assert said(thanks) == "谢谢你的评价！"
+    assert await _rating(chat) == 4
+    again = await chat.say(ALICE, "5", chat=private_chat(ALICE))  # rated: not taken again
+    assert "谢谢你的评价" not in said(again) and await _rating(chat) == 4
+
+
+async def test_a_score_replied_to_the_rating_request_rates_it(chat: Chat) -> None:
+    await chat.cmd(ALICE, "/complain 课件下载不了")
+    resolved = await chat.cmd(STAFF_A, "/resolve 1", private_chat(STAFF_A))
+    [request] = [a for a in resolved if isinstance(a, SendMessage) and "打分" in said([a])]
+    back = await chat.say(ALICE, "⭐️⭐️⭐️⭐️⭐️", reply_to=chat.where(request), reply_to_bot=True)
+    assert said(back) == "谢谢你的评价！" and await _rating(chat) == 5
+    async with chat.app.storage.transaction() as repos:
+        ticket = await repos.tickets.get(1)
+    assert ticket is not None and ticket.status == "resolved"  # not reopened by a score
+
+
+async def test_a_score_long_after_or_a_number_in_chat_is_no_rating(chat: Chat) -> None:
+    await _answered_and_resolved(chat)
+    chat.wait((REOPEN_WITHIN + timedelta(hours=1)).total_seconds())
+    late = await chat.say(ALICE, "5", chat=private_chat(ALICE))
+    assert "谢谢你的评价" not in said(late) and await _rating(chat) is None
+    await chat.cmd(ALICE, "/complain 又出问题了")  # ticket 2, open: "5" is its text
+    answer = await chat.say(ALICE, "五星", chat=private_chat(ALICE))
+    assert "谢谢你的评价" not in said(answer) and await _rating(chat) is None

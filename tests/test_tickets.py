@@ -15,8 +15,16 @@ import pytest
 
 from bot.app import build_app
 from bot.channels.rendering import plain_text
-from handlers.actions import AnswerButton, EditMessage, NotifyStaff, SendMessage, SendPrivate
+from handlers.actions import (
+    AnswerButton,
+    EditMessage,
+    NotifyStaff,
+    SendMessage,
+    SendPrivate,
+    receipt_for,
+)
 from handlers.clock import ManualClock
+from handlers.escalation.cards import TO_MEMBER
 from handlers.events import ButtonPressed, ChatKind, ChatRef, MessageRef
 from storage.database import Storage
 from tests.chat_harness import STAFF_CHAT, Chat, said
@@ -126,6 +134,51 @@ async def test_members_and_staff_see_what_they_may(chat: Chat) -> None:
     assert [a.text for a in pressed if isinstance(a, AnswerButton)] == [
         "只有工作人员可以处理工单。"
     ]
+
+
+async def test_a_long_complaint_is_cut_visibly_on_the_card_and_kept_whole(chat: Chat) -> None:
+    """The card shows the first 500 characters and says it was cut; /ticket has it all."""
+    long = "课程视频打不开，" * 100 + "结尾在这里"
+    [card] = cards(await chat.cmd(ALICE, "/complain " + long))
+    assert "…" in plain_text(card.text) and "结尾在这里" not in plain_text(card.text)
+    shown = said(await chat.cmd(STAFF_A, "/ticket 1", private_chat(STAFF_A)))
+    assert "结尾在这里" in shown
+
+
+async def test_an_answer_longer_than_a_message_is_refused_and_nothing_is_sent(
+    chat: Chat,
+) -> None:
+    """The console's text box takes any length: 4,001 characters would reach the member
+    as a run of messages, so staff are asked to send it in parts."""
+    await chat.cmd(ALICE, "/complain 退款三周了还没到账")
+    refused = await chat.cmd(STAFF_A, "/reply 1 " + "字" * 4001, private_chat(STAFF_A))
+    assert "这条回复太长了（4001字），最多4000字" in said(refused)
+    assert not [a for a in refused if isinstance(a, SendMessage) and a.chat.id == "-100500"]
+    async with chat.app.storage.transaction() as repos:
+        ticket = await repos.tickets.get(1)
+    assert ticket is not None and ticket.first_response_at is None
+    sent = await chat.cmd(STAFF_A, "/reply 1 " + "字" * 4000, private_chat(STAFF_A))
+    assert "已发送给成员" in said(sent)
+
+
+async def test_forged_button_data_changes_nothing(chat: Chat) -> None:
+    """Telegram delivers whatever callback data a client sends: a rating of 45 or an
+    empty one is no rating, a ticket number beyond any id or in other digits is an
+    expired button, and the ticket keeps no rating it could not have been given."""
+    await chat.cmd(ALICE, "/complain 积分莫名其妙清零了")
+    desk = MessageRef(private_chat(STAFF_A), "1")
+    await chat.press(STAFF_A, "esc:resolve:1", on=desk)
+    for data in ("esc:rate:1:45", "esc:rate:1:", "esc:rate:1:12345"):
+        pressed = await chat.press(ALICE, data)  # not a rating: a member's other press
+        assert [a.text for a in pressed if isinstance(a, AnswerButton)] == [
+            "只有工作人员可以处理工单。"
+        ]
+    for data in ("esc:claim:" + "9" * 25, "esc:claim:²", "esc:claim:１"):
+        pressed = await chat.press(STAFF_A, data, on=desk)
+        assert [a.text for a in pressed if isinstance(a, AnswerButton)] == ["这个按钮已过期。"]
+    async with chat.app.storage.transaction() as repos:
+        ticket = await repos.tickets.get(1)
+    assert ticket is not None and ticket.rating is None
 
 
 async def test_a_member_who_opened_a_private_chat_is_answered_privately(chat: Chat) -> None:
@@ -238,6 +291,36 @@ async def test_a_ticket_raised_by_what_the_member_adds_shows_its_new_grade(chat:
     assert "危机" in plain_text(edited.text) and "一般" not in plain_text(edited.text)
     shown = said(await chat.cmd(STAFF_A, "/ticket 1", private_chat(STAFF_A)))
     assert "自动升级 · 机器人 → 危机" in shown and "crisis" not in shown
+
+
+async def test_an_undelivered_answer_shows_its_reason_in_words(chat: Chat) -> None:
+    """A WeChat window closed is recorded as ``window_closed``; staff read it as words."""
+    await chat.cmd(ALICE, "/complain 课件下载不了")
+    async with chat.app.storage.transaction() as repos:
+        await repos.tickets.log(1, "undelivered", chat.app.clock.now(), text="window_closed")
+    shown = said(await chat.cmd(STAFF_A, "/ticket 1", private_chat(STAFF_A)))
+    assert "未能送达成员 · 机器人 微信窗口已关闭" in shown and "window_closed" not in shown
+
+
+async def test_staff_hear_when_their_answer_did_not_reach_the_member(chat: Chat) -> None:
+    """Staff are told "sent" as they answer; the channel's report comes after: a message
+    to the member that failed is noted to staff, on the ticket, with the platform's word."""
+    await chat.cmd(ALICE, "/complain 课件下载不了")
+    actions = await chat.cmd(STAFF_A, "/reply 1 已经修好了", private_chat(STAFF_A))
+    [to_member] = [a for a in actions if a.tag is not None and a.tag.kind == TO_MEMBER]
+    failed = receipt_for(to_member, "Bad Request: chat not found")
+    assert failed is not None
+    hook = chat.app.dispatcher.router.receipt_hooks[failed.tag.kind]
+    async with chat.app.storage.transaction() as repos:
+        [note] = await hook(repos, failed, chat.app.clock.now(), chat.app.texts)
+    assert isinstance(note, NotifyStaff) and note.tag is not None and note.tag.key == 1
+    assert (
+        plain_text(note.text) == "⚠️ 工单 #1 发给成员的消息没能送达：Bad Request: chat not found。"
+    )
+    delivered = receipt_for(to_member, None)
+    assert delivered is not None
+    async with chat.app.storage.transaction() as repos:
+        assert await hook(repos, delivered, chat.app.clock.now(), chat.app.texts) == []
 
 
 async def test_a_crisis_notifies_the_leads_at_once(chat: Chat) -> None:

@@ -36,7 +36,9 @@ ALICE, BOB, MOD = person("1", "Alice"), person("2", "Bob"), person("42", "Mod")
 @pytest.mark.parametrize(
     ("weekday", "expected"),
     [("3", {2}), ("0", {6}), ("7", {6}), ("wed", {2}), ("1-5", {0, 1, 2, 3, 4}),
-     ("*/2", {6, 1, 3, 5}), ("0,6", {5, 6}), ("1-5/2", {0, 2, 4})],
+     ("*/2", {6, 1, 3, 5}), ("0,6", {5, 6}), ("1-5/2", {0, 2, 4}),
+     # Names beside numbers: each means its own day (mon,3 is Monday and Wednesday).
+     ("mon,3", {0, 2}), ("3,fri", {2, 4}), ("sun,7", {6}), ("fri-7", {4, 5, 6})],
 )  # fmt: skip
 def test_weekday_numbers_are_crontab_s(weekday: str, expected: set[int]) -> None:
     """0 20 * * 3 is Wednesday, as in every crontab (APScheduler alone counts from

@@ -19,7 +19,8 @@ from starlette.applications import Starlette
 from bot.app import App, build_app
 from bot.channels.hub import ChannelHub
 from bot.channels.wechat.kf_channel import WeChatKfChannel
-from handlers.actions import SendPrivate, Tag
+from bot.startup import StartupError
+from handlers.actions import NotifyStaff, SendPrivate, Tag
 from handlers.clock import ManualClock
 from handlers.events import UserRef
 from handlers.onboarding.flow import STEP_KIND
@@ -98,7 +99,7 @@ async def rig(
         settings = make_settings(
             tmp_path,
             **overrides,
-            staff={"chat": "wechat:nobody"},
+            staff={"chat": "telegram:-100"},
             wechat={
                 "api_base_url": wecom.base_url,
                 "kf": {
@@ -265,6 +266,81 @@ async def test_wechat_help_leaves_out_what_wechat_cannot_do(rig: Callable[[], An
     assert "/checkin" in r.texts()[-1] and "/invite" not in r.texts()[-1]
 
 
+async def test_a_wechat_member_reads_what_is_true_one_to_one(rig: Callable[[], Any]) -> None:
+    """No group, no private chat to open, nobody else to @: the greeting, the help, the
+    fallback and the points say what a member has here (the ``.one_to_one`` texts)."""
+    r = await rig()
+    r.wecom.enter_session(KF, ALICE, scene_param="poster")  # a QR code's scene, not /start
+    assert await r.callback() == 200
+    await r.settle()
+    [opened] = r.wecom.calls("kf/send_msg_on_event")
+    greeting = opened.body["text"]["content"]
+    assert greeting.startswith("你好，小王！我是") and greeting.endswith(
+        "发「帮助」看看我能做什么。"
+    )
+    assert "私聊已开启" not in greeting and "话题" not in greeting
+    await r.says("帮助")
+    help_text = r.texts()[-1]
+    assert (
+        "/help — 显示你在这里能用的命令" in help_text
+        and "/id — 查看你的 ID（用于配置）" in help_text
+    )
+    assert not any(word in help_text for word in ("私信给你", "本群", "私聊"))
+    await r.says("随便说点什么呢")
+    assert r.texts()[-1] == "我是社群助手机器人。发「帮助」看看我能做什么。"
+    await r.says("/nosuchthing")
+    assert r.texts()[-1] == "没有 /nosuchthing 这个命令。发「帮助」看看能用哪些。"
+    await r.says("积分")
+    assert r.texts()[-1].startswith("你的积分\n") and "@" not in r.texts()[-1]
+
+
+async def test_a_wechat_moderator_gets_what_works_one_to_one(rig: Callable[[], Any]) -> None:
+    """帮助 is /help with the moderator's commands (the keyword is the command before
+    roles are looked up); those that name another member (@name or a reply) cannot
+    work one to one, so they are neither listed nor pretended."""
+    r = await rig(community={"moderators": [f"wechat:{ALICE}"]})
+    await r.says("帮助")
+    listed = "\n".join(r.texts())
+    assert "/onboarding" in listed and "/addfaq" in listed and "你是管理员" in listed
+    for command in ("/givepoints", "/takepoints", "/pointslog", "/grantbadge", "/helpful"):
+        assert command not in listed
+    await r.says("/givepoints @小王 5 很有帮助")
+    assert r.texts()[-1] == "这里是一对一的对话，没有群聊，/givepoints 在这里做不到。"
+    await r.says("/onboarding")
+    assert "新成员漏斗" in r.texts()[-1]
+
+
+async def test_what_needs_a_group_is_refused_not_pretended(rig: Callable[[], Any]) -> None:
+    """A 客服账号 has no group: a schedule would post nowhere and an invite link has no
+    group to lead to, so a moderator asking for one is told so and nothing is stored."""
+    r = await rig(community={"moderators": [f"wechat:{ALICE}"]})
+    await r.says("/schedule add 0 15 * * sun weekend 周日下午茶")
+    assert r.texts()[-1] == "这里是一对一的对话，没有群聊，/schedule 在这里做不到。"
+    await r.says("/invite")
+    assert "/invite 在这里做不到" in r.texts()[-1]
+    await r.says("/welcome")  # WeChat members get no group welcome to preview
+    assert "/welcome 在这里做不到" in r.texts()[-1]
+    async with r.app.storage.transaction() as repos:
+        assert await repos.topics.schedules() == []
+    before = len(r.texts())
+    await r.says("帮助")  # a moderator's: long enough for two messages
+    listed = "\n".join(r.texts()[before:])
+    assert "/schedule" not in listed and "/checkin" in listed
+
+
+async def test_a_staff_notice_with_no_staff_chat_is_logged_not_refused(
+    rig: Callable[[], Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    """With no staff chat, a notice comes back to the member's channel: logged with its
+    text as on Telegram, never "WeChat refused NotifyStaff"."""
+    r = await rig()
+    card = NotifyStaff(text=Markup("工单 #1：退款没到账"), tag=Tag("ticket", 1))
+    [receipt] = await r.channel.execute([card])
+    assert not receipt.ok and "staff.chat" in (receipt.error or "")
+    assert "staff notice (no staff chat configured): 工单 #1：退款没到账" in caplog.text
+    assert "refused" not in caplog.text
+
+
 async def test_forged_stale_and_replayed_callbacks_change_nothing(
     rig: Callable[[], Any],
 ) -> None:
@@ -345,6 +421,32 @@ async def test_wechat_unreachable_at_start_is_waited_out(
     starting.cancel()
     with pytest.raises(asyncio.CancelledError):
         await starting
+
+
+async def test_an_address_where_the_api_is_not_stops_the_start(
+    tmp_path: Path, sqlite_storage: Storage, wecom: FakeWeCom
+) -> None:
+    """HTTP 404 is a wrong ``api_base_url``, not an outage: one line naming the setting
+    instead of retrying for ever."""
+    settings = make_settings(
+        tmp_path,
+        wechat={
+            "api_base_url": f"{wecom.base_url}/wecom",
+            "kf": {
+                "corp_id": wecom.corp_id,
+                "secret": wecom.secret,
+                "token": wecom.callback_token,
+                "encoding_aes_key": wecom.encoding_aes_key,
+            },
+        },
+    )
+    app = build_app(settings, storage=sqlite_storage)
+    await app.prepare()
+    channel = WeChatKfChannel(settings.wechat, app.dispatcher, app.storage, app.clock)
+    with pytest.raises(StartupError) as stopped:
+        await asyncio.wait_for(channel.start(), 10)
+    line = stopped.value.line()
+    assert "HTTP 404" in line and "SHEQUN_WECHAT__API_BASE_URL" in line and "\n" not in line
 
 
 async def test_more_held_than_one_window_takes_waits_for_the_next(

@@ -85,7 +85,7 @@ async def rig(tmp_path: Path, sqlite_storage: Storage) -> AsyncIterator[Callable
         clock = ManualClock(start=datetime.fromtimestamp(oa.clock, UTC))
         settings = make_settings(
             tmp_path,
-            staff={"chat": "wechat_oa:nobody"},
+            staff={"chat": "telegram:-100"},
             http={"host": "127.0.0.1", "port": free_port()},
             wechat={
                 "oa": {
@@ -130,6 +130,20 @@ async def test_answers_go_back_as_passive_replies(rig: Callable[..., Any], aes_k
     assert checkin.reply is not None and "签到成功" in checkin.reply
     assert r.oa.calls.count("message/custom/send") == len(r.oa.to(ALICE)) - 3
     assert await r.followers() == 1  # following joined the account's community
+
+
+async def test_following_from_a_qr_code_is_greeted_as_one_to_one(rig: Callable[..., Any]) -> None:
+    """A QR code's scene is where the follower came from, not a group's "open the
+    private chat" prompt: the greeting, written for a one-to-one chat (no topics, no
+    /help to remember), never Telegram's "private chat is open now"."""
+    r = await rig()
+    followed = await r.event("subscribe", "qrscene_poster")
+    assert followed.reply is not None
+    assert followed.reply.startswith("你好，微信用户！我是")
+    assert followed.reply.endswith("发「帮助」看看我能做什么。")
+    assert "私聊已开启" not in followed.reply and "话题" not in followed.reply
+    answer = await r.says("帮助")
+    assert answer.reply is not None and "私信给你" not in answer.reply
 
 
 async def test_a_slow_answer_goes_as_customer_service_messages(rig: Callable[..., Any]) -> None:

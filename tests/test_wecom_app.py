@@ -3,6 +3,7 @@ person, long cards, the robot's retries, duplicate checks, and who counts as sta
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,8 +18,9 @@ from bot.channels.wechat.customer_groups import group_ref
 from bot.channels.wechat.wecom_api import Pacer
 from bot.channels.wechat.wecom_channel import WeComAppChannel
 from bot.web.server import WebServer
-from handlers.actions import Button, NotifyStaff, SendMessage, Tag
+from handlers.actions import Button, EditMessage, NotifyStaff, SendMessage, Tag
 from handlers.clock import ManualClock
+from handlers.events import ChatKind, ChatRef, MessageRef
 from storage.database import Storage
 from tests.conftest import make_settings
 from tests.fake_wechat import FakeWeCom
@@ -119,6 +121,24 @@ async def test_a_long_card_is_shown_whole_first(desk: Callable[..., Any]) -> Non
     assert card.content["button_list"] == [{"text": "认领", "style": 1, "key": "esc:claim:7"}]
 
 
+async def test_a_card_with_no_update_left_stays_without_a_warning(
+    desk: Callable[..., Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    """WeCom lets each response code update a card once: a second change (``/resolve 3``
+    typed in the app) is told by the command's answer, so nothing is asked of WeCom and
+    nothing is logged as a refusal."""
+    channel, fake, _ = await desk()
+    buttons = ((Button("认领", data="esc:claim:3"),),)
+    await channel.execute([NotifyStaff(text=Markup("工单 #3（一般）\n退款"), buttons=buttons)])
+    task = next(m.content["task_id"] for m in fake.app_messages if m.kind == "template_card")
+    card = MessageRef(ChatRef("wecom", "staff", ChatKind.GROUP), task)
+    for state in ("处理人：张三", "已解决"):
+        receipts = await channel.execute([EditMessage(message=card, text=Markup(state))])
+        assert receipts == []
+    assert len(fake.card_updates) == 1  # the send's code, used once
+    assert not [record for record in caplog.records if record.levelno >= logging.WARNING]
+
+
 async def test_leads_notices_reach_the_robot_despite_refusals(desk: Callable[..., Any]) -> None:
     channel, fake, _ = await desk()
     fake.fail_next("webhook/send", 45009, times=2)
@@ -136,6 +156,17 @@ async def test_sends_ask_for_wecoms_duplicate_check(desk: Callable[..., Any]) ->
     assert [m.person for m in fake.app_messages] == [ZHANG, LI]
     sends = fake.calls("message/send")
     assert all(call.body["enable_duplicate_check"] == 1 for call in sends)
+
+
+async def test_the_same_answer_asked_twice_arrives_twice(desk: Callable[..., Any]) -> None:
+    """WeCom's duplicate check compares content: it must not swallow the second answer
+    to ``/tickets`` asked twice (each callback is its own update, handled once)."""
+    _, fake, url = await desk()
+    for _ in range(2):
+        assert await fake.post_app_callback(url, fake.staff_says(ZHANG, "/tickets")) == 200
+    answers = await until(lambda: fake.app_texts(ZHANG)[1:] and fake.app_texts(ZHANG), "two")
+    assert answers[0] == answers[1]
+    assert not any("enable_duplicate_check" in call.body for call in fake.calls("message/send"))
 
 
 async def test_only_listed_staff_work_the_desk(desk: Callable[..., Any]) -> None:

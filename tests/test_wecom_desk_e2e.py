@@ -162,6 +162,32 @@ async def test_a_wechat_complaint_is_worked_from_wecom(desk: Desk) -> None:
     assert listing and not any("#1" in t for t in desk.wecom.app_texts(LEAD))
 
 
+async def test_staff_hear_when_their_answer_waits_for_the_members_window(desk: Desk) -> None:
+    """WeChat takes five messages per member message: the answers beyond them are held,
+    and staff, told "sent" as they typed, hear that it waits, and why; the held
+    answers go out when the member writes again."""
+    await desk.start()
+    await desk.member_says("投诉 退款三周了还没到账")
+    await desk.member_gets("工单 #1")
+    for n in range(1, 7):
+        await desk.app(desk.wecom.staff_says(ZHANG, f"#1 第{n}次回复"))
+        await until(
+            lambda n=n: sum("已发送给成员" in t for t in desk.wecom.app_texts(ZHANG)) == n,
+            f"answer {n} taken",
+        )
+    delivered = [
+        n for n in range(1, 7) if any(f"第{n}次回复" in t for t in desk.wecom.sent_texts(ALICE))
+    ]
+    held = [n for n in range(1, 7) if n not in delivered]
+    assert held and delivered == list(range(1, 7 - len(held)))
+    note = await desk.app_text_for(ZHANG, "暂时发不出去")  # the same note twice is one
+    assert "工单 #1" in note and "微信窗口已关闭" in note
+    await desk.member_says("收到了吗")
+    for n in held:
+        await desk.member_gets(f"第{n}次回复")
+    await desk.app_text_for(ZHANG, "收到了吗")  # staff see the member's answer: all done
+
+
 async def test_a_crisis_reaches_the_leads_and_their_group(desk: Desk) -> None:
     await desk.start()
     await desk.member_says("三次扣费不退款，我已经报警了，明天就去12315投诉，还要找媒体曝光你们")

@@ -84,8 +84,12 @@ async def test_everyone_in_the_staff_chat_is_staff_there(chat: Chat) -> None:
     assert "仅限客服人员" in elsewhere
     # Member commands do not run in the staff chat, and say why.
     refused = said(await chat.cmd(COLLEAGUE, "/checkin", STAFF_CHAT))
-    assert refused == "/checkin 是成员命令，请在社群里使用。"
-    assert "是成员命令" in said(await chat.cmd(COLLEAGUE, "/complain 测试", STAFF_CHAT))
+    assert refused == "客服群里不能用 /checkin，请到社群里使用。"
+    assert "客服群里不能用" in said(await chat.cmd(COLLEAGUE, "/complain 测试", STAFF_CHAT))
+    # A moderator's command is the community's too: not called a member's.
+    assert said(await chat.cmd(COLLEAGUE, "/givepoints @小明 5", STAFF_CHAT)) == (
+        "客服群里不能用 /givepoints，请到社群里使用。"
+    )
     # /settings tells the room what it is.
     shown = said(await chat.cmd(COLLEAGUE, "/settings", STAFF_CHAT))
     assert "这是客服工作群" in shown and "testnet:-900" in shown

@@ -183,6 +183,8 @@ def setup_logging(settings: Settings, quiet: bool = False) -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # Its "Fetching access token" at every fetch: Shequn's own line says when and for how long.
+    logging.getLogger("wechatpy").setLevel(logging.WARNING)
 
 
 def parse_account(account: str) -> tuple[str, str]:

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 @faq_cli.command("import")
 def faq_import(
-    file: Annotated[Path, typer.Argument(help="a .yaml/.yml, .csv or .jsonl file")],
+    file: Annotated[Path, typer.Argument(help="a .yaml/.yml, .csv, .jsonl or .xlsx (Excel) file")],
     config: ConfigOption = None,
     skip_bad: SkipBadOption = False,
 ) -> None:
@@ -70,7 +70,7 @@ async def _faq_import(settings: Settings, rows: list, problems: list, skip_bad: 
 
 @faq_cli.command("export")
 def faq_export(
-    file: Annotated[Path, typer.Argument(help="a .yaml/.yml, .csv or .jsonl file to write")],
+    file: Annotated[Path, typer.Argument(help="a .yaml/.yml, .csv, .jsonl or .xlsx file to write")],
     config: ConfigOption = None,
 ) -> None:
     """Write every entry (disabled ones too) to a file the import reads back."""
@@ -130,7 +130,7 @@ async def _faq_misses(settings: Settings, days: int) -> list[tuple[str, int]]:
 
 @faq_cli.command("eval")
 def faq_eval(
-    base: Annotated[Path, typer.Option(help="knowledge base file (.jsonl, .yaml or .csv)")],
+    base: Annotated[Path, typer.Option(help="knowledge base file (.jsonl, .yaml, .csv or .xlsx)")],
     queries: Annotated[Path, typer.Option(help='JSONL of {"query", "expected_id" or null}')],
     predictions: Annotated[
         Path | None, typer.Option(help="write every prediction to this JSONL file")

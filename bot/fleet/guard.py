@@ -3,7 +3,8 @@
 SQLite serves one process: a lock file beside the database, held for the
 process's life (the operating system drops it when the process dies, however
 it dies). PostgreSQL without Redis runs one process too, held by an advisory
-lock; with Redis, replicas are welcome, but only one may poll Telegram.
+lock; with Redis, replicas are welcome (each holds that lock shared, so a process
+without Redis cannot join them, nor they it), but only one may poll Telegram.
 """
 
 from __future__ import annotations
@@ -58,6 +59,14 @@ class ProcessGuard:
                 "only one may: stop it, or set {setting} to run replicas",
                 setting="redis.url",
             )
+        else:  # its caches and limits would go unshared, its start close replicas' sends
+            await self._hold(
+                Purpose.SOLE_PROCESS,
+                f"a Shequn process without Redis is running on the database {where}; "
+                "replicas cannot run beside it: stop it, or restart it with {setting} set",
+                setting="redis.url",
+                shared=True,
+            )
         if self._settings.telegram_token and self._settings.telegram.mode == "polling":
             await self._hold(
                 Purpose.POLLING,
@@ -66,8 +75,10 @@ class ProcessGuard:
                 setting="telegram.mode",
             )
 
-    async def _hold(self, purpose: Purpose, refusal: str, *, setting: str) -> None:
-        lock = SessionLock(self._storage.engine, purpose)
+    async def _hold(
+        self, purpose: Purpose, refusal: str, *, setting: str, shared: bool = False
+    ) -> None:
+        lock = SessionLock(self._storage.engine, purpose, shared=shared)
         if not await lock.try_acquire():
             raise StartupError(refusal, setting=setting)
         self._locks.append(lock)

@@ -5,7 +5,8 @@ FAQ index) so that a routine update costs no lookup. When one replica
 changes such data it publishes what changed, after the commit; the others
 drop those records (or refresh their FAQ index) as the message arrives,
 well within a second. A replica that loses Redis, and may have missed
-messages, drops its whole cache once it is back.
+messages, drops its whole cache once it is back (one warning when Redis goes,
+one line when it is back).
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from bot.fleet.shared import Outage, connect
 from handlers.record_cache import PendingRecords
+from storage.database import is_transient
 
 log = logging.getLogger(__name__)
 
@@ -55,14 +58,24 @@ class Invalidation:
         self._channel = prefix + "invalidate"
         self._me = replica_id
         self._apply = apply
+        #: One client publishes, the other listens (see :func:`bot.fleet.shared.connect`).
         self._redis: Redis | None = None
+        self._listener: Redis | None = None
         self._listening: asyncio.Task[None] | None = None
         self._sending: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
-        self._redis = Redis.from_url(self._url)
-        pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
-        await pubsub.subscribe(self._channel)  # a Redis that is down stops the start here
+        """Subscribe; a Redis that is down raises here (tried again by the caller)."""
+        if self._redis is None:
+            self._redis = connect(self._url)
+            self._listener = connect(self._url, listening=True)
+        assert self._listener is not None
+        pubsub = self._listener.pubsub(ignore_subscribe_messages=True)
+        try:
+            await pubsub.subscribe(self._channel)
+        except BaseException:
+            await pubsub.aclose()
+            raise
         self._listening = asyncio.create_task(self._listen(pubsub), name="invalidation")
 
     def publish(self, message: Message) -> None:
@@ -82,20 +95,38 @@ class Invalidation:
             log.warning("could not tell the other replicas of a change: %s", error)
 
     async def _listen(self, pubsub: Any) -> None:
+        outage = Outage(
+            "this replica hears of the others' changes again once it is back",
+            "this replica's caches were dropped, in case it missed a change",
+        )
         while True:
             try:
+                if outage.since:
+                    await pubsub.subscribe(self._channel)
+                    await self._applied(None)  # what was missed cannot be known: drop it all
+                    outage.back()
                 async for item in pubsub.listen():
                     if item.get("type") != "message":
                         continue
                     message = json.loads(item["data"])
                     if message.get("from") != self._me:
-                        await self._apply(message)
+                        await self._applied(message)
             except (RedisError, OSError) as error:
-                log.warning("lost Redis (%s); reconnecting", str(error)[:200])
+                outage.gone(error)
                 await asyncio.sleep(RECONNECT_SECONDS)
-                with contextlib.suppress(RedisError, OSError):
-                    await pubsub.subscribe(self._channel)
-                    await self._apply(None)  # what was missed cannot be known: drop it all
+
+    async def _applied(self, message: Message | None) -> None:
+        """Apply one change; one that fails (the database away while the FAQ index is
+        refreshed) is logged and the listening goes on: stopping would leave this
+        replica deaf to every later change, while the FAQ's own sync catches up."""
+        try:
+            await self._apply(message)
+        except Exception as error:
+            if not is_transient(error):
+                log.exception("could not apply another replica's change; listening on")
+                return
+            reason = (str(error) or type(error).__name__).splitlines()[0][:200]
+            log.warning("could not apply another replica's change (%s); listening on", reason)
 
     async def stop(self) -> None:
         if self._sending:
@@ -104,6 +135,7 @@ class Invalidation:
             self._listening.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._listening
-        if self._redis is not None:
-            await self._redis.aclose()
-            self._redis = None
+        for client in (self._redis, self._listener):
+            if client is not None:
+                await client.aclose()
+        self._redis = self._listener = None

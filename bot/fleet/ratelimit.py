@@ -6,7 +6,9 @@ way — every request naming a chat takes one from the overall budget (30 a
 second), a group's also from that group's (20 a minute) — in moving windows
 kept in Redis by the ``limits`` library, which every replica shares. A 429
 pauses every replica for Telegram's ``retry_after``, as PTB's limiter pauses
-its own process.
+its own process. While Redis is away the replica counts in its own memory
+(:mod:`bot.fleet.shared`: one warning, and one line when Redis is back): a reply
+or a welcome is worth more than a shared count, and a 429 is still waited out.
 """
 
 from __future__ import annotations
@@ -14,17 +16,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
 from limits import RateLimitItem, RateLimitItemPerMinute, RateLimitItemPerSecond
-from limits.aio.storage import RedisStorage
-from limits.aio.strategies import MovingWindowRateLimiter
-from redis.asyncio import Redis
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
-from bot.fleet.pacer import take_place
+from bot.fleet.shared import RedisOrLocal, Windows
 
 log = logging.getLogger(__name__)
 
@@ -43,27 +43,20 @@ class FleetRateLimiter(BaseRateLimiter[int]):
         group_per_minute: float,
         max_retries: int,
     ) -> None:
-        self._url = redis_url
         self._prefix = prefix
         self._overall = RateLimitItemPerSecond(max(1, int(overall_per_second)))
         self._group = RateLimitItemPerMinute(max(1, int(group_per_minute)))
         self._max_retries = max_retries
-        self._limiter: MovingWindowRateLimiter | None = None
-        self._storage: RedisStorage | None = None
-        self._redis: Redis | None = None
+        self._fleet = RedisOrLocal(redis_url, "Telegram's limits")
+        self._windows = Windows(self._fleet, prefix + "limits", MAX_NAP)
+        #: This process's own pause, while Redis is away.
+        self._local_pause_until = 0.0
 
     async def initialize(self) -> None:
-        self._storage = RedisStorage(
-            "async+" + self._url, implementation="redispy", key_prefix=self._prefix + "limits"
-        )
-        self._limiter = MovingWindowRateLimiter(self._storage)
-        self._redis = Redis.from_url(self._url)
+        """Nothing to do: Redis is connected to at the first send (it may be away)."""
 
     async def shutdown(self) -> None:
-        if self._redis is not None:
-            await self._redis.aclose()
-            self._redis = None
-        self._limiter = self._storage = None
+        await self._fleet.close()
 
     async def process_request(
         self,
@@ -98,20 +91,31 @@ class FleetRateLimiter(BaseRateLimiter[int]):
         raise AssertionError("unreachable")
 
     async def _take(self, item: RateLimitItem, *keys: str) -> None:
-        assert self._limiter is not None, "initialize() first"
-        await take_place(self._limiter, item, MAX_NAP, *keys)
+        await self._windows.take(item, *keys)
 
     async def _pause(self, seconds: float) -> None:
-        assert self._redis is not None
-        await self._redis.set(self._prefix + "telegram:paused", "1", px=int(seconds * 1000))
+        self._local_pause_until = time.monotonic() + seconds
+        key = self._prefix + "telegram:paused"
+        await self._fleet.either(
+            lambda: self._fleet.redis.set(key, "1", px=int(seconds * 1000)), _nothing
+        )
         await asyncio.sleep(seconds)
 
     async def _paused(self) -> None:
         """Wait out a 429 another replica (or this one) was told of."""
-        assert self._redis is not None
-        left = await self._redis.pttl(self._prefix + "telegram:paused")
+        left = await self._fleet.either(
+            lambda: self._fleet.redis.pttl(self._prefix + "telegram:paused"), self._own_pause
+        )
         if left > 0:
             await asyncio.sleep(left / 1000)
+
+    async def _own_pause(self) -> float:
+        """Milliseconds left of this process's own pause (Redis away)."""
+        return (self._local_pause_until - time.monotonic()) * 1000
+
+
+async def _nothing() -> None:
+    return None
 
 
 def _seconds(value: Any) -> float:

@@ -4,6 +4,9 @@
 ``/readyz`` says it can do its work: the database answers, its schema is the
 one this version expects, and each channel reaches its platform. A replica
 that is not ready is taken out of the balancer's rotation, not restarted.
+Replicas also report Redis, as ``degraded`` while it is away, but stay ready:
+they still serve (each counting the send limits alone), and a fleet taken out
+of rotation for a Redis outage would serve nobody.
 """
 
 from __future__ import annotations
@@ -29,6 +32,9 @@ CHECK_TIMEOUT = 3.0
 #: A channel's answer about its platform is reused this long (readiness is polled).
 REACH_CACHE_SECONDS = 10.0
 
+#: Checks reported but not required: the replica serves without them.
+ADVISORY = frozenset({"redis"})
+
 Reach = Callable[[], Awaitable[None]]
 
 
@@ -39,8 +45,11 @@ class Operations:
         metrics: Metrics,
         channels: Sequence[Any],
         leads: Callable[[], bool],
+        redis: Reach | None = None,
     ) -> None:
+        """``redis``: raises unless Redis answers (replicas only)."""
         self._storage = storage
+        self._redis = redis
         self._metrics = metrics
         self._leads = leads
         #: Channels that can tell whether they reach their platform (``reach()``).
@@ -76,7 +85,18 @@ class Operations:
                     results["migrations"] = f"schema at {current}, this version needs {self._head}"
         for name, reach in self._reach.items():
             results[name] = await self._reached_lately(name, reach)
+        if self._redis is not None:
+            results["redis"] = await self._redis_state(self._redis)
         return results
+
+    @staticmethod
+    async def _redis_state(ping: Reach) -> str:
+        """``ok``, or ``degraded: why`` (not a reason to leave the rotation)."""
+        try:
+            await asyncio.wait_for(ping(), CHECK_TIMEOUT)
+        except Exception as error:
+            return f"degraded: {_reason(error)}"
+        return "ok"
 
     async def _reached_lately(self, name: str, reach: Reach) -> str:
         known = self._reached.get(name)
@@ -92,7 +112,7 @@ class Operations:
 
     async def _ready(self, _request: Request) -> Response:
         results = await self.checks()
-        ready = all(value == "ok" for value in results.values())
+        ready = all(value == "ok" for name, value in results.items() if name not in ADVISORY)
         return JSONResponse({"ready": ready, "checks": results}, status_code=200 if ready else 503)
 
     async def _metrics_page(self, _request: Request) -> Response:

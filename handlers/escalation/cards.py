@@ -20,12 +20,14 @@ from handlers.actions import (
 )
 from handlers.context import Context
 from handlers.events import ChatKind, ChatRef, MessageRef, UserRef
-from handlers.i18n import Texts
+from handlers.i18n import Texts, shortened
 from handlers.refs import chat_ref, user_ref
 from storage.records import TicketRecord
 from storage.repositories import Repositories
 
 PREFIX = "esc:"
+#: How much of the complaint a card shows.
+CARD_TEXT_LIMIT = 500
 #: The card itself: while none was posted, the sweep tries again.
 CARD = "ticket_card"
 #: Other notices to staff about a ticket (appended, claimed, reminders).
@@ -69,7 +71,8 @@ def card(
         id=ticket.id,
         name=mention(member),
         group=origin(texts, ticket, chat),
-        text=(text if text is not None else ticket.text)[:500],
+        # Cut where it shows (…): the whole text is the ticket's, in /ticket and the console.
+        text=shortened(text if text is not None else ticket.text, CARD_TEXT_LIMIT),
     )
     if ticket.severity == "crisis" and ticket.status != "resolved":
         body = Markup("{}\n{}").format(body, texts.t("tickets.card_crisis_call"))

@@ -21,13 +21,16 @@ from handlers.actions import (
     mention,
     reply,
 )
+from handlers.commands import stored_id
 from handlers.context import Context, Place
 from handlers.escalation import cards
 from handlers.escalation.cards import PREFIX
 from handlers.escalation.detector import Severity
-from handlers.escalation.intake import Intake
+from handlers.escalation.intake import REOPEN_WITHIN, Intake
+from handlers.escalation.rating import typed_rating
 from handlers.escalation.settings import EscalationSettings
 from handlers.events import ButtonPressed, CommandIssued, Event, MessagePosted, MessageRef, UserRef
+from handlers.i18n import Texts
 from handlers.reach import to_member
 from handlers.roles import Role
 from storage.records import TicketRecord
@@ -38,6 +41,8 @@ from storage.repositories.faq import ANSWERED_BY_STAFF
 _ENTRY = re.compile(r"[#＃]\s*(\d{1,9})")
 #: ``#12 text`` in a staff room: the answer to ticket 12, where a card cannot be quoted.
 _TICKET_ANSWER = re.compile(r"[#＃](\d{1,9})[\s\u3000]+(\S.*)", re.DOTALL)
+#: The longest answer staff send at once: one Telegram message of it, with the heading.
+ANSWER_LIMIT = 4000
 #: A ticket opened this soon after the member's failed FAQ answer is about that question.
 TAUGHT_WITHIN = timedelta(hours=1)
 
@@ -69,6 +74,11 @@ class Desk:
             return [reply(message, texts.t("tickets.unknown", id=ticket_id))]
         if ticket.status == "resolved":
             return [reply(message, texts.t("tickets.already_resolved", id=ticket.id))]
+        if len(text) > ANSWER_LIMIT:  # the console takes any length; the member reads one message
+            too_long = texts.t(
+                "tickets.answer_too_long", id=ticket.id, length=len(text), limit=ANSWER_LIMIT
+            )
+            return [reply(message, too_long)]
         answer: str | Markup = text
         if text.startswith((":", "：")):  # standard wording, by name
             name = text[1:].strip().lower()
@@ -141,6 +151,8 @@ class Desk:
             return await self._answer(ctx, ticket.id, event.text.strip(), event.message)
         if ticket.user_id != ctx.sender.id:
             return []  # someone else replying to it: an ordinary message
+        if (rated := await self._rated_by_text(ctx, ticket, event)) is not None:
+            return rated  # "5" in answer to the rating request rates, never reopens
         return await self.intake.member_answered(ctx, ticket, event)
 
     async def _waited_for(self, event: MessagePosted, ctx: Context) -> list[Action]:
@@ -150,18 +162,52 @@ class Desk:
             return []
         mine = await ctx.repos.tickets.of_member(ctx.sender.id, limit=3)
         waiting = next((ticket for ticket in mine if ticket.status == "waiting"), None)
-        if waiting is None:
-            return []
-        return await self.intake.member_answered(ctx, waiting, event)
+        if waiting is not None:
+            return await self.intake.member_answered(ctx, waiting, event)
+        if mine and mine[0].status == "resolved":  # a score is for the latest ticket only
+            return await self._rated_by_text(ctx, mine[0], event) or []
+        return []
 
-    async def on_delivery(self, repos: Repositories, receipt: Receipt, now: datetime) -> None:
-        """The ticket's history says how a message to the member went."""
+    @staticmethod
+    async def _rated_by_text(
+        ctx: Context, ticket: TicketRecord, event: MessagePosted
+    ) -> list[Action] | None:
+        """A score typed for the member's own ticket resolved lately and not yet rated
+        (WeChat's stars are a menu, which members often answer by typing); None when
+        the message is no such rating."""
+        score = typed_rating(event.text)
+        if (
+            score is None
+            or ctx.sender is None
+            or ticket.rating is not None
+            or ticket.resolved_at is None
+            or ctx.now - ticket.resolved_at > REOPEN_WITHIN
+        ):
+            return None
+        if not await ctx.repos.tickets.rate(ticket.id, ctx.sender.id, score, ctx.now):
+            return None
+        return [reply(event.message, ctx.texts.t("tickets.thanks_rating"))]
+
+    async def on_delivery(
+        self, repos: Repositories, receipt: Receipt, now: datetime, texts: Texts
+    ) -> list[Action]:
+        """The ticket's history says how a message to the member went; staff, told it
+        was sent before it went out, hear when it did not (held for the member's next
+        message where the platform allows, as WeChat's window does, or lost)."""
         if receipt.tag is None:
-            return
-        if not receipt.ok:
-            await repos.tickets.log(receipt.tag.key, "undelivered", now, text=receipt.error)
-        elif receipt.fell_back:
-            await repos.tickets.log(receipt.tag.key, "delivered_in_group", now)
+            return []
+        ticket_id = int(receipt.tag.key)
+        if receipt.fell_back:
+            await repos.tickets.log(ticket_id, "delivered_in_group", now)
+        if receipt.ok:
+            return []
+        await repos.tickets.log(ticket_id, "undelivered", now, text=receipt.error)
+        code = receipt.error or ""
+        reason = texts.label(f"onboarding.reason_{code}", code)
+        key = "tickets.member_message_held" if receipt.skipped else "tickets.member_message_lost"
+        return [
+            NotifyStaff(text=texts.t(key, id=ticket_id, reason=reason), tag=cards.note(ticket_id))
+        ]
 
     async def resolve(self, event: CommandIssued, ctx: Context) -> list[Action]:
         texts = ctx.texts
@@ -207,10 +253,11 @@ class Desk:
         texts = ctx.texts
         parts = event.data[len(PREFIX) :].split(":")
         press = event.press_id or ""
-        if len(parts) < 2 or not parts[1].isdigit():
+        ticket_id = stored_id(parts[1]) if len(parts) >= 2 else None
+        if ticket_id is None:  # forged or mangled data
             return [AnswerButton(press_id=press, text=texts.plain("button.expired"))]
-        kind, ticket_id = parts[0], int(parts[1])
-        if kind == "rate" and len(parts) == 3 and parts[2] in "12345":
+        kind = parts[0]
+        if kind == "rate" and len(parts) == 3 and parts[2] in ("1", "2", "3", "4", "5"):
             rated = await ctx.repos.tickets.rate(ticket_id, ctx.sender.id, int(parts[2]), ctx.now)
             key = "tickets.thanks_rating"
             if not rated:  # rated before, or someone else's ticket (the buttons may be public)

@@ -70,6 +70,8 @@ class TicketViews:
             text = item.text or ""
             if item.kind in GRADE_CHANGES:  # the new grade, in the reader's language
                 text = texts.plain("tickets.raised_to", severity=_severity(texts, text))
+            elif item.kind == "undelivered":  # a reason code, named as the reports name it
+                text = texts.label(f"onboarding.reason_{text}", text)
             lines.append(
                 texts.t(
                     "tickets.history_line",

@@ -24,6 +24,7 @@ from handlers.actions import (
     reply,
 )
 from handlers.basics import small_talk_reply
+from handlers.commands import stored_id
 from handlers.context import Context
 from handlers.events import ButtonPressed, CommandIssued, Event, MessagePosted, UserRef
 from handlers.faq.library import FaqLibrary
@@ -212,9 +213,9 @@ class FaqReplies:
         if not event.data.startswith(PREFIX) or ctx.sender is None:
             return []
         kind, _, raw_id = event.data[len(PREFIX) :].partition(":")
-        if not raw_id.isdigit():
+        target = stored_id(raw_id)
+        if target is None:
             return []
-        target = int(raw_id)
         if kind == "pick":
             return await self._pick(event, ctx, target)
         answer = await ctx.repos.faq.get_answer(target)

@@ -21,8 +21,9 @@ def register(router: Router, flow: OnboardingFlow) -> None:
     on_off = word("switch", optional=True, choices=("on", "off"), aliases=SWITCH_ALIASES)
     for declared in (
         declare("setwelcome", commands.set_welcome, Role.MODERATOR, where=GROUP_ONLY,
-                args=(text("welcome"),)),
-        declare("welcome", commands.preview_welcome, Role.MODERATOR, where=GROUP_ONLY),
+                args=(text("welcome"),), needs="group_messages"),
+        declare("welcome", commands.preview_welcome, Role.MODERATOR, where=GROUP_ONLY,
+                needs="group_messages"),
         declare("onboarding", commands.onboarding, Role.MODERATOR, where=GROUP_ONLY,
                 args=(on_off,)),
     ):  # fmt: skip

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from handlers.actions import Action, AnswerButton, SendMessage
+from handlers.commands import stored_id
 from handlers.context import Context
 from handlers.events import (
     ButtonPressed,
@@ -168,9 +169,8 @@ class OnboardingFlow:
         if not event.data.startswith(START_BUTTON) or ctx.sender is None:
             return []
         texts = ctx.texts
-        try:
-            chat_id = int(event.data.removeprefix(START_BUTTON))
-        except ValueError:
+        chat_id = stored_id(event.data.removeprefix(START_BUTTON))
+        if chat_id is None:
             return []
         actions = await self.participated(ctx, chat_id, ctx.sender.id, "start_button")
         actions.append(SendMessage(chat=event.chat, text=texts.t("onboarding.started")))

@@ -13,6 +13,13 @@ from handlers.points.settings import PointsSettings
 from handlers.roles import Role
 from handlers.router import GROUP_ONLY, Router, declare
 
+#: What a command that names a member needs of the platform (see Capabilities).
+NAMING = "member_mentions"
+
+
+#: The most characters of a reason for points or a badge (said in the group).
+REASON_LONGEST = 200
+
 
 def register(router: Router, economy: Economy, participation: Participation | None) -> None:
     rules = EarningRules(economy, participation)
@@ -34,7 +41,9 @@ def register(router: Router, economy: Economy, participation: Participation | No
     )
     period = word("period", optional=True, choices=("all", "week", "month"), aliases=PERIOD_ALIASES)
     # The amount's range depends on the configured maximum: the command explains it.
-    adjust = (member(), number("amount", minimum=None), text("reason"))
+    # A reason is said in the group: a line, not an essay.
+    reason = text("reason", longest=REASON_LONGEST)
+    adjust = (member(), number("amount", minimum=None), reason)
     for declared in (
         declare("checkin", rules.checkin, where=GROUP_ONLY),
         declare("points", commands.points, where=GROUP_ONLY),
@@ -44,15 +53,19 @@ def register(router: Router, economy: Economy, participation: Participation | No
         # A reward's name may have spaces (10 元优惠券): the rest of the line names it.
         declare("redeem", rewards.redeem, where=GROUP_ONLY, args=(text("reward"),)),
         declare("invite", invitations.invite, where=GROUP_ONLY, needs="invite_links"),
-        declare("helpful", rules.helpful, Role.MODERATOR, where=GROUP_ONLY),
-        declare("givepoints", commands.give, Role.MODERATOR, where=GROUP_ONLY, args=adjust),
-        declare("takepoints", commands.take, Role.MODERATOR, where=GROUP_ONLY, args=adjust),
-        declare("pointslog", commands.log, Role.MODERATOR, where=GROUP_ONLY, args=(member(),)),
+        # These name a member (@name, or a reply): nobody to name in a one-to-one chat.
+        declare("helpful", rules.helpful, Role.MODERATOR, where=GROUP_ONLY, needs=NAMING),
+        declare("givepoints", commands.give, Role.MODERATOR, where=GROUP_ONLY, args=adjust,
+                needs=NAMING),
+        declare("takepoints", commands.take, Role.MODERATOR, where=GROUP_ONLY, args=adjust,
+                needs=NAMING),
+        declare("pointslog", commands.log, Role.MODERATOR, where=GROUP_ONLY, args=(member(),),
+                needs=NAMING),
         # A badge's name may have spaces (社区 MVP): quoted, or the rest of the line.
         declare("grantbadge", commands.grant_badge, Role.MODERATOR, where=GROUP_ONLY,
-                args=(member(), word("badge"), text("reason"))),
+                args=(member(), word("badge"), reason), needs=NAMING),
         declare("revokebadge", commands.revoke_badge, Role.MODERATOR, where=GROUP_ONLY,
-                args=(member(), text("badge"))),
+                args=(member(), text("badge")), needs=NAMING),
     ):  # fmt: skip
         router.command(declared)
 

@@ -21,7 +21,7 @@ from handlers.actions import (
 )
 from handlers.context import Community, Context, Offline
 from handlers.events import CommandIssued, Event, MemberJoined
-from handlers.i18n import Catalog
+from handlers.i18n import Catalog, Texts
 from handlers.points.economy import Economy
 from handlers.refs import chat_ref, user_ref
 from storage.records import JoinOutcome
@@ -60,14 +60,17 @@ class Invitations:
         ]
 
     @staticmethod
-    async def on_link(repos: Repositories, receipt: Receipt, now: datetime) -> None:
+    async def on_link(
+        repos: Repositories, receipt: Receipt, now: datetime, _texts: Texts
+    ) -> list[Action]:
         """Keep the link the channel made, so the member's next /invite reuses it."""
         if receipt.value is None or receipt.tag is None or not receipt.sent:
-            return
+            return []
         where = receipt.sent[0]
         chat = await repos.chats.get(where.platform, where.chat_id)
         if chat is not None:
             await repos.points.save_invite_link(chat.id, receipt.tag.key, receipt.value, now)
+        return []
 
     async def on_join(self, event: Event, ctx: Context) -> list[Action]:
         assert isinstance(event, MemberJoined)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from markupsafe import Markup
 
 from handlers.actions import Action, AnswerButton, Button, NotifyStaff, mention, reply
+from handlers.commands import stored_id
 from handlers.context import Context
 from handlers.events import ButtonPressed, CommandIssued, Event
 from handlers.points.economy import Economy
@@ -141,11 +142,12 @@ class Rewards:
         toast = event.press_id or ""
         if Role.STAFF not in ctx.roles and Role.MODERATOR not in ctx.roles:
             return [AnswerButton(press_id=toast, text=texts.plain("points.staff_only"))]
-        if kind not in ("done", "refuse") or not raw.isdigit():
+        number = stored_id(raw)
+        if kind not in ("done", "refuse") or number is None:
             return [AnswerButton(press_id=toast, text=texts.plain("button.expired"))]
         status = "done" if kind == "done" else "refused"
         assert ctx.sender is not None
-        decided = await ctx.repos.points.decide_redemption(int(raw), status, ctx.now, ctx.sender.id)
+        decided = await ctx.repos.points.decide_redemption(number, status, ctx.now, ctx.sender.id)
         if decided is None:
             return [AnswerButton(press_id=toast, text=texts.plain("points.redeem_decided"))]
         chat = await ctx.repos.chats.get_by_id(decided.chat_id)

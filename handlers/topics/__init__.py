@@ -28,12 +28,13 @@ def register(router: Router, economy: Economy, participation: Participation | No
     changing = (word("action", choices=("pause", "resume", "remove")), number("id"))
     for declared in (
         declare("schedule", commands.schedule, Role.MODERATOR, where=GROUP_ONLY,
-                forms=(listing, adding, changing)),
+                forms=(listing, adding, changing), needs="group_messages"),
         declare("addtopic", commands.add_topic, Role.MODERATOR,
                 args=(word("pool"), text("topic"))),
         declare("nexttopic", commands.next_topic, Role.MODERATOR, where=GROUP_ONLY,
-                args=(word("pool"), text("topic"))),
-        declare("topicstats", commands.topic_stats, Role.MODERATOR, where=GROUP_ONLY),
+                args=(word("pool"), text("topic")), needs="group_messages"),
+        declare("topicstats", commands.topic_stats, Role.MODERATOR, where=GROUP_ONLY,
+                needs="group_messages"),
     ):  # fmt: skip
         router.command(declared)
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from markupsafe import Markup
 
 from handlers.actions import Action, reply
+from handlers.commands import stored_id
 from handlers.context import Context
 from handlers.events import CommandIssued
 from handlers.i18n import shortened
@@ -163,7 +164,8 @@ async def next_topic(event: CommandIssued, ctx: Context) -> list[Action]:
     assert ctx.chat is not None
     pool, rest = await _pool(ctx, ctx.args["pool"]), ctx.args["topic"]
     if rest.startswith("#") and rest[1:].isdigit():
-        topic = await ctx.repos.topics.get_topic(int(rest[1:]))
+        number = stored_id(rest[1:])
+        topic = await ctx.repos.topics.get_topic(number) if number is not None else None
         if topic is None or topic.pool != pool:
             missing = texts.t("topics.no_topic", id=rest[1:], pool=title(texts, pool))
             return [reply(event.message, missing)]

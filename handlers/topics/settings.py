@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator
 
@@ -20,12 +21,17 @@ class Schedule(Section):
     @field_validator("cron")
     @classmethod
     def _cron(cls, value: str) -> str:
-        from handlers.topics.slots import CronError, trigger
+        from handlers.topics.slots import CronError, next_slots
 
         try:
-            trigger(value, None)
+            upcoming = next_slots(value, ZoneInfo("UTC"), datetime.now(UTC), 1)
         except CronError as error:
             raise ValueError(f'{error}; e.g. "0 20 * * sat" is Saturdays at 20:00') from None
+        if not upcoming:  # accepted by the parser, yet no day matches: nothing would post
+            raise ValueError(
+                f'"{value}" never fires (no such day, e.g. 31 February); '
+                'e.g. "0 20 * * sat" is Saturdays at 20:00'
+            )
         return value
 
 

@@ -33,8 +33,9 @@ def trigger(cron: str, zone: ZoneInfo | None) -> CronTrigger:
 def crontab_weekdays(field: str) -> str:
     """A weekday field with crontab's numbers (0 or 7 = Sunday, 1 = Monday) as the
     names APScheduler reads: its own numbers start at Monday, so ``0 20 * * 3`` would
-    otherwise fire on Thursday instead of Wednesday. Names pass through; a field that
-    cannot be read is left for the trigger to refuse."""
+    otherwise fire on Thursday instead of Wednesday. Names may stand beside numbers
+    (``mon,3``, ``fri-7``) and mean the same days. A field that cannot be read is
+    left for the trigger to refuse."""
     if not any(ch.isdigit() for ch in field):
         return field
     days: set[int] = set()
@@ -47,14 +48,22 @@ def crontab_weekdays(field: str) -> str:
             first, last = 0, 6
         else:
             low, dash, high = span.partition("-")
-            if not low.isdigit() or (dash and not high.isdigit()):
+            first, end = _crontab_day(low), _crontab_day(high) if dash else None
+            if first is None or (dash and end is None):
                 return field
-            first = int(low)
-            last = int(high) if dash else (6 if raw_step else first)
+            last = end if end is not None else (6 if raw_step else first)
         if not 0 <= first <= last <= 7:
             return field
         days.update(day % 7 for day in range(first, last + 1, step))
     return ",".join(_CRONTAB_DAYS[day] for day in sorted(days))
+
+
+def _crontab_day(token: str) -> int | None:
+    """A weekday as crontab numbers it (``3`` or ``wed``: 3), or None."""
+    if token.isdigit():
+        return int(token)
+    name = token.lower()
+    return _CRONTAB_DAYS.index(name) if name in _CRONTAB_DAYS else None
 
 
 #: The five fields, in order, as the catalog names them (``topics.cron_minute`` …).

@@ -74,6 +74,8 @@ META_HELP = """沙盒命令 Sandbox commands (everything else is typed into the 
 #: work falls due; this only bounds what a task cannot tell (a card the staff chat
 #: refused is tried again on a schedule of its own).
 LONGEST_STEP = timedelta(days=1)
+#: The most ``/advance`` moves the clock at once: ten years of daily steps.
+LONGEST_ADVANCE = timedelta(days=3660)
 
 #: Why a topic slot was not posted.
 _NOT_POSTED = {"skipped": "话题池是空的 the pool is empty", "missed": "错过 missed"}
@@ -160,7 +162,7 @@ class SandboxConsole:
         """Run due work now, as the scheduler would; the sandbox does it after every line."""
         actions = await self.app.sweep()
         if actions:
-            await self.app.record(await self.execute(actions))
+            await self.app.carry_out(actions, self.execute)
 
     async def _dispatch(self, incoming: Incoming, *, wrote: bool = True) -> None:
         """Handle what was typed; ``wrote`` off: an event, not the member's message."""
@@ -208,6 +210,9 @@ class SandboxConsole:
             delta = parse_duration(text or "1d")
         except ValueError as error:
             self.write(f"(!) {error}")
+            return True
+        if delta > LONGEST_ADVANCE:  # a day's sweep at a time; and the calendar ends
+            self.write(f"(!) 一次最多前进 at most {LONGEST_ADVANCE.days}d at a time")
             return True
         return await self._advance_by(delta, text or "1d")
 

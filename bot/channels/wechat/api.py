@@ -27,6 +27,8 @@ from wechatpy.client.base import BaseWeChatClient
 from wechatpy.exceptions import WeChatClientException
 from wechatpy.work import WeChatClient
 
+from bot.startup import StartupError
+
 log = logging.getLogger(__name__)
 
 JSON = dict[str, Any]
@@ -64,6 +66,11 @@ class WeChatError(WeChatApiError):
 
 class WeChatUnreachable(WeChatApiError):
     """No usable answer: the network failed, or WeChat answered with HTTP errors."""
+
+
+class WeChatNotThere(WeChatUnreachable):
+    """HTTP 404: the server answers, but WeChat's API is not at that address (a wrong
+    ``api_base_url``). No wait fixes that."""
 
 
 class TokenStore(Protocol):
@@ -143,6 +150,8 @@ class TokenedApi:
 
     #: How log lines and errors name the service.
     service = "WeCom"
+    #: The setting that says where the API is (named when nothing answers there).
+    base_setting = "wechat.api_base_url"
 
     def __init__(
         self,
@@ -165,11 +174,17 @@ class TokenedApi:
 
     async def until_reachable(self, call: Callable[[], Awaitable[T]]) -> T:
         """``call()`` at start: a network outage is waited out with growing pauses, one
-        line each (a stop cuts it short); an error WeChat answers is raised."""
+        line each (a stop cuts it short); an error WeChat answers is raised, and so is
+        an address where the API is not (a wait would never end)."""
         delay = 1.0
         while True:
             try:
                 return await call()
+            except WeChatNotThere as error:
+                raise StartupError(
+                    f"{error} at {self.api_base_url}: WeChat's API is not there; fix {{setting}}",
+                    setting=self.base_setting,
+                ) from None
             except WeChatUnreachable as error:
                 log.warning(
                     "WeChat's API at %s is unreachable (%s); retrying in %g s",
@@ -243,7 +258,8 @@ class TokenedApi:
         except WeChatClientException as error:
             if error.errcode is None:
                 status = getattr(error.response, "status_code", "?")
-                raise WeChatUnreachable(f"{self.service} answered HTTP {status}") from None
+                unreachable = WeChatNotThere if status == 404 else WeChatUnreachable
+                raise unreachable(f"{self.service} answered HTTP {status}") from None
             raise WeChatError(int(error.errcode), str(error.errmsg), self.service) from None
         except requests.RequestException as error:
             raise WeChatUnreachable(

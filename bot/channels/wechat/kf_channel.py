@@ -60,6 +60,7 @@ CAPABILITIES = Capabilities(
     restrict=False,
     buttons=True,  # as a msgmenu: the member taps an item, which comes back as its id
     invite_links=False,
+    member_mentions=False,  # one to one: no @name and no other member's message to reply to
     max_text_length=2048,
 )
 

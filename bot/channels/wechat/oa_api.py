@@ -53,6 +53,7 @@ class _Client(WeChatClient):
 
 class OfficialAccountApi(TokenedApi):
     service = "Official Account API"
+    base_setting = "wechat.oa.api_base_url"
 
     def __init__(
         self,

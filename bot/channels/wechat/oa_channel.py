@@ -81,6 +81,7 @@ CAPABILITIES = Capabilities(
     restrict=False,
     buttons=True,  # as a 菜单消息: a tap comes back as text with its id
     invite_links=False,
+    member_mentions=False,  # one to one: no @name and no other member's message to reply to
     max_text_length=2048,
 )
 

@@ -16,6 +16,9 @@ from handlers.config import Section, TextList
 
 #: WeCom's EncodingAESKey: 43 characters, base64 of 32 bytes without the final ``=``.
 AES_KEY_LENGTH = 43
+#: Platforms whose members are reached one to one (微信客服, the Official Account): no
+#: chat there can be the staff desk.
+ONE_TO_ONE_PLATFORMS = frozenset({"wechat", "wechat_oa"})
 
 
 def _secret(value: SecretStr | None) -> str:

@@ -89,17 +89,18 @@ class WeComAppApi(TokenedApi):
         """A person's name in the corp's contacts (their user id when WeCom keeps it)."""
         return str((await self._call("user/get", "get", {"userid": userid})).get("name") or "")
 
-    async def send(self, people: Sequence[str], kind: str, content: JSON) -> JSON:
+    async def send(
+        self, people: Sequence[str], kind: str, content: JSON, *, once: bool = True
+    ) -> JSON:
         """An app message to ``people``; the answer has ``msgid`` (and ``response_code``
-        for a card with buttons). WeCom itself drops a repeat within half an hour."""
-        data: JSON = {
-            "touser": "|".join(people),
-            "msgtype": kind,
-            "agentid": self.agent_id,
-            kind: content,
-            "enable_duplicate_check": 1,
-            "duplicate_check_interval": DUPLICATE_CHECK_SECONDS,
-        }
+        for a card with buttons). With ``once``, WeCom itself drops the same message
+        repeated within half an hour; an answer to what someone typed goes without it,
+        since asking twice (``/tickets``) must be answered twice."""
+        data: JSON = {"touser": "|".join(people), "msgtype": kind, "agentid": self.agent_id}
+        data[kind] = content
+        if once:
+            data["enable_duplicate_check"] = 1
+            data["duplicate_check_interval"] = DUPLICATE_CHECK_SECONDS
         return await self._call("message/send", "post", data)
 
     async def update_card(self, people: Sequence[str], response_code: str, card: JSON) -> None:

@@ -11,8 +11,9 @@ a staff member writes in the app chat is said in the staff room, so ``/tickets``
 group; an answer to something they wrote goes to them alone. Leads' notices are
 also posted, when a group robot's key is set, in that internal group, paced to
 the robot's 20 a minute and retried until they go. App messages are paced per
-person (WeCom silently drops past 30 a minute) and marked for WeCom's duplicate
-check, so a retried send is not shown twice.
+person (WeCom silently drops past 30 a minute); notices are marked for WeCom's
+duplicate check, so a resent one is not shown twice, but answers are not (the same
+answer to the same command asked twice must arrive twice).
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ from bot.channels.wechat.wecom_api import (
 from bot.channels.wechat.window import truncate
 from bot.fleet.pacer import FleetPacer
 from bot.fleet.settings import RedisSettings
+from bot.fleet.shared import RedisOrLocal
 from bot.startup import StartupError
 from handlers.actions import (
     Action,
@@ -165,9 +167,11 @@ class WeComAppChannel:
         robot = [(ROBOT_PER_MINUTE, 60.0)]
         self._pacer: Pacer | FleetPacer = Pacer(per_person)
         self._robot_pacer: Pacer | FleetPacer = Pacer(robot)
+        self._fleet: RedisOrLocal | None = None
         if redis is not None and redis.configured:  # replicas: the limits are the fleet's
-            self._pacer = FleetPacer(redis.url, redis.prefix, name, per_person)
-            self._robot_pacer = FleetPacer(redis.url, redis.prefix, name + ":robot", robot)
+            self._fleet = RedisOrLocal(redis.url, "WeCom's limits")
+            self._pacer = FleetPacer(self._fleet, redis.prefix, name, per_person)
+            self._robot_pacer = FleetPacer(self._fleet, redis.prefix, name + ":robot", robot)
         self.robot_retry: tuple[float, ...] = ROBOT_RETRY
         self._tasks: set[asyncio.Task[None]] = set()
         self._names: dict[str, str] = {}
@@ -218,6 +222,8 @@ class WeComAppChannel:
         self._stopping.set()
         while self._tasks:
             await asyncio.wait(set(self._tasks))
+        if self._fleet is not None:
+            await self._fleet.close()
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.get_running_loop().create_task(work)
@@ -345,6 +351,7 @@ class WeComAppChannel:
         return receipts
 
     async def _execute(self, action: Action, sent: list[Sent]) -> None:
+        once = _once(action)
         match action:
             case SendMessage(chat=chat) if is_customer_group(chat):
                 if action.deliveries:  # onboarding: WeChat's welcome template greets instead
@@ -355,32 +362,39 @@ class WeComAppChannel:
                 sent.append(Sent(PLATFORM, chat.id, msgid))
             case NotifyStaff():
                 room = "leads" if action.leads and self._desk.leads_chat else "staff"
-                await self._post(
-                    room, self._settings.people(room), action.text, action.buttons, sent
-                )
+                people = self._settings.people(room)
+                await self._post(room, people, action.text, action.buttons, sent, once=once)
                 if action.leads and self._settings.robot_key is not None:
                     self._spawn(self._to_robot(plain_text(action.text)))
             case SendMessage(chat=chat) if chat.id in ROOMS and not chat.is_private:
                 person = _writer(action.reply_to)
                 people = [person] if person else self._settings.people(chat.id)
-                await self._post(chat.id, people, action.text, action.buttons, sent)
+                await self._post(chat.id, people, action.text, action.buttons, sent, once=once)
             case SendMessage(chat=chat) if chat.is_private:
-                await self._post(chat.id, [chat.id], action.text, action.buttons, sent)
+                await self._post(chat.id, [chat.id], action.text, action.buttons, sent, once=once)
             case SendPrivate(user=user):
-                await self._post(user.id, [user.id], action.text, action.buttons, sent)
+                await self._post(user.id, [user.id], action.text, action.buttons, sent, once=once)
             case EditMessage(message=message):
                 await self._update(message, action.text, action.buttons)
             case AnswerButton(press_id=person, text=text) if text and person:
-                await self._post(person, [person], Markup.escape(text), (), sent)
+                await self._post(person, [person], Markup.escape(text), (), sent, once=False)
             case AnswerButton():
                 pass
             case _:
                 raise WeChatError(-2, f"the WeCom app cannot carry out {type(action).__name__}")
 
     async def _post(
-        self, where: str, people: list[str], text: Markup, buttons: Keyboard, sent: list[Sent]
+        self,
+        where: str,
+        people: list[str],
+        text: Markup,
+        buttons: Keyboard,
+        sent: list[Sent],
+        *,
+        once: bool = True,
     ) -> None:
-        """Text in parts of 2,048 bytes; with buttons, the last part as a card."""
+        """Text in parts of 2,048 bytes; with buttons, the last part as a card. ``once``:
+        WeCom's duplicate check drops the same text sent again within half an hour."""
         plain = plain_text(text)
         items = [button for row in buttons for button in row if button.data][:CARD_BUTTONS]
         parts = split_text(plain) if plain.strip() else []
@@ -392,23 +406,26 @@ class WeComAppChannel:
             card = _card(task, title, rest, items)
             await self._pacer.wait(*people)
             for part in parts:
-                await self._api.send(people, "text", {"content": part})
-            result = await self._api.send(people, "template_card", card)
+                await self._api.send(people, "text", {"content": part}, once=once)
+            result = await self._api.send(people, "template_card", card, once=once)
             await self._remember_code(task, str(result.get("response_code", "")))
             await self._remember_people(task, people)
             sent.append(Sent(PLATFORM, where, task))
             return
         for part in parts:
             await self._pacer.wait(*people)
-            result = await self._api.send(people, "text", {"content": part})
+            result = await self._api.send(people, "text", {"content": part}, once=once)
             sent.append(Sent(PLATFORM, where, str(result.get("msgid", ""))))
 
     async def _update(self, message: MessageRef, text: Markup, buttons: Keyboard) -> None:
-        """The card in place, with the last response code WeCom gave for it."""
+        """The card in place, with the last response code WeCom gave for it. With none
+        left (a change made by a typed command, not a press) the card stays as it is:
+        the command's own answer tells the change, so WeCom is not asked at all."""
         task = message.id
         code = await self._take_code(task)
         if not code:
-            raise WeChatError(-3, "this card can no longer be updated (no response code left)")
+            log.debug("card %s stays as it is: no response code left to update it", task)
+            return
         people = await self._people_of(task)
         plain = plain_text(text)
         title, _, rest = plain.partition("\n")
@@ -482,6 +499,18 @@ def _at(message: dict[str, str], clock: Clock) -> datetime:
 
 def _room(room: str) -> ChatRef:
     return ChatRef(PLATFORM, room, ChatKind.GROUP, room)
+
+
+def _once(action: Action) -> bool:
+    """Whether WeCom's duplicate check guards this send. Notices and scheduled messages,
+    yes: a resend after a crash is then not shown twice. An answer to what someone typed
+    or pressed, no: that update is handled once already, and the same answer to the same
+    question asked again (``/tickets``, a second reply's confirmation) must be shown."""
+    if isinstance(action, NotifyStaff) or action.deliveries:
+        return True
+    if isinstance(action, SendMessage) and not action.chat.is_private:
+        return _writer(action.reply_to) is None
+    return False
 
 
 def _writer(message: MessageRef | None) -> str | None:

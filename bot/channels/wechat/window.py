@@ -28,6 +28,7 @@ from handlers.actions import (
     AnswerButton,
     Button,
     Keyboard,
+    NotifyStaff,
     Receipt,
     SendMessage,
     SendPrivate,
@@ -68,6 +69,11 @@ class Unsupported(WeChatApiError):
     """An action this platform has no way to carry out (a group post, an edit)."""
 
 
+class NoStaffChat(Exception):
+    """A staff notice with no staff chat configured: it came back to the member's channel,
+    which has no room for staff (as on Telegram, it is logged)."""
+
+
 class WindowedSender(ABC):
     """Sends to members of one platform within their windows (held when closed)."""
 
@@ -100,6 +106,8 @@ class WindowedSender(ABC):
             outcome, error, skipped, counted = Outcome(), None, False, "ok"
             try:
                 await self._execute(action, outcome)
+            except NoStaffChat as missing:
+                error, counted = str(missing), "no_staff_chat"
             except WindowClosed as closed:
                 error, skipped = closed.reason, True
                 counted = "95001" if closed.reason == "window_closed" else closed.reason
@@ -126,6 +134,10 @@ class WindowedSender(ABC):
                 await self.send(member, Markup.escape(text), (), outcome)
             case AnswerButton():
                 pass  # nothing to acknowledge: the tap arrived as a message
+            case NotifyStaff():
+                log.warning("staff notice (no staff chat configured): %s", plain_text(action.text))
+                if action.tag is not None:  # the sender wants it seen: say it did not go out
+                    raise NoStaffChat("no staff chat is configured (staff.chat)")
             case _:
                 raise Unsupported(f"{self.label} cannot carry out {type(action).__name__}")
 

@@ -50,6 +50,9 @@ class ConsoleChannel:
     def describe(self) -> dict[str, str]:
         return {"platform": PLATFORM}
 
+    def community_of(self, chat: ChatRef) -> ChatRef | None:
+        return None  # staff at work, not members of a community reached one to one
+
     async def is_chat_admin(self, chat: ChatRef, user: UserRef) -> bool:
         return False
 

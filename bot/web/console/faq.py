@@ -22,10 +22,12 @@ from starlette.routing import Route
 
 from bot.web.console.section import Section
 from faq.formats import LIST_SEPARATOR, FormatError, read_entries, write_entries
+from handlers.commands import LARGEST_NUMBER
 from handlers.faq.confidence import measure_text
 from handlers.faq.library import FaqLibrary
 from handlers.faq.manage import MISSES_DAYS, top_misses
 from handlers.faq.transfer import apply_import, export_rows, plan_import
+from storage.records import FaqEntryRecord
 from storage.repositories import Repositories
 
 SHOWN = 200
@@ -139,13 +141,20 @@ class FaqPage(Section):
             await site.audit_change(viewer, "faq_add", "faq", {"question": question})
         return RedirectResponse("/console/faq", 303)
 
+    async def _stored(self, number: int) -> FaqEntryRecord | None:
+        """The entry a page's number names; a number beyond any id (a typed URL) is
+        simply not found, not a database error."""
+        if number > LARGEST_NUMBER:
+            return None
+        return await self.site.app.storage.run(lambda repos: repos.faq.get(number))
+
     async def entry(self, request: Request) -> Response:
         site = self.site
         viewer = await site.owner(request)
         if isinstance(viewer, Response):
             return viewer
         number = request.path_params["number"]
-        entry = await site.app.storage.run(lambda repos: repos.faq.get(number))
+        entry = await self._stored(number)
         if entry is None:
             message = site.texts.plain("faq.not_found", id=number)
             return site.page("message.html", 404, viewer=viewer, message=message)
@@ -168,7 +177,7 @@ class FaqPage(Section):
         viewer, form = outcome
         number = request.path_params["number"]
         here = RedirectResponse(f"/console/faq/{number}", 303)
-        entry = await site.app.storage.run(lambda repos: repos.faq.get(number))
+        entry = await self._stored(number)
         if entry is None or viewer.role.value != "owner":
             return here
         nonce = form.get("nonce", "") or secrets.token_urlsafe(16)
@@ -228,7 +237,7 @@ class FaqPage(Section):
         )
 
     async def import_file(self, request: Request) -> Response:
-        """A .jsonl, .csv or .yaml file, as ``shequn faq import`` reads it: any bad row
+        """A .jsonl, .csv, .yaml or .xlsx file, as ``shequn faq import`` reads it: any bad row
         and nothing is imported, with the rows' problems shown."""
         site = self.site
         viewer = await site.viewer(request)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -30,6 +31,7 @@ from bot.web.console.members import MembersPage
 from bot.web.console.overview import OverviewPage
 from bot.web.console.points import PointsPage
 from bot.web.console.topics import TopicsPage
+from handlers.commands import LARGEST_NUMBER
 from handlers.console import ConsoleRole, ConsoleSettings, console_role
 from handlers.escalation.cards import PREFIX
 from handlers.escalation.settings import EscalationSettings
@@ -43,7 +45,7 @@ from handlers.events import (
     MessageRef,
     UserRef,
 )
-from handlers.i18n import Texts
+from handlers.i18n import Texts, shortened
 from handlers.privacy import export, forget
 from storage.records import TicketRecord
 from storage.repositories import Repositories
@@ -65,6 +67,8 @@ class Viewer:
     token: str
     #: The chats a group's admin may see; None: every chat.
     chats: frozenset[int] | None = None
+    #: Whether the page was asked for over HTTPS (the cookie is then Secure).
+    secure: bool = False
 
     def sees(self, chat_id: int | None) -> bool:
         return self.chats is None or chat_id in self.chats
@@ -76,6 +80,13 @@ class Viewer:
     @property
     def user_id(self) -> str:
         return self.account.split(":", 1)[1]
+
+
+def over_https(request: Request) -> bool:
+    """Asked for over HTTPS, directly or through a proxy that terminates it."""
+    return request.url.scheme == "https" or (
+        request.headers.get("x-forwarded-proto", "").lower() == "https"
+    )
 
 
 class ConsoleSite:
@@ -145,6 +156,7 @@ class ConsoleSite:
         html = self._pages.get_template(name).render(
             t=self.label, language=self.app.community.language, **values
         )
+        viewer = values.get("viewer")
         headers = {
             "Content-Security-Policy": (
                 "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; "
@@ -154,7 +166,23 @@ class ConsoleSite:
             "Referrer-Policy": "no-referrer",
             "Cache-Control": "no-store",
         }
-        return HTMLResponse(html, status, headers=headers)
+        response = HTMLResponse(html, status, headers=headers)
+        if isinstance(viewer, Viewer):
+            self.keep_cookie(response, viewer.token, secure=viewer.secure)
+        return response
+
+    def keep_cookie(self, response: Response, token: str, *, secure: bool) -> None:
+        """The session's cookie, its lifetime counted again from this page: the browser
+        keeps it as long as the server does (``idle_hours`` after the last page)."""
+        response.set_cookie(
+            COOKIE,
+            token,
+            max_age=self.settings.idle_hours * 3600,
+            path="/console",
+            httponly=True,
+            samesite="lax",
+            secure=secure,
+        )
 
     def now(self) -> datetime:
         return self.app.clock.now()
@@ -170,12 +198,13 @@ class ConsoleSite:
         if found is None:
             return None
         role = console_role(self.app.community, found.account)
+        secure = over_https(request)
         if found.chats is not None:  # a group's admin, signed in from that group
             chats = frozenset(found.chats)
-            return Viewer(found.account, ConsoleRole.MODERATOR, found.csrf, token, chats)
+            return Viewer(found.account, ConsoleRole.MODERATOR, found.csrf, token, chats, secure)
         if role is None:  # taken off the config's lists since signing in
             return None
-        return Viewer(found.account, role, found.csrf, token)
+        return Viewer(found.account, role, found.csrf, token, secure=secure)
 
     async def owner(self, request: Request, *, groups: bool = False) -> Viewer | Response:
         """The viewer of an owners' page, or the answer for anyone else: sign in first,
@@ -265,18 +294,7 @@ class ConsoleSite:
         if signed is None:
             return self.page("message.html", 403, message=self.texts.plain("console_ui.link_bad"))
         response = RedirectResponse("/console/", 303)
-        secure = request.url.scheme == "https" or (
-            request.headers.get("x-forwarded-proto", "").lower() == "https"
-        )
-        response.set_cookie(
-            COOKIE,
-            signed[0],
-            max_age=self.settings.idle_hours * 3600,
-            path="/console",
-            httponly=True,
-            samesite="lax",
-            secure=secure,
-        )
+        self.keep_cookie(response, signed[0], secure=over_https(request))
         return response
 
     async def logout(self, request: Request) -> Response:
@@ -364,7 +382,9 @@ class ConsoleSite:
 
         state = await self.app.storage.run(read)
         fingerprint = hashlib.sha256(state.encode()).hexdigest()[:16]
-        return JSONResponse({"signed_in": True, "state": fingerprint})
+        response = JSONResponse({"signed_in": True, "state": fingerprint})
+        self.keep_cookie(response, viewer.token, secure=viewer.secure)  # an open page counts
+        return response
 
     async def ticket(self, request: Request) -> Response:
         viewer = await self.staff(request)
@@ -373,7 +393,8 @@ class ConsoleSite:
         number = request.path_params["number"]
 
         async def read(repos: Repositories) -> dict[str, Any] | None:
-            ticket = await repos.tickets.get(number)
+            # A number beyond any id (the URL is typed) is not found, not a database error.
+            ticket = await repos.tickets.get(number) if number <= LARGEST_NUMBER else None
             if ticket is None:
                 return None
             member = await repos.users.get_by_id(ticket.user_id)
@@ -507,7 +528,29 @@ class ConsoleSite:
             message = self.texts.plain("console_ui.no_member", account=account)
             return self.page("message.html", 404, viewer=viewer, message=message)
         _, data = found
-        return self.page("member.html", viewer=viewer, account=account, data=data)
+        return self.page(
+            "member.html", viewer=viewer, account=account, data=data, names=self._names()
+        )
+
+    def _names(self) -> dict[str, Callable[[Any], str]]:
+        """The codes a member's data keeps (their export) as the chat words them: 待认领,
+        not open; 初次发言, not first_message; 新成员, not level 0; 签到, not checkin."""
+        texts, points = self.texts, self.app.settings.points
+
+        def known(key: str, code: Any) -> str:
+            return self.label(key) if texts.has(key) else str(code)
+
+        def badge(code: str) -> str:
+            found = points.badge(code)
+            return found.label(texts) if found is not None else code
+
+        return {
+            "status": lambda code: known(f"tickets.status_{code}", code),
+            "reason": lambda code: known(f"points.reason_{code}", code),
+            "level": lambda n: points.levels[min(int(n), len(points.levels) - 1)].label(texts),
+            "badge": badge,
+            "excerpt": lambda text: shortened(text or "", 80),
+        }
 
     async def member_export(self, request: Request) -> Response:
         viewer = await self.staff(request)
@@ -561,7 +604,8 @@ class ConsoleSite:
             {
                 "at": self.shown_time(e.at),
                 "actor": e.actor,
-                "action": e.action,
+                "action": self.texts.label(f"console_ui.audit_actions.{e.action}", e.action),
+                "code": e.action,
                 "target": e.target,
                 "detail": ", ".join(f"{k}: {v}" for k, v in e.detail.items()),
             }
