@@ -36,3 +36,9 @@ def to_member(
         tell_staff_if_refused=False,
         tag=tag,
     )
+
+
+def why_undelivered(texts: Texts, code: str) -> str:
+    """Why a message did not reach a member, in words: the reports' names for the codes
+    (``window_closed``: 微信窗口已关闭…); a platform's own error as it came."""
+    return texts.label(f"onboarding.reason_{code}", code)

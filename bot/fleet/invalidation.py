@@ -21,7 +21,7 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from bot.fleet.shared import Outage, connect
+from bot.fleet.shared import Outage, connect, reason
 from handlers.record_cache import PendingRecords
 from storage.database import is_transient
 
@@ -125,8 +125,9 @@ class Invalidation:
             if not is_transient(error):
                 log.exception("could not apply another replica's change; listening on")
                 return
-            reason = (str(error) or type(error).__name__).splitlines()[0][:200]
-            log.warning("could not apply another replica's change (%s); listening on", reason)
+            log.warning(
+                "could not apply another replica's change (%s); listening on", reason(error)
+            )
 
     async def stop(self) -> None:
         if self._sending:

@@ -31,7 +31,7 @@ from handlers.escalation.rating import typed_rating
 from handlers.escalation.settings import EscalationSettings
 from handlers.events import ButtonPressed, CommandIssued, Event, MessagePosted, MessageRef, UserRef
 from handlers.i18n import Texts
-from handlers.reach import to_member
+from handlers.reach import to_member, why_undelivered
 from handlers.roles import Role
 from storage.records import TicketRecord
 from storage.repositories import Repositories
@@ -202,8 +202,7 @@ class Desk:
         if receipt.ok:
             return []
         await repos.tickets.log(ticket_id, "undelivered", now, text=receipt.error)
-        code = receipt.error or ""
-        reason = texts.label(f"onboarding.reason_{code}", code)
+        reason = why_undelivered(texts, receipt.error or "")
         key = "tickets.member_message_held" if receipt.skipped else "tickets.member_message_lost"
         return [
             NotifyStaff(text=texts.t(key, id=ticket_id, reason=reason), tag=cards.note(ticket_id))

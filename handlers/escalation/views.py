@@ -14,6 +14,7 @@ from handlers.escalation import cards
 from handlers.escalation.report import SlaFigures, by_severity, by_week, percent, shown
 from handlers.events import CommandIssued
 from handlers.i18n import Texts, shortened
+from handlers.reach import why_undelivered
 from handlers.refs import chat_ref
 from storage.records import TicketRecord
 
@@ -71,7 +72,7 @@ class TicketViews:
             if item.kind in GRADE_CHANGES:  # the new grade, in the reader's language
                 text = texts.plain("tickets.raised_to", severity=_severity(texts, text))
             elif item.kind == "undelivered":  # a reason code, named as the reports name it
-                text = texts.label(f"onboarding.reason_{text}", text)
+                text = why_undelivered(texts, text)
             lines.append(
                 texts.t(
                     "tickets.history_line",

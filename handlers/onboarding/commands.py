@@ -14,6 +14,7 @@ from handlers.events import CommandIssued
 from handlers.onboarding.delivery import WELCOME_PLACEHOLDERS, render_welcome
 from handlers.onboarding.flow import STEP_KIND
 from handlers.onboarding.funnel import MILESTONES, Funnel, StepReach, compute_funnel, compute_reach
+from handlers.reach import why_undelivered
 
 MAX_WELCOME_LENGTH = 1000
 FUNNEL_DAYS = 30
@@ -148,7 +149,7 @@ def _reasons(ctx: Context, reasons: Counter[str]) -> Markup | str:
     shown = texts.plain("onboarding.reason_separator").join(
         texts.plain(
             "onboarding.reason_count",
-            reason=texts.label(f"onboarding.reason_{code}", code),
+            reason=why_undelivered(texts, code),
             count=count,
         )
         for code, count in reasons.most_common(3)
