@@ -308,14 +308,12 @@ def _xlsx_rows(path: Path) -> list[tuple[int, Any]]:
         header = [str(cell).strip() if cell is not None else "" for cell in next(rows, ())]
         found: list[tuple[int, Any]] = []
         for number, cells in enumerate(rows, start=2):
-            record = {
-                name: _cell(value)
-                for name, value in zip(header, cells, strict=False)
-                if name and _cell(value) != ""
-            }
+            values = [_cell(value) for value in cells]
+            named = zip(header, values, strict=False)
+            record = {name: value for name, value in named if name and value != ""}
             if record:
                 found.append((number, record))
-            elif any(_cell(value) != "" for value in cells[len(header) :]):
+            elif any(value != "" for value in values[len(header) :]):
                 found.append((number, Problem(number, "a cell outside the named columns")))
         return found
     finally:

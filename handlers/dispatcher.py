@@ -126,12 +126,13 @@ class Dispatcher:
         deliver: Deliver | None,
         recorded: Callable[[], None] | None,
     ) -> list[Action]:
-        first = incoming.events[0]
+        # A keyword is the command it stands for (a moderator's 帮助 is their /help).
+        events = [self.router.keywords.as_command(event) for event in incoming.events]
+        first = events[0]
         place = self.place_of(first.chat)
         chat_key = f"{first.chat.platform}:{first.chat.id}"
         async with self._lock_for(chat_key):
-            # A keyword is the command it stands for (a moderator's 帮助 is their /help).
-            roles = await self._roles(self.router.keywords.as_command(first), platform, place)
+            roles = await self._roles(first, platform, place)
             now = self.clock.now()
 
             pending = PendingRecords()
@@ -151,7 +152,7 @@ class Dispatcher:
                     return _REDELIVERED
                 actions: list[Action] = []
                 told: Arrival | None = arrival  # about the first event only
-                for event in map(self.router.keywords.as_command, incoming.events):
+                for event in events:
                     shared = self._in_community(event, platform)
                     # An update may speak of another chat too (a WeChat member's first
                     # message is also a join of their community).

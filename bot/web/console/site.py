@@ -538,7 +538,7 @@ class ConsoleSite:
         texts, points = self.texts, self.app.settings.points
 
         def known(key: str, code: Any) -> str:
-            return self.label(key) if texts.has(key) else str(code)
+            return texts.label(key, str(code))
 
         def badge(code: str) -> str:
             found = points.badge(code)
