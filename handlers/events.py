@@ -173,15 +173,15 @@ class Checkpoint:
     value: str
 
 
-#: Lone UTF-16 surrogates: JSON may carry them (``"\\ud800"``), but no database or
-#: platform takes them in text.
-_SURROGATE = re.compile("[\ud800-\udfff]")
+#: Lone UTF-16 surrogates and NUL: JSON may carry them (``"\\ud800"``, ``"\\u0000"``),
+#: but no database (PostgreSQL refuses NUL in text) or platform takes them.
+_UNSTORABLE = re.compile("[\ud800-\udfff\x00]")
 _T = TypeVar("_T")
 
 
 def scrubbed(value: _T) -> _T:
-    """``value`` (an update, an event, a reference) with every lone surrogate in its
-    texts replaced by U+FFFD, so one odd character cannot fail the whole update; the
+    """``value`` (an update, an event, a reference) with every lone surrogate and NUL
+    in its texts replaced by U+FFFD, so one odd character cannot fail the whole update; the
     same object when there is none."""
     cleaned: _T = _scrub(value)
     return cleaned
@@ -189,7 +189,7 @@ def scrubbed(value: _T) -> _T:
 
 def _scrub(value: Any) -> Any:
     if isinstance(value, str):
-        return _SURROGATE.sub("\ufffd", value)
+        return _UNSTORABLE.sub("\ufffd", value)
     if isinstance(value, tuple):
         cleaned = tuple(_scrub(item) for item in value)
         return value if cleaned == value else cleaned

@@ -99,8 +99,44 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
             pool_timeout=120,
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-        return engine
-    return create_async_engine(parsed, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    else:
+        engine = create_async_engine(
+            parsed, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10
+        )
+    event.listen(engine.sync_engine, "before_cursor_execute", _storable_text, retval=True)
+    return engine
+
+
+def _storable_text(
+    _connection: Any,
+    _cursor: Any,
+    statement: str,
+    parameters: Any,
+    _context: Any,
+    executemany: bool,
+) -> tuple[str, Any]:
+    """NUL, which PostgreSQL refuses in text, becomes U+FFFD in whatever is written (a
+    member's message, an imported FAQ file, a console form), on both backends alike, so
+    an odd character never fails the write, nor a later move to PostgreSQL."""
+    if executemany:
+        return statement, [_without_nul(row) for row in parameters]
+    return statement, _without_nul(parameters)
+
+
+def _without_nul(parameters: Any) -> Any:
+    if isinstance(parameters, dict):
+        if any(isinstance(v, str) and "\x00" in v for v in parameters.values()):
+            return {k: _replaced(v) for k, v in parameters.items()}
+        return parameters
+    if isinstance(parameters, tuple | list) and any(
+        isinstance(v, str) and "\x00" in v for v in parameters
+    ):
+        return type(parameters)(_replaced(v) for v in parameters)
+    return parameters
+
+
+def _replaced(value: Any) -> Any:
+    return value.replace("\x00", "\ufffd") if isinstance(value, str) else value
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

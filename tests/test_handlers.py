@@ -7,15 +7,18 @@ through normalized events and asserts on the actions that come back.
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 from markupsafe import Markup
 
-from bot.app import App
+from bot.app import App, build_app
 from bot.channels.rendering import plain_text
 from handlers.actions import Action, SendMessage, SendPrivate
 from handlers.basics import MAX_RULES_LENGTH
+from handlers.clock import ManualClock
 from handlers.events import BotAddedToChat, ButtonPressed
-from tests.conftest import FakePlatform
+from storage.database import Storage
+from tests.conftest import FakePlatform, make_settings
 from tests.helpers import GROUP, command, incoming, message, person, private_chat
 
 ALICE = person("1001", "Alice")
@@ -139,21 +142,23 @@ async def test_huge_message_is_recorded_without_reply(app: App, platform: FakePl
         assert account is not None and account.balance == 1  # a long message earns like any
 
 
-async def test_lone_surrogates_from_json_are_replaced_not_a_failed_update(
-    app: App, platform: FakePlatform
+async def test_lone_surrogates_and_nul_are_replaced_not_a_failed_update(
+    tmp_path: Path, storage: Storage, clock: ManualClock, platform: FakePlatform
 ) -> None:
-    """JSON may carry ``"\\ud800"``, which no database stores: a member named with one,
-    writing one, still gets their answer and their ticket, with U+FFFD in its place."""
+    """JSON may carry ``"\\ud800"`` or ``"\\u0000"``, which PostgreSQL does not store
+    in text: a member named with one, writing one, still gets their answer and their
+    ticket, with U+FFFD in its place, on either database."""
+    app = build_app(make_settings(tmp_path), clock=clock, storage=storage)
     now = app.clock.now()
-    odd = person("1002", "bad\ud800name")
-    await run(app, platform, message(now, odd, "大家好，我是新来的\udc00"))
-    actions = await run(app, platform, command(now, odd, "/complain 退款\ud83d三周了还没到账"))
+    odd = person("1002", "bad\ud800name\x00")
+    await run(app, platform, message(now, odd, "大家好，我是新来的\udc00\x00"))
+    actions = await run(app, platform, command(now, odd, "/complain 退款\ud83d三周了\x00还没到账"))
     assert any("工单 #1" in text for text in texts_of(actions))
     async with app.storage.transaction() as repos:
         user = await repos.users.get(odd.platform, odd.id)
         ticket = await repos.tickets.get(1)
-    assert user is not None and user.display_name == "bad\ufffdname"
-    assert ticket is not None and ticket.text == "退款\ufffd三周了还没到账"
+    assert user is not None and user.display_name == "bad\ufffdname\ufffd"
+    assert ticket is not None and ticket.text == "退款\ufffd三周了\ufffd还没到账"
 
 
 async def test_private_message_gets_a_hint(app: App, platform: FakePlatform) -> None:

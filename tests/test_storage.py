@@ -21,12 +21,12 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import func, select, text
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.exc import OperationalError, StatementError
 
 from storage.database import Storage
 from storage.migrate import alembic_config, current_revision, upgrade
-from storage.models import Base, Chat, EventLog, Member, ProcessedUpdate
+from storage.models import Base, Chat, EventLog, Member, ProcessedUpdate, Topic
 from storage.records import Arrival, ChatRecord, ChatSeen, JoinOutcome, UserRecord, UserSeen
 from storage.repositories import Repositories
 from tests.conftest import PG_ADMIN_DSN, create_pg_database, drop_pg_database
@@ -275,6 +275,29 @@ async def test_odd_unicode_names_round_trip(storage: Storage, name: str) -> None
     async with storage.transaction() as repos:
         stored = await repos.users.get_by_id(created.id)
     assert stored is not None and stored.display_name == created.display_name == name[:256]
+
+
+async def test_nul_in_any_written_text_is_stored_as_a_replacement_character(
+    storage: Storage,
+) -> None:
+    """PostgreSQL refuses NUL in text; whatever path a text comes by (a FAQ file, a
+    topic, a console form), it is written with U+FFFD in its place, on both backends,
+    one row or many at a time."""
+    at = datetime(2026, 12, 1, tzinfo=UTC)
+    async with storage.transaction() as repos:
+        entry = await repos.faq.add("怎么\x00退款", "找客服\x00", at, alternatives=["退\x00款"])
+        await repos.topics.add_topic("weekend", "话\x00题", at)
+    async with storage.engine.begin() as connection:  # many rows in one statement
+        await connection.execute(
+            insert(Topic), [{"pool": "weekend", "text": f"第{n}个\x00话题", "created_at": at}
+                            for n in (2, 3)]
+        )  # fmt: skip
+    async with storage.transaction() as repos:
+        stored = await repos.faq.get(entry.id)
+        topics = sorted(topic.text for topic in await repos.topics.pool("weekend"))
+    assert stored is not None and stored.question == "怎么\ufffd退款"
+    assert stored.alternatives == ("退\x00款",)  # JSON carries it escaped, and back
+    assert topics == ["第2个\ufffd话题", "第3个\ufffd话题", "话\ufffd题"]
 
 
 # --- 4. members ---------------------------------------------------------------------------

@@ -75,15 +75,24 @@ class ProcessGuard:
                 setting="telegram.mode",
             )
 
+    async def acquire_alone(self, refusal: str) -> None:
+        """Hold the database as its only user, for work no running Shequn may see half
+        done (a copy of its data): the SQLite lock file, or the process lock taken
+        exclusively, which neither a sole process nor a replica holds beside."""
+        if self._storage.backend == "sqlite":
+            self._lock_file(self._storage.engine.url, refusal)
+        else:
+            await self._hold(Purpose.SOLE_PROCESS, refusal, setting=None)
+
     async def _hold(
-        self, purpose: Purpose, refusal: str, *, setting: str, shared: bool = False
+        self, purpose: Purpose, refusal: str, *, setting: str | None, shared: bool = False
     ) -> None:
         lock = SessionLock(self._storage.engine, purpose, shared=shared)
         if not await lock.try_acquire():
             raise StartupError(refusal, setting=setting)
         self._locks.append(lock)
 
-    def _lock_file(self, url: URL) -> None:
+    def _lock_file(self, url: URL, refusal: str | None = None) -> None:
         database = url.database
         if not database or database == ":memory:":
             return
@@ -92,6 +101,8 @@ class ProcessGuard:
         try:
             lock.acquire()
         except Timeout:
+            if refusal is not None:
+                raise StartupError(refusal) from None
             if self._sandbox:
                 raise StartupError(
                     f"the sandbox's database {path} is in use by another sandbox; close that "
