@@ -33,6 +33,9 @@ ENGLISH = _words(
     as into and or but if so not no can could would should will shall may might must how what
     why where when who which whom there here please pls plz hi hello hey thanks thank any anyone
     someone know tell get got just also still some something does anybody help
+    u ur r im ive id dont cant wont isnt doesnt didnt whats thats theres hows
+    anywhere somewhere everywhere up out really actually like want wanna need gonna
+    much many one ones thing things ok okay lol guys folks all n w
     """
 )
 

@@ -44,4 +44,11 @@ DEFAULT_SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("注销", "删除账号", "delete account"),
     ("评价", "好评", "review"),
     ("倍速", "2x", "speed"),
+    # English communities' own ways of saying the same thing.
+    ("join", "sign up", "signup", "register", "enrol", "enroll"),
+    ("price", "cost", "fee", "fees"),
+    ("deliver", "delivery", "ship", "shipping", "postage"),
+    ("discount", "money off", "reduced rate", "concession"),
+    ("bike", "bicycle"),
+    ("email", "e-mail"),
 )

@@ -14,8 +14,10 @@ import sys
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import jieba
+import snowballstemmer
 
 from faq.stopwords import STOP_WORDS
 
@@ -27,6 +29,11 @@ PARTS_KEPT = 100_000
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 _LATIN = re.compile(r"[a-z0-9]+")
+#: English contractions: "n't" is "not", and the rest ('s, 'm, 're, 've, 'll, 'd) carry
+#: no topic; without this "don't" would leave the words "don" and "t".
+_NOT = re.compile(r"(?<=[a-z])n['’]t\b")
+_CLITIC = re.compile(r"(?<=[a-z])['’](?:s|m|re|ve|ll|d)\b")
+_ENGLISH_STEMMER = snowballstemmer.stemmer("english")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +69,7 @@ class Tokenizer:
         words: list[str] = []
         content_runs: list[str] = []
         run = ""
-        for token in self._jieba.cut(text, HMM=True):
+        for token in self._jieba.cut(_without_contractions(text), HMM=True):
             token = token.strip()
             if not token or token in self._stop or not _has_alnum(token):
                 if run:
@@ -124,17 +131,23 @@ def mentions(text: str) -> frozenset[str]:
     what a text mentions at all, without segmenting it (answers are long)."""
     # Interned: a base's answers share a few thousand characters between them.
     found = {sys.intern(CHAR_PREFIX + char) for char in set("".join(_CJK.findall(text)))}
-    found.update(sys.intern(_stem(word)) for word in set(_LATIN.findall(text)))
+    latin = _LATIN.findall(_without_contractions(text))
+    found.update(sys.intern(_stem(word)) for word in set(latin))
     return frozenset(found)
+
+
+def _without_contractions(text: str) -> str:
+    if "'" not in text and "’" not in text:
+        return text
+    return _CLITIC.sub("", _NOT.sub(" not", text))
 
 
 def _has_alnum(token: str) -> bool:
     return any(unicodedata.category(ch)[0] in "LN" for ch in token)
 
 
+@lru_cache(maxsize=PARTS_KEPT)
 def _stem(word: str) -> str:
-    """A light English stem so "passwords" meets "password" and "refunding" meets "refund"."""
-    for suffix in ("ing", "ed", "es", "s"):
-        if len(word) > len(suffix) + 3 and word.endswith(suffix):
-            return word[: -len(suffix)]
-    return word
+    """An English word's Snowball (Porter 2) stem, so "cancelled", "cancelling" and
+    "cancellation" meet "cancel", and "bookings" meets "book"."""
+    return _ENGLISH_STEMMER.stemWord(word)

@@ -1,6 +1,6 @@
-"""The FAQ matcher on the sets from other domains (tests/data/faq_home and faq_exam,
-development sets, and faq_gym, faq_cars, faq_pets and faq_saas, which nothing was tuned
-on): the calibrated
+"""The FAQ matcher on the sets from other domains (tests/data/faq_home, faq_exam and the
+English faq_en_brew, development sets, and faq_gym, faq_cars, faq_pets, faq_saas and the
+English faq_en_course, which nothing was tuned on): the calibrated
 answer rule keeping false answers low on questions nobody tuned for, what it answers,
 kept as floors, and the comparison with the plain baselines at the same risk."""
 
@@ -21,12 +21,14 @@ DATA = Path(__file__).parent / "data"
 #: Correct answers by the rule calibrated at the default 5 % risk, and the best correct
 #: share at most 10 % false, as measured now (the README's FAQ section).
 TODAY = {
-    "faq_home": (0.212, 0.276),
+    "faq_home": (0.212, 0.264),
     "faq_exam": (0.530, 0.639),
+    "faq_en_brew": (0.487, 0.565),
     "faq_gym": (0.375, 0.529),
     "faq_cars": (0.400, 0.475),
-    "faq_pets": (0.521, 0.596),
+    "faq_pets": (0.525, 0.592),
     "faq_saas": (0.479, 0.446),
+    "faq_en_course": (0.348, 0.348),
 }
 #: Sets on which the calibrated rule answers more than TRADE_OFF_FALSE of the questions
 #: without an entry: faq_saas (written last, measured once) 10.3 %, all of them
@@ -34,7 +36,7 @@ TODAY = {
 OVERSHOOTS = {"faq_saas"}
 #: The default risk: at most this share of questions without an entry should get an
 #: answer. The rule is estimated from the base alone, so on a set nobody tuned for it
-#: may overshoot a little (faq_pets 6.9 %); it must stay
+#: may overshoot a little (faq_en_course 9.3 %, faq_pets 8.1 %); it must stay
 #: within TRADE_OFF_FALSE.
 RISK = 0.05
 
@@ -73,7 +75,7 @@ def _report(name: str) -> Report:
 def test_the_calibrated_rule_keeps_false_answers_low_on_other_domains(name: str) -> None:
     """With the former fixed threshold (0.38) 19.0 % and 31.1 % of the questions without
     an entry got an answer; the rule calibrated from each base at the 5 % risk gives
-    2.4–6.9 %, and no more than 10 % but on faq_saas (10.3 %)."""
+    2.4–9.3 %, and no more than 10 % but on faq_saas (10.3 %)."""
     assert _report(name).false_answer_rate <= TRADE_OFF_FALSE
 
 

@@ -73,6 +73,20 @@ def test_tokens_drop_particles_and_keep_community_words(tokenizer: Tokenizer) ->
     assert any(term.endswith("兑换") for term in terms.bigrams)
 
 
+def test_english_words_meet_their_other_forms_and_contractions_leave_nothing(
+    tokenizer: Tokenizer,
+) -> None:
+    normalize = Normalizer()
+    asked = tokenizer.terms(
+        normalize("I can't make it, what's the refund if I cancelled my bookings?")
+    )
+    entry = tokenizer.terms(normalize("Refunds when you cancel a booking"))
+    assert set(entry.words) <= set(asked.words)  # refunds/refund, cancel/cancelled, booking(s)
+    # "can't" and "what's" leave no stray "t" or "s"; chat fillers are no terms either.
+    chat = tokenizer.terms(normalize("hey u guys, im new n dont know where to sign up lol"))
+    assert set(chat.words) == {"new", "sign"}
+
+
 def test_links_mentions_and_emoji_carry_no_terms(tokenizer: Tokenizer) -> None:
     normalize = Normalizer()
     assert not tokenizer.terms(normalize("🎉🎉🎉 @someone https://example.com/x?y=1"))

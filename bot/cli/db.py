@@ -52,7 +52,6 @@ async def _upgrade(settings: Settings) -> tuple[str | None, str | None, str]:
 TargetArgument = Annotated[
     str,
     typer.Argument(
-        metavar="URL",
         help="the empty database to copy into: postgresql://user:password@host:5432/shequn "
         "(created with createdb), or sqlite:///path/to/new.db",
         show_default=False,
