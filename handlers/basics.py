@@ -12,6 +12,7 @@ from handlers.actions import Action, AnswerButton, SendMessage, SendPrivate, rep
 from handlers.commands import text
 from handlers.context import Context, Place
 from handlers.events import BotAddedToChat, ButtonPressed, CommandIssued, Event, MessagePosted
+from handlers.keywords import DEFAULT_KEYWORDS, DEFAULT_KEYWORDS_LANGUAGE, fold_keyword
 from handlers.receipts import HELD_FOR_START
 from handlers.roles import Role
 from handlers.router import EVERYWHERE, GROUP_ONLY, GROUP_OR_ROOM, Command, Router, declare
@@ -20,6 +21,8 @@ from handlers.router import EVERYWHERE, GROUP_ONLY, GROUP_OR_ROOM, Command, Rout
 MAX_RULES_LENGTH = 3500
 #: How long a private message refused before /start is kept for it.
 HELD_FOR_START_FOR = timedelta(days=1)
+#: The built-in keywords, as the router holds them (folded).
+_BUILT_IN_KEYWORDS = frozenset(fold_keyword(keyword) for keyword in DEFAULT_KEYWORDS)
 
 
 async def start(event: CommandIssued, ctx: Context) -> list[Action]:
@@ -88,6 +91,10 @@ def _help_text(ctx: Context, commands: list[Command], heading: Markup | None = N
         for command in commands
         for keyword in ctx.router.keywords.keywords_for(command.name)
     ]
+    if texts.language != DEFAULT_KEYWORDS_LANGUAGE and not ctx.one_to_one:
+        # Chinese words in an English help are noise; one to one (WeChat), where members
+        # type words rather than commands, they stay, as the greeting names 帮助 too.
+        keywords = [keyword for keyword in keywords if keyword not in _BUILT_IN_KEYWORDS]
     if keywords:  # what members may type instead (签到, 积分)
         lines.append(texts.t("help.keywords", keywords=texts.join(keywords)))
     if Role.MODERATOR in ctx.roles:

@@ -5,7 +5,7 @@ midnight (20:00-02:00 is a night shift, not an empty window)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 
@@ -48,7 +48,9 @@ class DailyWindow:
     def _spans(
         self, first: datetime, last: datetime, zone: ZoneInfo
     ) -> list[tuple[datetime, datetime]]:
-        """The windows (UTC-aware, start and end) that can touch ``first``–``last``."""
+        """The windows (UTC-aware, start and end) that can touch ``first``–``last``.
+        Laid out on the local calendar, then in UTC: arithmetic on two times of one
+        zone would count wall-clock hours, one hour off on a daylight-saving night."""
         day = first.astimezone(zone).date() - timedelta(days=1)
         final = last.astimezone(zone).date()
         spans = []
@@ -57,7 +59,7 @@ class DailyWindow:
             closes = datetime.combine(
                 day + timedelta(days=1) if self.wraps else day, self.end, zone
             )
-            spans.append((opens, closes))
+            spans.append((opens.astimezone(UTC), closes.astimezone(UTC)))
             day += timedelta(days=1)
         return spans
 

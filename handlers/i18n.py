@@ -26,13 +26,16 @@ import string
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from functools import cache
 from importlib import resources
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from babel import Locale
+from babel.dates import format_skeleton
 from babel.lists import format_list
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 SUPPORTED_LANGUAGES = ("zh", "en")
 DEFAULT_LANGUAGE = "zh"
@@ -114,12 +117,35 @@ class Texts:
         return self.plain(key) if self.has(key) else default
 
     def plain(self, key: str, count: int | None = None, **values: Any) -> str:
-        """For places that take no markup (button labels, toasts)."""
-        return self.t(key, count, **values).striptags()
+        """For places that take no markup (button labels, toasts). A fragment keeps
+        the spaces at its ends (``" (paused)"``, ``", "``), which tag stripping
+        would drop."""
+        text = self.t(key, count, **values)
+        stripped = text.striptags()
+        if not stripped:
+            return stripped
+        lead = text[: len(text) - len(text.lstrip(" "))]
+        trail = text[len(text.rstrip(" ")) :]
+        return f"{lead}{stripped}{trail}"
 
-    def join(self, items: Iterable[str]) -> str:
-        """Names as a list in this language: ``@a、@b和@c``, ``@a, @b, and @c``."""
-        return format_list(list(items), locale=self.language)
+    def moment(self, at: datetime, now: datetime, zone: ZoneInfo) -> Markup:
+        """``at`` as the community's clock reads it, told from ``now``: 「今天21:30」,
+        「明天09:30」, 「12月7日09:30」 (today at 21:30, tomorrow at 09:30, Dec 7 at
+        09:30)."""
+        local, today = at.astimezone(zone), now.astimezone(zone).date()
+        time = f"{local:%H:%M}"
+        if local.date() == today:
+            return self.t("time.today", time=time)
+        if local.date() == today + timedelta(days=1):
+            return self.t("time.tomorrow", time=time)
+        day = format_skeleton("MMMd", local.date(), locale=self.language)
+        return self.t("time.on", date=day, time=time)
+
+    def join(self, items: Iterable[str]) -> Markup:
+        """Names as a list in this language: ``@a、@b和@c``, ``@a, @b, and @c``; items
+        that are markup (mentions) stay markup, plain ones are escaped."""
+        escaped = [str(escape(item)) for item in items]
+        return Markup(format_list(escaped, locale=self.language)) if escaped else Markup()
 
 
 class Catalog:

@@ -52,6 +52,10 @@ DEFAULT_KEYWORDS: dict[str, str] = {
     "取消": "cancel",
 }
 
+#: The language the built-in keywords are words of: a help in another language lists
+#: only the operator's own (a Telegram group in English has no use for 签到).
+DEFAULT_KEYWORDS_LANGUAGE = "zh"
+
 #: The first word, then a separator (spaces of any width or a colon) and the rest.
 _FIRST_WORD = re.compile(r"(\S+?)(?:[\s:：]+(.*))?", re.DOTALL)
 

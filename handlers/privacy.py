@@ -78,7 +78,7 @@ def summary(texts: Texts, data: dict[str, Any]) -> Markup:
         )
     chats = sorted({m["chat"] for m in data["memberships"] if m["chat"]})
     if chats:
-        lines.append(texts.t("privacy.data_chats", chats="、".join(chats)))
+        lines.append(texts.t("privacy.data_chats", chats=texts.join(chats)))
     balance = sum(p["balance"] for p in data["points"])
     lines.append(
         texts.t(

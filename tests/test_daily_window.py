@@ -67,3 +67,23 @@ def test_when_a_span_of_window_time_has_passed() -> None:
     night = DailyWindow.parse("20:00-02:00")
     assert night.after(local(24, 23), timedelta(hours=4), SHANGHAI) == local(25, 21)
     assert night.after(local(24, 12), timedelta(hours=13), SHANGHAI) == local(26, 21)
+
+
+def test_a_night_shift_across_a_daylight_saving_change_counts_real_hours() -> None:
+    new_york = ZoneInfo("America/New_York")
+    night = DailyWindow.parse("20:00-02:00")
+    # 1 November 2026: at 02:00 EDT the clocks go back to 01:00, so that night's shift
+    # (20:00 EDT to 02:00 EST) lasts seven hours.
+    shift_starts = datetime(2026, 10, 31, 20, 0, tzinfo=new_york)
+    evening = datetime(2026, 10, 31, 19, 0, tzinfo=new_york).astimezone(UTC)
+    morning = datetime(2026, 11, 1, 9, 0, tzinfo=new_york).astimezone(UTC)
+    assert night.overlap(evening, morning, new_york) == timedelta(hours=7)
+    # A ticket at 19:00 with a 6.5-hour target: due at 02:30 real time after 20:00,
+    # that very night, not the next evening.
+    due = night.after(evening, timedelta(hours=6, minutes=30), new_york)
+    assert due == shift_starts.astimezone(UTC) + timedelta(hours=6, minutes=30)
+    # 8 March 2026, the clocks go forward at 02:00: that night's shift lasts five hours.
+    spring = DailyWindow.parse("22:00-08:00")
+    before = datetime(2026, 3, 7, 21, 0, tzinfo=new_york).astimezone(UTC)
+    after = datetime(2026, 3, 8, 9, 0, tzinfo=new_york).astimezone(UTC)
+    assert spring.overlap(before, after, new_york) == timedelta(hours=9)

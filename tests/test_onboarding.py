@@ -130,7 +130,7 @@ async def test_a_lone_newcomer_is_welcomed_at_once_and_a_burst_shares_one(h: Har
     await h.send(joined(h.now, CAROL))
     assert group_posts(await h.sweep()) == []  # a burst right after a welcome waits…
     [welcome] = group_posts(await h.sweep(timedelta(seconds=45)))
-    assert "@Bob <b>、@Carol" in welcome and "Alice" not in welcome  # …for one message
+    assert "@Bob <b>和@Carol" in welcome and "Alice" not in welcome  # …for one message
     assert group_posts(await h.sweep(timedelta(minutes=5))) == []
     await h.send(joined(h.now, person("4", "Dan")))
     [later] = group_posts(await h.sweep())  # quiet again: the next newcomer at once
@@ -455,7 +455,7 @@ async def test_members_the_bot_cannot_write_to_are_greeted_together_in_the_group
         # 10:01 on the day of the morning joiners: Carol (due at 15:00) is named too.
         actions = await h.sweep(timedelta(days=days) - (h.now - MORNING) + timedelta(minutes=1))
         [greeting] = [post for post in group_posts(actions) if words in post]
-        assert "@Alice、@Bob <b>、@Carol" in greeting and "Dan" not in greeting
+        assert "@Alice、@Bob <b>和@Carol" in greeting and "Dan" not in greeting
         assert "点这里私聊我" in greeting
         assert to(actions, dan)  # Dan started the bot: his message is private
         [message] = [a for a in actions if isinstance(a, SendMessage) and words in a.text]

@@ -131,6 +131,26 @@ async def test_old_texts_are_purged_but_ongoing_tickets_keep_theirs(
         assert ticket is not None and ticket.status == "resolved"  # the figures stay
 
 
+async def test_a_ticket_settled_after_months_keeps_its_texts_for_the_term_after(
+    chat: Chat, clock: ManualClock
+) -> None:
+    """The term runs from when a ticket was resolved, not opened: one open for 200
+    days and then resolved keeps its texts (a reply within 7 days reopens it)."""
+    await chat.cmd(ALICE, "/complain 退款三周了还没到账")
+    clock.advance(timedelta(days=200))
+    async with chat.app.storage.transaction() as repos:
+        bob = await repos.users.get(BOB.platform, BOB.id) or await repos.users.upsert(
+            BOB.platform, BOB.id, display_name="Bob", username=None, language=None,
+            is_bot=False, at=chat.now,
+        )  # fmt: skip
+        await repos.tickets.resolve(1, bob.id, chat.now)
+    await chat.sweep()
+    assert "退款三周" in await texts_in_database(chat)
+    clock.advance(timedelta(days=181))
+    await chat.sweep()
+    assert "退款三周" not in await texts_in_database(chat)
+
+
 def test_staff_export_and_forget_from_the_command_line(run: Cli, tmp_path: Path) -> None:
     assert run("db", "upgrade")[0] == 0
 

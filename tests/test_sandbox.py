@@ -9,8 +9,9 @@ import pty
 import re
 import subprocess
 import sys
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from bot.app import build_app
 from bot.channels.sandbox.console import SandboxConsole
@@ -196,6 +197,23 @@ def test_onboarding_report_command(tmp_path: Path) -> None:
     assert group["funnel"]["total"]["left"] == 1 and group["funnel"]["total"]["welcomed"] == 2
 
 
+def test_commands_on_the_sandbox_use_its_clock(tmp_path: Path) -> None:
+    """``shequn --sandbox schedule preview`` shows the slots after the sandbox's time,
+    which /advance may have moved weeks past the wall clock."""
+    play("/time 10:00\n/addtopic qa 今天聊什么？\n/advance 40d\n", tmp_path)
+    state = json.loads((tmp_path / "data" / "sandbox.db.state.json").read_text("utf-8"))
+    sandbox_day = datetime.fromisoformat(state["clock"]).astimezone(ZoneInfo("Asia/Shanghai"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SHEQUN_")}
+    env["SHEQUN_DATA_DIR"] = str(tmp_path / "data")
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "--sandbox", "schedule", "preview", "--days", "7"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    first = result.stdout.splitlines()[0]
+    assert first[:10] >= sandbox_day.date().isoformat(), result.stdout
+
+
 def _bot_was_down(tmp_path: Path, for_: timedelta) -> None:
     """Move the saved sandbox clock on, as the wall clock moves while a bot is stopped."""
     state = tmp_path / "data" / "sandbox.db.state.json"
@@ -371,6 +389,24 @@ def test_a_wechat_member_is_onboarded_inside_the_window(tmp_path: Path) -> None:
     assert "两周了" not in said.split("在吗")[-1]  # not held for the member's next message
 
 
+def test_a_wechat_members_window_and_held_answer_survive_a_restart(tmp_path: Path) -> None:
+    """WeChat keeps a member's window whether the bot runs or not: after a restart the
+    member is not greeted as new again, the day-3 step goes out inside the window they
+    opened before it, and an answer held for them is still sent when they write."""
+    play("/time 10:00\n/wechat 小王\n/advance 2d\n你好\n", tmp_path)
+    later = "\n".join(play("/wechat 小王\n/who\n/advance 1d1h\n", tmp_path))
+    assert "你好，小王" not in later  # not a new session's greeting
+    assert "窗口 window: 1/5 已用 used" in later.split("/who")[1]
+    assert "三天啦" in later and "跳过 skipped" not in later
+    # An answer held past the window (49 hours) is sent once the member writes again,
+    # in a later run.
+    play("/wechat 小王\n投诉 退款三周了还没到账\n/as operator\n/advance 49h\n", tmp_path)
+    held = "\n".join(play("/desk\n/reply 1 已经为你加急处理\n", tmp_path))
+    assert "未发送 not sent: 微信窗口已关闭" in held
+    said = "\n".join(play("/wechat 小王\n在吗\n", tmp_path))
+    assert said.index("已经为你加急处理") > said.index("sending what was held")
+
+
 def test_a_staff_card_is_worked_at_the_desk_and_nowhere_else(tmp_path: Path) -> None:
     """A button is pressed where its message is: a member in the group cannot press the
     staff card's; at the desk, "#N 答复" is staff's answer (a comment is "# " only)."""
@@ -388,3 +424,68 @@ def test_a_staff_card_is_worked_at_the_desk_and_nowhere_else(tmp_path: Path) -> 
     assert "a comment, not sent" not in said.split("/desk", 1)[1].replace("# a comment", "")
     assert "您好，我们马上为您处理退款。" in said.split("#1 您好", 1)[1]  # reached 小明
     assert "你的工单 #1 已处理完毕" in said
+
+
+async def test_work_falling_due_while_a_step_is_swept_goes_out_at_once(tmp_path: Path) -> None:
+    """The wall clock moves on while /advance sweeps a step: work that fell due meanwhile
+    is swept at once, not at the next moment something falls due (a day later here, by
+    when the day-1 nudge was stale and never sent)."""
+    clock = ManualClock(datetime(2026, 12, 7, 2, 0, tzinfo=UTC))  # 10:00 in Shanghai
+    settings = make_settings(tmp_path, topics={"enabled": False})
+    app = build_app(sandbox_settings(settings), clock=clock)
+    lines: list[str] = []
+    try:
+        await app.prepare()
+        console = await SandboxConsole.create(app, clock, write=lines.append)
+        for line in ("/as 小蓝", "/dm", "/start", "/group", "/join 小蓝"):
+            await console.handle_line(line)
+        clock.advance(timedelta(days=1, minutes=1))  # the nudge fell due, not swept yet
+        await console.handle_line("/advance 2d")
+        said = "\n".join(lines)
+        assert said.count("一天了") == 1, said
+        [header] = [line for line in lines if line.startswith("(⏩ 2026")][:1]
+        assert header == "(⏩ 2026-12-08 10:01 CST)", said  # at once, not a day later
+    finally:
+        await app.close()
+
+
+async def test_moving_to_a_time_of_day_across_daylight_saving(tmp_path: Path) -> None:
+    """/time 10:00 on the day New York's clocks go forward lands at 10:00, not 11:00."""
+    new_york = ZoneInfo("America/New_York")
+    clock = ManualClock(datetime(2027, 3, 14, 0, 0, tzinfo=new_york).astimezone(UTC))
+    settings = make_settings(tmp_path, community={"timezone": "America/New_York"})
+    app = build_app(sandbox_settings(settings), clock=clock)
+    try:
+        await app.prepare()
+        console = await SandboxConsole.create(app, clock, write=lambda _: None)
+        await console.handle_line("/time 10:00")
+        arrived = clock.now().astimezone(new_york)
+        assert (arrived.date().isoformat(), arrived.hour, arrived.minute) == ("2027-03-14", 10, 0)
+    finally:
+        await app.close()
+
+
+def test_a_sandbox_closed_without_quit_keeps_its_clock(tmp_path: Path) -> None:
+    """A terminal closed or a process killed: the next run goes on from the clock it
+    reached, not from days before what it already sent."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SHEQUN_")}
+    env["SHEQUN_DATA_DIR"] = str(tmp_path / "data")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "sandbox"],
+        cwd=tmp_path, env=env, text=True,
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert process.stdin is not None and process.stdout is not None
+    try:
+        process.stdin.write("/time 10:00\n/join 小红\n/advance 3d1h\n/id\n")
+        process.stdin.flush()
+        for line in process.stdout:
+            if "你的 ID" in line:  # the line after /advance was handled
+                break
+    finally:
+        process.kill()
+        process.wait()
+    later = "\n".join(play("/advance 1h\n", tmp_path))
+    assert "三天啦" not in later and "欢迎@小红" not in later  # nothing again
+    state = json.loads((tmp_path / "data" / "sandbox.db.state.json").read_text("utf-8"))
+    assert datetime.fromisoformat(state["clock"]) > datetime.now(UTC) + timedelta(days=3)

@@ -10,6 +10,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -67,6 +68,20 @@ def test_english_picks_the_form_for_one_and_for_more() -> None:
     assert EN.t("tickets.within_hours", count=1) == "within 1 hour"
     assert EN.t("tickets.within_minutes", count=90) == "within 90 minutes"
     assert "1 person took part" in EN.t("topics.summary", count=1, names="Alice")
+
+
+def test_a_moment_is_told_from_today_in_the_communitys_clock() -> None:
+    zone = ZoneInfo("Asia/Shanghai")
+    now = datetime(2026, 12, 4, 12, 30, tzinfo=UTC)  # 20:30 in Shanghai
+    tomorrow = datetime(2026, 12, 5, 2, 30, tzinfo=UTC)
+    later = datetime(2026, 12, 7, 1, 0, tzinfo=UTC)
+    assert ZH.moment(now, now, zone) == "今天20:30"
+    assert ZH.moment(tomorrow, now, zone) == "明天10:30"
+    assert ZH.moment(later, now, zone) == "12月7日09:00"
+    assert EN.moment(tomorrow, now, zone) == "tomorrow at 10:30"
+    assert EN.moment(later, now, zone) == "Dec 7 at 09:00"
+    # 23:30 UTC on the 4th is already the 5th in Shanghai: "today" is the community's.
+    assert ZH.moment(datetime(2026, 12, 4, 23, 30, tzinfo=UTC), tomorrow, zone) == "今天07:30"
 
 
 def test_chinese_texts_stay_plain_and_read_the_same_for_any_count() -> None:

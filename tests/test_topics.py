@@ -63,6 +63,17 @@ def test_slots_follow_daylight_saving_in_berlin() -> None:
     assert [s.hour for s in autumn] == [10, 11, 11]  # 12:00 local before and after 25 October
 
 
+def test_a_slot_less_than_a_second_after_the_last_check_is_not_skipped() -> None:
+    """A schedule added (or a sweep run) at 11:59:59.5 still posts the 12:00 slot; a
+    check at 12:00:00 itself has decided it."""
+    shanghai = ZoneInfo("Asia/Shanghai")
+    noon = datetime(2026, 12, 7, 4, 0, tzinfo=UTC)  # 12:00 in Shanghai
+    later = noon + timedelta(minutes=5)
+    for before in (timedelta(milliseconds=500), timedelta(microseconds=1), timedelta(seconds=1)):
+        assert slots_between("0 12 * * *", shanghai, noon - before, later) == [noon]
+    assert slots_between("0 12 * * *", shanghai, noon, later) == []
+
+
 def test_slots_in_shanghai_and_the_first_monday() -> None:
     shanghai = ZoneInfo("Asia/Shanghai")
     slots = slots_between("0 19 1-7 * mon", shanghai, MONDAY, MONDAY + timedelta(days=75))
@@ -371,6 +382,23 @@ async def test_the_builtin_festivals_go_on_past_the_old_table(
     assert "你最近读了什么书" in next_noon  # 23 September is an ordinary day
 
 
+async def test_no_thanks_long_after_the_window_closed_while_the_bot_was_down(
+    chat: Chat,
+) -> None:
+    """The thank-you is due when the topic's window closes; a bot that was down then
+    does not post it the next morning (past the grace window), nor ever after."""
+    chat.wait(2 * 3600 + 60)
+    assert len(posts(await chat.app.sweep())) == 1  # the noon topic
+    chat.wait(60)
+    await chat.say(ALICE, "我最近在读《三体》")
+    chat.wait(20 * 3600)  # down from before the window closed (15:01) until 08:02
+    assert posts(await chat.app.sweep()) == []
+    chat.wait(4 * 3600)
+    assert not any("人参与" in text for text in posts(await chat.app.sweep()))
+    stats = said(await chat.cmd(MOD, "/topicstats"))
+    assert "1人参与" in stats  # taking part still counted
+
+
 async def test_nexttopic_queues_and_the_window_ends_with_thanks(chat: Chat) -> None:
     assert "话题池「daily」的下一期话题将使用" in said(
         await chat.cmd(MOD, "/nexttopic daily 聊聊你的家乡")
@@ -385,7 +413,7 @@ async def test_nexttopic_queues_and_the_window_ends_with_thanks(chat: Chat) -> N
     await chat.say(BOB, "我来自山区，风景很好")
     chat.wait(3 * 3600)
     [thanks] = posts(await chat.app.sweep())
-    assert "共有2人参与" in thanks and "Alice、Bob" in thanks
+    assert "共有2人参与" in thanks and "Alice和Bob" in thanks
     assert posts(await chat.app.sweep()) == []  # thanked once
     stats = said(await chat.cmd(MOD, "/topicstats"))
     assert "聊聊你的家乡 — 2人参与" in stats
@@ -428,6 +456,50 @@ def test_import_pools_and_preview_the_programme(run: Any, tmp_path: Path) -> Non
     assert code == 0 and len(lines) == 2
     assert all("Sat 20:00  读书会  weekend: " in line for line in lines)
     assert all("pool weekend (3 topics)" in line or "holiday:" in line for line in lines)
+
+
+def test_the_preview_puts_a_festival_on_a_groups_first_slot_and_marks_paused_schedules(
+    run: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As the bot posts it: on a festival only the day's first slot of a group is the
+    festival's post, the later ones are pool topics; a paused schedule is named, with
+    how to resume it, instead of being left out."""
+    assert run("db", "upgrade")[0] == 0
+    festival = (datetime.now(ZoneInfo("Asia/Shanghai")) + timedelta(days=2)).date()
+    calendar = tmp_path / "holidays.toml"
+    calendar.write_text(
+        f'[[holiday]]\nname = "社群日"\nprompt = "聊聊社群"\ndate = {festival.isoformat()}\n',
+        "utf-8",
+    )
+    monkeypatch.setenv("SHEQUN_TOPICS__HOLIDAYS_FILE", str(calendar))
+
+    async def a_group_with_three_schedules() -> None:
+        from storage.database import Storage as Db
+
+        db = Db.from_url(f"sqlite+aiosqlite:///{tmp_path / 'data' / 'shequn.db'}")
+        try:
+            async with db.transaction() as repos:
+                now = datetime.now(UTC)
+                group = await repos.chats.upsert("telegram", "-9", kind="group", title="读书会",
+                                                 at=now)  # fmt: skip
+                await repos.topics.add_schedule(group.id, "早", "0 9 * * *", "qa", now)
+                await repos.topics.add_schedule(group.id, "晚", "0 20 * * *", "qa", now)
+                paused = await repos.topics.add_schedule(group.id, "周末", "0 20 * * sat",
+                                                         "weekend", now)  # fmt: skip
+                await repos.topics.set_schedule_state(paused.id, group.id, paused=True)
+        finally:
+            await db.close()
+
+    asyncio.run(a_group_with_three_schedules())
+    code, out = run("schedule", "preview", "--days", "5")
+    assert code == 0, out
+    lines = out.strip().splitlines()
+    assert lines[0] == "paused  读书会  周末: /schedule resume 3"
+    on_the_day = [line for line in lines if line.startswith(festival.isoformat())]
+    assert [line.split("  ")[-1] for line in on_the_day] == [
+        "早: holiday: 社群日",
+        "晚: pool qa is empty: nothing is posted",
+    ]
 
 
 async def test_replicas_sweeping_at_once_post_each_slot_once(

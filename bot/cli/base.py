@@ -148,7 +148,12 @@ async def prepared(settings: Settings, *, reads: bool = False) -> AsyncIterator[
     ``reads``: the command only reads, so an SQLite file that is not there is refused."""
     if reads:
         startup.existing_database(settings)
-    app = startup.build(settings)
+    clock = None
+    if _ON_SANDBOX.get():  # the sandbox's time: its clock may be days ahead of the wall's
+        from bot.channels.sandbox.world import sandbox_clock
+
+        clock = sandbox_clock(settings)
+    app = startup.build(settings, clock=clock)
     try:
         await startup.prepare(app, retry=False)
         yield app

@@ -149,8 +149,9 @@ def report_sla(
     for title, rows in (("by severity", report["by_severity"]), ("by week", report["by_week"])):
         typer.echo(title + ":")
         for key, row in rows.items():
+            tickets = "ticket " if row["tickets"] == 1 else "tickets"
             typer.echo(
-                f"  {key:<9} {row['tickets']:>4} tickets  first response median "
+                f"  {key:<9} {row['tickets']:>4} {tickets}  first response median "
                 f"{shown(row['first_response_median'])} p90 "
                 f"{shown(row['first_response_p90'])}  resolution median "
                 f"{shown(row['resolution_median'])}  breaches {row['breaches']}  "

@@ -218,6 +218,7 @@ async def _sandbox(settings: Settings, script: list[str] | None) -> None:
         console = await SandboxConsole.create(app, clock, write=_print)
         console.resume(state)  # the clock and message numbers where the last run left them
         try:
+            await console.sweep()  # as a start does: what fell due while it was closed
             if script is not None:
                 await play(console, script)
             else:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -83,31 +83,43 @@ async def _schedule_preview(settings: Settings, days: int) -> list[str]:
         now = app.clock.now()
         zone = app.community.timezone
         groups = {chat.id: chat for chat in await community_groups(repos, settings.staff)}
-        schedules = await repos.topics.schedules(active_only=True)
+        pools: dict[int, str] = {}
+        schedules = await repos.topics.schedules()
         sizes = await repos.topics.pool_sizes()
-        entries = []
+        entries: list[tuple[datetime, str]] = []
+        slots: list[tuple[datetime, int, str, str, int]] = []
         for schedule in schedules:
             chat = groups.get(schedule.chat_id)
             if chat is None or chat.bot_status == "removed":
                 continue
+            title = chat.title or chat.external_id
+            if schedule.paused:  # listed first, as the group's own /schedule marks it
+                entries.append(
+                    (now, f"paused  {title}  {schedule.name}: /schedule resume {schedule.id}")
+                )
+                continue
             try:
-                slots = slots_between(schedule.cron, zone, now, now + timedelta(days=days))
+                upcoming = slots_between(schedule.cron, zone, now, now + timedelta(days=days))
             except CronError:
                 continue
-            for slot in slots:
-                local = slot.astimezone(zone)
-                holiday = holidays.get(local.date())
-                size = sizes.get(schedule.pool, 0)
-                if holiday:
-                    what = f"holiday: {holiday.name}"
-                elif size:
-                    what = f"pool {schedule.pool} ({size} topic{'s' if size != 1 else ''})"
-                else:
-                    what = f"pool {schedule.pool} is empty: nothing is posted"
-                title = chat.title or chat.external_id
-                entries.append(
-                    (slot, f"{local:%Y-%m-%d %a %H:%M}  {title}  {schedule.name}: {what}")
-                )
+            slots.extend((slot, chat.id, title, schedule.name, schedule.id) for slot in upcoming)
+            size = sizes.get(schedule.pool, 0)
+            pools[schedule.id] = (
+                f"pool {schedule.pool} ({size} topic{'s' if size != 1 else ''})"
+                if size
+                else f"pool {schedule.pool} is empty: nothing is posted"
+            )
+        holiday_posted: set[tuple[int, date]] = set()
+        for slot, chat_id, title, name, schedule_id in sorted(slots):
+            local = slot.astimezone(zone)
+            holiday = holidays.get(local.date())
+            # A holiday's post replaces a group's first slot that day; later ones are topics.
+            if holiday and (chat_id, local.date()) not in holiday_posted:
+                holiday_posted.add((chat_id, local.date()))
+                what = f"holiday: {holiday.name}"
+            else:
+                what = pools[schedule_id]
+            entries.append((slot, f"{local:%Y-%m-%d %a %H:%M}  {title}  {name}: {what}"))
     if not entries:
         return [f"nothing scheduled in the next {days} days"]
-    return [line for _, line in sorted(entries)]
+    return [line for _, line in sorted(entries, key=lambda entry: entry[0])]

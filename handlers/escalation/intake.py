@@ -253,6 +253,12 @@ class Intake:
             return texts.t(
                 "tickets.ack_out_of_hours", id=ticket.id, opens=hours.start.strftime("%H:%M")
             )
+        target = timedelta(minutes=minutes)
+        zone = ctx.community.timezone
+        if hours is not None and (due := hours.after(ctx.now, target, zone)) > ctx.now + target:
+            # Staff leave before the target is up (a complaint at 20:30, staff until
+            # 21:00): the promise names the moment the target really falls due.
+            return texts.t("tickets.ack_by", id=ticket.id, due=texts.moment(due, ctx.now, zone))
         when = (
             texts.t("tickets.within_hours", count=minutes // 60)
             if minutes >= 60 and minutes % 60 == 0

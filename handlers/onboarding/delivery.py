@@ -166,9 +166,7 @@ class OnboardingSweep:
             return Skip("nobody_left")
         await repos.members.mark_welcomed([member.id for member, _ in joiners], now)
         texts = self._texts(chat, None)
-        names = Markup(texts.t("onboarding.name_separator")).join(
-            mention(user_ref(user)) for _, user in joiners
-        )
+        names = texts.join(mention(user_ref(user)) for _, user in joiners)
         values = {
             "name": names,
             "group": chat.title or self.community.name,
@@ -278,8 +276,7 @@ class OnboardingSweep:
                 extra.extend(outcome)
         texts = self.catalog.for_language(chat.language or self.community.language)
         values = await self._values(repos, texts, chat, step, None, now)
-        separator = texts.t("onboarding.name_separator")
-        values["name"] = Markup(separator).join(mention(user_ref(g.user)) for g in greetings)
+        values["name"] = texts.join(mention(user_ref(g.user)) for g in greetings)
         values["start"] = start_link(texts.plain("onboarding.start_link"), "onboarding")
         if step.id == "digest" and not values["content"]:
             for greeting in greetings:

@@ -19,7 +19,7 @@ from handlers.topics.slots import (
     same_slots,
     trigger,
 )
-from handlers.topics.titles import folded, pool_meant, title
+from handlers.topics.titles import folded, pool_and_rest, title
 from storage.records import TopicScheduleRecord
 from storage.repositories import Repositories
 
@@ -48,8 +48,8 @@ async def _add(ctx: Context) -> Markup:
     assert ctx.chat is not None
     cron = " ".join(args[name] for name in CRON_FIELDS)
     sizes = await ctx.repos.topics.pool_sizes()
-    pool = pool_meant(texts, args["pool"], sizes)
-    name = args.get("name", pool)
+    pool, name = pool_and_rest(texts, args["pool"], args.get("name") or "", sizes, leave_text=False)
+    name = name or pool
     try:
         trigger(cron, ctx.community.timezone)
     except CronError:
@@ -74,9 +74,10 @@ async def _add(ctx: Context) -> Markup:
     return answer
 
 
-async def _pool(ctx: Context, typed: str) -> str:
-    """The pool a moderator's command names (by its code, or a built-in one by its name)."""
-    return pool_meant(ctx.texts, typed, await ctx.repos.topics.pool_sizes())
+async def _pool(ctx: Context, typed: str, rest: str) -> tuple[str, str]:
+    """The pool a moderator's command names (by its code, or a built-in one by its name,
+    spaces and all) and the text after it."""
+    return pool_and_rest(ctx.texts, typed, rest, await ctx.repos.topics.pool_sizes())
 
 
 async def _same_schedule(ctx: Context, cron: str, pool: str) -> TopicScheduleRecord | None:
@@ -137,11 +138,10 @@ async def _listing(ctx: Context) -> Markup:
 
 async def add_topic(event: CommandIssued, ctx: Context) -> list[Action]:
     texts = ctx.texts
-    pool, text = ctx.args["pool"], ctx.args["topic"]
+    sizes = await ctx.repos.topics.pool_sizes()
+    code, text = pool_and_rest(texts, ctx.args["pool"], ctx.args["topic"], sizes)
     if len(text) > MAX_TOPIC:
         return [reply(event.message, texts.t("topics.too_long", limit=MAX_TOPIC, length=len(text)))]
-    sizes = await ctx.repos.topics.pool_sizes()
-    code = pool_meant(texts, pool, sizes)
     same = next(
         (t for t in await ctx.repos.topics.pool(code) if folded(t.text) == folded(text)), None
     )
@@ -162,7 +162,7 @@ async def next_topic(event: CommandIssued, ctx: Context) -> list[Action]:
     """``/nexttopic POOL TEXT`` or ``/nexttopic POOL #ID``: the pool's next slot posts it."""
     texts = ctx.texts
     assert ctx.chat is not None
-    pool, rest = await _pool(ctx, ctx.args["pool"]), ctx.args["topic"]
+    pool, rest = await _pool(ctx, ctx.args["pool"], ctx.args["topic"])
     if rest.startswith("#") and rest[1:].isdigit():
         number = stored_id(rest[1:])
         topic = await ctx.repos.topics.get_topic(number) if number is not None else None

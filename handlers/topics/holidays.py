@@ -59,6 +59,9 @@ class Holiday:
     def prompt_for(self, language: str) -> str:
         return self.prompt_en if language == "en" and self.prompt_en else self.prompt
 
+    def name_for(self, language: str) -> str:
+        return self.name_en if language == "en" and self.name_en else self.name
+
 
 @dataclass(frozen=True, slots=True)
 class Festival:

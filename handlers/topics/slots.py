@@ -90,7 +90,9 @@ def slots_between(cron: str, zone: ZoneInfo, after: datetime, until: datetime) -
     """Fire times in ``(after, until]``, oldest first, as UTC-aware datetimes."""
     rule = trigger(cron, zone)
     found: list[datetime] = []
-    moment = after + timedelta(seconds=1)
+    # Just past ``after``: the trigger rounds up to a whole second, so a second here
+    # would skip a slot falling less than a second after it (a sweep at 11:59:59.5).
+    moment = after + timedelta(microseconds=1)
     while len(found) < MAX_SLOTS:
         fire = rule.get_next_fire_time(None, moment.astimezone(zone))
         if fire is None or fire > until:

@@ -122,8 +122,8 @@ class TopicSweep:
             )  # fmt: skip
             if claimed is None:
                 return []
-            prompt = holiday.prompt_for(texts.language)
-            text = texts.t("topics.holiday_post", holiday=holiday.name, text=prompt)
+            prompt, name = holiday.prompt_for(texts.language), holiday.name_for(texts.language)
+            text = texts.t("topics.holiday_post", holiday=name, text=prompt)
             return [SendMessage(chat=chat_ref(chat), text=text)]
         pool = await repos.topics.pool(schedule.pool)
         if not pool:
@@ -177,11 +177,12 @@ class TopicSweep:
             chat = chats.get(post.chat_id)
             if not self.config.summary or not post.participants or chat is None:
                 continue
+            if post.window_ends_at and now - post.window_ends_at > self.config.grace:
+                continue  # closed while the bot was down: thanks hours late are noise
             if chat.bot_status == "removed":
                 continue
             texts = self.catalog.for_language(chat.language or self.community.language)
             names = await repos.topics.participant_names(post.id)
-            joined = texts.plain("onboarding.name_separator").join(names)
-            text = texts.t("topics.summary", count=post.participants, names=joined)
+            text = texts.t("topics.summary", count=post.participants, names=texts.join(names))
             actions.append(SendMessage(chat=chat_ref(chat), text=text))
         return actions

@@ -17,6 +17,8 @@ from handlers.i18n import Texts
 SECTION = "topic_names"
 #: Pool codes are stored at most this long.
 POOL_LENGTH = 32
+#: A pool's name typed in a command is looked for in at most this many words.
+NAME_WORDS = 6
 
 
 def title(texts: Texts, code: str) -> str:
@@ -30,12 +32,35 @@ def pool_meant(texts: Texts, typed: str, pools: Collection[str]) -> str:
     code = typed.lower()[:POOL_LENGTH]
     if code in pools:
         return code
+    return _named(texts, typed) or code
+
+
+def pool_and_rest(
+    texts: Texts, typed: str, rest: str, pools: Collection[str], *, leave_text: bool = True
+) -> tuple[str, str]:
+    """The pool a moderator names and what follows it. A pool's name may have spaces
+    (Weekend topics): typed so, its first word is ``typed`` and the others begin
+    ``rest``, which are no part of the topic (or the schedule's name). With
+    ``leave_text``, a name is read only with some text left after it."""
+    words = rest.split()
+    most = min(NAME_WORDS, len(words) - 1 if leave_text else len(words))
+    for taken in range(most, 0, -1):  # the longest name first
+        name = " ".join([typed, *words[:taken]])
+        code = name.lower() if name.lower() in pools else _named(texts, name)
+        if code is not None:
+            after = rest.split(None, taken)
+            return code, after[taken] if len(after) > taken else ""
+    return pool_meant(texts, typed, pools), rest
+
+
+def _named(texts: Texts, typed: str) -> str | None:
+    """The code of the pool the catalog names ``typed`` (周末话题 is ``weekend``)."""
     wanted = folded(typed)
     prefix = f"{SECTION}."
     for key in (*texts.messages, *texts.fallback):
         if key.startswith(prefix) and folded(texts.plain(key)) == wanted:
             return key.removeprefix(prefix)
-    return code
+    return None
 
 
 def folded(name: str) -> str:

@@ -293,10 +293,13 @@ class PrivacyRepository:
         return {name: count for name, count in done.items() if count}
 
     async def purge_texts(self, before: datetime) -> int:
-        """Clear members' texts older than ``before``: settled tickets' complaint and
-        history, questions the FAQ answered or missed. Figures (counts, times, ratings)
-        stay. Returns how many texts were cleared."""
-        settled = select(Ticket.id).where(Ticket.status.not_in(ONGOING), Ticket.created_at < before)
+        """Clear members' texts older than ``before``: the complaint and history of
+        tickets settled before then (a ticket open for months keeps its texts for the
+        whole term after it is resolved: a reply reopens it), questions the FAQ
+        answered or missed. Figures (counts, times, ratings) stay. Returns how many
+        texts were cleared."""
+        settled_at = func.coalesce(Ticket.resolved_at, Ticket.updated_at)
+        settled = select(Ticket.id).where(Ticket.status.not_in(ONGOING), settled_at < before)
         cleared = 0
         for statement in (
             update(Ticket)

@@ -21,7 +21,7 @@ import re
 import sys
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from datetime import time as datetime_time
 from pathlib import Path
 from typing import ClassVar
@@ -114,6 +114,8 @@ class SandboxConsole:
     last_with_buttons: str | None = None
     #: Repeat typed lines in the transcript (scripts); a terminal already shows them.
     echo_input: bool = True
+    #: Where the clock and message numbers are kept (set by :meth:`resume`).
+    state: Path | None = None
 
     @classmethod
     async def create(
@@ -126,7 +128,9 @@ class SandboxConsole:
         return cls(app, world, write, wechat=SandboxWeChat(clock))
 
     def resume(self, state: Path) -> None:
-        """Go on from a previous run's clock (never back in time) and message numbers."""
+        """Go on from a previous run's clock (never back in time) and message numbers;
+        from now on they are kept in ``state`` after every line (:meth:`keep`)."""
+        self.state = state
         try:
             saved = json.loads(state.read_text("utf-8"))
             moment = datetime.fromisoformat(saved["clock"])
@@ -136,11 +140,29 @@ class SandboxConsole:
         if moment > self.world.clock.now():
             self.world.clock.advance(moment - self.world.clock.now())
         self.world.next_message_id = max(self.world.next_message_id, number)
+        wechat = saved.get("wechat")
+        if self.wechat is not None and isinstance(wechat, dict):
+            with contextlib.suppress(ValueError, KeyError, TypeError, AttributeError):
+                for name in wechat.get("members", ()):  # known: not greeted as new again
+                    self.world.wechat_member(name)
+                self.wechat.restore(wechat)
 
     def save(self, state: Path) -> None:
-        """Keep the clock and message numbers for the next run."""
+        """Keep the clock and message numbers for the next run, with the WeChat members'
+        windows and held messages (WeChat keeps them whether or not the bot runs)."""
         now, number = self.world.clock.now().isoformat(), self.world.next_message_id
-        state.write_text(json.dumps({"clock": now, "next_message_id": number}), "utf-8")
+        saved: dict[str, object] = {"clock": now, "next_message_id": number}
+        if self.wechat is not None:
+            members = [u.display_name for u in self.world.users.values() if u.platform == WECHAT]
+            saved["wechat"] = {"members": members, **self.wechat.saved()}
+        state.write_text(json.dumps(saved, ensure_ascii=False), "utf-8")
+
+    def keep(self) -> None:
+        """Save the clock and message numbers now: a sandbox closed without /quit (its
+        terminal closed, the process killed) goes on from here next time, rather than
+        from an older clock, before what it already sent, with numbers used again."""
+        if self.state is not None:
+            self.save(self.state)
 
     # -- input --------------------------------------------------------------
     async def handle_line(self, line: str) -> bool:
@@ -221,11 +243,17 @@ class SandboxConsole:
         the way (a welcome, a day-3 check-in, a topic slot), and say what happened."""
         clock = self.world.clock
         end = clock.now() + delta
+        #: Everything due up to here has been swept; None: sweep first what is due now.
+        swept: datetime | None = None
         while clock.now() < end:
             now = clock.now()
-            due = await self.app.sweeper.next_due(now)
-            step_to = min(end, now + LONGEST_STEP, due or end)
+            # Asked from the last sweep's moment, not from now: the wall clock moves on
+            # while a step is swept, and work falling due meanwhile is swept at once
+            # rather than at the next moment something falls due (a day later, stale).
+            due = now if swept is None else await self.app.sweeper.next_due(swept)
+            step_to = max(now, min(end, now + LONGEST_STEP, due or end))
             clock.advance(step_to - now)
+            swept = step_to
             shown: list[str] = []
             with self._collecting(shown):
                 await self.sweep()
@@ -271,11 +299,14 @@ class SandboxConsole:
             self.write("(!) 用法 usage: /time HH:MM, e.g. /time 10:00")
             return True
         zone = self.app.community.timezone
-        local = self.world.clock.now().astimezone(zone)
-        wanted = local.replace(hour=target.hour, minute=target.minute, second=0, microsecond=0)
-        if wanted <= local:
-            wanted += timedelta(days=1)
-        return await self._advance_by(wanted - local, f"→ {target:%H:%M}")
+        now = self.world.clock.now()
+        day = now.astimezone(zone).date()
+        wanted = datetime.combine(day, target, zone)
+        if wanted <= now:
+            wanted = datetime.combine(day + timedelta(days=1), target, zone)
+        # In UTC: the difference of two local times would be an hour off on the day the
+        # clocks change.
+        return await self._advance_by(wanted.astimezone(UTC) - now, f"→ {target:%H:%M}")
 
     async def _wechat(self, name: str) -> bool:
         if not name:
@@ -569,7 +600,9 @@ async def play(console: SandboxConsole, lines: Iterable[str], echo_meta: bool = 
             and line.split()[0].lower() in console.meta_commands
         ):
             console.write(f"» {line.strip()}")
-        if not await console.handle_line(line):
+        going_on = await console.handle_line(line)
+        console.keep()
+        if not going_on:
             break
 
 
@@ -590,7 +623,9 @@ async def interactive(console: SandboxConsole) -> None:
         except (EOFError, KeyboardInterrupt):
             console.write("")
             return
-        if not await console.handle_line(line):
+        going_on = await console.handle_line(line)
+        console.keep()
+        if not going_on:
             return
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from bot.channels.wechat.kf_channel import KfPlatform
 from bot.channels.wechat.window import WINDOW, WINDOW_MESSAGES
@@ -58,6 +59,23 @@ class SandboxWeChat:
 
     def hold(self, member: str, text: str) -> None:
         self.held.setdefault(member, []).append(text)
+
+    def saved(self) -> dict[str, object]:
+        """The windows, held messages and unused welcome codes, for the next run."""
+        windows = {
+            member: [window.last_message_at.isoformat(), window.sent]
+            for member, window in self.windows.items()
+            if window.last_message_at is not None
+        }
+        return {"windows": windows, "held": self.held, "welcome_codes": sorted(self.welcome_codes)}
+
+    def restore(self, saved: dict[str, Any]) -> None:
+        """Go on from :meth:`saved` of a previous run."""
+        for member, (last, sent) in saved.get("windows", {}).items():
+            self.windows[member] = _Window(datetime.fromisoformat(last), int(sent))
+        for member, texts in saved.get("held", {}).items():
+            self.held.setdefault(member, []).extend(str(text) for text in texts)
+        self.welcome_codes.update(str(member) for member in saved.get("welcome_codes", ()))
 
     def state(self, member: str, local: Callable[[datetime], str]) -> str:
         """``窗口 window: 2/5 已用 used, 至 until 2026-12-04 10:00 CST``; ``local`` shows

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from bot.channels.wechat.kf_convert import PLATFORM as KF_PLATFORM
@@ -55,6 +57,21 @@ def sandbox_state(database: Path) -> Path:
     """Beside the database: the sandbox clock and message numbers, so a new run goes on
     where the last one stopped (a clock set back would meet check-ins "in the future")."""
     return database.with_name(database.name + ".state.json")
+
+
+def sandbox_clock(settings: Settings) -> ManualClock:
+    """The sandbox's clock where its last run left it (now, when it never ran or is
+    behind): commands run with ``--sandbox`` (a schedule preview, a report) look at
+    the sandbox's time, not the wall clock's."""
+    clock = ManualClock()
+    try:
+        saved = json.loads(sandbox_state(sandbox_database(settings)).read_text("utf-8"))
+        moment = datetime.fromisoformat(saved["clock"])
+        if moment > clock.now():
+            clock.advance(moment - clock.now())
+    except (OSError, ValueError, KeyError, TypeError):
+        pass  # a first run, or a state file from elsewhere: now
+    return clock
 
 
 def sandbox_url(settings: Settings) -> str:
@@ -114,7 +131,7 @@ class SandboxWorld:
 
     def wechat_member(self, name: str) -> UserRef:
         display = name.strip() or "微信用户"
-        ref = UserRef(WECHAT, self.wechat_id(name), display, language="zh")
+        ref = UserRef(WECHAT, self.wechat_id(name), display)
         return self.users.setdefault(ref.id, ref)
 
     def enter_session(self) -> Incoming:

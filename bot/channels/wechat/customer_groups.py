@@ -86,10 +86,10 @@ class CustomerGroups:
         old, new = before.get("members", {}), group["members"]
         events: list[Event] = []
         for person in sorted(set(new) - set(old)):
-            member = UserRef(MEMBER_PLATFORM, person, new[person] or "微信用户", language="zh")
+            member = UserRef(MEMBER_PLATFORM, person, new[person] or "微信用户")
             events.append(MemberJoined(chat=chat, occurred_at=at, member=member))
         for person in sorted(set(old) - set(new)):
-            member = UserRef(MEMBER_PLATFORM, person, old[person] or "微信用户", language="zh")
+            member = UserRef(MEMBER_PLATFORM, person, old[person] or "微信用户")
             events.append(MemberLeft(chat=chat, occurred_at=at, member=member))
         return events
 

@@ -66,7 +66,8 @@ def read(item: dict[str, Any]) -> KfMessage:
 
 
 def member(external_userid: str, name: str | None = None) -> UserRef:
-    return UserRef(PLATFORM, external_userid, name or UNKNOWN_NAME, language="zh")
+    # WeChat tells no member's language: they read the community's (community.language).
+    return UserRef(PLATFORM, external_userid, name or UNKNOWN_NAME)
 
 
 def chat_of(external_userid: str, name: str | None = None) -> ChatRef:

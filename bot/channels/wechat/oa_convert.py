@@ -73,7 +73,8 @@ def read(message: dict[str, str]) -> OaMessage:
 
 
 def member(openid: str) -> UserRef:
-    return UserRef(PLATFORM, openid, UNKNOWN_NAME, language="zh")
+    # No language is asked of WeChat: followers read the community's (community.language).
+    return UserRef(PLATFORM, openid, UNKNOWN_NAME)
 
 
 def chat_of(openid: str) -> ChatRef:
