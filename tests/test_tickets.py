@@ -110,6 +110,9 @@ async def test_repeated_complaints_join_one_ticket_and_grade_up(chat: Chat) -> N
     await chat.cmd(BOB, "/complain 直播有点卡")
     again = await chat.cmd(BOB, "/complain 你们就是骗子，我要找律师维权！")
     assert "已补充到你的工单 #1" in said(again)
+    # Asking for a person again has nothing to add: the member hears the ticket is open.
+    nudged = await chat.cmd(BOB, "/human")
+    assert said(nudged) == "你的工单 #1还在处理中，工作人员会尽快回复你。"
     async with chat.app.storage.transaction() as repos:
         ticket = await repos.tickets.get(1)
     assert ticket is not None and ticket.severity == "crisis"

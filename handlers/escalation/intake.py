@@ -40,8 +40,13 @@ class Intake:
 
     async def human(self, event: CommandIssued, ctx: Context) -> list[Action]:
         """``/human [TEXT]``: ask for a person."""
-        text = ctx.args["complaint"] or ctx.texts.plain("tickets.human_default")
-        return await self._raise(event, ctx, text)
+        if ctx.args["complaint"]:
+            return await self._raise(event, ctx, ctx.args["complaint"])
+        text = ctx.texts.plain("tickets.human_default")
+        ticket, new, staff = await self.open_ticket(ctx, event.sender, text, event.message.id)
+        if not new:  # nothing to add: the member hears their ticket is still open
+            return [reply(event.message, ctx.texts.t("tickets.nudged", id=ticket.id)), *staff]
+        return [reply(event.message, self.acknowledgement(ctx, ticket)), *staff]
 
     async def _raise(
         self,
