@@ -60,6 +60,27 @@ def test_a_hit_the_model_doubts_opens_no_ticket(tmp_path: Path) -> None:
     assert detector(path).grade("你们就是骗子").is_complaint  # too short to overrule
 
 
+@pytest.mark.parametrize(
+    ("text", "severity"),
+    [
+        ("I will sue you", Severity.CRISIS),
+        ("See you in court", Severity.CRISIS),
+        ("This is a scam", Severity.HIGH),
+        ("charged twice?!", Severity.HIGH),
+        ("Worst service ever", Severity.LOW),
+        ("lol this quiz is a scam 😂", Severity.NONE),
+        ("see you at the court tonight", Severity.NONE),
+    ],
+)
+def test_a_short_english_complaint_is_not_the_models_to_overrule(
+    text: str, severity: Severity
+) -> None:
+    """Ten characters of English are two words: an English message is long enough for
+    the built-in model to overrule the lexicon from five words, as Chinese from ten
+    characters. "I will sue you" was vetoed as chatter before."""
+    assert Detector().grade(text).severity is severity
+
+
 def test_a_crisis_the_model_doubts_is_serious_not_a_page(tmp_path: Path) -> None:
     path = model_file(tmp_path, 0.0)  # 50 %: a complaint, but not sure enough for a crisis
     text = "不给个说法的话，我就去消协反映你们这个课程"

@@ -65,8 +65,12 @@ class Verdict:
 LEXICON_SURE = 8.0
 CRISIS_SURE = 12.0
 #: A message shorter than this says too little for the model to overrule the lexicon
-#: ("我要去12315").
+#: ("我要去12315"); one without Chinese, fewer words than MODEL_MIN_WORDS ("I will sue
+#: you", "This is a scam": ten characters of English are two words).
 MODEL_MIN_CHARS = 10
+MODEL_MIN_WORDS = 5
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 
 #: Terms this telling (退款, 骗, refund…) name a subject; lighter ones only intensify.
 SUBJECT_WEIGHT = 1.5
@@ -330,7 +334,9 @@ class Detector:
         ``others`` how many other members complained about the same lately."""
         verdict = self._lexicon_grade(text)
         if self.model is not None:
-            verdict = self._second_opinion(verdict, self.model.probability(text), len(text))
+            verdict = self._second_opinion(
+                verdict, self.model.probability(text), doubted=says_enough_to_doubt(text)
+            )
         if not verdict.is_complaint:
             return verdict
         # Spread and persistence raise the grade a level: several members at once up to a
@@ -343,11 +349,11 @@ class Detector:
             severity = max(severity, Severity(min(Severity.HIGH, severity + 1)))
         return replace(verdict, severity=severity)
 
-    def _second_opinion(self, verdict: Verdict, probability: float, length: int) -> Verdict:
+    def _second_opinion(self, verdict: Verdict, probability: float, *, doubted: bool) -> Verdict:
         """The lexicon's verdict weighed with the model's probability (see
-        :mod:`handlers.escalation.model`)."""
+        :mod:`handlers.escalation.model`); ``doubted``: the message says enough for the
+        model to overrule the lexicon."""
         config, score = self.config, verdict.score
-        doubted = length >= MODEL_MIN_CHARS
         weak = score < LEXICON_SURE
         if doubted and weak and verdict.is_complaint and probability < config.model_gate:
             return Verdict(Severity.NONE, score, verdict.terms)
@@ -749,3 +755,11 @@ def _find(text: str, term: str, pattern: re.Pattern[str] | None, start: int = 0)
         return text.find(term, start)
     match = pattern.search(text, start)
     return match.start() if match else -1
+
+
+def says_enough_to_doubt(text: str) -> bool:
+    """Whether ``text`` is long enough for the model to overrule the lexicon: ten
+    characters with Chinese in them, else five words."""
+    if len(text) < MODEL_MIN_CHARS:
+        return False
+    return bool(_CJK.search(text)) or len(_WORD.findall(text)) >= MODEL_MIN_WORDS
