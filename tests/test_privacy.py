@@ -50,7 +50,7 @@ async def test_mydata_shows_the_whole_person_privately(chat: Chat) -> None:
     await link_wechat(chat, await code_for(chat))
     shown = said(await chat.cmd(ALICE, "/mydata", private_chat(ALICE)))
     assert "Alice" in shown and "小王" in shown  # both accounts of the person
-    assert "工单1个" in shown and "积分余额5" in shown
+    assert "工单1张" in shown and "积分余额5" in shown
     assert "/forgetme" in shown
     assert "私聊" in said(await chat.cmd(ALICE, "/mydata", GROUP))  # never in the group
     assert "Alice" in said(await chat.say(ALICE_WX, "我的数据", WX_PRIVATE))

@@ -57,7 +57,7 @@ def test_demo_script_tells_the_whole_story(tmp_path: Path) -> None:
     assert "群规已更新" in said
     welcomes = [line for line in bot_lines(lines) if "欢迎@小明加入" in line]
     assert len(welcomes) == 1, "a second /join of a present member must not welcome again"
-    assert "抱歉，/setrules 仅限群管理员使用。" in said
+    assert "抱歉，/setrules 仅限管理员使用。" in said
     # /help in the group before the private chat was opened: a nudge in the group.
     assert "请先私聊我并发送 /start" in said
     # …and after /start it arrives privately.
@@ -418,7 +418,7 @@ def test_a_staff_card_is_worked_at_the_desk_and_nowhere_else(tmp_path: Path) -> 
     )
     said = "\n".join(play(script, tmp_path))
     # Answered, the ticket is operator's: the edited card has no 🙋 认领 any more.
-    assert "负责人：operator\n    [1] ✍️ 回复  [2] ✅ 已解决  [3] ⬆️ 升级" in said
+    assert "处理人：operator\n    [1] ✍️ 回复  [2] ✅ 已解决  [3] ⬆️ 升级" in said
     assert "在「客服群" in said and "不在这里" in said  # 阿强, in the group, is refused
     assert "阿强升级" not in said and "阿强认领" not in said
     assert "a comment, not sent" not in said.split("/desk", 1)[1].replace("# a comment", "")

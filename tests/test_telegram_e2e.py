@@ -253,10 +253,10 @@ def test_moderator_commands_and_refusals(fake: FakeBotApiThread, start_bot: Any)
     say(fake, ALICE, "/rules")
     say(fake, ALICE, "/settings")
     sent = [m["text"] for m in fake.wait_for_messages(4, GROUP)]
-    assert "仅限群管理员" in sent[0]
+    assert "仅限管理员" in sent[0]
     assert "群规已更新" in sent[1]
     assert "1. 友善 &lt;交流&gt; &amp; &#34;尊重&#34;" in sent[2]
-    assert "仅限群管理员" in sent[3]
+    assert "仅限管理员" in sent[3]
     # Admin lists are cached: four commands, one getChatAdministrators.
     assert len(fake.api.calls("getChatAdministrators")) == 1
     # A promotion seen in a chat_member update refreshes the cache.
@@ -322,7 +322,7 @@ def test_bad_input_is_survived(fake: FakeBotApiThread, start_bot: Any) -> None:
     say(fake, ALICE, "/nosuch@someotherbot", chat=unknown_chat)
     say(fake, MOD, "/rules", chat=unknown_chat)
     sent = [m["text"] for m in fake.wait_for_messages(3, unknown_chat)]
-    assert "仅限群管理员" in sent[0] and "/nosuch" in sent[1] and "还没有设置群规" in sent[2]
+    assert "仅限管理员" in sent[0] and "/nosuch" in sent[1] and "还没有设置群规" in sent[2]
     # Nothing malformed: only the first-message badge notes to a member who never started
     # the bot are refused (403), as Telegram does.
     calls = fake.api.calls("sendMessage")

@@ -167,7 +167,7 @@ async def test_the_staff_loop_over_telegram_across_a_restart(
         if "状态：待成员回复" in edited:
             break
         await asyncio.sleep(0.02)
-    assert "状态：待成员回复 · 负责人：Mod" in edited
+    assert "状态：待成员回复 · 处理人：Mod" in edited
     # Answered, the ticket is Mod's: the edited card offers no 🙋 Claim any more.
     keyboard = fake.chats[STAFF].messages[card["message_id"]]["reply_markup"]["inline_keyboard"]
     assert [[b["callback_data"] for b in row] for row in keyboard] == [

@@ -89,10 +89,10 @@ async def test_the_whole_loop(chat: Chat) -> None:
         "谢谢你的评价！"
     ]
     assert [a.text for a in await chat.press(ALICE, five) if isinstance(a, AnswerButton)] == [
-        "这个工单已经评价过了。"
+        "这张工单已经评价过了。"
     ]
     assert [a.text for a in await chat.press(BOB, five) if isinstance(a, AnswerButton)] == [
-        "只有提出这个工单的成员可以评价。"
+        "只有提交这张工单的成员才能评价。"
     ]
     async with chat.app.storage.transaction() as repos:
         ticket = await repos.tickets.get(1)
@@ -112,7 +112,7 @@ async def test_repeated_complaints_join_one_ticket_and_grade_up(chat: Chat) -> N
     assert "已补充到你的工单 #1" in said(again)
     # Asking for a person again has nothing to add: the member hears the ticket is open.
     nudged = await chat.cmd(BOB, "/human")
-    assert said(nudged) == "你的工单 #1还在处理中，工作人员会尽快回复你。"
+    assert said(nudged) == "你的工单 #1 还在处理中，工作人员会尽快回复你。"
     async with chat.app.storage.transaction() as repos:
         ticket = await repos.tickets.get(1)
     assert ticket is not None and ticket.severity == "crisis"
@@ -121,8 +121,8 @@ async def test_repeated_complaints_join_one_ticket_and_grade_up(chat: Chat) -> N
 async def test_members_and_staff_see_what_they_may(chat: Chat) -> None:
     await chat.cmd(ALICE, "/complain 积分莫名其妙清零了")
     await chat.cmd(BOB, "/human")
-    assert "仅限客服人员" in said(await chat.cmd(ALICE, "/tickets", private_chat(ALICE)))
-    assert "仅限客服人员" in said(await chat.cmd(ALICE, "/ticket 2", private_chat(ALICE)))
+    assert "仅限工作人员" in said(await chat.cmd(ALICE, "/tickets", private_chat(ALICE)))
+    assert "仅限工作人员" in said(await chat.cmd(ALICE, "/ticket 2", private_chat(ALICE)))
     mine = said(await chat.cmd(ALICE, "/mytickets"))
     assert "积分莫名其妙清零了" in mine and "请求人工" not in mine
     listing = said(await chat.cmd(STAFF_A, "/tickets", private_chat(STAFF_A)))
@@ -194,7 +194,8 @@ async def test_a_member_who_opened_a_private_chat_is_answered_privately(chat: Ch
 
 async def test_out_of_hours_the_member_is_told_when(chat: Chat) -> None:
     chat.wait(13 * 3600)  # 23:00 in Shanghai
-    assert "非工作时间" in said(await chat.cmd(ALICE, "/complain 课件下载不了"))
+    said_ = said(await chat.cmd(ALICE, "/complain 课件下载不了"))
+    assert "现在是非工作时间，工作人员会在明天09:00上班后尽快回复你" in said_, said_
 
 
 async def test_complaints_in_group_messages_become_one_ticket(chat: Chat) -> None:
@@ -285,7 +286,7 @@ async def test_a_night_shift_across_midnight_runs_the_clock(
     breach = [a for a in await c.sweep() if isinstance(a, NotifyStaff) and a.leads]
     assert breach and "超过120分钟" in plain_text(breach[0].text)
     c.wait(12 * 3600)  # 13:00: outside the night shift
-    assert "非工作时间" in said(await c.cmd(BOB, "/complain 又打不开了"))
+    assert "会在今天20:00上班后" in said(await c.cmd(BOB, "/complain 又打不开了"))
 
 
 async def test_a_ticket_raised_by_what_the_member_adds_shows_its_new_grade(chat: Chat) -> None:
@@ -375,7 +376,7 @@ async def test_sla_figures_by_severity(chat: Chat) -> None:
     assert lines[3] == "按周" and lines[4].startswith(
         "2026年第48周：2单 · 首次响应中位数30分钟，90%在30分钟内"
     )
-    assert "仅限客服人员" in said(await chat.cmd(ALICE, "/sla", private_chat(ALICE)))
+    assert "仅限工作人员" in said(await chat.cmd(ALICE, "/sla", private_chat(ALICE)))
 
 
 def test_report_sla_prints_the_figures(run: Any, tmp_path: Path) -> None:
@@ -660,7 +661,7 @@ async def test_the_card_shows_who_has_the_ticket_and_closes_when_resolved(chat: 
 
     assert labels(card) == [["🙋 认领", "✍️ 回复"], ["✅ 已解决", "⬆️ 升级"]]
     [claimed] = edits(await chat.press(STAFF_A, claim, on=where))
-    assert "状态：处理中 · 负责人：Staffer A" in plain_text(claimed.text)
+    assert "状态：处理中 · 处理人：Staffer A" in plain_text(claimed.text)
     # Claimed: no 🙋 to press any more; what can still be done stays.
     assert labels(claimed) == [["✍️ 回复"], ["✅ 已解决", "⬆️ 升级"]]
     [answered] = edits(await chat.cmd(STAFF_A, "/reply 1 已修复", private_chat(STAFF_A)))
@@ -677,7 +678,7 @@ async def test_an_answer_without_a_claim_takes_the_claim_button_too(chat: Chat) 
     answer = await chat.cmd(STAFF_B, "/reply 1 马上处理", private_chat(STAFF_B))
     [edited] = [a for a in answer if isinstance(a, EditMessage)]
     assert edited.message.id == chat.where(card).id
-    assert "负责人：Staffer B" in plain_text(edited.text)
+    assert "处理人：Staffer B" in plain_text(edited.text)
     assert [b.data for row in edited.buttons for b in row] == [
         "esc:reply:1", "esc:resolve:1", "esc:escalate:1",
     ]  # fmt: skip
@@ -697,7 +698,7 @@ async def test_a_claim_made_on_another_platform_updates_the_card_where_it_is(
     done = await chat.app.dispatcher.handle(incoming(press), FakePlatform("console"), chat.deliver)
     [edited] = [a for a in done if isinstance(a, EditMessage)]
     assert (edited.message.chat.platform, edited.message.id) == ("testnet", chat.where(card).id)
-    assert "负责人：Staffer A" in plain_text(edited.text)
+    assert "处理人：Staffer A" in plain_text(edited.text)
     assert "esc:claim:1" not in [b.data for row in edited.buttons for b in row]
 
 

@@ -305,7 +305,7 @@ async def test_a_wechat_moderator_gets_what_works_one_to_one(rig: Callable[[], A
     for command in ("/givepoints", "/takepoints", "/pointslog", "/grantbadge", "/helpful"):
         assert command not in listed
     await r.says("/givepoints @小王 5 很有帮助")
-    assert r.texts()[-1] == "这里是一对一的对话，没有群聊，/givepoints 在这里做不到。"
+    assert r.texts()[-1] == "这里是一对一的对话，没有群聊，/givepoints 在这里用不了。"
     await r.says("/onboarding")
     assert "新成员漏斗" in r.texts()[-1]
 
@@ -315,11 +315,11 @@ async def test_what_needs_a_group_is_refused_not_pretended(rig: Callable[[], Any
     group to lead to, so a moderator asking for one is told so and nothing is stored."""
     r = await rig(community={"moderators": [f"wechat:{ALICE}"]})
     await r.says("/schedule add 0 15 * * sun weekend 周日下午茶")
-    assert r.texts()[-1] == "这里是一对一的对话，没有群聊，/schedule 在这里做不到。"
+    assert r.texts()[-1] == "这里是一对一的对话，没有群聊，/schedule 在这里用不了。"
     await r.says("/invite")
-    assert "/invite 在这里做不到" in r.texts()[-1]
+    assert "/invite 在这里用不了" in r.texts()[-1]
     await r.says("/welcome")  # WeChat members get no group welcome to preview
-    assert "/welcome 在这里做不到" in r.texts()[-1]
+    assert "/welcome 在这里用不了" in r.texts()[-1]
     async with r.app.storage.transaction() as repos:
         assert await repos.topics.schedules() == []
     before = len(r.texts())

@@ -81,7 +81,7 @@ async def test_everyone_in_the_staff_chat_is_staff_there(chat: Chat) -> None:
     assert any("已经修复" in plain_text(a.text) for a in answered if isinstance(a, SendMessage))
     # …but is nobody special elsewhere.
     elsewhere = said(await chat.cmd(COLLEAGUE, "/tickets", private_chat(COLLEAGUE)))
-    assert "仅限客服人员" in elsewhere
+    assert "仅限工作人员" in elsewhere
     # Member commands do not run in the staff chat, and say why.
     refused = said(await chat.cmd(COLLEAGUE, "/checkin", STAFF_CHAT))
     assert refused == "客服群里不能用 /checkin，请到社群里使用。"

@@ -254,12 +254,11 @@ class Intake:
         texts = ctx.texts
         minutes = int(self.config.target(ticket.severity).total_seconds() // 60)
         hours = self.config.staff_hours
-        if hours is not None and not hours.contains(ctx.now, ctx.community.timezone):
-            return texts.t(
-                "tickets.ack_out_of_hours", id=ticket.id, opens=hours.start.strftime("%H:%M")
-            )
-        target = timedelta(minutes=minutes)
         zone = ctx.community.timezone
+        if hours is not None and not hours.contains(ctx.now, zone):
+            opens = texts.moment(hours.next_start(ctx.now, zone), ctx.now, zone)
+            return texts.t("tickets.ack_out_of_hours", id=ticket.id, opens=opens)
+        target = timedelta(minutes=minutes)
         if hours is not None and (due := hours.after(ctx.now, target, zone)) > ctx.now + target:
             # Staff leave before the target is up (a complaint at 20:30, staff until
             # 21:00): the promise names the moment the target really falls due.
