@@ -103,6 +103,11 @@ COMPLAINT: dict[str, float] = {
     "骚扰": 2.5,
     "补钱": 2.0, "加钱": 1.5, "退差价": 2.0, "钱呢": 2.5, "白等": 2.0, "等于没问": 2.5,
     "不提前说": 2.0, "不告诉": 1.5,
+    # Short English: what members type when money or goods went wrong.
+    "rip off": 3.0, "daylight robbery": 3.5, "stole my": 3.5, "took my money": 3.5,
+    "thieves": 3.0, "double billed": 3.5, "billed twice": 3.5,
+    "thanks for nothing": 3.0, "no access": 2.0, "without asking": 2.0, "not fair": 2.0,
+    "letdown": 2.0, "let down": 2.0, "not impressed": 2.0, "expected better": 2.0,
     "cash grab": 3.5, "never signed up": 3.0, "didn't sign up": 3.0, "never ordered": 2.5,
     "never came": 2.5, "never arrived": 2.5, "never showed up": 2.5, "never did": 2.0,
     "didn't tell": 2.0, "without telling": 2.0, "didn't notify": 2.0, "for nothing": 1.5,
@@ -190,6 +195,8 @@ CRISIS: dict[str, float] = {
     "small claims": 5.0, "reporter": 4.0, "news station": 4.0, "local news": 4.0,
     "trustpilot": 3.5, "reddit": 3.0, "tiktok": 3.0, "bbb": 4.5, "ftc": 4.5,
     "better business bureau": 4.5, "attorney": 5.0, "court": 4.0, "chargeback": 3.5,
+    "solicitor": 5.0, "ombudsman": 4.5, "trading standards": 4.5, "journalists": 4.0,
+    "lawyers": 5.0, "boycott": 4.0, "police report": 5.0,
 }  # fmt: skip
 
 #: Safety incidents: crises where the community's goods are involved (PRODUCTS, your
@@ -408,6 +415,7 @@ INTENTS: tuple[str, ...] = (
     "we are going", "i'm reporting", "i'm talking", "i am talking", "i have contacted",
     "i've contacted", "contacting", "i'm calling", "i'm taking", "filed", "filing",
     "i'm sending", "i've already", "already", "going to", "gonna", "see you in",
+    "taking you to", "writing to", "expect a", "will be in touch", "starts",
 )  # fmt: skip
 
 #: Crisis terms only ever used against someone: acts (报警, 起诉, 曝光, sue) and bodies
@@ -420,7 +428,8 @@ CRISIS_ACTS: tuple[str, ...] = (
     "going public", "consumer protection", "regulator",
     "拉横幅", "法院见", "报案", "立案", "追究", "法律责任", "法律途径", "消基会", "银保监会",
     "黑猫投诉", "投诉平台", "让所有人看看", "让大家看看", "公之于众", "small claims", "bbb", "ftc",
-    "better business bureau", "chargeback",
+    "better business bureau", "chargeback", "ombudsman", "trading standards", "boycott",
+    "police report",
 )  # fmt: skip
 
 #: Look like an intent but are not: 我要是 (if I), 我就是 (I am), 我要当律师 (a career).
