@@ -39,3 +39,17 @@ def sanitize_answer(text: str) -> str:
     for entity, numeric in _ENTITIES.items():
         clean = clean.replace(entity, numeric)
     return clean.strip()
+
+
+#: Entities that only escape text, as an operator writes it; ``&lt;`` stays, since a
+#: ``<`` written back would begin a tag when the file is read again.
+_TYPED = {"&gt;": ">", "&quot;": '"', "&#39;": "'", "&#x27;": "'", "&#160;": "\u00a0"}
+
+
+def as_typed(answer: str) -> str:
+    """A stored answer as its author would type it in a file or a spreadsheet
+    ("Settings > Membership", "Q&A"), tags kept: reading it back stores the same."""
+    for entity, char in _TYPED.items():
+        answer = answer.replace(entity, char)
+    # Last, so that an escaped entity (``&amp;lt;``) is not read as one.
+    return re.sub(r"&amp;(?![a-zA-Z]+;|#\d+;|#x[0-9a-fA-F]+;)", "&", answer)

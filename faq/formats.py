@@ -25,6 +25,8 @@ from typing import Any
 
 import yaml
 
+from faq.answer_html import as_typed
+
 MAX_QUESTION = 300
 MAX_ANSWER = 3500
 MAX_ALTERNATIVES = 30
@@ -423,7 +425,7 @@ def _record(row: EntryRow) -> dict[str, Any]:
     return {
         "id": row.key,
         "question": row.question,
-        "answer": row.answer,
+        "answer": as_typed(row.answer),
         "alternatives": list(row.alternatives),
         "tags": list(row.tags),
         "enabled": row.enabled,

@@ -39,6 +39,21 @@ def test_import_is_idempotent_and_export_round_trips(run, tmp_path: Path) -> Non
     assert len(stored_questions(tmp_path)) == 118
 
 
+def test_an_exported_answer_reads_as_it_was_written(run, tmp_path: Path) -> None:
+    """Answers are stored as Telegram-safe HTML ("Settings &gt; Membership"); a file
+    an operator opens in Excel shows them as typed, tags kept, and reads back the same."""
+    typed = 'Settings > Membership & "Q&A", <b>重要</b> it\'s 5 &lt; 6'
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps({"id": "a", "question": "在哪里设置会员？", "answer": typed}))
+    assert run("faq", "import", str(source))[0] == 0
+    for name in ("out.csv", "out.jsonl"):
+        assert run("faq", "export", str(tmp_path / name))[0] == 0
+        written = (tmp_path / name).read_text("utf-8-sig")
+        assert "Settings > Membership &" in written and "<b>重要</b>" in written, written
+        assert "&amp;" not in written and "&gt;" not in written
+        assert "0 added, 0 updated, 1 unchanged" in run("faq", "import", str(tmp_path / name))[1]
+
+
 def test_a_bad_row_stops_the_import_unless_skipped(run, tmp_path: Path) -> None:
     path = tmp_path / "mixed.csv"
     path.write_text(
