@@ -278,12 +278,18 @@ async def test_the_faq_is_kept_from_the_console(
     assert edited.status_code == 303
     entry = await site.app.storage.run(lambda repos: repos.faq.get(1))
     assert entry is not None and entry.answer == "一般 1-3 个工作日"
+    await owner.post(
+        "/console/faq/1",
+        data={"answer": "设置 > 会员 & 积分", "csrf": csrf, "nonce": "b2"},
+    )
+    form = (await owner.get("/console/faq/1")).text  # the editor reads what was typed
+    assert "设置 &gt; 会员 &amp; 积分</textarea>" in form and "&amp;gt;" not in form
     assert entry.alternatives == ("钱什么时候退回来", "退款到账时间")
     await owner.post("/console/faq/1", data={"switch": "off", "csrf": csrf, "nonce": "c"})
     assert "已停用" in (await owner.get("/console/faq/1")).text
     assert site.app.faq.entry(1) is None  # switched off: never answered
     exported = await owner.get("/console/faq/export.jsonl")
-    assert "一般 1-3 个工作日" in exported.text
+    assert "设置 > 会员 & 积分" in exported.text  # as typed, not as stored HTML
 
     bad = '{"question": "会员怎么续费"}\n'
     refused = await owner.post(

@@ -21,6 +21,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from bot.web.console.section import Section
+from faq.answer_html import as_typed
 from faq.formats import LIST_SEPARATOR, FormatError, read_entries, write_entries
 from handlers.commands import LARGEST_NUMBER
 from handlers.faq.confidence import measure_text
@@ -162,6 +163,7 @@ class FaqPage(Section):
             "faq_entry.html",
             viewer=viewer,
             entry=entry,
+            answer=as_typed(entry.answer),  # as its author typed it, not as stored HTML
             alternatives=f" {LIST_SEPARATOR} ".join(entry.alternatives),
             tags=f" {LIST_SEPARATOR} ".join(entry.tags),
             notes=site.channel.take_notes(viewer.account),
@@ -188,7 +190,7 @@ class FaqPage(Section):
             return here
         stored = {
             "question": entry.question,
-            "answer": entry.answer,
+            "answer": as_typed(entry.answer),
             "alternatives": f" {LIST_SEPARATOR} ".join(entry.alternatives),
             "tags": f" {LIST_SEPARATOR} ".join(entry.tags),
         }
