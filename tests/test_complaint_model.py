@@ -28,6 +28,8 @@ HELD_OUT = {
     "complaints10.jsonl",
     "chatter11.jsonl",
     "chatter12.jsonl",
+    "complaints12.jsonl",
+    "chatter14.jsonl",
 }
 
 
