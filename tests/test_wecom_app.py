@@ -173,7 +173,7 @@ async def test_only_listed_staff_work_the_desk(desk: Callable[..., Any]) -> None
     _, fake, url = await desk()
     assert await fake.post_app_callback(url, fake.staff_says(OUTSIDER, "/tickets")) == 200
     [refused] = await until(lambda: fake.app_texts(OUTSIDER), "an answer to the outsider")
-    assert "客服" in refused  # desk commands are for staff
+    assert "仅限工作人员" in refused  # desk commands are for staff
     assert await fake.post_app_callback(url, fake.staff_says(ZHANG, "/tickets")) == 200
     await until(lambda: fake.app_texts(ZHANG), "the staff member's list")
     assert not fake.app_texts(LI)  # the answer goes to whoever asked
