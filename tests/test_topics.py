@@ -127,6 +127,27 @@ def posts(actions: list) -> list[str]:
     return [plain_text(a.text) for a in actions if isinstance(a, SendMessage) and a.chat == GROUP]
 
 
+async def test_the_next_slot_after_one_falling_due_now_is_the_one_after(
+    tmp_path: Path, sqlite_storage: Storage, clock: ManualClock
+) -> None:
+    """The sandbox steps its clock to each moment work falls due: at 12:00 exactly, with
+    slots at 12:00 and 19:00, the next is 19:00. (The 12:00 slot, not after now, used to
+    hide every later one, and /advance skipped the 19:00 post as missed.)"""
+    app = topics_app(tmp_path, sqlite_storage, clock, schedules=[
+        {"name": "noon", "cron": "0 12 * * *", "pool": "daily"},
+        {"name": "evening", "cron": "0 19 * * *", "pool": "daily"},
+    ])  # fmt: skip
+    await app.prepare()
+    c = await seeded(app)
+    noon = c.now.astimezone(ZoneInfo("Asia/Shanghai")).replace(hour=12, minute=0, second=0,
+                                                               microsecond=0)  # fmt: skip
+    if noon <= c.now:
+        noon += timedelta(days=1)
+    c.wait((noon - c.now).total_seconds())
+    exactly = noon.astimezone(UTC)
+    assert await app.sweeper.next_due(exactly) == exactly + timedelta(hours=7)
+
+
 async def test_each_slot_is_posted_once_without_repeats_until_the_pool_is_used(chat: Chat) -> None:
     seen = []
     for _ in range(3):

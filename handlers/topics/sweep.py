@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import random
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from handlers.actions import Action, NotifyStaff, SendMessage
 from handlers.context import Community
@@ -76,16 +76,18 @@ class TopicSweep:
         return actions
 
     async def next_due(self, repos: Repositories, now: datetime) -> datetime | None:
-        """The next slot of any active schedule, or the next topic window to close."""
+        """The next slot of any active schedule, or the next topic window to close,
+        after ``now`` (a slot at ``now`` itself is the sweep's now, not next)."""
         if not self.config.enabled:
             return None
         moments = []
         groups = {chat.id for chat in await community_groups(repos, self.desk)}
+        after = now + timedelta(microseconds=1)
         for schedule in await repos.topics.schedules(active_only=True):
             if schedule.chat_id not in groups:
                 continue
             try:
-                upcoming = next_slots(schedule.cron, self.community.timezone, now, 1)
+                upcoming = next_slots(schedule.cron, self.community.timezone, after, 1)
             except CronError:
                 continue
             moments.extend(slot.astimezone(now.tzinfo) for slot in upcoming)
