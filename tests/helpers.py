@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import itertools
+import os
+import subprocess
+import sys
 import uuid
 from datetime import datetime
+from pathlib import Path
 
 from handlers.commands import parse_command
 from handlers.events import (
@@ -93,3 +97,18 @@ async def stored_people(
         ).id
         for n in range(count)
     ]  # fmt: skip
+
+
+def shequn_on(*args: str, url: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """``shequn ARGS`` as a real process on the database at ``url``, no other
+    ``SHEQUN_*`` setting of the test's environment leaking in."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SHEQUN_")}
+    env["SHEQUN_DATABASE__URL"] = url
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )

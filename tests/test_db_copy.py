@@ -4,9 +4,6 @@ PostgreSQL with every row and id, and the copy refuses what would lose or mix da
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -23,7 +20,7 @@ from storage.database import Storage
 from storage.migrate import upgrade
 from storage.transfer import community_tables
 from tests.conftest import FakePlatform, create_pg_database, drop_pg_database, make_settings
-from tests.helpers import command, joined, message, person, private_chat
+from tests.helpers import command, joined, message, person, private_chat, shequn_on
 
 NOW = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
 
@@ -79,25 +76,12 @@ async def _rows(engine: AsyncEngine) -> dict[str, list[tuple[Any, ...]]]:
         }
 
 
-def _shequn(*args: str, url: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SHEQUN_")}
-    env["SHEQUN_DATABASE__URL"] = url
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
 def test_a_sqlite_pilot_moves_to_postgresql_with_every_row_and_id(tmp_path: Path) -> None:
     pilot = f"sqlite:///{tmp_path / 'pilot.db'}"
     asyncio.run(_pilot(pilot, tmp_path))
     name, production = asyncio.run(create_pg_database())
     try:
-        copy = _shequn("db", "copy", production, url=pilot, cwd=tmp_path)
+        copy = shequn_on("db", "copy", production, url=pilot, cwd=tmp_path)
         assert copy.returncode == 0, copy.stdout + copy.stderr
         assert "copied" in copy.stdout and "every table counted on both sides" in copy.stdout
         assert "password" not in copy.stdout
@@ -118,7 +102,7 @@ def test_a_sqlite_pilot_moves_to_postgresql_with_every_row_and_id(tmp_path: Path
         linked = [row for row in after["users"] if row[-1] is not None]
         assert len(linked) == 1  # the account pointing to a later one kept its link
 
-        verify = _shequn("points", "verify", url=production, cwd=tmp_path)
+        verify = shequn_on("points", "verify", url=production, cwd=tmp_path)
         assert verify.returncode == 0, verify.stdout + verify.stderr
         asyncio.run(_a_newcomer_after_the_move(production, tmp_path, before))
     finally:
@@ -154,7 +138,7 @@ def test_a_copy_goes_back_from_postgresql_into_a_new_sqlite_file(tmp_path: Path)
     try:
         asyncio.run(_pilot(production, tmp_path))
         local = tmp_path / "copies" / "local.db"
-        copy = _shequn("db", "copy", f"sqlite:///{local}", url=production, cwd=tmp_path)
+        copy = shequn_on("db", "copy", f"sqlite:///{local}", url=production, cwd=tmp_path)
         assert copy.returncode == 0, copy.stdout + copy.stderr
         assert f"into {local}" in copy.stdout
 
@@ -178,7 +162,7 @@ def test_a_copy_into_a_database_that_holds_data_is_refused_and_changes_nothing(
     asyncio.run(_pilot(f"sqlite:///{pilot}", tmp_path))
     asyncio.run(_pilot(f"sqlite:///{other}", tmp_path))
     before = other.read_bytes()
-    copy = _shequn("db", "copy", f"sqlite:///{other}", url=f"sqlite:///{pilot}", cwd=tmp_path)
+    copy = shequn_on("db", "copy", f"sqlite:///{other}", url=f"sqlite:///{pilot}", cwd=tmp_path)
     assert copy.returncode == 2 and copy.stdout == ""
     [line] = copy.stderr.strip().splitlines()
     assert line.startswith(f"{other} already holds a community's data (faq_entries 3, members 5, ")
@@ -190,8 +174,9 @@ def test_a_copy_while_shequn_runs_on_either_database_is_refused(tmp_path: Path) 
     pilot = tmp_path / "pilot.db"
     asyncio.run(_pilot(f"sqlite:///{pilot}", tmp_path))
     target = tmp_path / "copy.db"
+    into_target = ("db", "copy", f"sqlite:///{target}")
     with FileLock(f"{pilot}.lock", timeout=0):  # what a running Shequn holds
-        copy = _shequn("db", "copy", f"sqlite:///{target}", url=f"sqlite:///{pilot}", cwd=tmp_path)
+        copy = shequn_on(*into_target, url=f"sqlite:///{pilot}", cwd=tmp_path)
     assert copy.returncode == 2
     assert copy.stderr.strip() == (
         f"Shequn is running on {pilot}: stop it first, so that nothing it writes during the "
@@ -199,7 +184,7 @@ def test_a_copy_while_shequn_runs_on_either_database_is_refused(tmp_path: Path) 
     )
     asyncio.run(_upgraded(f"sqlite:///{target}"))
     with FileLock(f"{target}.lock", timeout=0):
-        copy = _shequn("db", "copy", f"sqlite:///{target}", url=f"sqlite:///{pilot}", cwd=tmp_path)
+        copy = shequn_on(*into_target, url=f"sqlite:///{pilot}", cwd=tmp_path)
     assert copy.returncode == 2 and copy.stderr.strip().startswith(f"Shequn is running on {target}")
 
 
@@ -232,7 +217,7 @@ async def _upgraded(url: str) -> None:
 )
 def test_a_wrong_target_is_one_line(tmp_path: Path, target: str, expected: str) -> None:
     asyncio.run(_upgraded(f"sqlite:///{tmp_path / 'pilot.db'}"))
-    copy = _shequn("db", "copy", target, url="sqlite:///pilot.db", cwd=tmp_path)
+    copy = shequn_on("db", "copy", target, url="sqlite:///pilot.db", cwd=tmp_path)
     assert copy.returncode in (1, 2) and copy.stdout == ""
     [line] = copy.stderr.strip().splitlines()
     assert line.startswith(expected), line
@@ -255,7 +240,7 @@ def test_a_row_postgresql_refuses_leaves_the_target_empty(tmp_path: Path) -> Non
     asyncio.run(lengthen("长" * 300))
     name, production = asyncio.run(create_pg_database())
     try:
-        copy = _shequn("db", "copy", production, url=pilot, cwd=tmp_path)
+        copy = shequn_on("db", "copy", production, url=pilot, cwd=tmp_path)
         assert copy.returncode == 2
         line = copy.stderr.strip().splitlines()[-1]
         assert "refused a row of users (value too long" in line and "nothing was copied" in line
@@ -270,7 +255,7 @@ def test_a_row_postgresql_refuses_leaves_the_target_empty(tmp_path: Path) -> Non
 
         assert asyncio.run(held()) == 0
         asyncio.run(lengthen("成员1"))
-        again = _shequn("db", "copy", production, url=pilot, cwd=tmp_path)
+        again = shequn_on("db", "copy", production, url=pilot, cwd=tmp_path)
         assert again.returncode == 0, again.stderr
     finally:
         asyncio.run(drop_pg_database(name))

@@ -4,9 +4,7 @@ says, and a backup taken with ``pg_dump`` restores into a working Shequn."""
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -27,6 +25,7 @@ from handlers.events import (
 )
 from storage.database import Storage
 from tests.conftest import FakePlatform, create_pg_database, drop_pg_database
+from tests.helpers import shequn_on
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -89,20 +88,7 @@ async def _counts(url: str) -> dict[str, int]:
         await connection.close()
 
 
-def _shequn(*args: str, url: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SHEQUN_")}
-    env["SHEQUN_DATABASE__URL"] = url
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
-def test_a_pg_dump_backup_restores_into_a_working_shequn(tmp_path: Path) -> None:
+def test_a_pg_dump_backup_restores_into_a_workingshequn_on(tmp_path: Path) -> None:
     """The README's backup and restore commands, as written there."""
     source_name, source = asyncio.run(create_pg_database())
     target_name, target = asyncio.run(create_pg_database())
@@ -123,9 +109,9 @@ def test_a_pg_dump_backup_restores_into_a_working_shequn(tmp_path: Path) -> None
         subprocess.run([*restore, str(dump)], check=True)
 
         assert asyncio.run(_counts(target)) == before
-        upgrade = _shequn("db", "upgrade", url=target, cwd=tmp_path)
+        upgrade = shequn_on("db", "upgrade", url=target, cwd=tmp_path)
         assert upgrade.returncode == 0 and "already at" in upgrade.stdout, upgrade.stderr
-        verify = _shequn("points", "verify", url=target, cwd=tmp_path)
+        verify = shequn_on("points", "verify", url=target, cwd=tmp_path)
         assert verify.returncode == 0, verify.stdout + verify.stderr
     finally:
         for name in (source_name, target_name):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -440,6 +441,21 @@ async def test_nexttopic_queues_and_the_window_ends_with_thanks(chat: Chat) -> N
     assert "聊聊你的家乡 — 2人参与" in stats
 
 
+async def _a_cli_group(
+    tmp_path: Path, schedule: Callable[[Any, int, datetime], Awaitable[None]]
+) -> None:
+    """The group 读书会 in the CLI's database (``run``'s data directory), with what
+    ``schedule`` gives it."""
+    db = Storage.from_url(f"sqlite+aiosqlite:///{tmp_path / 'data' / 'shequn.db'}")
+    try:
+        async with db.transaction() as repos:
+            now = datetime.now(UTC)
+            group = await repos.chats.upsert("telegram", "-9", kind="group", title="读书会", at=now)
+            await schedule(repos, group.id, now)
+    finally:
+        await db.close()
+
+
 def test_import_pools_and_preview_the_programme(run: Any, tmp_path: Path) -> None:
     good = tmp_path / "topics.yaml"
     good.write_text(
@@ -455,23 +471,11 @@ def test_import_pools_and_preview_the_programme(run: Any, tmp_path: Path) -> Non
     assert "imported 2 topics" in run("topics", "import", str(good))[1]
     assert "imported 0 topics" in run("topics", "import", str(good))[1]  # nothing twice
 
-    async def a_group_with_a_schedule() -> None:
-        from storage.database import Storage as Db
+    async def a_schedule(repos: Any, group: int, now: datetime) -> None:
+        await repos.topics.ensure_schedule(group, "config:weekend", "weekend", "0 20 * * sat",
+                                           "weekend", now)  # fmt: skip
 
-        db = Db.from_url(f"sqlite+aiosqlite:///{tmp_path / 'data' / 'shequn.db'}")
-        try:
-            async with db.transaction() as repos:
-                now = datetime.now(UTC)
-                group = await repos.chats.upsert("telegram", "-9", kind="group", title="读书会",
-                                                 at=now)  # fmt: skip
-                await repos.topics.ensure_schedule(group.id, "config:weekend", "weekend",
-                                                   "0 20 * * sat", "weekend", now)  # fmt: skip
-        finally:
-            await db.close()
-
-    import asyncio
-
-    asyncio.run(a_group_with_a_schedule())
+    asyncio.run(_a_cli_group(tmp_path, a_schedule))
     code, out = run("schedule", "preview", "--days", "14")
     lines = out.strip().splitlines()
     assert code == 0 and len(lines) == 2
@@ -494,24 +498,13 @@ def test_the_preview_puts_a_festival_on_a_groups_first_slot_and_marks_paused_sch
     )
     monkeypatch.setenv("SHEQUN_TOPICS__HOLIDAYS_FILE", str(calendar))
 
-    async def a_group_with_three_schedules() -> None:
-        from storage.database import Storage as Db
+    async def three_schedules(repos: Any, group: int, now: datetime) -> None:
+        await repos.topics.add_schedule(group, "早", "0 9 * * *", "qa", now)
+        await repos.topics.add_schedule(group, "晚", "0 20 * * *", "qa", now)
+        paused = await repos.topics.add_schedule(group, "周末", "0 20 * * sat", "weekend", now)
+        await repos.topics.set_schedule_state(paused.id, group, paused=True)
 
-        db = Db.from_url(f"sqlite+aiosqlite:///{tmp_path / 'data' / 'shequn.db'}")
-        try:
-            async with db.transaction() as repos:
-                now = datetime.now(UTC)
-                group = await repos.chats.upsert("telegram", "-9", kind="group", title="读书会",
-                                                 at=now)  # fmt: skip
-                await repos.topics.add_schedule(group.id, "早", "0 9 * * *", "qa", now)
-                await repos.topics.add_schedule(group.id, "晚", "0 20 * * *", "qa", now)
-                paused = await repos.topics.add_schedule(group.id, "周末", "0 20 * * sat",
-                                                         "weekend", now)  # fmt: skip
-                await repos.topics.set_schedule_state(paused.id, group.id, paused=True)
-        finally:
-            await db.close()
-
-    asyncio.run(a_group_with_three_schedules())
+    asyncio.run(_a_cli_group(tmp_path, three_schedules))
     code, out = run("schedule", "preview", "--days", "5")
     assert code == 0, out
     lines = out.strip().splitlines()
