@@ -156,6 +156,7 @@ def build_app(
             settings.escalation,
             settings.keywords,
             console_url=console_url(settings),
+            topics_settings=settings.topics,
         )
     except (UnknownKeyword, ModelError) as error:
         raise ConfigError(f"config error: {error}") from None

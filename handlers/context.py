@@ -13,7 +13,7 @@ from handlers.commands import Args
 from handlers.community import Community
 from handlers.desk import DeskSettings
 from handlers.events import ChatRef, UserRef
-from handlers.i18n import Texts
+from handlers.i18n import Catalog, Texts
 from handlers.roles import Role
 from storage.records import ChatRecord, JoinOutcome, MemberRecord, UserRecord
 from storage.repositories import Repositories
@@ -86,8 +86,11 @@ class Context:
 
     repos: Repositories
     now: datetime
+    #: What the event's author reads: their chat's language (their own, one to one).
     texts: Texts
     community: Community
+    #: Every language's texts, for readers other than the author (staff, a member).
+    catalog: Catalog
     platform: PlatformFacts
     roles: frozenset[Role]
     #: The staff desk: its rooms, where member features do not run.
@@ -110,6 +113,18 @@ class Context:
     after_commit: list[Callable[[], None]] = field(default_factory=list)
     #: Asks for due work to be swept at once (set by the runtime).
     on_due: Callable[[], None] | None = None
+
+    @property
+    def staff_texts(self) -> Texts:
+        """What staff read (cards, notes about tickets): the community's language,
+        whatever language the member who caused them speaks."""
+        return self.catalog.for_language(self.community.language)
+
+    def texts_of(self, member: UserRecord, chat: ChatRecord | None) -> Texts:
+        """What ``member`` reads when someone else's event reaches them (staff's answer
+        to their ticket): the same language their own messages get."""
+        chat_language = chat.language if chat is not None else None
+        return self.catalog.for_reader(member.language, chat_language, self.community.language)
 
     @property
     def local_now(self) -> datetime:

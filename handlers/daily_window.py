@@ -4,9 +4,16 @@ midnight (20:00-02:00 is a night shift, not an empty window)."""
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+#: What people put between the two times, besides "-" (after NFKC: －→-, ～→~).
+SEPARATORS = ("–", "—", "~", "至", "到")
+#: One end: 9:00, 09:00 (24:00 is midnight, as an end).
+CLOCK = re.compile(r"(?P<hour>\d{1,2}):(?P<minute>\d{2})")
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,21 +26,30 @@ class DailyWindow:
 
     @classmethod
     def parse(cls, text: str) -> DailyWindow:
-        """``"22:00-08:00"`` → a window; ValueError with an example otherwise."""
+        """``"22:00-08:00"`` → a window; ValueError with an example otherwise. Written
+        as people write it: full-width digits and colons (０９：００), a dash, ~ or 至
+        between, and 24:00 for midnight at the end (09:00-24:00)."""
+        normalized = unicodedata.normalize("NFKC", text)
+        for between in SEPARATORS:
+            normalized = normalized.replace(between, "-")
+        ends = [CLOCK.fullmatch(end.strip()) for end in normalized.split("-")]
         try:
-            start_text, end_text = text.replace("–", "-").split("-")
-            start, end = (
-                time.fromisoformat(start_text.strip()),
-                time.fromisoformat(end_text.strip()),
-            )
+            if len(ends) != 2 or not all(ends):
+                raise ValueError
+            start_at, end_at = ((int(end["hour"]), int(end["minute"])) for end in ends if end)
+            midnight = end_at == (24, 0)
+            start, end = time(*start_at), time(0) if midnight else time(*end_at)
         except ValueError:
             raise ValueError(f"{text!r} is not HH:MM-HH:MM (e.g. 09:00-21:00)") from None
+        if start == end and midnight:
+            raise ValueError(f'{text!r} is the whole day: around the clock is written ""')
         if start == end:
             raise ValueError(f"{text!r} starts and ends at the same time")
         return cls(start, end)
 
     def __str__(self) -> str:
-        return f"{self.start:%H:%M}-{self.end:%H:%M}"
+        end = "24:00" if self.end == time(0) else f"{self.end:%H:%M}"
+        return f"{self.start:%H:%M}-{end}"
 
     @property
     def wraps(self) -> bool:

@@ -381,6 +381,7 @@ class Dispatcher:
             now=at,
             texts=texts,
             community=self.community,
+            catalog=self.catalog,
             platform=platform,
             roles=roles,
             desk=self.desk,

@@ -23,6 +23,7 @@ from handlers.onboarding.settings import OnboardingSettings
 from handlers.points.economy import Economy
 from handlers.points.settings import PointsSettings
 from handlers.router import Router
+from handlers.topics.settings import TopicsSettings
 
 
 def build_router(
@@ -32,6 +33,7 @@ def build_router(
     escalation_settings: EscalationSettings | None = None,
     keyword_settings: KeywordSettings | None = None,
     console_url: str | None = None,
+    topics_settings: TopicsSettings | None = None,
 ) -> Router:
     """Every feature; ``console_url`` (where the staff console is served) adds
     ``/console``."""
@@ -42,7 +44,9 @@ def build_router(
     flow = OnboardingFlow(onboarding_settings or OnboardingSettings(), economy.onboarding_completed)
     onboarding.register(router, flow)
     points.register(router, economy, flow.participated)
-    topics.register(router, economy, flow.participated)
+    topics.register(
+        router, economy, flow.participated, (topics_settings or TopicsSettings()).calendar()
+    )
     # The FAQ's "talk to staff" opens a ticket.
     tickets = Tickets.build(escalation_settings or EscalationSettings())
     escalation.register(router, tickets)

@@ -181,6 +181,14 @@ class Catalog:
         code = normalize_language(language)
         return Texts(code, self._catalogs[code], self._catalogs[DEFAULT_LANGUAGE])
 
+    def for_reader(
+        self, user_language: str | None, chat_language: str | None, community_language: str
+    ) -> Texts:
+        """What one member reads, wherever it is sent: their own platform language when
+        it has a catalog, else their group's, else the community's."""
+        language = supported_language(user_language) or chat_language or community_language
+        return self.for_language(language)
+
     def placeholders(self, key: str) -> frozenset[str]:
         """Every placeholder the built-in texts of ``key`` use, in any language: what
         the code fills in, so what an override may use."""

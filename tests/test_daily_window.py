@@ -22,6 +22,32 @@ def test_bad_windows_are_refused_with_an_example(text: str) -> None:
         DailyWindow.parse(text)
 
 
+@pytest.mark.parametrize(
+    ("text", "read"),
+    [
+        ("０９：００－２１：００", "09:00-21:00"),  # typed with a Chinese input method
+        ("9:00~21:00", "09:00-21:00"),
+        ("09:00 至 21:00", "09:00-21:00"),
+        ("09:00–24:00", "09:00-24:00"),
+    ],
+)
+def test_windows_are_read_as_people_write_them(text: str, read: str) -> None:
+    assert str(DailyWindow.parse(text)) == read
+
+
+def test_24_00_ends_a_window_at_midnight() -> None:
+    evening = DailyWindow.parse("09:00-24:00")
+    assert evening.contains(local(24, 23, 59), SHANGHAI)
+    assert not evening.contains(local(25, 0, 30), SHANGHAI)
+    assert evening.end_after(local(24, 22), SHANGHAI) == local(25, 0)
+    # A two-hour target set at 23:30 falls due at 10:30 the next morning.
+    assert evening.after(local(24, 23, 30), timedelta(hours=2), SHANGHAI) == local(25, 10, 30)
+    with pytest.raises(ValueError, match="whole day"):
+        DailyWindow.parse("00:00-24:00")
+    with pytest.raises(ValueError, match="HH:MM-HH:MM"):
+        DailyWindow.parse("09:00-x-21:00")
+
+
 def test_a_day_window() -> None:
     day = DailyWindow.parse("09:00-21:00")
     assert str(day) == "09:00-21:00" and not day.wraps

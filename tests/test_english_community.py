@@ -17,9 +17,9 @@ from markupsafe import Markup
 from bot.app import App, build_app
 from bot.channels.rendering import plain_text
 from bot.channels.wechat import kf_convert, oa_convert
-from handlers.actions import SendMessage
+from handlers.actions import NotifyStaff, SendMessage, SendPrivate
 from handlers.clock import ManualClock
-from handlers.events import ChatKind, ChatRef
+from handlers.events import ChatKind, ChatRef, MessageRef
 from handlers.i18n import Catalog
 from storage.database import Storage
 from tests.chat_harness import Chat, said
@@ -110,16 +110,16 @@ async def test_pools_named_with_spaces_and_the_thanks_after_a_topic(
         await chat.send(joined(chat.now, user))
     await chat.sweep()  # the group's schedules, from the config
     added = said(await chat.cmd(MOD, "/addtopic Weekend topics What did you build this week?"))
-    assert added == "Added topic #1 to pool «Weekend topics»."
+    assert added == "Added topic #1 to pool “Weekend topics”."
     async with app.storage.transaction() as repos:
         [topic] = await repos.topics.pool("weekend")
     assert topic.text == "What did you build this week?"  # not "topics What did you…"
     # A topic that is only the rest of the name stays a topic.
     assert "#2" in said(await chat.cmd(MOD, "/addtopic weekend topics"))
     queued = said(await chat.cmd(MOD, "/nexttopic Weekend topics #1"))
-    assert queued == "The next slot of pool «Weekend topics» will post topic #1."
+    assert queued == "The next slot of pool “Weekend topics” will post topic #1."
     added = said(await chat.cmd(MOD, "/schedule add 0 15 * * sun Weekend topics"))
-    assert added.startswith("Added schedule #2 (pool «Weekend topics»)")
+    assert added.startswith("Added schedule #2 (pool “Weekend topics”)")
     await chat.cmd(MOD, "/schedule pause 1")
     listing = said(await chat.cmd(MOD, "/schedule"))
     assert "#1 Weekend topics (paused) · 0 12 * * *" in listing
@@ -159,6 +159,9 @@ async def test_a_festival_is_named_in_the_communitys_language(
     [posted] = posts(await chat.sweep())
     assert posted.startswith("🎉 Community birthday\n\nHappy birthday to us!")
     assert not has_chinese(posted)
+    # Stored by its calendar name (社群生日, so it is posted once), shown in English.
+    stats = said(await chat.cmd(MOD, "/topicstats"))
+    assert "Community birthday" in stats and not has_chinese(stats), stats
 
 
 async def test_help_lists_no_chinese_keywords_but_the_operators_own(
@@ -223,3 +226,44 @@ def test_a_wechat_member_of_an_english_community_reads_english(tmp_path: Path) -
     card = "\n".join(lines[lines.index("» /staff") :])
     assert "Ticket #1 (low)" in card and "private chat (WeChat customer service)" in card
     assert "工单" not in card
+
+
+async def test_staff_read_the_communitys_language_and_a_member_their_own(
+    tmp_path: Path, sqlite_storage: Storage, clock: ManualClock
+) -> None:
+    """A Chinese-speaking member of an English community: they read Chinese (their
+    Telegram language), the staff desk reads English about them, and what staff send
+    them (an answer, a rating request, a reward's outcome) is in Chinese again."""
+    lin = person("7", "Lin", language="zh-hans")
+    tea = {"id": "tea", "name": "茶包", "name_en": "Tea bag", "cost": 1, "stock": 5}
+    app = english(
+        tmp_path, sqlite_storage, clock, onboarding={"enabled": False}, points={"rewards": [tea]}
+    )
+    chat = Chat(app)
+    await chat.send(joined(chat.now, lin))
+    await chat.cmd(lin, "/start", private_chat(lin))
+    raised = await chat.cmd(lin, "/human 课程视频一直打不开", private_chat(lin))
+    assert said(raised).startswith("已收到（工单 #1）")
+    [card] = [a for a in raised if isinstance(a, NotifyStaff)]
+    assert "课程视频一直打不开" in plain_text(card.text)
+    assert not has_chinese(plain_text(card.text).replace("课程视频一直打不开", ""))
+    assert [b.label for row in card.buttons for b in row][0] == "🙋 Claim"
+
+    answered = await chat.cmd(STAFF, "/reply 1 Please clear your cache", private_chat(STAFF))
+    [to_lin] = [a for a in answered if isinstance(a, SendPrivate) and a.user == lin]
+    assert plain_text(to_lin.text).startswith("💬 工作人员回复（工单 #1）：\nPlease clear your cache")
+    assert said([a for a in answered if a is not to_lin]).startswith("Sent to the member (ticket #1)")
+    rating = await chat.cmd(STAFF, "/resolve 1", private_chat(STAFF))
+    [asked] = [a for a in rating if isinstance(a, SendPrivate) and a.user == lin]
+    assert plain_text(asked.text).startswith("你的工单 #1 已处理完毕。")
+
+    await chat.cmd(lin, "/checkin")
+    redeemed = await chat.cmd(lin, "/redeem tea")
+    [request] = [a for a in redeemed if isinstance(a, NotifyStaff)]
+    assert "Reward: Tea bag (1 point)" in plain_text(request.text)
+    done = request.buttons[0][0].data or ""
+    outcome = await chat.press(STAFF, done, on=MessageRef(private_chat(STAFF), "1"))
+    [told] = [a for a in outcome if isinstance(a, SendPrivate) and a.user == lin]
+    assert plain_text(told.text) == "🎁 你兑换的「茶包」已发放（单号 #1）。"
+    [note] = [a for a in outcome if isinstance(a, NotifyStaff)]
+    assert not has_chinese(plain_text(note.text)), note.text

@@ -130,7 +130,7 @@ async def test_members_and_staff_see_what_they_may(chat: Chat) -> None:
     await chat.cmd(person("3", "Carol"), "/complain " + "报名表填好了但一直提交不了，" * 8)  # long
     listing = said(await chat.cmd(STAFF_A, "/tickets", private_chat(STAFF_A)))
     assert "报名表填好了但一直提交不了，报名表填好了但一直" in listing and "…" in listing
-    assert "没有编号为9" in said(await chat.cmd(STAFF_A, "/reply 9 你好", private_chat(STAFF_A)))
+    assert "没有工单 #9。" in said(await chat.cmd(STAFF_A, "/reply 9 你好", private_chat(STAFF_A)))
     assert "用法" in said(await chat.cmd(STAFF_A, "/reply", private_chat(STAFF_A)))
     assert "用法" in said(await chat.cmd(ALICE, "/complain"))
     pressed = await chat.press(ALICE, "esc:claim:1")

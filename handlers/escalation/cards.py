@@ -152,7 +152,7 @@ async def refreshed_card(ctx: Context, ticket_id: int) -> list[Action]:
     the change came from (the staff console, a WeChat member's answer)."""
     posted = await ctx.repos.sent.places_of(CARD, ticket_id)
     ticket = await ctx.repos.tickets.get(ticket_id) if posted else None
-    now = await card_now(ctx.repos, ctx.texts, ticket) if ticket else None
+    now = await card_now(ctx.repos, ctx.staff_texts, ticket) if ticket else None
     return list(updated_cards(now, posted)) if now else []
 
 

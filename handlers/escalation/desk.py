@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from typing import Any
 
 from markupsafe import Markup
 
@@ -94,9 +95,7 @@ class Desk:
             await self._teach_faq(ctx, ticket, entry.id)
         await ctx.repos.tickets.replied(ticket.id, ctx.sender.id, text, ctx.now)
         return [
-            await self._to_member(
-                ctx, ticket, texts.t("tickets.staff_reply", id=ticket.id, text=answer)
-            ),
+            await self._to_member(ctx, ticket, "tickets.staff_reply", id=ticket.id, text=answer),
             reply(message, texts.t("tickets.reply_sent", id=ticket.id)),
             *await cards.refreshed_card(ctx, ticket.id),
         ]
@@ -114,7 +113,7 @@ class Desk:
     async def _reply_prompt(self, ctx: Context, ticket_id: int, by: UserRef) -> list[Action]:
         """Reply on a card: the ticket is claimed for whoever pressed it (if free), and a
         notice asks them to write the answer as a reply to it."""
-        texts = ctx.texts
+        texts = ctx.staff_texts
         assert ctx.sender is not None
         ticket = await ctx.repos.tickets.get(ticket_id)
         if ticket is None or ticket.status == "resolved":
@@ -224,26 +223,28 @@ class Desk:
             return []
         ticket = await ctx.repos.tickets.get(ticket_id)
         assert ticket is not None
-        texts = ctx.texts
         stars = tuple(
             Button("⭐" * score, data=f"{PREFIX}rate:{ticket.id}:{score}") for score in range(1, 6)
         )
         return [
             await self._to_member(
-                ctx, ticket, texts.t("tickets.rate_please", id=ticket.id), (stars[:3], stars[3:])
+                ctx, ticket, "tickets.rate_please", (stars[:3], stars[3:]), id=ticket.id
             ),
             *await cards.refreshed_card(ctx, ticket.id),
         ]
 
     async def _to_member(
-        self, ctx: Context, ticket: TicketRecord, text: Markup, buttons: Keyboard = ()
+        self, ctx: Context, ticket: TicketRecord, key: str, buttons: Keyboard = (), **values: Any
     ) -> Action:
-        """Privately when the member opened a private chat with the bot; otherwise in
-        the group, mentioning them (a private message could not reach them)."""
+        """The text ``key``, in the member's language, privately when the member opened
+        a private chat with the bot; otherwise in the group, mentioning them (a private
+        message could not reach them)."""
         member = await ctx.repos.users.get_by_id(ticket.user_id)
         chat = await ctx.repos.chats.get_by_id(ticket.chat_id)
         assert member is not None and chat is not None
-        return to_member(ctx.texts, member, chat, text, buttons, Tag(cards.TO_MEMBER, ticket.id))
+        texts = ctx.texts_of(member, chat)
+        text = texts.t(key, **values)
+        return to_member(texts, member, chat, text, buttons, Tag(cards.TO_MEMBER, ticket.id))
 
     async def on_button(self, event: Event, ctx: Context) -> list[Action]:
         assert isinstance(event, ButtonPressed)
@@ -268,7 +269,9 @@ class Desk:
             return [AnswerButton(press_id=press, text=texts.plain("tickets.staff_only"))]
         if kind == "claim":
             if await ctx.repos.tickets.claim(ticket_id, ctx.sender.id, ctx.now):
-                note = texts.t("tickets.claimed", id=ticket_id, name=event.sender.display_name)
+                note = ctx.staff_texts.t(
+                    "tickets.claimed", id=ticket_id, name=event.sender.display_name
+                )
                 return [
                     AnswerButton(press_id=press, text=texts.plain("tickets.claimed_toast")),
                     NotifyStaff(text=note, tag=cards.note(ticket_id)),
@@ -306,7 +309,7 @@ class Desk:
         await ctx.repos.tickets.set_severity(
             ticket.id, raised, ctx.now, by_id=ctx.sender.id if ctx.sender else None
         )
-        texts = ctx.texts
+        texts = ctx.staff_texts
         severity = texts.plain(f"tickets.severity_{raised}")
         return [
             cards.leads_notice(

@@ -42,7 +42,7 @@ class Intake:
         """``/human [TEXT]``: ask for a person."""
         if ctx.args["complaint"]:
             return await self._raise(event, ctx, ctx.args["complaint"])
-        text = ctx.texts.plain("tickets.human_default")
+        text = ctx.staff_texts.plain("tickets.human_default")
         ticket, new, staff = await self.open_ticket(ctx, event.sender, text, event.message.id)
         if not new:  # nothing to add: the member hears their ticket is still open
             return [reply(event.message, ctx.texts.t("tickets.nudged", id=ticket.id)), *staff]
@@ -73,7 +73,7 @@ class Intake:
     ) -> tuple[TicketRecord, bool, list[Action]]:
         """Open (or add to) the member's ticket; returns it, whether it is new, and
         what staff are told. Other features hand members over through this."""
-        texts = ctx.texts
+        texts = ctx.staff_texts
         assert ctx.chat is not None and ctx.sender is not None
         graded = (await self._grade(ctx, text, verdict)).severity
         severity = max(graded, Severity.LOW).label
@@ -107,7 +107,7 @@ class Intake:
     def _owners(self, ctx: Context, ticket: TicketRecord) -> list[Action]:
         """The tier's owners are named at once (also when an addition raises the tier):
         a crisis goes to the leads, a serious ticket to its owners when configured."""
-        texts = ctx.texts
+        texts = ctx.staff_texts
         if ticket.severity == "crisis":
             return [
                 cards.leads_notice(texts, self.config.leads, ticket.id, "tickets.crisis_notice")
@@ -224,10 +224,9 @@ class Intake:
     ) -> list[Action]:
         """The member's answer on their ticket: acknowledged (``said``), staff told what
         they wrote (``note``), and the ticket's card brought up to date."""
-        texts = ctx.texts
-        told = texts.t(note, id=ticket_id, name=mention(event.sender), text=text)
+        told = ctx.staff_texts.t(note, id=ticket_id, name=mention(event.sender), text=text)
         return [
-            reply(event.message, texts.t(said, id=ticket_id)),
+            reply(event.message, ctx.texts.t(said, id=ticket_id)),
             NotifyStaff(text=told, tag=cards.note(ticket_id)),
             *await cards.refreshed_card(ctx, ticket_id),
         ]
@@ -242,7 +241,7 @@ class Intake:
         if not new:  # another ticket of theirs is ongoing: this joins it
             return [reply(event.message, texts.t("tickets.appended", id=ticket.id)), *staff]
         await ctx.repos.tickets.log(ticket.id, "follows", ctx.now, text=f"#{old.id}")
-        note = texts.t("tickets.staff_follows", id=ticket.id, old=old.id)
+        note = ctx.staff_texts.t("tickets.staff_follows", id=ticket.id, old=old.id)
         ack = texts.t("tickets.follows", old=old.id, ack=self.acknowledgement(ctx, ticket))
         return [
             reply(event.message, ack),

@@ -197,7 +197,7 @@ class FaqReplies:
         return [
             reply(event.message, texts.t("faq.ask_unknown", name=mention(event.sender))),
             NotifyStaff(
-                text=texts.t(
+                text=ctx.staff_texts.t(
                     "faq.staff_unknown",
                     name=mention(event.sender),
                     group=_group_name(ctx),
@@ -231,12 +231,14 @@ class FaqReplies:
             # What the bot answered (the entry's answer, not its question), for staff.
             bot_said = f"#{entry.id} {_excerpt(entry.answer)}" if entry else "—"
             if self._hand_over is not None:
-                text = texts.plain("faq.ticket_text", question=answer.question, entry=bot_said)
+                text = ctx.staff_texts.plain(
+                    "faq.ticket_text", question=answer.question, entry=bot_said
+                )
                 staff = await self._hand_over(ctx, event.sender, text)
             else:
                 staff = [
                     NotifyStaff(
-                        text=texts.t(
+                        text=ctx.staff_texts.t(
                             "faq.staff_escalation",
                             name=mention(event.sender),
                             group=_group_name(ctx),

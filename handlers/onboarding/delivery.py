@@ -32,7 +32,7 @@ from handlers.actions import (
 from handlers.community import Community
 from handlers.desk import DeskSettings
 from handlers.events import ChatKind, ChatRef, MessageRef
-from handlers.i18n import Catalog, Texts, supported_language
+from handlers.i18n import Catalog, Texts
 from handlers.onboarding.flow import GROUP_WELCOME, START_BUTTON, STEP_KIND
 from handlers.onboarding.settings import Audience, OnboardingSettings, Step
 from handlers.refs import chat_ref, user_ref
@@ -136,8 +136,8 @@ class OnboardingSweep:
         return outcome
 
     def _texts(self, chat: ChatRecord, user: UserRecord | None) -> Texts:
-        language = supported_language(user.language) if user else None
-        return self.catalog.for_language(language or chat.language or self.community.language)
+        language = user.language if user else None
+        return self.catalog.for_reader(language, chat.language, self.community.language)
 
     async def _render(
         self, repos: Repositories, delivery: DeliveryRecord, now: datetime
@@ -222,7 +222,11 @@ class OnboardingSweep:
                 return Defer(wake)
             if user.started_bot_at is None:
                 return InGroup(delivery, chat, step, user)
-        texts = self._texts(chat, user)
+        # A step for staff is read by staff: in the community's language, not the member's.
+        staff = step.audience is Audience.STAFF
+        texts = (
+            self.catalog.for_language(self.community.language) if staff else self._texts(chat, user)
+        )
         values = await self._values(repos, texts, chat, step, member.welcomer, now)
         # A private message speaks to the member by name; elsewhere they are mentioned.
         private = step.audience is Audience.PRIVATE

@@ -132,6 +132,7 @@ class InviteSettlement:
                 now=now,
                 texts=self.catalog.for_language(chat.language or self.community.language),
                 community=self.community,
+                catalog=self.catalog,
                 platform=Offline(),
                 roles=frozenset(),
                 chat=chat,

@@ -93,19 +93,20 @@ class Rewards:
         redemption = await ctx.repos.points.create_redemption(
             ctx.chat.id, ctx.sender.id, reward.id, reward.cost, ctx.now
         )
-        card = texts.t(
+        staff = ctx.staff_texts
+        card = staff.t(
             "points.redeem_staff",
             id=redemption.id,
             name=mention(event.sender),
             group=ctx.chat.title or ctx.community.name,
-            reward=name,
+            reward=reward.label(staff),
             count=reward.cost,
         )
         done, refuse = f"{PREFIX}done:{redemption.id}", f"{PREFIX}refuse:{redemption.id}"
         buttons = (
             (
-                Button(texts.plain("points.redeem_done_button"), data=done),
-                Button(texts.plain("points.redeem_refuse_button"), data=refuse),
+                Button(staff.plain("points.redeem_done_button"), data=done),
+                Button(staff.plain("points.redeem_refuse_button"), data=refuse),
             ),
         )
         return [
@@ -171,14 +172,18 @@ class Rewards:
                 earning=False,
             )
         # The member learns the outcome privately, or in their group if the bot cannot
-        # write to them privately (most members never started it).
-        outcome = texts.t(
-            f"points.redeem_{status}_member", name=name, count=decided.cost, id=decided.id
+        # write to them privately (most members never started it), in their language.
+        theirs = ctx.texts_of(member, chat)
+        outcome = theirs.t(
+            f"points.redeem_{status}_member",
+            name=reward.label(theirs) if reward else decided.item,
+            count=decided.cost,
+            id=decided.id,
         )
-        actions.append(to_member(texts, member, chat, outcome))
+        actions.append(to_member(theirs, member, chat, outcome))
         actions.append(
             NotifyStaff(
-                text=texts.t(
+                text=ctx.staff_texts.t(
                     f"points.redeem_{status}_staff",
                     id=decided.id,
                     reward=name,

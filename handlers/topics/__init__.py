@@ -9,13 +9,19 @@ from handlers.points.economy import Economy, Participation
 from handlers.roles import Role
 from handlers.router import GROUP_ONLY, Router, declare
 from handlers.topics import commands
+from handlers.topics.holidays import HolidayCalendar
 from handlers.topics.participation import TopicParticipation
 from handlers.topics.settings import TopicsSettings
 from handlers.topics.slots import CRON_FIELDS
 from handlers.topics.sweep import TopicSweep
 
 
-def register(router: Router, economy: Economy, participation: Participation | None) -> None:
+def register(
+    router: Router,
+    economy: Economy,
+    participation: Participation | None,
+    calendar: HolidayCalendar | None = None,
+) -> None:
     taking_part = TopicParticipation(economy, participation)
     router.on(MessagePosted, taking_part.on_message, priority=30, name="topics.participation")
     listing: tuple = ()
@@ -33,8 +39,8 @@ def register(router: Router, economy: Economy, participation: Participation | No
                 args=(word("pool"), text("topic"))),
         declare("nexttopic", commands.next_topic, Role.MODERATOR, where=GROUP_ONLY,
                 args=(word("pool"), text("topic")), needs="group_messages"),
-        declare("topicstats", commands.topic_stats, Role.MODERATOR, where=GROUP_ONLY,
-                needs="group_messages"),
+        declare("topicstats", commands.TopicStats(calendar or HolidayCalendar()),
+                Role.MODERATOR, where=GROUP_ONLY, needs="group_messages"),
     ):  # fmt: skip
         router.command(declared)
 

@@ -11,6 +11,7 @@ from handlers.commands import stored_id
 from handlers.context import Context
 from handlers.events import CommandIssued
 from handlers.i18n import shortened
+from handlers.topics.holidays import HolidayCalendar
 from handlers.topics.slots import (
     CRON_FIELDS,
     CronError,
@@ -178,22 +179,28 @@ async def next_topic(event: CommandIssued, ctx: Context) -> list[Action]:
     return [reply(event.message, texts.t("topics.queued", id=topic.id, pool=title(texts, pool)))]
 
 
-async def topic_stats(event: CommandIssued, ctx: Context) -> list[Action]:
-    """Participation per topic, most recent first."""
-    texts = ctx.texts
-    assert ctx.chat is not None
-    posts = [p for p in await ctx.repos.topics.posts(ctx.chat.id, 20) if p.status == "posted"]
-    if not posts:
-        return [reply(event.message, texts.t("topics.stats_none"))]
-    lines = [texts.t("topics.stats_heading")]
-    for post in posts[:10]:
-        title = post.holiday or "—"
-        if post.topic_id is not None:
-            topic = await ctx.repos.topics.get_topic(post.topic_id)
-            title = topic.text if topic else title
-        when = post.slot_at.astimezone(ctx.community.timezone).strftime("%m-%d %H:%M")
-        line = texts.t(
-            "topics.stats_line", when=when, topic=shortened(title, 30), count=post.participants
-        )
-        lines.append(line)
-    return [reply(event.message, Markup("\n").join(lines))]
+class TopicStats:
+    """``/topicstats``: participation per topic, most recent first; a festival post by
+    the festival's name in the group's language."""
+
+    def __init__(self, calendar: HolidayCalendar) -> None:
+        self.calendar = calendar
+
+    async def __call__(self, event: CommandIssued, ctx: Context) -> list[Action]:
+        texts = ctx.texts
+        assert ctx.chat is not None
+        posts = [p for p in await ctx.repos.topics.posts(ctx.chat.id, 20) if p.status == "posted"]
+        if not posts:
+            return [reply(event.message, texts.t("topics.stats_none"))]
+        lines = [texts.t("topics.stats_heading")]
+        for post in posts[:10]:
+            title = self.calendar.name_for(post.holiday, texts.language) if post.holiday else "—"
+            if post.topic_id is not None:
+                topic = await ctx.repos.topics.get_topic(post.topic_id)
+                title = topic.text if topic else title
+            when = post.slot_at.astimezone(ctx.community.timezone).strftime("%m-%d %H:%M")
+            line = texts.t(
+                "topics.stats_line", when=when, topic=shortened(title, 30), count=post.participants
+            )
+            lines.append(line)
+        return [reply(event.message, Markup("\n").join(lines))]

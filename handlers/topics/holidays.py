@@ -99,6 +99,14 @@ class HolidayCalendar:
     def get(self, day: date) -> Holiday | None:
         return self._year(day.year).get(day)
 
+    def name_for(self, stored: str, language: str) -> str:
+        """A festival post's stored name (the calendar's own, which keeps it from being
+        posted twice) as ``language`` reads it; a name no longer listed as it was."""
+        for festival in self.festivals:
+            if festival.name == stored:
+                return festival.on(date.min).name_for(language)
+        return stored
+
     def between(self, start: date, end: date) -> list[Holiday]:
         """The festivals from ``start`` to ``end``, both included, in date order."""
         found = [

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from pydantic import Field, field_validator
 
 from handlers.config import Section
-from handlers.topics.holidays import CalendarError, load_calendar
+from handlers.topics.holidays import CalendarError, HolidayCalendar, load_calendar
 
 
 class Schedule(Section):
@@ -80,3 +80,7 @@ class TopicsSettings(Section):
     @property
     def calendar_file(self) -> Path | None:
         return Path(self.holidays_file) if self.holidays_file else None
+
+    def calendar(self) -> HolidayCalendar:
+        """The festivals posted on (none when ``holidays`` is off)."""
+        return load_calendar(self.calendar_file) if self.holidays else HolidayCalendar()

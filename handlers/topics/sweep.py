@@ -18,7 +18,7 @@ from handlers.context import Community
 from handlers.desk import DeskSettings, community_groups
 from handlers.i18n import Catalog
 from handlers.refs import chat_ref
-from handlers.topics.holidays import Holiday, HolidayCalendar, load_calendar
+from handlers.topics.holidays import Holiday
 from handlers.topics.settings import TopicsSettings
 from handlers.topics.slots import CronError, next_slots, slots_between
 from handlers.topics.titles import title
@@ -41,9 +41,7 @@ class TopicSweep:
     ) -> None:
         self.config = config
         self.desk = desk or DeskSettings()
-        self.holidays = (
-            load_calendar(config.calendar_file) if config.holidays else HolidayCalendar()
-        )
+        self.holidays = config.calendar()
         self.catalog = catalog
         self.community = community
         self._rng = rng or random.Random()
@@ -57,9 +55,9 @@ class TopicSweep:
         for chat in chats.values():
             if chat.bot_status == "removed":
                 if await repos.topics.pause_chat(chat.id):
-                    texts = self.catalog.for_language(chat.language or self.community.language)
+                    staff = self.catalog.for_language(self.community.language)
                     title = chat.title or chat.external_id
-                    actions.append(NotifyStaff(text=texts.t("topics.paused_removed", group=title)))
+                    actions.append(NotifyStaff(text=staff.t("topics.paused_removed", group=title)))
                 continue
             if chat.id not in self._seeded:
                 for rule in self.config.schedules:
@@ -134,8 +132,9 @@ class TopicSweep:
             # a schedule a moderator added deserves a warning.
             if claimed and not schedule.key.startswith("config:"):
                 group = chat.title or chat.external_id
-                pool_name = title(texts, schedule.pool)
-                warning = texts.t(
+                staff = self.catalog.for_language(self.community.language)
+                pool_name = title(staff, schedule.pool)
+                warning = staff.t(
                     "topics.empty_pool", pool=pool_name, pool_id=schedule.pool, group=group
                 )
                 return [NotifyStaff(text=warning)]
