@@ -333,10 +333,50 @@ def test_an_incident_is_a_crisis_where_it_concerns_the_community(
         "If I don't get my refund by Friday I'm filing with the consumer protection agency",
         "有没有被骗的加我，我们找律师一起起诉",  # 有没有 asks: no negation
         "明天发抖音曝光",  # a platform with an act of exposure
+        "法庭见",  # the act and the intent in one
+        "律师函等着吧",  # a warning after the act
+        "找媒体曝光你们",  # the way to the act, said as an order
+        "发小红书曝光",
+        "大家一起维权",  # a call to act together
+        "legal action starts monday",  # English puts the step after the act
+        "Chargeback filed, lawyers next",
+        "my lawyer will be in touch",
     ],
 )
 def test_threats_are_crises(detector: Detector, text: str) -> None:
     assert detector.grade(text).severity is Severity.CRISIS
+
+
+@pytest.mark.parametrize(
+    ("text", "severity"),
+    [
+        ("我的身份证被公开了", Severity.CRISIS),  # the member's own data, told to us
+        ("我的个人信息泄露了", Severity.CRISIS),
+        ("别人能看到我的地址", Severity.CRISIS),
+        ("买的零食吃坏肚子了", Severity.CRISIS),
+        ("大家都能看到我的新头像吗", Severity.NONE),  # no personal data
+        ("我发抖音的时候看到一个曝光视频", Severity.NONE),  # the platform is not the way
+        ("大家一起去看律师剧吧", Severity.NONE),  # a lawyer is a topic
+        ("my lawyer is on holiday next week lol", Severity.NONE),
+    ],
+)
+def test_short_threats_and_incidents(detector: Detector, text: str, severity: Severity) -> None:
+    assert detector.grade(text).severity is severity
+
+
+@pytest.mark.parametrize(
+    ("text", "severity"),
+    [
+        ("you leaked my phone number", Severity.CRISIS),  # the model once waved it through
+        ("your app leaked my address", Severity.CRISIS),
+        ("I'll take you to court over Scrabble", Severity.NONE),  # a joke, as the model knows
+        ("Gonna sue my alarm clock for emotional damage", Severity.NONE),
+    ],
+)
+def test_the_model_does_not_overrule_a_short_english_incident(
+    shipped: Detector, text: str, severity: Severity
+) -> None:
+    assert shipped.grade(text).severity is severity
 
 
 @pytest.mark.parametrize(

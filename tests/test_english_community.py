@@ -246,12 +246,14 @@ async def test_staff_read_the_communitys_language_and_a_member_their_own(
     [card] = [a for a in raised if isinstance(a, NotifyStaff)]
     assert "课程视频一直打不开" in plain_text(card.text)
     assert not has_chinese(plain_text(card.text).replace("课程视频一直打不开", ""))
-    assert [b.label for row in card.buttons for b in row][0] == "🙋 Claim"
+    assert card.buttons[0][0].label == "🙋 Claim"
 
     answered = await chat.cmd(STAFF, "/reply 1 Please clear your cache", private_chat(STAFF))
     [to_lin] = [a for a in answered if isinstance(a, SendPrivate) and a.user == lin]
-    assert plain_text(to_lin.text).startswith("💬 工作人员回复（工单 #1）：\nPlease clear your cache")
-    assert said([a for a in answered if a is not to_lin]).startswith("Sent to the member (ticket #1)")
+    answer = plain_text(to_lin.text)
+    assert answer.startswith("💬 工作人员回复（工单 #1）：\nPlease clear your cache")
+    told_staff = said([a for a in answered if a is not to_lin])
+    assert told_staff.startswith("Sent to the member (ticket #1)")
     rating = await chat.cmd(STAFF, "/resolve 1", private_chat(STAFF))
     [asked] = [a for a in rating if isinstance(a, SendPrivate) and a.user == lin]
     assert plain_text(asked.text).startswith("你的工单 #1 已处理完毕。")

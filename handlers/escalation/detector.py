@@ -69,6 +69,7 @@ CRISIS_SURE = 12.0
 #: you", "This is a scam": ten characters of English are two words).
 MODEL_MIN_CHARS = 10
 MODEL_MIN_WORDS = 5
+MODEL_MIN_INCIDENT_WORDS = 10
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 
@@ -222,6 +223,22 @@ _BUSINESS = re.compile(
 )
 #: Addressed in English: with an intent, "you" makes a threat (how you treat customers).
 _YOU = re.compile(r"\byou\b")
+#: The way to an act, right before it, said as an order: 找媒体曝光, 发小红书曝光.
+_BY_WAY_OF = re.compile(r"(?:找|发|上|去)(?:媒体|记者|电视台|小红书|抖音|微博|网上|朋友圈)$")
+#: A threat said after its act, as a warning or a step taken: 律师函等着吧, 法院见，走着瞧,
+#: "legal action starts monday", "chargeback filed, lawyers next".
+_WARNING_AFTER = re.compile(
+    r"等着吧|等着瞧|走着瞧|你们等着|给我等着|等着收"
+    r"|\b(?:filed|starts|incoming|will be in touch|will contact you|on (?:its|the) way)\b"
+    r"|\bnext\W*$"
+)
+#: The writer's own personal data, named: told to the community, its exposure (我的身份证
+#: 被公开了) is the community's to answer for, as when its service is named.
+_OWN_DATA = re.compile(
+    r"我的(?:个人信息|身份证|手机号|电话号码?|家庭住址|住址|地址|银行卡|照片|资料|隐私)"
+    r"|\bmy (?:personal (?:data|details|information)|home address|address|phone number"
+    r"|id card|card details)\b"
+)
 #: A line that gives someone else's words (狗：我要报警了, 我妈: …, boss: …): reported
 #: speech, not the writer's own threat. The writer as speaker (我：, me:) is not.
 _SPEAKER = re.compile(r"^\s*(?!我[：:]|本人|me\b|i\b)([^\s：:，,。！？!?]{1,8})\s*[：:]")
@@ -303,6 +320,7 @@ class Detector:
             )
         )
         self._acts = frozenset(self._fold(act) for act in lexicon.CRISIS_ACTS)
+        self._threats_alone = frozenset(self._fold(act) for act in lexicon.THREATS_ALONE)
         self._not_intents = tuple(self._fold(phrase) for phrase in lexicon.NOT_INTENTS)
         self._harmless = tuple(self._fold(word) for word in lexicon.HARMLESS)
         #: Terms telling enough to name what a complaint is about (退款, refund).
@@ -334,8 +352,13 @@ class Detector:
         ``others`` how many other members complained about the same lately."""
         verdict = self._lexicon_grade(text)
         if self.model is not None:
+            # An incident told (your app leaked my number) is seldom a joke; a threat may be
+            # (I'll take you to court over Scrabble), which the model knows.
+            incident = verdict.severity is Severity.CRISIS and any(
+                term in self._incidents for term in verdict.terms
+            )
             verdict = self._second_opinion(
-                verdict, self.model.probability(text), doubted=says_enough_to_doubt(text)
+                verdict, self.model.probability(text), doubted=says_enough_to_doubt(text, incident)
             )
         if not verdict.is_complaint:
             return verdict
@@ -520,7 +543,7 @@ class Detector:
         # privacy to its service too (你们平台, 群里). Lighter ones need each other.
         business = _BUSINESS.search(folded) is not None
         goods = business or self._goods.search(folded)
-        service = goods or self._names_service(folded)
+        service = goods or self._names_service(folded) or _OWN_DATA.search(folded)
         incidents = [
             hit
             for hit in crises
@@ -546,6 +569,8 @@ class Detector:
         evidence kept (法院见，证据我都留着). 我已经看完律师剧, 我要去法院实习 are none."""
         if hit.term in self._incidents:
             return False  # an incident is no threat: it needs its link to the community
+        if hit.term in self._threats_alone:
+            return True  # 法庭见: the act and the intent in one
         line_start = folded.rfind("\n", 0, hit.start) + 1
         if _SPEAKER.match(folded[line_start : hit.start]):
             return False  # someone else's words, quoted
@@ -556,13 +581,15 @@ class Detector:
         near = clause[-INTENT_REACH:]
         for phrase in self._not_intents:
             near = near.replace(phrase, " ")
-        intent = any(
+        intent = _BY_WAY_OF.search(clause) is not None or any(
             _find(clause, cue, pattern) >= 0 if pattern else cue in near
             for cue, pattern in self._intents
         )
-        if act and not intent:  # a step already taken, told after the act
+        if act and not intent:  # a step already taken, or a warning, told after the act
             sentence = _sentences(folded, [hit])[0]
-            intent = any(cue in sentence for cue in _DONE)
+            intent = any(cue in sentence for cue in _DONE) or bool(
+                _WARNING_AFTER.search(folded, hit.start)
+            )
         others = [other for other in crises if other is not hit]
         if hit.term in self._platforms:  # 我已经在小红书发了攻略，你们去看 is no threat
             others = [other for other in others if other.term not in self._platforms]
@@ -757,9 +784,11 @@ def _find(text: str, term: str, pattern: re.Pattern[str] | None, start: int = 0)
     return match.start() if match else -1
 
 
-def says_enough_to_doubt(text: str) -> bool:
+def says_enough_to_doubt(text: str, incident: bool = False) -> bool:
     """Whether ``text`` is long enough for the model to overrule the lexicon: ten
-    characters with Chinese in them, else five words."""
+    characters with Chinese in them, else five words; ten for an incident (the model
+    knows English ones poorly: "you leaked my phone number" is no chatter)."""
     if len(text) < MODEL_MIN_CHARS:
         return False
-    return bool(_CJK.search(text)) or len(_WORD.findall(text)) >= MODEL_MIN_WORDS
+    words = MODEL_MIN_INCIDENT_WORDS if incident else MODEL_MIN_WORDS
+    return bool(_CJK.search(text)) or len(_WORD.findall(text)) >= words

@@ -191,12 +191,13 @@ CRISIS: dict[str, float] = {
     "法律责任": 4.5, "法律途径": 4.5, "法院见": 5.0, "报案": 5.0, "立案": 4.5, "派出所": 4.0,
     "公安": 4.0, "消基会": 5.0, "银保监会": 5.0, "教育局": 4.0, "仲裁": 4.5, "黑猫投诉": 4.5,
     "投诉平台": 4.0, "监管部门": 4.5, "让所有人看看": 4.0, "让大家看看": 4.0,
-    "公之于众": 4.5,
+    "公之于众": 4.5, "法庭见": 5.0,
     "small claims": 5.0, "reporter": 4.0, "news station": 4.0, "local news": 4.0,
     "trustpilot": 3.5, "reddit": 3.0, "tiktok": 3.0, "bbb": 4.5, "ftc": 4.5,
     "better business bureau": 4.5, "attorney": 5.0, "court": 4.0, "chargeback": 3.5,
     "solicitor": 5.0, "ombudsman": 4.5, "trading standards": 4.5, "journalists": 4.0,
-    "lawyers": 5.0, "boycott": 4.0, "police report": 5.0,
+    "lawyers": 5.0, "boycott": 4.0, "police report": 5.0, "police reports": 5.0,
+    "my lawyer": 5.0, "my attorney": 5.0, "my solicitor": 5.0, "our lawyer": 5.0,
 }  # fmt: skip
 
 #: Safety incidents: crises where the community's goods are involved (PRODUCTS, your
@@ -209,7 +210,7 @@ SAFETY: dict[str, float] = {
     "划伤": 4.0, "割伤": 4.0, "摔伤": 4.0, "砸到人": 4.5, "溺水": 4.5, "中毒": 4.5,
     "上吐下泻": 4.5, "起疹子": 3.0, "过敏": 2.5, "红肿": 2.0, "烂脸": 4.0, "拉肚子": 2.0,
     "住院": 2.0, "受伤": 4.0, "去医院": 2.0, "进医院": 2.0, "在医院": 2.0, "急诊": 2.5,
-    "救护车": 3.0, "出人命": 4.5, "安全隐患": 4.0, "缝针": 4.0,
+    "救护车": 3.0, "出人命": 4.5, "安全隐患": 4.0, "缝针": 4.0, "吃坏肚子": 4.0,
     "caught fire": 4.5, "on fire": 4.0, "smoke": 2.0, "exploded": 4.5, "burned": 3.0,
     "burns": 2.5, "stitches": 4.0, "injured": 4.0, "injury": 4.0, "bleeding": 4.0,
     "electric shock": 4.5, "hospital": 2.0, "the er": 2.5, "emergency room": 2.5, "hives": 3.0,
@@ -224,7 +225,7 @@ PRIVACY: dict[str, float] = {
     "身份证": 2.5, "发到群里": 2.0, "发群里": 2.0, "住址": 2.0, "手机号": 1.5, "盗刷": 4.5,
     "被盗": 4.0, "盗号": 4.0, "暗网": 4.5, "骚扰短信": 2.0, "骚扰电话": 2.0, "推销短信": 2.0,
     "通讯录": 2.5, "违法": 3.5, "侵权": 3.0, "侵犯": 3.5, "截图发": 2.0, "个人信息": 3.5,
-    "学员信息": 3.5, "用户信息": 3.5, "陌生人": 2.0,
+    "学员信息": 3.5, "用户信息": 3.5, "陌生人": 2.0, "被公开": 4.0, "能看到我的": 4.0,
     "leaked": 4.5, "data leak": 5.0, "leak": 4.5, "privacy": 3.5, "without permission": 3.5,
     "illegal": 3.5, "identity theft": 4.5, "stolen": 2.5, "personal data": 3.5,
     "personal information": 3.5, "my data": 3.0, "our data": 3.0,
@@ -416,6 +417,7 @@ INTENTS: tuple[str, ...] = (
     "i've contacted", "contacting", "i'm calling", "i'm taking", "filed", "filing",
     "i'm sending", "i've already", "already", "going to", "gonna", "see you in",
     "taking you to", "writing to", "expect a", "will be in touch", "starts",
+    "大家一起", "咱们一起", "我们一起", "一起去",
 )  # fmt: skip
 
 #: Crisis terms only ever used against someone: acts (报警, 起诉, 曝光, sue) and bodies
@@ -429,8 +431,12 @@ CRISIS_ACTS: tuple[str, ...] = (
     "拉横幅", "法院见", "报案", "立案", "追究", "法律责任", "法律途径", "消基会", "银保监会",
     "黑猫投诉", "投诉平台", "让所有人看看", "让大家看看", "公之于众", "small claims", "bbb", "ftc",
     "better business bureau", "chargeback", "ombudsman", "trading standards", "boycott",
-    "police report",
+    "police report", "police reports", "my lawyer", "my attorney", "my solicitor", "our lawyer",
+    "法庭见",
 )  # fmt: skip
+
+#: Acts that are a threat on their own, with no intent before them (法院见！).
+THREATS_ALONE: tuple[str, ...] = ("法院见", "法庭见")
 
 #: Look like an intent but are not: 我要是 (if I), 我就是 (I am), 我要当律师 (a career).
 NOT_INTENTS: tuple[str, ...] = (
