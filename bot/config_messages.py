@@ -29,16 +29,31 @@ def one_line(error: ValidationError, source: Path | None, root: type[BaseModel])
     origin = where_set(key, source)
     more = f" (+{error.error_count() - 1} more)" if error.error_count() > 1 else ""
     if first["type"] == "extra_forbidden":
-        known = _model_at(root, loc[:-1])
-        hint = _did_you_mean(loc[-1], list(known.model_fields) if known else [])
-        hint = f" (did you mean '{'.'.join([*loc[:-1], hint])}'?)" if hint else ""
-        return f"config error: unknown key '{key}' in {origin}{hint}{more}"
+        # Every misspelt key at once, each where it was written: fixing one per run is slow.
+        unknown = [problem for problem in error.errors() if problem["type"] == "extra_forbidden"]
+        named = ", ".join(_unknown_key(problem, source, root) for problem in unknown)
+        rest = error.error_count() - len(unknown)
+        more = f" (+{rest} more)" if rest else ""
+        return f"config error: unknown key{'s' if len(unknown) > 1 else ''} {named}{more}"
     if first["type"] == "model_type":  # a section given as a list or a plain value
         return f"config error: {key}: must be a table of settings (set in {origin}){more}"
     if _model_at(root, loc) is not None and not first["type"].endswith("_type"):
         # About a whole section (its message names the keys), not a wrong type given for it.
         return f"config error: {message}{f' (in {source})' if source else ''}{more}"
     return f"config error: {key}: {message} (set in {origin}){more}"
+
+
+def _unknown_key(problem: Mapping[str, Any], source: Path | None, root: type[BaseModel]) -> str:
+    """``'community.timezon' in shequn.toml (did you mean 'community.timezone'?)``."""
+    loc = [str(part) for part in problem["loc"]]
+    key = ".".join(loc)
+    known = _model_at(root, loc[:-1])
+    hint = _did_you_mean(loc[-1], list(known.model_fields) if known else [])
+    hint = f" (did you mean '{'.'.join([*loc[:-1], hint])}'?)" if hint else ""
+    origin = where_set(key, source)
+    if source is not None and origin != env_name(_variable_key(key)):
+        origin = str(source)  # no such variable is set: the file has it
+    return f"'{key}' in {origin}{hint}"
 
 
 # -- helpers for the one-line messages above and for start-up ---------------------------

@@ -237,6 +237,12 @@ def _postgres_problem(url: URL, setting: str, error: BaseException) -> StartupEr
             code=1,
             transient=True,
         )
+    if "rejected SSL" in str(cause):  # asyncpg's words for a server without SSL
+        return StartupError(
+            f"PostgreSQL at {host} does not offer SSL; use sslmode=prefer or sslmode=disable "
+            "in {setting}",
+            setting=setting,
+        )
     if isinstance(cause, socket.gaierror):
         reason = f"host {url.host!r} not found"
     elif isinstance(cause, OSError | ConnectionError):  # refused, unreachable, timed out, reset

@@ -78,7 +78,30 @@ def engine_url(url: str) -> URL:
             f"Shequn talks to {backend} through {wanted}, not {driver}: "
             f"write {backend}://… or {backend}+{wanted}://…"
         )
-    return parsed.set(drivername=f"{backend}+{wanted}")
+    parsed = parsed.set(drivername=f"{backend}+{wanted}")
+    return _asyncpg_query(parsed) if backend == "postgresql" else parsed
+
+
+#: libpq's SSL modes, which asyncpg takes as its ``ssl`` argument.
+SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+
+
+def _asyncpg_query(url: URL) -> URL:
+    """The URL's parameters as asyncpg takes them: ``sslmode=require``, the libpq form
+    managed PostgreSQL services hand out, is asyncpg's ``ssl=require``; a parameter
+    asyncpg has no use for is refused by name rather than failing the connection."""
+    query = dict(url.query)
+    mode = query.pop("sslmode", None) or query.pop("ssl", None)
+    if query:
+        names = ", ".join(sorted(query))
+        raise UnsupportedDatabase(
+            f"the PostgreSQL URL parameter {names} is not supported (only sslmode=…)"
+        )
+    if mode is None:
+        return url
+    if mode not in SSL_MODES:
+        raise UnsupportedDatabase(f"sslmode={mode} is none of {', '.join(SSL_MODES)}")
+    return url.set(query={"ssl": mode})
 
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:

@@ -36,7 +36,8 @@ class Purpose(enum.IntEnum):
     LEADER = 2
     #: Migrations, run once before any replica serves.
     MIGRATIONS = 3
-    #: Telegram long polling: one process may poll a bot token.
+    #: Telegram: one process may poll a bot token; webhook replicas hold it shared, so
+    #: that no poller starts beside them (it would delete their webhook), nor they it.
     POLLING = 4
 
 

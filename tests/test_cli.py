@@ -93,8 +93,21 @@ def test_config_hides_the_database_password(run: Cli, monkeypatch: pytest.Monkey
     code, out = run("config")
     assert code == 0 and "s3cret-pw" not in out
     assert json.loads(out)["database"]["url"] == (
-        "postgresql+asyncpg://shequn:***@db.example.com:5432/shequn"
+        "postgresql://shequn:***@db.example.com:5432/shequn"
     )
+
+
+def test_config_shows_the_database_a_start_would_open(
+    run: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No database set is the embedded SQLite file, shown as such rather than ""."""
+    import json
+
+    monkeypatch.delenv("SHEQUN_DATABASE__URL", raising=False)
+    code, out = run("config")
+    assert code == 0
+    assert json.loads(out)["database"]["url"].startswith("sqlite:///")
+    assert json.loads(out)["database"]["url"].endswith("/shequn.db")
 
 
 def test_config_refuses_what_a_start_refuses_and_creates_nothing(run: Cli, tmp_path: Path) -> None:

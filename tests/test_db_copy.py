@@ -141,6 +141,8 @@ def test_a_copy_goes_back_from_postgresql_into_a_new_sqlite_file(tmp_path: Path)
         copy = shequn_on("db", "copy", f"sqlite:///{local}", url=production, cwd=tmp_path)
         assert copy.returncode == 0, copy.stdout + copy.stderr
         assert f"into {local}" in copy.stdout
+        # The next step names the value database.url takes, which a bare path is not.
+        assert f"set database.url (SHEQUN_DATABASE__URL) to sqlite:///{local} " in copy.stdout
 
         async def compare() -> bool:
             source, target = Storage.from_url(production), Storage.from_url(f"sqlite:///{local}")

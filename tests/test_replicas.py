@@ -115,8 +115,27 @@ def test_postgres_without_redis_takes_one_process_and_one_poller(
     third = BotProcess(fake, _directory(tmp_path / "d"), SHEQUN_DATABASE__URL=postgres, **redis)
     processes.append(third)
     assert exited(third) == 2
-    assert "only one may poll: stop it, or run the replicas in webhook mode" in one_line(third)
+    assert "only one may poll, and none beside webhook replicas: stop it" in one_line(third)
+    # A webhook replica's start would end the polling (Telegram serves one or the other).
+    hooked = Replica(fake, tmp_path, 1, **replica_settings(postgres, **redis))
+    processes.append(hooked.process)
+    assert exited(hooked.process) == 2
+    assert one_line(hooked.process).endswith(
+        f"a Shequn process is polling Telegram for the database 127.0.0.1:5432/{database}; "
+        "a webhook replica beside it would end its polling: stop it, or set "
+        "SHEQUN_TELEGRAM__MODE to webhook there too"
+    )
     assert polling.stop() == 0
+    # And a poller's start would delete the webhook replicas' webhook.
+    hooked = Replica(fake, tmp_path, 2, **replica_settings(postgres, **redis))
+    processes.append(hooked.process)
+    wait_until(lambda: "Shequn is running" in hooked.process.output(), "the webhook replica up")
+    late = BotProcess(fake, _directory(tmp_path / "e"), SHEQUN_DATABASE__URL=postgres, **redis)
+    processes.append(late)
+    assert exited(late) == 2
+    assert "only one may poll, and none beside webhook replicas" in one_line(late)
+    assert fake.api.webhook["url"] == "https://bot.example.com/hooks/telegram"
+    assert hooked.process.stop() == 0
 
 
 def test_a_process_without_redis_and_replicas_refuse_each_other(

@@ -117,6 +117,14 @@ def test_unknown_key_and_broken_toml(tmp_path: Path) -> None:
     config.write_text("[telegram]\ntokn = 'x'\n", "utf-8")
     with pytest.raises(ConfigError, match=r"unknown key 'telegram\.tokn'"):
         load_settings(config)
+    # Every misspelt key at once, each with what was probably meant.
+    config.write_text("[telegram]\ntokn = 'x'\n[databse]\nurl = 'x'\n", "utf-8")
+    with pytest.raises(ConfigError) as several:
+        load_settings(config)
+    assert str(several.value) == (
+        f"config error: unknown keys 'telegram.tokn' in {config} (did you mean "
+        f"'telegram.token'?), 'databse' in {config} (did you mean 'database'?)"
+    )
     config.write_text("[telegram\n", "utf-8")
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_settings(config)
@@ -245,6 +253,15 @@ def test_unknown_variables_are_found_with_suggestions() -> None:
         ("postgres://u@db/shequn", "postgresql+asyncpg://u@db/shequn"),
         ("postgresql+asyncpg://u@db/shequn", "postgresql+asyncpg://u@db/shequn"),
         ("sqlite:///data/x.db", "sqlite+aiosqlite:///data/x.db"),
+        # libpq's sslmode, as managed PostgreSQL services hand it out, is asyncpg's ssl.
+        (
+            "postgresql://u@db/shequn?sslmode=require",
+            "postgresql+asyncpg://u@db/shequn?ssl=require",
+        ),
+        (
+            "postgres://u@db/shequn?ssl=verify-full",
+            "postgresql+asyncpg://u@db/shequn?ssl=verify-full",
+        ),
     ],
 )
 def test_common_database_urls_get_the_async_driver(url: str, expected: str) -> None:
@@ -260,6 +277,8 @@ def test_common_database_urls_get_the_async_driver(url: str, expected: str) -> N
         ("postgresql+psycopg://u@db/x", "through asyncpg, not psycopg"),
         ("sqlite+pysqlite:///x.db", "through aiosqlite, not pysqlite"),
         ("db.example.com/shequn", "not a database URL"),
+        ("postgresql://u@db/x?sslmode=on", "sslmode=on is none of disable, allow, prefer"),
+        ("postgresql://u@db/x?application_name=bot", "parameter application_name is not"),
     ],
 )
 def test_unsupported_database_urls_stop_at_load(
@@ -294,3 +313,47 @@ def test_a_desk_room_cannot_be_on_wechat(monkeypatch: pytest.MonkeyPatch, room: 
     with pytest.raises(ConfigError) as refused:
         load_settings(None)
     assert "no chat for staff" in str(refused.value) and "wecom:staff" in str(refused.value)
+
+
+async def test_an_sslmode_url_reaches_postgresql() -> None:
+    """The URL a managed service gives (``?sslmode=…``) connects; the server here has no
+    SSL, so ``require`` is refused in one line that says what to write instead."""
+    from sqlalchemy.exc import DBAPIError
+
+    from bot.startup import _postgres_problem
+    from storage.database import create_engine, engine_url
+    from tests.conftest import create_pg_database, drop_pg_database
+
+    name, url = await create_pg_database()
+    plain = url.replace("postgresql+asyncpg://", "postgresql://")
+    try:
+        engine = create_engine(f"{plain}?sslmode=disable")
+        async with engine.connect() as connection:
+            assert (await connection.exec_driver_sql("select 1")).scalar() == 1
+        await engine.dispose()
+        engine = create_engine(f"{plain}?sslmode=require")
+        with pytest.raises((DBAPIError, OSError, ConnectionError)) as refused:
+            async with engine.connect():
+                pass
+        await engine.dispose()
+        required = engine_url(f"{plain}?sslmode=require")
+        problem = _postgres_problem(required, "database.url", refused.value)
+        assert problem is not None
+        assert "does not offer SSL; use sslmode=prefer or sslmode=disable" in problem.line()
+    finally:
+        await drop_pg_database(name)
+
+
+def test_a_start_up_line_names_the_key_in_the_config_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ "set shequn.toml to a free port" named the file, not what to change in it."""
+    from bot.cli.base import where_set
+
+    config = tmp_path / "shequn.toml"
+    config.write_text("[http]\nport = 8080\n", "utf-8")
+    monkeypatch.delenv("SHEQUN_HTTP__PORT", raising=False)
+    where = where_set(config)
+    assert where("http.port") == f"http.port in {config} or SHEQUN_HTTP__PORT"
+    monkeypatch.setenv("SHEQUN_HTTP__PORT", "8081")  # the variable wins: it is the one to fix
+    assert where("http.port") == "SHEQUN_HTTP__PORT"

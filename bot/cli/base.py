@@ -128,9 +128,15 @@ def load(config: Path | None) -> Settings:
 
 
 def where_set(config: Path | None) -> Callable[[str], str]:
-    """Where the operator fixes a setting: its variable, or the config file in use."""
+    """Where the operator fixes a setting: its variable, or the key in the config file
+    in use (``redis.url in shequn.toml or SHEQUN_REDIS__URL``)."""
     source = config_path(config)
-    return lambda key: _where_set(key, source)
+
+    def where(key: str) -> str:
+        place = _where_set(key, source)
+        return place if place.startswith("SHEQUN_") else f"{key} in {place}"
+
+    return where
 
 
 def run_async(work: Coroutine[Any, Any, T], config: Path | None) -> T:

@@ -65,6 +65,8 @@ class Copy:
     target: str
     tables: list[CopiedTable]
     seconds: float
+    #: The target as database.url takes it (sqlite:///copy.db, not copy.db).
+    target_setting: str
 
 
 @db_cli.command("copy")
@@ -80,7 +82,7 @@ def db_copy(target: TargetArgument, config: ConfigOption = None) -> None:
         f"{done.target} in {done.seconds:.1f} s; every table counted on both sides"
     )
     typer.echo(
-        f"next: set database.url (SHEQUN_DATABASE__URL) to {done.target} and start "
+        f"next: set database.url (SHEQUN_DATABASE__URL) to {done.target_setting} and start "
         f"Shequn; {done.source} is left as it was"
     )
 
@@ -146,7 +148,13 @@ async def _copy(
                 f"{_shown(target_at)} refused a row of {error.table} ({error.reason}); "
                 "nothing was copied"
             ) from None
-        return Copy(_shown(source_at), _shown(target_at), tables, time.monotonic() - started)
+        return Copy(
+            _shown(source_at),
+            _shown(target_at),
+            tables,
+            time.monotonic() - started,
+            _as_setting(target_at),
+        )
     finally:
         for guard in guards:
             await guard.release()
@@ -184,6 +192,12 @@ def _same_database(one: URL, other: URL) -> bool:
         other.port or 5432,
         other.database,
     )
+
+
+def _as_setting(url: URL) -> str:
+    """The database as ``database.url`` takes it, without its password."""
+    plain = url.set(drivername=url.get_backend_name())
+    return plain.render_as_string(hide_password=True)
 
 
 def _shown(url: URL) -> str:

@@ -125,9 +125,11 @@ def show_config(config: ConfigOption = None) -> None:
         finally:
             asyncio.run(storage.close())
     shown = settings.model_dump(mode="json")
-    if settings.database.url:  # a password in the URL is a secret too
-        url = engine_url(settings.database.url).render_as_string(hide_password=True)
-        shown["database"]["url"] = url
+    # The database a start would open (data/shequn.db when none is set), its password
+    # hidden: a password in the URL is a secret too.
+    used = engine_url(settings.database_url)
+    used = used.set(drivername=used.get_backend_name())
+    shown["database"]["url"] = used.render_as_string(hide_password=True)
     if settings.redis.url:  # and in Redis's
         shown["redis"]["url"] = _without_password(settings.redis.url)
     typer.echo(json.dumps(shown, ensure_ascii=False, indent=2))

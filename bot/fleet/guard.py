@@ -4,7 +4,8 @@ SQLite serves one process: a lock file beside the database, held for the
 process's life (the operating system drops it when the process dies, however
 it dies). PostgreSQL without Redis runs one process too, held by an advisory
 lock; with Redis, replicas are welcome (each holds that lock shared, so a process
-without Redis cannot join them, nor they it), but only one may poll Telegram.
+without Redis cannot join them, nor they it), but only one may poll Telegram, and
+not beside replicas that take its webhook.
 """
 
 from __future__ import annotations
@@ -67,12 +68,26 @@ class ProcessGuard:
                 setting="redis.url",
                 shared=True,
             )
-        if self._settings.telegram_token and self._settings.telegram.mode == "polling":
+        if not self._settings.telegram_token:
+            return
+        # A poller holds the Telegram lock alone, webhook replicas share it: a poller's
+        # start would delete the replicas' webhook, a replica's start end the polling.
+        if self._settings.telegram.mode == "polling":
             await self._hold(
                 Purpose.POLLING,
-                f"another Shequn process is polling Telegram for the database {where}; only "
-                "one may poll: stop it, or run the replicas in webhook mode ({setting})",
+                f"another Shequn process serves Telegram for the database {where} (it polls, "
+                "or replicas take its webhook); only one may poll, and none beside webhook "
+                "replicas: stop it, or run this one in webhook mode ({setting})",
                 setting="telegram.mode",
+            )
+        else:
+            await self._hold(
+                Purpose.POLLING,
+                f"a Shequn process is polling Telegram for the database {where}; a webhook "
+                "replica beside it would end its polling: stop it, or set {setting} to "
+                "webhook there too",
+                setting="telegram.mode",
+                shared=True,
             )
 
     async def acquire_alone(self, refusal: str) -> None:
