@@ -189,8 +189,8 @@ def test_onboarding_report_command(tmp_path: Path) -> None:
         )
         assert result.returncode == 0, result.stderr
         assert expected in result.stdout, result.stdout
-        if not extra:  # reasons in words; the staff chat is a work room, not a community
-            assert "(never wrote to the bot privately 2)" in result.stdout, result.stdout
+        if not extra:  # reasons in the community's words; the staff chat is no community
+            assert "(没私聊过机器人 2)" in result.stdout, result.stdout
             assert "客服群" not in result.stdout
     report = json.loads(result.stdout)
     [group] = report

@@ -511,6 +511,27 @@ async def test_staff_answer_by_replying_to_the_card_and_the_member_by_replying_b
     assert "工单 #1 已重新打开" in said(later) and "工单 #2" not in said(later)
 
 
+async def test_an_answer_back_that_threatens_reaches_the_leads(chat: Chat) -> None:
+    """The member's answer to staff raised the ticket to a crisis, and only the
+    answer reached staff: the leads never heard."""
+    [card] = cards(await chat.cmd(ALICE, "/complain 课件下载不了"))
+    answered = await chat.say(
+        STAFF_A, "请清一下缓存", STAFF_CHAT, reply_to=chat.where(card), reply_to_bot=True
+    )
+    [message] = [a for a in answered if isinstance(a, SendMessage) and a.chat.id == "-100500"]
+    back = await chat.say(
+        ALICE,
+        "你们再不退款我就去12315投诉，还要报警，找媒体曝光！骗子公司",
+        reply_to=chat.where(message),
+        reply_to_bot=True,
+    )
+    [leads] = [a for a in back if isinstance(a, NotifyStaff) and a.leads]
+    assert "危机工单 #1" in plain_text(leads.text)
+    assert sum("回复了：你们再不退款" in note for note in staff_notes(back)) == 1
+    calm = await chat.say(ALICE, "好的谢谢", reply_to=chat.where(message), reply_to_bot=True)
+    assert not [a for a in calm if isinstance(a, NotifyStaff) and a.leads]
+
+
 async def test_staff_talking_about_refunds_open_no_ticket(chat: Chat) -> None:
     assert cards(await chat.say(STAFF_A, "退款太慢了，这不是坑钱吗！！投诉的人很多")) == []
     assert cards(await chat.say(BOB, "退款太慢了，这不是坑钱吗！！我要投诉")) != []

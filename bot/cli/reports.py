@@ -11,6 +11,8 @@ import typer
 
 from bot.cli.base import ConfigOption, load, prepared, report_cli, run_async, setup_logging
 from bot.settings import Settings
+from handlers.i18n import Catalog
+from handlers.reach import why_undelivered
 
 
 @report_cli.command("onboarding")
@@ -26,6 +28,8 @@ def report_onboarding(
     if as_json:
         typer.echo(json.dumps(reports, ensure_ascii=False, indent=2))
         return
+    # Why a step did not reach a member, in the community's words (the JSON keeps codes).
+    texts = Catalog.load().for_language(settings.community.language)
     for report in reports:
         total = report["funnel"]["total"]
         typer.echo(
@@ -42,7 +46,7 @@ def report_onboarding(
         typer.echo(f"  left      {total['left']} ({total['left_percent']}%)")
         for step, row in report["reach"].items():
             reasons = ", ".join(
-                f"{_REASONS.get(code, code)} {count}" for code, count in row["reasons"].items()
+                f"{why_undelivered(texts, code)} {count}" for code, count in row["reasons"].items()
             )
             typer.echo(
                 f"  step {step}: privately {row['private']}, in the group {row['group']}, "
@@ -53,26 +57,6 @@ def report_onboarding(
                 f"  week of {week}: joined {row['joined']}, activated within 14d "
                 f"{row['activated']['14d']} ({row['activated_percent']['14d']}%)"
             )
-
-
-#: Why a step did not reach a member, in words (the JSON keeps the codes).
-_REASONS = {
-    "never_started": "never wrote to the bot privately",
-    "left": "left the group",
-    "member_gone": "no longer a member",
-    "chat_gone": "the group is gone",
-    "bot_removed": "the bot was removed",
-    "switched_off": "onboarding switched off",
-    "step_removed": "step removed from the flow",
-    "superseded": "rejoined since",
-    "active": "already active, so skipped",
-    "linked": "welcomed on a linked account",
-    "nobody_left": "nobody to send it to",
-    "no_content": "nothing to say",
-    "one_to_one": "a group step, for a member reached one to one",
-    "work_room": "a staff room",
-    "error": "the platform refused",
-}
 
 
 async def _onboarding_report(settings: Settings, days: int) -> list[dict]:

@@ -207,9 +207,13 @@ class Intake:
         updated, new, staff = await self.open_ticket(ctx, event.sender, text, event.message.id)
         if new:  # the answered ticket was closed meanwhile: this is a new one
             return [reply(event.message, self.acknowledgement(ctx, updated)), *staff]
-        return await self._staff_told(
+        told = await self._staff_told(
             ctx, event, updated.id, "tickets.member_added", "tickets.staff_member_answered", text
         )
+        # An answer that raises the grade (我就去报警) reaches its owners, the leads for a
+        # crisis, as any addition does; staff hear of the answer itself once, above.
+        raised = updated.severity != ticket.severity
+        return [*told, *self._owners(ctx, updated)] if raised else told
 
     async def _reopened(
         self, ctx: Context, ticket: TicketRecord, event: MessagePosted, text: str
