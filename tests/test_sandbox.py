@@ -403,6 +403,8 @@ def test_a_wechat_members_window_and_held_answer_survive_a_restart(tmp_path: Pat
     play("/wechat 小王\n投诉 退款三周了还没到账\n/as operator\n/advance 49h\n", tmp_path)
     held = "\n".join(play("/desk\n/reply 1 已经为你加急处理\n", tmp_path))
     assert "未发送 not sent: 微信窗口已关闭" in held
+    # Staff hear it waits for the member (⏳), not that it was lost (⚠️).
+    assert "⏳ 工单 #1 发给成员的消息暂时发不出去" in held and "没能送达" not in held
     said = "\n".join(play("/wechat 小王\n在吗\n", tmp_path))
     assert said.index("已经为你加急处理") > said.index("sending what was held")
 

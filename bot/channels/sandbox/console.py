@@ -538,7 +538,8 @@ class SandboxConsole:
                 "(WeChat's window is closed; scheduled messages are not sent later)"
             )
             return "window_closed"
-        if not fits:
+        if not fits:  # held, not lost: staff hear ⏳ (sent when the member writes), not ⚠️
+            shown.skipped = True
             self.wechat.hold(member, plain_text(action.text))
             self.write(
                 f"⏸  [{where}] 未发送 not sent: 微信窗口已关闭，成员下次发言时补发 "
