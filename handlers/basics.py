@@ -196,8 +196,29 @@ async def private_hint(event: Event, ctx: Context) -> list[Action]:
     kind = small_talk(event.text)
     if kind is None:
         return [SendMessage(chat=event.chat, text=ctx.texts.t("private.hint"))]
+    if await small_talk_answered_lately(ctx):
+        return []
     text = small_talk_reply(ctx, kind, event.sender.display_name, "small_talk.next_help")
     return [SendMessage(chat=event.chat, text=text)]
+
+
+#: How long a one-to-one member's small talk (在吗, 你好) is answered once: WeChat lets
+#: the bot send five messages per window, which are theirs to spend on what they ask.
+SMALL_TALK_ONCE_IN = timedelta(minutes=10)
+SMALL_TALK = "small_talk_answered"
+
+
+async def small_talk_answered_lately(ctx: Context) -> bool:
+    """Whether a one-to-one member's small talk was answered within
+    :data:`SMALL_TALK_ONCE_IN` (then this one is not); else this answer is recorded.
+    Elsewhere every greeting is answered: no window is spent."""
+    if not ctx.one_to_one or ctx.chat is None or ctx.sender is None:
+        return False
+    member, since = ctx.sender.id, ctx.now - SMALL_TALK_ONCE_IN
+    if await ctx.repos.events.count(SMALL_TALK, ctx.chat.id, user_id=member, since=since):
+        return True
+    await ctx.repos.events.append(SMALL_TALK, ctx.now, chat_id=ctx.chat.id, user_id=member)
+    return False
 
 
 def small_talk_reply(ctx: Context, kind: SmallTalk, name: str | Markup, next_key: str) -> Markup:

@@ -491,3 +491,13 @@ def test_a_sandbox_closed_without_quit_keeps_its_clock(tmp_path: Path) -> None:
     assert "三天啦" not in later and "欢迎@小红" not in later  # nothing again
     state = json.loads((tmp_path / "data" / "sandbox.db.state.json").read_text("utf-8"))
     assert datetime.fromisoformat(state["clock"]) > datetime.now(UTC) + timedelta(days=3)
+
+
+def test_a_wechat_member_repeating_a_greeting_is_answered_once(tmp_path: Path) -> None:
+    """「在吗」 three times got the same greeting three times, spending WeChat's few
+    messages; a question after it is still answered, and a greeting later on too."""
+    said = "\n".join(play("/wechat 小王\n在吗\n在吗\n在吗\n签到\n/advance 11m\n在吗\n", tmp_path))
+    first, later = said.split("/advance 11m")
+    assert first.count("你好，小王！我是社群助手") == 1
+    assert "签到成功" in first
+    assert later.count("你好，小王！我是社群助手") == 1  # ten minutes on: greeted again

@@ -23,7 +23,7 @@ from handlers.actions import (
     mention,
     reply,
 )
-from handlers.basics import small_talk_reply
+from handlers.basics import small_talk_answered_lately, small_talk_reply
 from handlers.commands import stored_id
 from handlers.context import Context
 from handlers.events import ButtonPressed, CommandIssued, Event, MessagePosted, UserRef
@@ -102,6 +102,8 @@ class FaqReplies:
     async def _private(self, event: MessagePosted, ctx: Context) -> list[Action]:
         chatter = small_talk(event.text)
         if chatter is not None:  # "你好" is no question the knowledge base should miss
+            if await small_talk_answered_lately(ctx):
+                return []
             name = event.sender.display_name
             return [
                 reply(event.message, small_talk_reply(ctx, chatter, name, "small_talk.next_ask"))
