@@ -117,7 +117,7 @@ async def test_pools_named_with_spaces_and_the_thanks_after_a_topic(
     # A topic that is only the rest of the name stays a topic.
     assert "#2" in said(await chat.cmd(MOD, "/addtopic weekend topics"))
     queued = said(await chat.cmd(MOD, "/nexttopic Weekend topics #1"))
-    assert queued == "The next slot of pool “Weekend topics” will post topic #1."
+    assert queued == "Topic #1 will be posted in the next slot of pool “Weekend topics”."
     added = said(await chat.cmd(MOD, "/schedule add 0 15 * * sun Weekend topics"))
     assert added.startswith("Added schedule #2 (pool “Weekend topics”)")
     await chat.cmd(MOD, "/schedule pause 1")
@@ -175,7 +175,7 @@ async def test_help_lists_no_chinese_keywords_but_the_operators_own(
     assert "/rewards — Rewards you can redeem" in shown
     assert not has_chinese(shown)  # no 帮助, 菜单, 奖励…
     in_group = said(await chat.cmd(ALICE, "/help"))  # the group's commands, privately
-    assert "Keywords work too, no slash needed: score" in in_group
+    assert "You can also just send a keyword, no slash needed: score" in in_group
     assert not has_chinese(in_group.replace("测试群 <Test> & co", ""))
 
 

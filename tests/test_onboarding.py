@@ -158,7 +158,7 @@ async def test_the_english_buddy_notice_without_welcomers_starts_a_sentence(
     h = Harness(build_app(settings, clock=clock, storage=sqlite_storage), platform)
     await h.send(joined(h.now, ALICE))
     [buddy] = staff(await h.sweep(timedelta(minutes=1)))
-    assert buddy.startswith("👋 The community team: new member @Alice just joined")
+    assert buddy.startswith("👋 The community team: new member @Alice has just joined")
 
 
 async def test_steps_adapt_to_what_the_member_did(h: Harness) -> None:

@@ -81,7 +81,7 @@ def test_a_moment_is_told_from_today_in_the_communitys_clock() -> None:
     assert EN.moment(tomorrow, now, zone) == "tomorrow at 10:30"
     assert EN.moment(later, now, zone) == "Dec 7 at 09:00"
     said = EN.t("tickets.ack_out_of_hours", id=1, opens=EN.moment(tomorrow, now, zone))
-    assert said.endswith("they are back tomorrow at 10:30 and will answer soon after.")
+    assert said.endswith("they will be back tomorrow at 10:30 and will answer soon after.")
     # 23:30 UTC on the 4th is already the 5th in Shanghai: "today" is the community's.
     assert ZH.moment(datetime(2026, 12, 4, 23, 30, tzinfo=UTC), tomorrow, zone) == "今天07:30"
 
