@@ -82,6 +82,12 @@ def engine_url(url: str) -> URL:
     return _asyncpg_query(parsed) if backend == "postgresql" else parsed
 
 
+def shown_url(url: URL) -> str:
+    """``url`` as ``database.url`` takes it (no driver named), its password hidden: for
+    the operator to read or copy."""
+    return url.set(drivername=url.get_backend_name()).render_as_string(hide_password=True)
+
+
 #: libpq's SSL modes, which asyncpg takes as its ``ssl`` argument.
 SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 

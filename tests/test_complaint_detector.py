@@ -365,21 +365,6 @@ def test_short_threats_and_incidents(detector: Detector, text: str, severity: Se
 
 
 @pytest.mark.parametrize(
-    ("text", "severity"),
-    [
-        ("you leaked my phone number", Severity.CRISIS),  # the model once waved it through
-        ("your app leaked my address", Severity.CRISIS),
-        ("I'll take you to court over Scrabble", Severity.NONE),  # a joke, as the model knows
-        ("Gonna sue my alarm clock for emotional damage", Severity.NONE),
-    ],
-)
-def test_the_model_does_not_overrule_a_short_english_incident(
-    shipped: Detector, text: str, severity: Severity
-) -> None:
-    assert shipped.grade(text).severity is severity
-
-
-@pytest.mark.parametrize(
     "text",
     [
         "我已经在小红书上发了攻略，你们可以去看",  # a platform is an everyday topic

@@ -72,6 +72,11 @@ def test_a_hit_the_model_doubts_opens_no_ticket(tmp_path: Path) -> None:
         ("Worst service ever", Severity.LOW),
         ("lol this quiz is a scam 😂", Severity.NONE),
         ("see you at the court tonight", Severity.NONE),
+        # An incident is not the model's to overrule under ten words; a joking threat is.
+        ("you leaked my phone number", Severity.CRISIS),
+        ("your app leaked my address", Severity.CRISIS),
+        ("I'll take you to court over Scrabble", Severity.NONE),
+        ("Gonna sue my alarm clock for emotional damage", Severity.NONE),
     ],
 )
 def test_a_short_english_complaint_is_not_the_models_to_overrule(

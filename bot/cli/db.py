@@ -15,7 +15,7 @@ from sqlalchemy.engine import URL
 from bot import startup
 from bot.cli.base import ConfigOption, db_cli, load, run_async, setup_logging
 from bot.settings import Settings
-from storage.database import UnsupportedDatabase, engine_url
+from storage.database import UnsupportedDatabase, engine_url, shown_url
 from storage.migrate import current_revision, upgrade
 from storage.transfer import CopiedTable, RowRefused, TargetNotEmpty, copy_database
 
@@ -153,7 +153,7 @@ async def _copy(
             _shown(target_at),
             tables,
             time.monotonic() - started,
-            _as_setting(target_at),
+            shown_url(target_at),
         )
     finally:
         for guard in guards:
@@ -194,14 +194,8 @@ def _same_database(one: URL, other: URL) -> bool:
     )
 
 
-def _as_setting(url: URL) -> str:
-    """The database as ``database.url`` takes it, without its password."""
-    plain = url.set(drivername=url.get_backend_name())
-    return plain.render_as_string(hide_password=True)
-
-
 def _shown(url: URL) -> str:
     """The database as an operator writes it: a file's path, a URL without its password."""
     if url.get_backend_name() == "sqlite":
         return url.database or ":memory:"
-    return url.set(drivername=url.get_backend_name()).render_as_string(hide_password=True)
+    return shown_url(url)

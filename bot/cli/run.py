@@ -21,7 +21,7 @@ from bot.channels.sandbox.world import (
 )
 from bot.cli.base import ConfigOption, cli, load, run_async, setup_logging
 from bot.settings import Settings, config_path
-from storage.database import engine_url
+from storage.database import engine_url, shown_url
 
 SANDBOX_TIP = (
     "No Telegram token configured, so Shequn starts in the local sandbox: type as a member;\n"
@@ -127,9 +127,7 @@ def show_config(config: ConfigOption = None) -> None:
     shown = settings.model_dump(mode="json")
     # The database a start would open (data/shequn.db when none is set), its password
     # hidden: a password in the URL is a secret too.
-    used = engine_url(settings.database_url)
-    used = used.set(drivername=used.get_backend_name())
-    shown["database"]["url"] = used.render_as_string(hide_password=True)
+    shown["database"]["url"] = shown_url(engine_url(settings.database_url))
     if settings.redis.url:  # and in Redis's
         shown["redis"]["url"] = _without_password(settings.redis.url)
     typer.echo(json.dumps(shown, ensure_ascii=False, indent=2))
